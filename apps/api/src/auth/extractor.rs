@@ -1,0 +1,96 @@
+//! Extractors: `AuthUser` for any logged-in user, `StaffUser` for operator routes.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{web, FromRequest, HttpRequest};
+use luffy_common::UserId;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The caller, authenticated by a valid token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    /// The user's id.
+    pub id: UserId,
+    /// Username at token issue time.
+    pub username: String,
+    /// Staff flag at token issue time.
+    pub is_staff: bool,
+}
+
+/// A caller with the staff flag; everyone else gets a 403.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUser(pub AuthUser);
+
+/// Pulls the token out of `jwt <token>` or `Bearer <token>` (scheme case-insensitive).
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    let known = scheme.eq_ignore_ascii_case("jwt") || scheme.eq_ignore_ascii_case("bearer");
+    (known && !token.is_empty()).then_some(token)
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
+    let header = req
+        .headers()
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("请先登录!".into()))?;
+    let header = header
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("无效的登录凭证,请重新登录!".into()))?;
+    let token =
+        bearer_token(header).ok_or_else(|| ApiError::Unauthorized("无效的登录凭证,请重新登录!".into()))?;
+    let claims = state
+        .tokens
+        .verify(token)
+        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+    Ok(AuthUser {
+        id: UserId(claims.user_id),
+        username: claims.username,
+        is_staff: claims.is_staff,
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+impl FromRequest for StaffUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|user| {
+            if user.is_staff {
+                Ok(StaffUser(user))
+            } else {
+                Err(ApiError::Forbidden("需要管理员权限!".into()))
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_schemes() {
+        assert_eq!(bearer_token("jwt abc"), Some("abc"));
+        assert_eq!(bearer_token("JWT abc"), Some("abc"));
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("jwt"), None);
+        assert_eq!(bearer_token("jwt "), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! Authentication: argon2 password hashes, HS256 tokens and the extractor that turns an
+//! `Authorization: jwt <token>` (or `Bearer <token>`) header into an [`AuthUser`].
+
+pub mod extractor;
+pub mod password;
+pub mod token;
+
+pub use extractor::{AuthUser, StaffUser};
+pub use token::{TokenError, TokenKeys};

@@ -1,0 +1,115 @@
+//! HS256 user tokens (7-day expiry by default, SPEC 3).
+
+use chrono::Utc;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use luffy_common::UserId;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// What a token carries; enough to authorise without a database round trip.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user's id.
+    pub user_id: i64,
+    /// The username at issue time, for the client's display.
+    pub username: String,
+    /// Staff flag at issue time.
+    pub is_staff: bool,
+    /// Issued at (Unix seconds).
+    pub iat: i64,
+    /// Expires at (Unix seconds).
+    pub exp: i64,
+}
+
+/// Why a token was refused; every variant is a 401.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// The token's `exp` has passed.
+    #[error("登录已过期,请重新登录!")]
+    Expired,
+    /// Bad signature, bad encoding, wrong algorithm...
+    #[error("无效的登录凭证,请重新登录!")]
+    Invalid,
+}
+
+/// Signing and verification keys built once from the configured secret.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    ttl_secs: i64,
+}
+
+impl TokenKeys {
+    /// Derives both keys from the HS256 secret.
+    pub fn new(secret: &SecretString, ttl_secs: i64) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            ttl_secs,
+        }
+    }
+
+    /// Issues a token for a user.
+    pub fn issue(&self, user: UserId, username: &str, is_staff: bool) -> anyhow::Result<String> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            user_id: user.get(),
+            username: username.to_owned(),
+            is_staff,
+            iat: now,
+            exp: now + self.ttl_secs,
+        };
+        self.sign(&claims)
+    }
+
+    /// Signs arbitrary claims (tests use it to mint expired tokens).
+    pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
+        encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| anyhow::anyhow!("signing a token: {e}"))
+    }
+
+    /// Verifies signature, algorithm and expiry (no leeway).
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(secret: &str) -> TokenKeys {
+        TokenKeys::new(&SecretString::from(secret), 3600)
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let keys = keys("secret-one");
+        let token = keys.issue(UserId(7), "luffy", false).unwrap();
+        let claims = keys.verify(&token).unwrap();
+        assert_eq!(claims.user_id, 7);
+        assert_eq!(claims.username, "luffy");
+    }
+
+    #[test]
+    fn other_secret_expired_and_garbage_are_refused() {
+        let token = keys("secret-one").issue(UserId(7), "luffy", false).unwrap();
+        assert_eq!(keys("secret-two").verify(&token), Err(TokenError::Invalid));
+        assert_eq!(keys("secret-one").verify("not.a.token"), Err(TokenError::Invalid));
+        let now = Utc::now().timestamp();
+        let expired = keys("secret-one")
+            .sign(&Claims { user_id: 7, username: "luffy".into(), is_staff: false, iat: now - 100, exp: now - 10 })
+            .unwrap();
+        assert_eq!(keys("secret-one").verify(&expired), Err(TokenError::Expired));
+    }
+}

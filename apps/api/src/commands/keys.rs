@@ -1,0 +1,73 @@
+//! `luffy keys`: writes missing development key pairs into the keys directory (SPEC 5).
+//! Existing files are never overwritten. These keys are for development only; production
+//! uses the merchant's real keys and Alipay's real public key.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+
+/// The merchant's private key (signs requests to the gateway).
+pub const APP_PRIVATE_KEY: &str = "app_private_key.pem";
+/// The merchant's public key (the gateway verifies requests with it).
+pub const APP_PUBLIC_KEY: &str = "app_public_key.pem";
+/// The local sandbox gateway's private key (signs responses and notifies).
+pub const SANDBOX_PRIVATE_KEY: &str = "sandbox_private_key.pem";
+/// "The Alipay public key": in development the public half of the sandbox key.
+pub const ALIPAY_PUBLIC_KEY: &str = "alipay_public_key.pem";
+
+fn write_pair(dir: &Path, private_name: &str, public_name: &str, written: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let private_path = dir.join(private_name);
+    let public_path = dir.join(public_name);
+    if private_path.exists() && public_path.exists() {
+        return Ok(());
+    }
+    let key = if private_path.exists() {
+        use rsa::pkcs8::DecodePrivateKey;
+        let pem = fs::read_to_string(&private_path).with_context(|| format!("reading {}", private_path.display()))?;
+        RsaPrivateKey::from_pkcs8_pem(&pem).with_context(|| format!("parsing {}", private_path.display()))?
+    } else {
+        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).context("generating an RSA key")?;
+        let pem = key.to_pkcs8_pem(LineEnding::LF).context("encoding a private key")?;
+        fs::write(&private_path, pem.as_bytes()).with_context(|| format!("writing {}", private_path.display()))?;
+        written.push(private_path);
+        key
+    };
+    if !public_path.exists() {
+        let pem = RsaPublicKey::from(&key)
+            .to_public_key_pem(LineEnding::LF)
+            .context("encoding a public key")?;
+        fs::write(&public_path, pem).with_context(|| format!("writing {}", public_path.display()))?;
+        written.push(public_path);
+    }
+    Ok(())
+}
+
+/// Generates the merchant pair and the sandbox pair where missing; returns the files written.
+pub fn generate_missing(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    write_pair(dir, APP_PRIVATE_KEY, APP_PUBLIC_KEY, &mut written)?;
+    write_pair(dir, SANDBOX_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, &mut written)?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_once_and_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("luffy-keys-{}", uuid::Uuid::new_v4()));
+        let first = generate_missing(&dir).unwrap();
+        assert_eq!(first.len(), 4);
+        let before = fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap();
+        assert!(generate_missing(&dir).unwrap().is_empty());
+        fs::remove_file(dir.join(ALIPAY_PUBLIC_KEY)).unwrap();
+        assert_eq!(generate_missing(&dir).unwrap(), vec![dir.join(ALIPAY_PUBLIC_KEY)]);
+        assert_eq!(fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap(), before);
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,5 @@
+//! The `luffy` subcommands other than `serve`: migrate, seed, keys.
+
+pub mod keys;
+pub mod migrate;
+pub mod seed;

@@ -1,0 +1,32 @@
+//! `luffy seed`: the demo data of SPEC 5 (idempotent).
+
+use luffy_store::seed::{seed_demo, DemoUser, SeedReport};
+
+use crate::auth::password::hash_password;
+use crate::state::AppState;
+
+/// The demo buyer: `luffy` / `luffy12345` with 1000 points.
+pub const DEMO_USER: (&str, &str, &str) = ("luffy", "13800000001", "luffy12345");
+/// The demo operator: `admin` / `admin12345`.
+pub const DEMO_STAFF: (&str, &str, &str) = ("admin", "13800000000", "admin12345");
+
+/// Loads the demo catalog and creates the demo accounts that do not exist yet.
+pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
+    let users = vec![
+        DemoUser {
+            username: DEMO_USER.0.into(),
+            mobile: DEMO_USER.1.into(),
+            password_hash: hash_password(DEMO_USER.2.into()).await?,
+            is_staff: false,
+            credit: 1000,
+        },
+        DemoUser {
+            username: DEMO_STAFF.0.into(),
+            mobile: DEMO_STAFF.1.into(),
+            password_hash: hash_password(DEMO_STAFF.2.into()).await?,
+            is_staff: true,
+            credit: 0,
+        },
+    ];
+    seed_demo(&state.pg, &users).await
+}

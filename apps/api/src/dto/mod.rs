@@ -1,0 +1,5 @@
+//! Wire formats shared by handlers: lenient number input, money output, store-time output.
+
+pub mod flexible;
+pub mod money;
+pub mod time;

@@ -1,0 +1,124 @@
+//! The one error type every handler returns: `{"errmsg": "..."}` with the SPEC 3 status codes.
+//! 5xx bodies never carry internal detail; the cause chain goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use luffy_cart::CartError;
+use luffy_catalog::CatalogError;
+use luffy_common::paging::PageRequestError;
+use luffy_common::StorageError;
+use luffy_store::UserError;
+use serde::Serialize;
+
+/// A failed request, as the client sees it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: a business rule or validation refused the request.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no, invalid or expired credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: authenticated but not allowed (staff routes).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: missing, or not the caller's.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: conflicts with existing state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: body over the limit.
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 503: PostgreSQL or Redis is unreachable; retry later.
+    #[error("service temporarily unavailable, please retry")]
+    Unavailable(#[source] anyhow::Error),
+    /// 500: a bug or an unexpected answer from a dependency.
+    #[error("internal server error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    errmsg: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Unavailable(cause) => tracing::warn!(error = ?cause, "dependency unavailable"),
+            Self::Unexpected(cause) => tracing::error!(error = ?cause, "unexpected error"),
+            _ => {}
+        }
+        let message = self.to_string();
+        HttpResponse::build(self.status_code()).json(ErrorBody { errmsg: &message })
+    }
+}
+
+impl ApiError {
+    /// Shorthand for a 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Unavailable(cause) => Self::Unavailable(cause),
+            StorageError::Unexpected(cause) => Self::Unexpected(cause),
+        }
+    }
+}
+
+impl From<CartError> for ApiError {
+    fn from(error: CartError) -> Self {
+        match error {
+            CartError::CourseNotFound | CartError::AlreadyOwned | CartError::NotInCart => {
+                Self::BadRequest(error.to_string())
+            }
+            CartError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(error: CatalogError) -> Self {
+        match error {
+            CatalogError::CourseNotFound => Self::NotFound("当前课程不存在!".into()),
+            CatalogError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(error: UserError) -> Self {
+        match error {
+            UserError::Duplicate => Self::BadRequest("手机号已经被注册!".into()),
+            UserError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<PageRequestError> for ApiError {
+    fn from(error: PageRequestError) -> Self {
+        Self::BadRequest(error.to_string())
+    }
+}

@@ -1,0 +1,19 @@
+//! The luffy HTTP API (SPEC 3) as a library: [`server::start`] builds and starts the server
+//! from [`settings::Settings`] on any address, so tests and other projects can embed it.
+//! The `luffy` binary (`main.rs`) only parses the command line and calls into here.
+
+pub mod auth;
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod server;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+
+pub use error::ApiError;
+pub use server::{start, RunningServer};
+pub use settings::Settings;
+pub use state::AppState;

@@ -1,0 +1,28 @@
+//! `POST /cart/` {course_id}: add a course in selected state.
+
+use actix_web::{web, HttpResponse};
+use luffy_common::CourseId;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::AuthUser;
+use crate::dto::flexible;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The add form; `course_id` may be a number or a numeric string.
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    #[serde(deserialize_with = "flexible::integer")]
+    course_id: i64,
+}
+
+/// Adds a purchasable, not-yet-owned course; answers the new cart size.
+pub async fn add_to_cart(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    form: web::Json<AddForm>,
+) -> Result<HttpResponse, ApiError> {
+    let cart_total = state.carts.add(caller.id, CourseId(form.course_id)).await?;
+    Ok(HttpResponse::Ok().json(json!({"errmsg": "成功添加商品到购物车!", "cart_total": cart_total})))
+}

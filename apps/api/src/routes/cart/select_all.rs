@@ -1,0 +1,27 @@
+//! `PUT /cart/` {selected}: select or deselect everything.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::AuthUser;
+use crate::dto::flexible;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The select-all form.
+#[derive(Debug, Deserialize)]
+pub struct SelectAllForm {
+    #[serde(deserialize_with = "flexible::boolean")]
+    selected: bool,
+}
+
+/// Sets every item's selection.
+pub async fn select_all(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    form: web::Json<SelectAllForm>,
+) -> Result<HttpResponse, ApiError> {
+    state.carts.set_all_selected(caller.id, form.selected).await?;
+    Ok(HttpResponse::Ok().json(json!({"errmsg": "切换状态成功!"})))
+}

@@ -1,0 +1,33 @@
+//! `PATCH /cart/` {course_id, selected}: select or deselect one item.
+
+use actix_web::{web, HttpResponse};
+use luffy_common::CourseId;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::AuthUser;
+use crate::dto::flexible;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The toggle form.
+#[derive(Debug, Deserialize)]
+pub struct ToggleForm {
+    #[serde(deserialize_with = "flexible::integer")]
+    course_id: i64,
+    #[serde(deserialize_with = "flexible::boolean")]
+    selected: bool,
+}
+
+/// Sets one item's selection; 400 if it is not in the cart.
+pub async fn toggle_item(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    form: web::Json<ToggleForm>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .carts
+        .set_selected(caller.id, CourseId(form.course_id), form.selected)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"errmsg": "切换状态成功!"})))
+}

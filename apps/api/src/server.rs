@@ -1,0 +1,135 @@
+//! Building and starting the HTTP server. The one entry point, [`start`], takes `Settings`,
+//! binds any address (port 0 included) and hands back the bound address and a stop handle, so
+//! `luffy serve`, our tests and other projects' harnesses all start the same server.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::ServerHandle;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
+use anyhow::Context;
+use tokio::task::JoinHandle;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::error::ApiError;
+use crate::metrics::record_metrics;
+use crate::routes;
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// JSON and raw bodies above this many bytes are refused with 413 (SPEC 3).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A running server.
+pub struct RunningServer {
+    /// The address actually bound (the real port when 0 was asked).
+    pub addr: SocketAddr,
+    /// The state the server runs with (pools, settings), for embedding harnesses.
+    pub state: AppState,
+    handle: ServerHandle,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, finishes in-flight requests (graceful) or drops them, and waits.
+    pub async fn stop(self, graceful: bool) -> anyhow::Result<()> {
+        self.handle.stop(graceful).await;
+        self.task.await.context("server task panicked")?.context("server failed")
+    }
+
+    /// Waits until the server stops (signal or `stop` from another handle).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task panicked")?.context("server failed")
+    }
+
+    /// A handle that can stop the server from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+}
+
+fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &error {
+        JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit: *limit },
+        JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge { limit: *limit },
+        JsonPayloadError::ContentType => ApiError::bad_request("Content-Type must be application/json"),
+        JsonPayloadError::Deserialize(cause) => ApiError::bad_request(format!("invalid JSON body: {cause}")),
+        other => ApiError::bad_request(format!("invalid request body: {other}")),
+    };
+    api.into()
+}
+
+fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid query string: {error}")).into()
+}
+
+fn path_error(_error: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound("not found".into()).into()
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("not found".into()))
+}
+
+/// Echoes tracing-actix-web's request id as `x-request-id`, so a client can quote it.
+async fn request_id_header(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut response = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Builds the app state and starts serving on `settings.listen`.
+pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
+    let state = AppState::build(settings)?;
+    start_with_state(state).await
+}
+
+/// Starts serving with prepared state (tests reuse the pools they seeded through).
+pub async fn start_with_state(state: AppState) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(&state.settings.listen)
+        .with_context(|| format!("binding {}", state.settings.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let workers = state.settings.http_workers;
+    let data = web::Data::new(state.clone());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(json_error))
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .app_data(web::FormConfig::default().limit(BODY_LIMIT))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(routes::configure)
+            .default_service(web::to(not_found))
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(from_fn(record_metrics))
+            .wrap(from_fn(request_id_header))
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)
+    .context("listening")?
+    .shutdown_timeout(10);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, "luffy API listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        handle,
+        task,
+    })
+}

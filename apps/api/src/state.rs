@@ -1,0 +1,85 @@
+//! Everything a handler needs, built once per server from `Settings` and shared by `web::Data`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use luffy_cart::CartService;
+use luffy_common::SystemClock;
+use luffy_credit::CreditRate;
+use luffy_store::postgres::build_pg_pool;
+use luffy_store::redis::build_redis_pool;
+use luffy_store::{PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings};
+
+use crate::auth::TokenKeys;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+/// The cart service wired to its production adapters.
+pub type Carts = CartService<RedisCarts, PgCatalog, PgCatalog, SystemClock>;
+
+/// Shared application state; cloning is cheap (pools and keys are reference-counted).
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the server was built from.
+    pub settings: Settings,
+    /// Store timezone for displayed times.
+    pub timezone: chrono_tz::Tz,
+    /// PostgreSQL pool.
+    pub pg: PgPool,
+    /// Redis pool.
+    pub redis: RedisPool,
+    /// Token signing and verification.
+    pub tokens: TokenKeys,
+    /// Points per yuan.
+    pub credit_rate: CreditRate,
+    /// Catalog reads.
+    pub catalog: PgCatalog,
+    /// Accounts.
+    pub users: PgUsers,
+    /// Cart use cases.
+    pub carts: Carts,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Builds pools (lazily connecting) and services from settings.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let pg = build_pg_pool(
+            &settings.database_url,
+            &PgPoolSettings {
+                max_size: settings.database_pool_size,
+                wait_timeout: Duration::from_secs(settings.database_timeout_secs),
+                create_timeout: Duration::from_secs(settings.database_timeout_secs),
+                recycle_timeout: Duration::from_secs(settings.database_timeout_secs),
+            },
+        )?;
+        let redis = build_redis_pool(
+            &settings.redis_url,
+            &RedisPoolSettings {
+                max_size: settings.redis_pool_size,
+                timeout: Duration::from_secs(settings.redis_timeout_secs),
+            },
+        )?;
+        let catalog = PgCatalog::new(pg.clone());
+        let carts = CartService::new(
+            RedisCarts::new(redis.clone(), settings.redis_prefix.clone()),
+            catalog.clone(),
+            catalog.clone(),
+            SystemClock,
+        );
+        Ok(Self {
+            timezone: settings.store_timezone()?,
+            tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
+            credit_rate: CreditRate::new(settings.credit_to_money).context("LUFFY_CREDIT_TO_MONEY")?,
+            users: PgUsers::new(pg.clone()),
+            catalog,
+            carts,
+            metrics: Metrics::new()?,
+            pg,
+            redis,
+            settings,
+        })
+    }
+}

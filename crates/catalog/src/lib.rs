@@ -1,0 +1,12 @@
+//! The course catalog: courses, their directions and categories, and the promotion rules that
+//! give a course its current sale price (SPEC 2.1).
+
+pub mod course;
+pub mod promotion;
+pub mod repository;
+pub mod sale;
+
+pub use course::{Category, Course, CourseType, Direction};
+pub use promotion::{current_discount, CourseDiscount, PromotionLink};
+pub use repository::{CatalogError, CatalogRepository, CourseOwnership};
+pub use sale::{InvalidSale, SaleFormula};

@@ -1,0 +1,13 @@
+//! Building blocks shared by every luffy crate: typed ids, money rounding, a clock port,
+//! paging and the storage error kinds adapters report (SPEC 1).
+
+pub mod clock;
+pub mod ids;
+pub mod money;
+pub mod paging;
+pub mod storage;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use ids::{CourseId, UserId};
+pub use paging::{Page, PageRequest};
+pub use storage::StorageError;

@@ -1,0 +1,110 @@
+//! Creating and dropping whole databases: `luffy migrate` creates a missing database, and the
+//! test harness clones a migrated template per test.
+
+use anyhow::{bail, Context};
+use diesel::sql_types::Text;
+use diesel::QueryableByName;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+/// Splits a PostgreSQL URL into (URL of the `postgres` maintenance database, database name).
+pub fn split_database_url(database_url: &str) -> anyhow::Result<(String, String)> {
+    let (without_query, query) = match database_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (database_url, None),
+    };
+    let Some((server, name)) = without_query.rsplit_once('/') else {
+        bail!("database URL has no database name");
+    };
+    if name.is_empty() || server.ends_with('/') {
+        bail!("database URL has no database name");
+    }
+    let mut maintenance = format!("{server}/postgres");
+    if let Some(query) = query {
+        maintenance.push('?');
+        maintenance.push_str(query);
+    }
+    Ok((maintenance, name.to_owned()))
+}
+
+/// Database names are interpolated into DDL, so only plain identifiers are accepted.
+pub fn check_identifier(name: &str) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if valid {
+        Ok(())
+    } else {
+        bail!("unsupported database name {name:?}: use letters, digits and underscores")
+    }
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    exists: bool,
+}
+
+/// Whether the database exists, asked of the maintenance database.
+pub async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Result<bool> {
+    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result(conn)
+        .await
+        .context("looking up pg_database")?;
+    Ok(row.exists)
+}
+
+/// Creates the database named in `database_url` if it does not exist yet.
+/// Returns whether it was created.
+pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bool> {
+    let (maintenance, name) = split_database_url(database_url)?;
+    check_identifier(&name)?;
+    let mut conn = AsyncPgConnection::establish(&maintenance)
+        .await
+        .with_context(|| format!("connecting to the maintenance database to create {name}"))?;
+    if database_exists(&mut conn, &name).await? {
+        return Ok(false);
+    }
+    match conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await {
+        Ok(()) => Ok(true),
+        // Another process created it between our check and our CREATE.
+        Err(_) if database_exists(&mut conn, &name).await? => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("creating database {name}"))),
+    }
+}
+
+/// Drops the database named in `database_url`, disconnecting its sessions (PostgreSQL 13+).
+pub async fn drop_database(database_url: &str) -> anyhow::Result<()> {
+    let (maintenance, name) = split_database_url(database_url)?;
+    check_identifier(&name)?;
+    let mut conn = AsyncPgConnection::establish(&maintenance)
+        .await
+        .context("connecting to the maintenance database to drop")?;
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .with_context(|| format!("dropping database {name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls() {
+        let (m, n) = split_database_url("postgres://postgres@127.0.0.1:5432/luffy").unwrap();
+        assert_eq!(m, "postgres://postgres@127.0.0.1:5432/postgres");
+        assert_eq!(n, "luffy");
+        let (m, n) = split_database_url("postgres://u:p@h/db_1?sslmode=disable").unwrap();
+        assert_eq!(m, "postgres://u:p@h/postgres?sslmode=disable");
+        assert_eq!(n, "db_1");
+        assert!(split_database_url("postgres://h/").is_err());
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(check_identifier("luffy_test_1").is_ok());
+        assert!(check_identifier("x\"; DROP").is_err());
+        assert!(check_identifier("1abc").is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! Adapters for every luffy port: PostgreSQL through diesel-async and its deadpool pool,
+//! Redis through deadpool-redis (SPEC 1). Domain crates never see diesel or Redis types;
+//! row structs live here and map to domain types.
+
+pub mod cart;
+pub mod catalog;
+pub mod database;
+pub mod errors;
+pub mod migrations;
+pub mod postgres;
+pub mod redis;
+pub mod rows;
+pub mod schema;
+pub mod seed;
+pub mod users;
+
+pub use cart::RedisCarts;
+pub use catalog::PgCatalog;
+pub use postgres::{PgPool, PgPoolSettings};
+pub use redis::{RedisPool, RedisPoolSettings};
+pub use users::{NewUser, PgUsers, User, UserError};

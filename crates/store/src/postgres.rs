@@ -1,0 +1,69 @@
+//! The PostgreSQL connection pool with explicit timeouts (SPEC 1, crates.io style).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+use luffy_common::StorageError;
+
+use crate::errors::pg_pool_error;
+
+/// A pool of async PostgreSQL connections; cheap to clone.
+pub type PgPool = Pool<AsyncPgConnection>;
+
+/// A connection checked out of [`PgPool`].
+pub type PgConn = Object<AsyncPgConnection>;
+
+/// Pool sizing and timeouts; the defaults suit a two-core machine.
+#[derive(Debug, Clone)]
+pub struct PgPoolSettings {
+    /// Maximum open connections.
+    pub max_size: usize,
+    /// How long a request waits for a free connection before it gets a 503.
+    pub wait_timeout: Duration,
+    /// How long opening a new connection may take.
+    pub create_timeout: Duration,
+    /// How long checking a returned connection may take.
+    pub recycle_timeout: Duration,
+}
+
+impl Default for PgPoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(5),
+            create_timeout: Duration::from_secs(5),
+            recycle_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Builds the pool. Connections open lazily, so this succeeds even if PostgreSQL is down;
+/// requests then get 503 until it is back.
+pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::Result<PgPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(settings.max_size)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.create_timeout))
+        .recycle_timeout(Some(settings.recycle_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the PostgreSQL pool")
+}
+
+/// Checks out a connection, reporting failure as `StorageError::Unavailable`.
+pub async fn connection(pool: &PgPool) -> Result<PgConn, StorageError> {
+    pool.get().await.map_err(pg_pool_error)
+}
+
+/// Readiness probe: a connection can be checked out and answers `SELECT 1`.
+pub async fn ping(pool: &PgPool) -> bool {
+    use diesel_async::RunQueryDsl;
+    let Ok(mut conn) = pool.get().await else {
+        return false;
+    };
+    diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok()
+}

@@ -1,0 +1,78 @@
+//! `luffy seed`: the demo data of SPEC 5, idempotent (running it twice changes nothing but the
+//! promotion window, which is kept running).
+
+use anyhow::Context;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+use luffy_credit::LedgerOperation;
+
+use crate::postgres::PgPool;
+use crate::schema::{credit_ledger, users};
+
+/// The demo catalog as SQL with fixed ids.
+const CATALOG_SQL: &str = include_str!("seed/catalog.sql");
+
+/// A demo account to create if its username is free. The password arrives already hashed so
+/// this crate needs no hashing policy.
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    /// Login name.
+    pub username: String,
+    /// Mobile number.
+    pub mobile: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Staff flag.
+    pub is_staff: bool,
+    /// Starting points, written with a 系统赠送 ledger row.
+    pub credit: i32,
+}
+
+/// What a seed run did, for the command's output.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Usernames created by this run (existing ones are left untouched).
+    pub created_users: Vec<String>,
+}
+
+/// Loads the demo catalog and creates the demo users, all in one transaction.
+pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result<SeedReport> {
+    let mut conn = pool.get().await.context("connecting to PostgreSQL to seed")?;
+    let users = demo_users.to_vec();
+    conn.transaction::<_, anyhow::Error, _>(async move |conn| {
+            conn.batch_execute(CATALOG_SQL).await.context("loading the demo catalog")?;
+            let mut report = SeedReport::default();
+            for user in users {
+                let id: Option<i64> = diesel::insert_into(users::table)
+                    .values((
+                        users::username.eq(&user.username),
+                        users::mobile.eq(&user.mobile),
+                        users::password_hash.eq(&user.password_hash),
+                        users::is_staff.eq(user.is_staff),
+                        users::credit.eq(user.credit),
+                    ))
+                    .on_conflict_do_nothing()
+                    .returning(users::id)
+                    .get_result(conn)
+                    .await
+                    .optional()
+                    .context("creating a demo user")?;
+                let Some(id) = id else { continue };
+                if user.credit != 0 {
+                    diesel::insert_into(credit_ledger::table)
+                        .values((
+                            credit_ledger::user_id.eq(id),
+                            credit_ledger::operation.eq(LedgerOperation::Granted.code()),
+                            credit_ledger::number.eq(user.credit),
+                            credit_ledger::remark.eq("演示账号赠送积分"),
+                        ))
+                        .execute(conn)
+                        .await
+                        .context("writing the demo points ledger row")?;
+                }
+                report.created_users.push(user.username);
+            }
+            Ok(report)
+    })
+    .await
+}

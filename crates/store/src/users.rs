@@ -1,0 +1,163 @@
+//! PostgreSQL adapter for user accounts (registration, login lookup, profile).
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use luffy_common::{StorageError, UserId};
+use luffy_credit::LedgerEntry;
+use rust_decimal::Decimal;
+
+use crate::errors::diesel_error;
+use crate::postgres::{connection, PgPool};
+use crate::rows::UserRow;
+use crate::schema::{credit_ledger, users};
+
+/// A user account as the API sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// Login name.
+    pub username: String,
+    /// Mobile number.
+    pub mobile: String,
+    /// Argon2 PHC string; never leaves the server.
+    pub password_hash: String,
+    /// Balance for balance payments.
+    pub money: Decimal,
+    /// Points balance.
+    pub credit: i32,
+    /// May use operator routes.
+    pub is_staff: bool,
+    /// Inactive accounts cannot log in.
+    pub is_active: bool,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: UserId(row.id),
+            username: row.username,
+            mobile: row.mobile,
+            password_hash: row.password_hash,
+            money: row.money,
+            credit: row.credit,
+            is_staff: row.is_staff,
+            is_active: row.is_active,
+        }
+    }
+}
+
+/// What registration stores.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// Mobile number.
+    pub mobile: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Staff flag.
+    pub is_staff: bool,
+}
+
+/// Account storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// The username or mobile is taken.
+    #[error("username or mobile already registered")]
+    Duplicate,
+    /// PostgreSQL failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Reads and creates user accounts.
+#[derive(Clone)]
+pub struct PgUsers {
+    pool: PgPool,
+}
+
+impl PgUsers {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Creates an account. Errors: `Duplicate` on a taken username or mobile.
+    pub async fn create(&self, new_user: NewUser) -> Result<User, UserError> {
+        let mut conn = connection(&self.pool).await?;
+        let row: UserRow = diesel::insert_into(users::table)
+            .values(&new_user)
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserError::Duplicate,
+                other => UserError::Storage(diesel_error(other, "creating a user")),
+            })?;
+        Ok(row.into())
+    }
+
+    /// Finds an account by username or mobile (the login form accepts either).
+    pub async fn find_by_login(&self, login: &str) -> Result<Option<User>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let row: Option<UserRow> = users::table
+            .filter(users::username.eq(login).or(users::mobile.eq(login)))
+            .order(users::id.asc())
+            .select(UserRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "finding a user by login"))?;
+        Ok(row.map(User::from))
+    }
+
+    /// Finds an account by id.
+    pub async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let row: Option<UserRow> = users::table
+            .find(id.get())
+            .select(UserRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "finding a user by id"))?;
+        Ok(row.map(User::from))
+    }
+
+    /// Adds (or with a negative number, takes) points with a ledger row in one transaction; the
+    /// guarded update refuses to go below zero. Returns the new balance, or `None` if the user
+    /// does not exist or the balance would go negative.
+    pub async fn change_credit(&self, entry: LedgerEntry) -> Result<Option<i32>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+                let balance: Option<i32> = diesel::update(
+                    users::table
+                        .filter(users::id.eq(entry.user.get()))
+                        .filter(users::credit.ge(-entry.number)),
+                )
+                .set(users::credit.eq(users::credit + entry.number))
+                .returning(users::credit)
+                .get_result(conn)
+                .await
+                .optional()?;
+                if balance.is_some() {
+                    diesel::insert_into(credit_ledger::table)
+                        .values((
+                            credit_ledger::user_id.eq(entry.user.get()),
+                            credit_ledger::operation.eq(entry.operation.code()),
+                            credit_ledger::number.eq(entry.number),
+                            credit_ledger::order_id.eq(entry.order_id),
+                            credit_ledger::remark.eq(&entry.remark),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(balance)
+        })
+        .await
+        .map_err(|e| diesel_error(e, "changing a points balance"))
+    }
+}

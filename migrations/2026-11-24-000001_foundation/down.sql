@@ -1,0 +1,10 @@
+DROP TABLE credit_ledger;
+DROP TABLE user_courses;
+DROP TABLE course_activity_prices;
+DROP TABLE activities;
+DROP TABLE discounts;
+DROP TABLE discount_types;
+DROP TABLE courses;
+DROP TABLE course_categories;
+DROP TABLE course_directions;
+DROP TABLE users;
