@@ -7,7 +7,11 @@ use luffy_api::commands::{keys, migrate, seed};
 use luffy_api::{settings::Settings, telemetry, AppState};
 
 #[derive(Parser)]
-#[command(name = "luffy", version, about = "Order, coupon, points and payment back end for course stores")]
+#[command(
+    name = "luffy",
+    version,
+    about = "Order, coupon, points and payment back end for course stores"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

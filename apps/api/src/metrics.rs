@@ -8,7 +8,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 use anyhow::Context;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 use crate::state::AppState;
 
@@ -25,18 +27,30 @@ impl Metrics {
     pub fn new() -> anyhow::Result<Self> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("luffy_http_requests_total", "HTTP requests by route, method and status"),
+            Opts::new(
+                "luffy_http_requests_total",
+                "HTTP requests by route, method and status",
+            ),
             &["method", "route", "status"],
         )
         .context("creating the request counter")?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("luffy_http_request_duration_seconds", "HTTP request latency by route")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            HistogramOpts::new(
+                "luffy_http_request_duration_seconds",
+                "HTTP request latency by route",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
             &["method", "route"],
         )
         .context("creating the latency histogram")?;
-        registry.register(Box::new(requests.clone())).context("registering the counter")?;
-        registry.register(Box::new(latency.clone())).context("registering the histogram")?;
+        registry
+            .register(Box::new(requests.clone()))
+            .context("registering the counter")?;
+        registry
+            .register(Box::new(latency.clone()))
+            .context("registering the histogram")?;
         Ok(Self {
             registry,
             requests,
@@ -55,7 +69,9 @@ impl Metrics {
         self.requests
             .with_label_values(&[method, route, &status.to_string()])
             .inc();
-        self.latency.with_label_values(&[method, route]).observe(seconds);
+        self.latency
+            .with_label_values(&[method, route])
+            .observe(seconds);
     }
 
     /// The Prometheus text exposition of every registered metric.
@@ -74,7 +90,9 @@ pub async fn record_metrics(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
     let method = req.method().to_string();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
@@ -82,7 +100,12 @@ pub async fn record_metrics(
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
-        metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+        metrics.observe(
+            &method,
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(response)
 }

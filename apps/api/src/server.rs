@@ -36,12 +36,18 @@ impl RunningServer {
     /// Stops accepting, finishes in-flight requests (graceful) or drops them, and waits.
     pub async fn stop(self, graceful: bool) -> anyhow::Result<()> {
         self.handle.stop(graceful).await;
-        self.task.await.context("server task panicked")?.context("server failed")
+        self.task
+            .await
+            .context("server task panicked")?
+            .context("server failed")
     }
 
     /// Waits until the server stops (signal or `stop` from another handle).
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await.context("server task panicked")?.context("server failed")
+        self.task
+            .await
+            .context("server task panicked")?
+            .context("server failed")
     }
 
     /// A handle that can stop the server from elsewhere.
@@ -53,9 +59,15 @@ impl RunningServer {
 fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &error {
         JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit: *limit },
-        JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge { limit: *limit },
-        JsonPayloadError::ContentType => ApiError::bad_request("Content-Type must be application/json"),
-        JsonPayloadError::Deserialize(cause) => ApiError::bad_request(format!("invalid JSON body: {cause}")),
+        JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { limit: *limit }
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::bad_request("Content-Type must be application/json")
+        }
+        JsonPayloadError::Deserialize(cause) => {
+            ApiError::bad_request(format!("invalid JSON body: {cause}"))
+        }
         other => ApiError::bad_request(format!("invalid request body: {other}")),
     };
     api.into()
@@ -104,7 +116,11 @@ pub async fn start_with_state(state: AppState) -> anyhow::Result<RunningServer> 
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(json_error))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(json_error),
+            )
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .app_data(web::FormConfig::default().limit(BODY_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(query_error))

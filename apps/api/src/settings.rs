@@ -188,7 +188,10 @@ mod tests {
             assert_eq!(settings.redis_prefix, "t1:");
             assert_eq!(settings.order_timeout_secs, 60);
             assert!(!settings.worker);
-            assert_eq!(settings.database_url, "postgres://postgres@127.0.0.1:5432/luffy");
+            assert_eq!(
+                settings.database_url,
+                "postgres://postgres@127.0.0.1:5432/luffy"
+            );
             Ok(())
         });
     }

@@ -8,7 +8,9 @@ use luffy_common::SystemClock;
 use luffy_credit::CreditRate;
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
-use luffy_store::{PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings};
+use luffy_store::{
+    PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings,
+};
 
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
@@ -72,7 +74,8 @@ impl AppState {
         Ok(Self {
             timezone: settings.store_timezone()?,
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
-            credit_rate: CreditRate::new(settings.credit_to_money).context("LUFFY_CREDIT_TO_MONEY")?,
+            credit_rate: CreditRate::new(settings.credit_to_money)
+                .context("LUFFY_CREDIT_TO_MONEY")?,
             users: PgUsers::new(pg.clone()),
             catalog,
             carts,

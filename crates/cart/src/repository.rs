@@ -18,7 +18,10 @@ pub trait CartRepository: Send + Sync {
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// All entries, in course id order.
-    fn entries(&self, user: UserId) -> impl Future<Output = Result<Vec<CartEntry>, StorageError>> + Send;
+    fn entries(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Vec<CartEntry>, StorageError>> + Send;
 
     /// Sets one entry's selected flag; returns false (and changes nothing) if it is not in the cart.
     fn set_selected(

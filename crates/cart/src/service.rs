@@ -60,7 +60,10 @@ where
 
     /// Adds a purchasable, not-yet-owned course in selected state; returns the cart size.
     pub async fn add(&self, user: UserId, course_id: CourseId) -> Result<u64, CartError> {
-        let course = self.catalog.find_course(course_id, self.clock.now()).await?;
+        let course = self
+            .catalog
+            .find_course(course_id, self.clock.now())
+            .await?;
         if !course.is_purchasable() {
             return Err(CartError::CourseNotFound);
         }
@@ -99,7 +102,12 @@ where
     }
 
     /// Selects or deselects one course already in the cart.
-    pub async fn set_selected(&self, user: UserId, course: CourseId, selected: bool) -> Result<(), CartError> {
+    pub async fn set_selected(
+        &self,
+        user: UserId,
+        course: CourseId,
+        selected: bool,
+    ) -> Result<(), CartError> {
         if self.carts.set_selected(user, course, selected).await? {
             Ok(())
         } else {
@@ -163,10 +171,18 @@ mod tests {
             Ok(map
                 .iter()
                 .filter(|((u, _), _)| *u == user.get())
-                .map(|((_, c), s)| CartEntry { course_id: CourseId(*c), selected: *s })
+                .map(|((_, c), s)| CartEntry {
+                    course_id: CourseId(*c),
+                    selected: *s,
+                })
                 .collect())
         }
-        async fn set_selected(&self, user: UserId, course: CourseId, selected: bool) -> Result<bool, StorageError> {
+        async fn set_selected(
+            &self,
+            user: UserId,
+            course: CourseId,
+            selected: bool,
+        ) -> Result<bool, StorageError> {
             let mut map = self.0.lock().unwrap();
             match map.get_mut(&(user.get(), course.get())) {
                 Some(flag) => {
@@ -201,14 +217,39 @@ mod tests {
     struct MemoryCatalog(Vec<Course>);
 
     impl CatalogRepository for MemoryCatalog {
-        async fn list_courses(&self, page: PageRequest, _now: DateTime<Utc>) -> Result<Page<Course>, CatalogError> {
-            Ok(Page { items: self.0.clone(), total: self.0.len() as u64, request: page })
+        async fn list_courses(
+            &self,
+            page: PageRequest,
+            _now: DateTime<Utc>,
+        ) -> Result<Page<Course>, CatalogError> {
+            Ok(Page {
+                items: self.0.clone(),
+                total: self.0.len() as u64,
+                request: page,
+            })
         }
-        async fn find_course(&self, id: CourseId, _now: DateTime<Utc>) -> Result<Course, CatalogError> {
-            self.0.iter().find(|c| c.id == id).cloned().ok_or(CatalogError::CourseNotFound)
+        async fn find_course(
+            &self,
+            id: CourseId,
+            _now: DateTime<Utc>,
+        ) -> Result<Course, CatalogError> {
+            self.0
+                .iter()
+                .find(|c| c.id == id)
+                .cloned()
+                .ok_or(CatalogError::CourseNotFound)
         }
-        async fn find_courses(&self, ids: &[CourseId], _now: DateTime<Utc>) -> Result<Vec<Course>, CatalogError> {
-            Ok(self.0.iter().filter(|c| ids.contains(&c.id)).cloned().collect())
+        async fn find_courses(
+            &self,
+            ids: &[CourseId],
+            _now: DateTime<Utc>,
+        ) -> Result<Vec<Course>, CatalogError> {
+            Ok(self
+                .0
+                .iter()
+                .filter(|c| ids.contains(&c.id))
+                .cloned()
+                .collect())
         }
     }
 
@@ -229,8 +270,15 @@ mod tests {
             course_type: CourseType::Practical,
             price: dec!(100.00),
             credit: 0,
-            direction: Direction { id: 1, name: "d".into() },
-            category: Category { id: 1, name: "c".into(), direction_id: 1 },
+            direction: Direction {
+                id: 1,
+                name: "d".into(),
+            },
+            category: Category {
+                id: 1,
+                name: "c".into(),
+                direction_id: 1,
+            },
             is_show,
             is_deleted,
             promotions: Vec::new(),
@@ -238,9 +286,19 @@ mod tests {
     }
 
     fn service() -> CartService<MemoryCarts, MemoryCatalog, MemoryOwnership, FixedClock> {
-        let catalog = MemoryCatalog(vec![course(1, true, false), course(2, true, false), course(3, false, false), course(4, true, true)]);
+        let catalog = MemoryCatalog(vec![
+            course(1, true, false),
+            course(2, true, false),
+            course(3, false, false),
+            course(4, true, true),
+        ]);
         let owned = MemoryOwnership([(7, 2)].into_iter().collect());
-        CartService::new(MemoryCarts::default(), catalog, owned, FixedClock(Utc::now()))
+        CartService::new(
+            MemoryCarts::default(),
+            catalog,
+            owned,
+            FixedClock(Utc::now()),
+        )
     }
 
     #[tokio::test]
@@ -248,11 +306,27 @@ mod tests {
         let cart = service();
         let user = UserId(7);
         assert_eq!(cart.add(user, CourseId(1)).await.unwrap(), 1);
-        assert_eq!(cart.add(user, CourseId(1)).await.unwrap(), 1, "adding twice keeps one item");
-        assert!(matches!(cart.add(user, CourseId(2)).await, Err(CartError::AlreadyOwned)));
-        assert!(matches!(cart.add(user, CourseId(3)).await, Err(CartError::CourseNotFound)));
-        assert!(matches!(cart.add(user, CourseId(4)).await, Err(CartError::CourseNotFound)));
-        assert!(matches!(cart.add(user, CourseId(99)).await, Err(CartError::CourseNotFound)));
+        assert_eq!(
+            cart.add(user, CourseId(1)).await.unwrap(),
+            1,
+            "adding twice keeps one item"
+        );
+        assert!(matches!(
+            cart.add(user, CourseId(2)).await,
+            Err(CartError::AlreadyOwned)
+        ));
+        assert!(matches!(
+            cart.add(user, CourseId(3)).await,
+            Err(CartError::CourseNotFound)
+        ));
+        assert!(matches!(
+            cart.add(user, CourseId(4)).await,
+            Err(CartError::CourseNotFound)
+        ));
+        assert!(matches!(
+            cart.add(user, CourseId(99)).await,
+            Err(CartError::CourseNotFound)
+        ));
         assert_eq!(cart.count(user).await.unwrap(), 1);
     }
 
@@ -263,13 +337,25 @@ mod tests {
         cart.add(user, CourseId(1)).await.unwrap();
         cart.add(user, CourseId(2)).await.unwrap();
         cart.set_selected(user, CourseId(1), false).await.unwrap();
-        let selected: Vec<_> = cart.selected_lines(user).await.unwrap().iter().map(|l| l.course.id).collect();
+        let selected: Vec<_> = cart
+            .selected_lines(user)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.course.id)
+            .collect();
         assert_eq!(selected, vec![CourseId(2)]);
         cart.set_all_selected(user, false).await.unwrap();
         assert!(cart.selected_lines(user).await.unwrap().is_empty());
         assert_eq!(cart.lines(user).await.unwrap().len(), 2);
-        assert!(matches!(cart.set_selected(user, CourseId(9), true).await, Err(CartError::NotInCart)));
-        assert!(matches!(cart.remove(user, CourseId(9)).await, Err(CartError::NotInCart)));
+        assert!(matches!(
+            cart.set_selected(user, CourseId(9), true).await,
+            Err(CartError::NotInCart)
+        ));
+        assert!(matches!(
+            cart.remove(user, CourseId(9)).await,
+            Err(CartError::NotInCart)
+        ));
         assert_eq!(cart.remove(user, CourseId(1)).await.unwrap(), 1);
     }
 }

@@ -52,7 +52,11 @@ impl CourseDiscount {
 
 /// Computes a course's discount at `now` from its promotion links: the newest running link wins;
 /// its price applies only when the list price reaches the link's condition.
-pub fn current_discount(price: Decimal, links: &[PromotionLink], now: DateTime<Utc>) -> CourseDiscount {
+pub fn current_discount(
+    price: Decimal,
+    links: &[PromotionLink],
+    now: DateTime<Utc>,
+) -> CourseDiscount {
     let Some(link) = links
         .iter()
         .filter(|link| link.is_running(now))
@@ -78,7 +82,9 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 11, 12, 0, 0).single().unwrap()
+        Utc.with_ymd_and_hms(2026, 11, 11, 12, 0, 0)
+            .single()
+            .unwrap()
     }
 
     fn link(id: i64, from: i64, to: i64, condition: i32, sale: &str) -> PromotionLink {
@@ -110,8 +116,14 @@ mod tests {
 
     #[test]
     fn window_ends_are_exclusive() {
-        assert_eq!(current_discount(dec!(10), &[link(1, 0, 60, 0, "0")], now()), CourseDiscount::default());
-        assert_eq!(current_discount(dec!(10), &[link(1, -60, 0, 0, "0")], now()), CourseDiscount::default());
+        assert_eq!(
+            current_discount(dec!(10), &[link(1, 0, 60, 0, "0")], now()),
+            CourseDiscount::default()
+        );
+        assert_eq!(
+            current_discount(dec!(10), &[link(1, -60, 0, 0, "0")], now()),
+            CourseDiscount::default()
+        );
     }
 
     #[test]
@@ -121,7 +133,10 @@ mod tests {
             link(2, -60, 60, 0, "-20"),
             link(3, 30, 90, 0, "0"),
         ];
-        assert_eq!(current_discount(dec!(100), &links, now()).price, Some(dec!(80.00)));
+        assert_eq!(
+            current_discount(dec!(100), &links, now()).price,
+            Some(dec!(80.00))
+        );
     }
 
     #[test]

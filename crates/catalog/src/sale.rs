@@ -48,14 +48,18 @@ impl FromStr for SaleFormula {
         if let Some(rest) = text.strip_prefix('*') {
             let factor = number(rest)?;
             if factor <= Decimal::ZERO || factor >= Decimal::ONE || factor.scale() > 4 {
-                return Err(invalid("a multiplier must be between 0 and 1, at most 4 decimals"));
+                return Err(invalid(
+                    "a multiplier must be between 0 and 1, at most 4 decimals",
+                ));
             }
             return Ok(Self::Multiply(factor));
         }
         if let Some(rest) = text.strip_prefix('-') {
             let amount = number(rest)?;
             if amount <= Decimal::ZERO || amount.scale() > 2 {
-                return Err(invalid("a reduction must be positive with at most 2 decimals"));
+                return Err(invalid(
+                    "a reduction must be positive with at most 2 decimals",
+                ));
             }
             return Ok(Self::Reduce(amount));
         }
@@ -99,15 +103,27 @@ mod tests {
 
     #[test]
     fn refuses_nonsense() {
-        for bad in ["", "*", "*1", "*1.5", "*0", "-0", "-", "+30", "30", "*-0.5", "-1e3", "- 30", "*0.88x", "-30.001"] {
-            assert!(bad.parse::<SaleFormula>().is_err(), "{bad:?} should be refused");
+        for bad in [
+            "", "*", "*1", "*1.5", "*0", "-0", "-", "+30", "30", "*-0.5", "-1e3", "- 30", "*0.88x",
+            "-30.001",
+        ] {
+            assert!(
+                bad.parse::<SaleFormula>().is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 
     #[test]
     fn applies_with_rounding() {
-        assert_eq!(SaleFormula::Multiply(dec!(0.8)).apply(dec!(699.00)), dec!(559.20));
-        assert_eq!(SaleFormula::Multiply(dec!(0.85)).apply(dec!(0.05)), dec!(0.04));
+        assert_eq!(
+            SaleFormula::Multiply(dec!(0.8)).apply(dec!(699.00)),
+            dec!(559.20)
+        );
+        assert_eq!(
+            SaleFormula::Multiply(dec!(0.85)).apply(dec!(0.05)),
+            dec!(0.04)
+        );
         assert_eq!(SaleFormula::Reduce(dec!(100)).apply(dec!(99)), dec!(0.00));
         assert_eq!(SaleFormula::Free.apply(dec!(99)), dec!(0.00));
     }

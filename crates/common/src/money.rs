@@ -28,7 +28,12 @@ mod tests {
 
     #[test]
     fn rounds_half_up_to_two_places() {
-        let cases = [("1.005", "1.01"), ("1.004", "1.00"), ("559.2", "559.20"), ("0", "0.00")];
+        let cases = [
+            ("1.005", "1.01"),
+            ("1.004", "1.00"),
+            ("559.2", "559.20"),
+            ("0", "0.00"),
+        ];
         for (input, expected) in cases {
             let got = round_cents(Decimal::from_str(input).unwrap_or_default());
             assert_eq!(got.to_string(), expected, "rounding {input}");

@@ -98,7 +98,10 @@ mod tests {
     #[test]
     fn validates_bounds() {
         assert!(PageRequest::new(1, 5, 20).is_ok());
-        assert_eq!(PageRequest::new(0, 5, 20), Err(PageRequestError::PageOutOfRange));
+        assert_eq!(
+            PageRequest::new(0, 5, 20),
+            Err(PageRequestError::PageOutOfRange)
+        );
         assert_eq!(
             PageRequest::new(1, 21, 20),
             Err(PageRequestError::SizeOutOfRange { max: 20 })
@@ -107,17 +110,28 @@ mod tests {
             PageRequest::new(1, 0, 20),
             Err(PageRequestError::SizeOutOfRange { max: 20 })
         );
-        assert_eq!(PageRequest::new(-3, 5, 20), Err(PageRequestError::PageOutOfRange));
+        assert_eq!(
+            PageRequest::new(-3, 5, 20),
+            Err(PageRequestError::PageOutOfRange)
+        );
     }
 
     #[test]
     fn offsets_and_links() {
         let request = PageRequest::new(3, 5, 20).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(request.offset(), 10);
-        let page = Page { items: vec![1, 2], total: 12, request };
+        let page = Page {
+            items: vec![1, 2],
+            total: 12,
+            request,
+        };
         assert!(!page.has_next());
         assert!(page.has_previous());
-        let page = Page { items: vec![1], total: 16, request };
+        let page = Page {
+            items: vec![1],
+            total: 16,
+            request,
+        };
         assert!(page.has_next());
     }
 }

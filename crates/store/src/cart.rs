@@ -96,7 +96,12 @@ impl CartRepository for RedisCarts {
         Ok(entries)
     }
 
-    async fn set_selected(&self, user: UserId, course: CourseId, selected: bool) -> Result<bool, StorageError> {
+    async fn set_selected(
+        &self,
+        user: UserId,
+        course: CourseId,
+        selected: bool,
+    ) -> Result<bool, StorageError> {
         let mut conn = self.conn().await?;
         let changed: i64 = Script::new(SET_IF_PRESENT)
             .key(self.key(user))

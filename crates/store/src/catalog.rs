@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use luffy_catalog::{
-    CatalogError, CatalogRepository, Category, Course, CourseOwnership, CourseType, Direction, PromotionLink,
-    SaleFormula,
+    CatalogError, CatalogRepository, Category, Course, CourseOwnership, CourseType, Direction,
+    PromotionLink, SaleFormula,
 };
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 
@@ -16,8 +16,8 @@ use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::rows::{CategoryRow, CourseRow, DirectionRow, PromotionRow};
 use crate::schema::{
-    activities, course_activity_prices, course_categories, course_directions, courses, discount_types, discounts,
-    user_courses,
+    activities, course_activity_prices, course_categories, course_directions, courses,
+    discount_types, discounts, user_courses,
 };
 
 /// Reads courses and promotions from PostgreSQL.
@@ -37,8 +37,13 @@ type CourseJoin = (CourseRow, DirectionRow, CategoryRow);
 
 fn to_course(row: CourseJoin, promotions: Vec<PromotionLink>) -> Result<Course, StorageError> {
     let (course, direction, category) = row;
-    let course_type = CourseType::from_code(course.course_type)
-        .ok_or_else(|| anyhow!("course {} has unknown course_type {}", course.id, course.course_type))?;
+    let course_type = CourseType::from_code(course.course_type).ok_or_else(|| {
+        anyhow!(
+            "course {} has unknown course_type {}",
+            course.id,
+            course.course_type
+        )
+    })?;
     Ok(Course {
         id: CourseId(course.id),
         name: course.name,
@@ -89,19 +94,21 @@ async fn promotions_for(
         .map_err(|e| diesel_error(e, "loading promotions"))?;
     let mut by_course: HashMap<i64, Vec<PromotionLink>> = HashMap::new();
     for row in rows {
-        let sale: SaleFormula = row
-            .sale
-            .parse()
-            .map_err(|e| StorageError::Unexpected(anyhow!("stored sale formula is invalid: {e}")))?;
-        by_course.entry(row.course_id).or_default().push(PromotionLink {
-            id: row.id,
-            activity_name: row.activity_name,
-            starts_at: row.start_time,
-            ends_at: row.end_time,
-            discount_type: row.discount_type,
-            condition: row.condition,
-            sale,
-        });
+        let sale: SaleFormula = row.sale.parse().map_err(|e| {
+            StorageError::Unexpected(anyhow!("stored sale formula is invalid: {e}"))
+        })?;
+        by_course
+            .entry(row.course_id)
+            .or_default()
+            .push(PromotionLink {
+                id: row.id,
+                activity_name: row.activity_name,
+                starts_at: row.start_time,
+                ends_at: row.end_time,
+                discount_type: row.discount_type,
+                condition: row.condition,
+                sale,
+            });
     }
     Ok(by_course)
 }
@@ -127,12 +134,20 @@ macro_rules! course_query {
         courses::table
             .inner_join(course_directions::table)
             .inner_join(course_categories::table)
-            .select((CourseRow::as_select(), DirectionRow::as_select(), CategoryRow::as_select()))
+            .select((
+                CourseRow::as_select(),
+                DirectionRow::as_select(),
+                CategoryRow::as_select(),
+            ))
     };
 }
 
 impl CatalogRepository for PgCatalog {
-    async fn list_courses(&self, page: PageRequest, now: DateTime<Utc>) -> Result<Page<Course>, CatalogError> {
+    async fn list_courses(
+        &self,
+        page: PageRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Course>, CatalogError> {
         let mut conn = connection(&self.pool).await?;
         let total: i64 = courses::table
             .filter(courses::is_show.eq(true).and(courses::is_deleted.eq(false)))
@@ -169,7 +184,11 @@ impl CatalogRepository for PgCatalog {
         courses.pop().ok_or(CatalogError::CourseNotFound)
     }
 
-    async fn find_courses(&self, ids: &[CourseId], now: DateTime<Utc>) -> Result<Vec<Course>, CatalogError> {
+    async fn find_courses(
+        &self,
+        ids: &[CourseId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Course>, CatalogError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

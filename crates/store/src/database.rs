@@ -47,11 +47,12 @@ struct Exists {
 
 /// Whether the database exists, asked of the maintenance database.
 pub async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> anyhow::Result<bool> {
-    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-        .bind::<Text, _>(name)
-        .get_result(conn)
-        .await
-        .context("looking up pg_database")?;
+    let row: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(name)
+            .get_result(conn)
+            .await
+            .context("looking up pg_database")?;
     Ok(row.exists)
 }
 
@@ -66,7 +67,10 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bo
     if database_exists(&mut conn, &name).await? {
         return Ok(false);
     }
-    match conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await {
+    match conn
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .await
+    {
         Ok(()) => Ok(true),
         // Another process created it between our check and our CREATE.
         Err(_) if database_exists(&mut conn, &name).await? => Ok(false),

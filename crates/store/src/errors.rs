@@ -17,7 +17,9 @@ pub fn diesel_error(error: DieselError, what: &'static str) -> StorageError {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
         DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
             let message = info.message().to_ascii_lowercase();
-            message.contains("connection") || message.contains("terminating") || message.contains("shutting down")
+            message.contains("connection")
+                || message.contains("terminating")
+                || message.contains("shutting down")
         }
         _ => false,
     };

@@ -65,5 +65,8 @@ pub async fn ping(pool: &PgPool) -> bool {
     let Ok(mut conn) = pool.get().await else {
         return false;
     };
-    diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok()
+    diesel::sql_query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .is_ok()
 }

@@ -28,7 +28,10 @@ impl Default for RedisPoolSettings {
 
 /// Builds the pool. Connections open lazily and broken ones are dropped on recycle, so the
 /// app recovers by itself when Redis comes back.
-pub fn build_redis_pool(redis_url: &str, settings: &RedisPoolSettings) -> anyhow::Result<RedisPool> {
+pub fn build_redis_pool(
+    redis_url: &str,
+    settings: &RedisPoolSettings,
+) -> anyhow::Result<RedisPool> {
     let mut config = Config::from_url(redis_url);
     let mut pool = PoolConfig::new(settings.max_size);
     pool.timeouts = Timeouts {

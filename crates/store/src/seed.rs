@@ -37,42 +37,47 @@ pub struct SeedReport {
 
 /// Loads the demo catalog and creates the demo users, all in one transaction.
 pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result<SeedReport> {
-    let mut conn = pool.get().await.context("connecting to PostgreSQL to seed")?;
+    let mut conn = pool
+        .get()
+        .await
+        .context("connecting to PostgreSQL to seed")?;
     let users = demo_users.to_vec();
     conn.transaction::<_, anyhow::Error, _>(async move |conn| {
-            conn.batch_execute(CATALOG_SQL).await.context("loading the demo catalog")?;
-            let mut report = SeedReport::default();
-            for user in users {
-                let id: Option<i64> = diesel::insert_into(users::table)
+        conn.batch_execute(CATALOG_SQL)
+            .await
+            .context("loading the demo catalog")?;
+        let mut report = SeedReport::default();
+        for user in users {
+            let id: Option<i64> = diesel::insert_into(users::table)
+                .values((
+                    users::username.eq(&user.username),
+                    users::mobile.eq(&user.mobile),
+                    users::password_hash.eq(&user.password_hash),
+                    users::is_staff.eq(user.is_staff),
+                    users::credit.eq(user.credit),
+                ))
+                .on_conflict_do_nothing()
+                .returning(users::id)
+                .get_result(conn)
+                .await
+                .optional()
+                .context("creating a demo user")?;
+            let Some(id) = id else { continue };
+            if user.credit != 0 {
+                diesel::insert_into(credit_ledger::table)
                     .values((
-                        users::username.eq(&user.username),
-                        users::mobile.eq(&user.mobile),
-                        users::password_hash.eq(&user.password_hash),
-                        users::is_staff.eq(user.is_staff),
-                        users::credit.eq(user.credit),
+                        credit_ledger::user_id.eq(id),
+                        credit_ledger::operation.eq(LedgerOperation::Granted.code()),
+                        credit_ledger::number.eq(user.credit),
+                        credit_ledger::remark.eq("演示账号赠送积分"),
                     ))
-                    .on_conflict_do_nothing()
-                    .returning(users::id)
-                    .get_result(conn)
+                    .execute(conn)
                     .await
-                    .optional()
-                    .context("creating a demo user")?;
-                let Some(id) = id else { continue };
-                if user.credit != 0 {
-                    diesel::insert_into(credit_ledger::table)
-                        .values((
-                            credit_ledger::user_id.eq(id),
-                            credit_ledger::operation.eq(LedgerOperation::Granted.code()),
-                            credit_ledger::number.eq(user.credit),
-                            credit_ledger::remark.eq("演示账号赠送积分"),
-                        ))
-                        .execute(conn)
-                        .await
-                        .context("writing the demo points ledger row")?;
-                }
-                report.created_users.push(user.username);
+                    .context("writing the demo points ledger row")?;
             }
-            Ok(report)
+            report.created_users.push(user.username);
+        }
+        Ok(report)
     })
     .await
 }

@@ -94,7 +94,9 @@ impl PgUsers {
             .get_result(&mut conn)
             .await
             .map_err(|e| match e {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserError::Duplicate,
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    UserError::Duplicate
+                }
                 other => UserError::Storage(diesel_error(other, "creating a user")),
             })?;
         Ok(row.into())
@@ -133,29 +135,29 @@ impl PgUsers {
     pub async fn change_credit(&self, entry: LedgerEntry) -> Result<Option<i32>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         conn.transaction::<_, DieselError, _>(async move |conn| {
-                let balance: Option<i32> = diesel::update(
-                    users::table
-                        .filter(users::id.eq(entry.user.get()))
-                        .filter(users::credit.ge(-entry.number)),
-                )
-                .set(users::credit.eq(users::credit + entry.number))
-                .returning(users::credit)
-                .get_result(conn)
-                .await
-                .optional()?;
-                if balance.is_some() {
-                    diesel::insert_into(credit_ledger::table)
-                        .values((
-                            credit_ledger::user_id.eq(entry.user.get()),
-                            credit_ledger::operation.eq(entry.operation.code()),
-                            credit_ledger::number.eq(entry.number),
-                            credit_ledger::order_id.eq(entry.order_id),
-                            credit_ledger::remark.eq(&entry.remark),
-                        ))
-                        .execute(conn)
-                        .await?;
-                }
-                Ok(balance)
+            let balance: Option<i32> = diesel::update(
+                users::table
+                    .filter(users::id.eq(entry.user.get()))
+                    .filter(users::credit.ge(-entry.number)),
+            )
+            .set(users::credit.eq(users::credit + entry.number))
+            .returning(users::credit)
+            .get_result(conn)
+            .await
+            .optional()?;
+            if balance.is_some() {
+                diesel::insert_into(credit_ledger::table)
+                    .values((
+                        credit_ledger::user_id.eq(entry.user.get()),
+                        credit_ledger::operation.eq(entry.operation.code()),
+                        credit_ledger::number.eq(entry.number),
+                        credit_ledger::order_id.eq(entry.order_id),
+                        credit_ledger::remark.eq(&entry.remark),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(balance)
         })
         .await
         .map_err(|e| diesel_error(e, "changing a points balance"))

@@ -43,8 +43,8 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let header = header
         .to_str()
         .map_err(|_| ApiError::Unauthorized("无效的登录凭证,请重新登录!".into()))?;
-    let token =
-        bearer_token(header).ok_or_else(|| ApiError::Unauthorized("无效的登录凭证,请重新登录!".into()))?;
+    let token = bearer_token(header)
+        .ok_or_else(|| ApiError::Unauthorized("无效的登录凭证,请重新登录!".into()))?;
     let claims = state
         .tokens
         .verify(token)

@@ -30,7 +30,9 @@ pub async fn verify_password(password: String, stored: Option<String>) -> anyhow
         let Ok(hash) = PasswordHash::new(&hash_text) else {
             return Ok(false);
         };
-        let matches = Argon2::default().verify_password(password.as_bytes(), &hash).is_ok();
+        let matches = Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok();
         Ok(known && matches)
     })
     .await
@@ -44,7 +46,9 @@ mod tests {
     #[tokio::test]
     async fn round_trip() {
         let hash = hash_password("luffy12345".into()).await.unwrap();
-        assert!(verify_password("luffy12345".into(), Some(hash.clone())).await.unwrap());
+        assert!(verify_password("luffy12345".into(), Some(hash.clone()))
+            .await
+            .unwrap());
         assert!(!verify_password("wrong".into(), Some(hash)).await.unwrap());
         assert!(!verify_password("luffy12345".into(), None).await.unwrap());
     }

@@ -105,11 +105,23 @@ mod tests {
     fn other_secret_expired_and_garbage_are_refused() {
         let token = keys("secret-one").issue(UserId(7), "luffy", false).unwrap();
         assert_eq!(keys("secret-two").verify(&token), Err(TokenError::Invalid));
-        assert_eq!(keys("secret-one").verify("not.a.token"), Err(TokenError::Invalid));
+        assert_eq!(
+            keys("secret-one").verify("not.a.token"),
+            Err(TokenError::Invalid)
+        );
         let now = Utc::now().timestamp();
         let expired = keys("secret-one")
-            .sign(&Claims { user_id: 7, username: "luffy".into(), is_staff: false, iat: now - 100, exp: now - 10 })
+            .sign(&Claims {
+                user_id: 7,
+                username: "luffy".into(),
+                is_staff: false,
+                iat: now - 100,
+                exp: now - 10,
+            })
             .unwrap();
-        assert_eq!(keys("secret-one").verify(&expired), Err(TokenError::Expired));
+        assert_eq!(
+            keys("secret-one").verify(&expired),
+            Err(TokenError::Expired)
+        );
     }
 }

@@ -18,7 +18,12 @@ pub const SANDBOX_PRIVATE_KEY: &str = "sandbox_private_key.pem";
 /// "The Alipay public key": in development the public half of the sandbox key.
 pub const ALIPAY_PUBLIC_KEY: &str = "alipay_public_key.pem";
 
-fn write_pair(dir: &Path, private_name: &str, public_name: &str, written: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+fn write_pair(
+    dir: &Path,
+    private_name: &str,
+    public_name: &str,
+    written: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let private_path = dir.join(private_name);
     let public_path = dir.join(public_name);
     if private_path.exists() && public_path.exists() {
@@ -26,12 +31,18 @@ fn write_pair(dir: &Path, private_name: &str, public_name: &str, written: &mut V
     }
     let key = if private_path.exists() {
         use rsa::pkcs8::DecodePrivateKey;
-        let pem = fs::read_to_string(&private_path).with_context(|| format!("reading {}", private_path.display()))?;
-        RsaPrivateKey::from_pkcs8_pem(&pem).with_context(|| format!("parsing {}", private_path.display()))?
+        let pem = fs::read_to_string(&private_path)
+            .with_context(|| format!("reading {}", private_path.display()))?;
+        RsaPrivateKey::from_pkcs8_pem(&pem)
+            .with_context(|| format!("parsing {}", private_path.display()))?
     } else {
-        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).context("generating an RSA key")?;
-        let pem = key.to_pkcs8_pem(LineEnding::LF).context("encoding a private key")?;
-        fs::write(&private_path, pem.as_bytes()).with_context(|| format!("writing {}", private_path.display()))?;
+        let key =
+            RsaPrivateKey::new(&mut rand::thread_rng(), 2048).context("generating an RSA key")?;
+        let pem = key
+            .to_pkcs8_pem(LineEnding::LF)
+            .context("encoding a private key")?;
+        fs::write(&private_path, pem.as_bytes())
+            .with_context(|| format!("writing {}", private_path.display()))?;
         written.push(private_path);
         key
     };
@@ -39,7 +50,8 @@ fn write_pair(dir: &Path, private_name: &str, public_name: &str, written: &mut V
         let pem = RsaPublicKey::from(&key)
             .to_public_key_pem(LineEnding::LF)
             .context("encoding a public key")?;
-        fs::write(&public_path, pem).with_context(|| format!("writing {}", public_path.display()))?;
+        fs::write(&public_path, pem)
+            .with_context(|| format!("writing {}", public_path.display()))?;
         written.push(public_path);
     }
     Ok(())
@@ -66,8 +78,14 @@ mod tests {
         let before = fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap();
         assert!(generate_missing(&dir).unwrap().is_empty());
         fs::remove_file(dir.join(ALIPAY_PUBLIC_KEY)).unwrap();
-        assert_eq!(generate_missing(&dir).unwrap(), vec![dir.join(ALIPAY_PUBLIC_KEY)]);
-        assert_eq!(fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap(), before);
+        assert_eq!(
+            generate_missing(&dir).unwrap(),
+            vec![dir.join(ALIPAY_PUBLIC_KEY)]
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap(),
+            before
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -68,7 +68,9 @@ impl Visitor<'_> for BoolVisitor {
         match v.trim() {
             "1" | "true" => Ok(true),
             "0" | "false" => Ok(false),
-            _ => Err(E::custom(format!("expected true, false, 1 or 0, got {v:?}"))),
+            _ => Err(E::custom(format!(
+                "expected true, false, 1 or 0, got {v:?}"
+            ))),
         }
     }
 }

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 
 /// Formats a UTC instant for clients.
 pub fn store_time(instant: DateTime<Utc>, timezone: chrono_tz::Tz) -> String {
-    instant.with_timezone(&timezone).format("%Y-%m-%d %H:%M:%S").to_string()
+    instant
+        .with_timezone(&timezone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -14,7 +17,13 @@ mod tests {
 
     #[test]
     fn shanghai_is_utc_plus_eight() {
-        let instant = Utc.with_ymd_and_hms(2026, 11, 24, 16, 30, 0).single().unwrap();
-        assert_eq!(store_time(instant, chrono_tz::Asia::Shanghai), "2026-11-25 00:30:00");
+        let instant = Utc
+            .with_ymd_and_hms(2026, 11, 24, 16, 30, 0)
+            .single()
+            .unwrap();
+        assert_eq!(
+            store_time(instant, chrono_tz::Asia::Shanghai),
+            "2026-11-25 00:30:00"
+        );
     }
 }

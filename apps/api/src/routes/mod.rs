@@ -17,7 +17,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/login", web::post().to(users::login::login))
         .route("/users/me", web::get().to(users::me::me))
         .route("/courses", web::get().to(courses::list::list_courses))
-        .route("/courses/{id}", web::get().to(courses::detail::course_detail))
+        .route(
+            "/courses/{id}",
+            web::get().to(courses::detail::course_detail),
+        )
         .service(
             web::resource("/cart")
                 .route(web::post().to(cart::add::add_to_cart))

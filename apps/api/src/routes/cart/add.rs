@@ -24,5 +24,6 @@ pub async fn add_to_cart(
     form: web::Json<AddForm>,
 ) -> Result<HttpResponse, ApiError> {
     let cart_total = state.carts.add(caller.id, CourseId(form.course_id)).await?;
-    Ok(HttpResponse::Ok().json(json!({"errmsg": "成功添加商品到购物车!", "cart_total": cart_total})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"errmsg": "成功添加商品到购物车!", "cart_total": cart_total})))
 }

@@ -9,7 +9,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Lists the caller's selected cart items.
-pub async fn checkout_items(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn checkout_items(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+) -> Result<HttpResponse, ApiError> {
     let lines = state.carts.selected_lines(caller.id).await?;
     Ok(HttpResponse::Ok().json(CartListResponse::new(&lines)))
 }

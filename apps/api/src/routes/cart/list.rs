@@ -8,7 +8,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Lists the caller's cart.
-pub async fn list_cart(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn list_cart(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+) -> Result<HttpResponse, ApiError> {
     let lines = state.carts.lines(caller.id).await?;
     Ok(HttpResponse::Ok().json(CartListResponse::new(&lines)))
 }

@@ -23,6 +23,9 @@ pub async fn remove_item(
     caller: AuthUser,
     query: web::Query<RemoveQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let cart_total = state.carts.remove(caller.id, CourseId(query.course_id)).await?;
+    let cart_total = state
+        .carts
+        .remove(caller.id, CourseId(query.course_id))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"errmsg": "删除成功!", "cart_total": cart_total})))
 }

@@ -22,6 +22,9 @@ pub async fn select_all(
     caller: AuthUser,
     form: web::Json<SelectAllForm>,
 ) -> Result<HttpResponse, ApiError> {
-    state.carts.set_all_selected(caller.id, form.selected).await?;
+    state
+        .carts
+        .set_all_selected(caller.id, form.selected)
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"errmsg": "切换状态成功!"})))
 }

@@ -40,7 +40,10 @@ pub struct CoursePage {
 }
 
 /// Lists shown, non-deleted courses in id order.
-pub async fn list_courses(state: web::Data<AppState>, query: web::Query<CourseQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_courses(
+    state: web::Data<AppState>,
+    query: web::Query<CourseQuery>,
+) -> Result<HttpResponse, ApiError> {
     let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
     let now = Utc::now();
     let page = state.catalog.list_courses(request, now).await?;
@@ -55,6 +58,10 @@ pub async fn list_courses(state: web::Data<AppState>, query: web::Query<CourseQu
         count: page.total,
         next: page.has_next().then(|| link(request.page() + 1)),
         previous: page.has_previous().then(|| link(request.page() - 1)),
-        results: page.items.iter().map(|course| CourseView::new(course, now)).collect(),
+        results: page
+            .items
+            .iter()
+            .map(|course| CourseView::new(course, now))
+            .collect(),
     }))
 }

@@ -14,7 +14,10 @@ pub struct DiscountView {
     type_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expire: Option<i64>,
-    #[serde(with = "money::optional_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "money::optional_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     price: Option<Decimal>,
 }
 

@@ -22,7 +22,10 @@ pub struct LoginForm {
 /// Checks the credentials and issues a token. Unknown user and wrong password answer the same
 /// 401 so accounts cannot be enumerated.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: web::Data<AppState>, form: web::Json<LoginForm>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    form: web::Json<LoginForm>,
+) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let login = form
         .username

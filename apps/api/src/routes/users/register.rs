@@ -13,7 +13,8 @@ use crate::state::AppState;
 use luffy_store::NewUser;
 
 #[allow(clippy::expect_used)]
-static MOBILE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^1[3-9][0-9]{9}$").expect("valid regex"));
+static MOBILE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^1[3-9][0-9]{9}$").expect("valid regex"));
 
 /// The registration form.
 #[derive(Debug, Deserialize)]
@@ -52,7 +53,10 @@ impl RegisterForm {
 
 /// Creates the account and logs it in.
 #[tracing::instrument(skip_all)]
-pub async fn register(state: web::Data<AppState>, form: web::Json<RegisterForm>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    form: web::Json<RegisterForm>,
+) -> Result<HttpResponse, ApiError> {
     let valid = form.into_inner().validate()?;
     let password_hash = hash_password(valid.password).await?;
     let user = state
