@@ -1,1 +1,231 @@
+//! The luffy test harness, reusable by other projects' integration suites.
+//!
+//! [`spawn_app`] gives each test its own PostgreSQL database, cloned from a template that is
+//! migrated and seeded once per schema version, its own Redis key prefix, and a server on
+//! port 0. Dropping the [`TestApp`] stops the server, drops the database and deletes the
+//! prefix's keys. Services that are not running make the test fail with a message saying
+//! what to start; nothing is skipped silently.
+//!
+//! Environment: `LUFFY_TEST_DATABASE_URL` (a server URL, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), `LUFFY_TEST_REDIS_URL` (default
+//! `redis://127.0.0.1:6379/0`), `TEST_LOG` to see the server's logs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
+pub mod database;
+pub mod redis_server;
+
+use std::net::SocketAddr;
+
+use luffy_api::{AppState, RunningServer, Settings};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+
+pub use database::{run_sql, TestDatabase};
+pub use redis_server::PrivateRedis;
+
+/// Default PostgreSQL server for tests.
+pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// Default Redis for tests.
+pub const DEFAULT_TEST_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+
+/// The demo buyer created by the seed.
+pub const DEMO_USERNAME: &str = "luffy";
+/// Its password.
+pub const DEMO_PASSWORD: &str = "luffy12345";
+
+/// The Redis URL tests use.
+pub fn test_redis_url() -> String {
+    std::env::var("LUFFY_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS_URL.to_owned())
+}
+
+/// A running app with its own database and Redis prefix.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+    pub redis_prefix: String,
+    pub state: AppState,
+    server: Option<RunningServer>,
+}
+
+/// A decoded response: status, headers and JSON body (`Value::Null` when not JSON).
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl TestResponse {
+    /// The `errmsg` field, or "" when absent.
+    pub fn errmsg(&self) -> &str {
+        self.json["errmsg"].as_str().unwrap_or_default()
+    }
+}
+
+/// Spawns an app with default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns an app after letting the test adjust its settings (for example a private Redis).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        luffy_api::telemetry::init_tracing(false);
+    }
+    let database = TestDatabase::create().await;
+    let redis_prefix = format!("test_{}:", uuid::Uuid::new_v4().simple());
+    let mut settings = Settings {
+        database_url: database.url.clone(),
+        database_pool_size: 4,
+        redis_url: test_redis_url(),
+        redis_prefix: redis_prefix.clone(),
+        redis_pool_size: 4,
+        listen: "127.0.0.1:0".into(),
+        http_workers: 1,
+        ..Settings::default()
+    };
+    adjust(&mut settings);
+    let state = AppState::build(settings).expect("building app state");
+    let server = luffy_api::server::start_with_state(state.clone())
+        .await
+        .expect("starting the server");
+    let addr = server.addr;
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        database,
+        redis_prefix,
+        state,
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    /// A request to a path on this app.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.base, path))
+    }
+
+    /// A request with `Authorization: jwt <token>`.
+    pub fn authed(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.request(method, path)
+            .header("Authorization", format!("jwt {token}"))
+    }
+
+    /// Sends and decodes.
+    pub async fn send(&self, request: RequestBuilder) -> TestResponse {
+        let response = request.send().await.expect("request failed");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> TestResponse {
+        self.send(self.authed(Method::GET, path, token)).await
+    }
+
+    /// A JSON request with a token.
+    pub async fn json(&self, method: Method, path: &str, token: &str, body: Value) -> TestResponse {
+        self.send(self.authed(method, path, token).json(&body))
+            .await
+    }
+
+    /// Logs in and returns the token; panics with the response when it fails.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let response = self
+            .send(
+                self.request(Method::POST, "/users/login/")
+                    .json(&serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "login failed: {}",
+            response.text
+        );
+        response.json["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Logs in as the seeded demo buyer.
+    pub async fn login_demo(&self) -> String {
+        self.login(DEMO_USERNAME, DEMO_PASSWORD).await
+    }
+
+    /// Registers a fresh user with a random mobile and returns (token, mobile).
+    pub async fn register_user(&self) -> (String, String) {
+        let mobile = format!("139{:08}", rand_digits());
+        let response = self
+            .send(
+                self.request(Method::POST, "/users/register/")
+                    .json(&serde_json::json!({
+                        "mobile": mobile, "password": "secret123", "password2": "secret123"
+                    })),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "register failed: {}",
+            response.text
+        );
+        (response.json["token"].as_str().unwrap().to_owned(), mobile)
+    }
+
+    /// Runs SQL against this test's database.
+    pub async fn sql(&self, sql: &str) {
+        run_sql(&self.database.url, sql).await;
+    }
+
+    /// Stops the server gracefully (tests that restart dependencies call it explicitly).
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop(true).await.expect("stopping the server");
+        }
+    }
+}
+
+fn rand_digits() -> u32 {
+    let bytes = uuid::Uuid::new_v4();
+    u32::from_le_bytes([
+        bytes.as_bytes()[0],
+        bytes.as_bytes()[1],
+        bytes.as_bytes()[2],
+        bytes.as_bytes()[3],
+    ]) % 100_000_000
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // `stop` sends the command eagerly; the returned future only waits for the ack.
+            drop(server.handle().stop(false));
+        }
+        let prefix = self.redis_prefix.clone();
+        let redis_url = self.state.settings.redis_url.clone();
+        let cleanup =
+            std::thread::spawn(move || database::delete_redis_prefix(&redis_url, &prefix));
+        let _ = cleanup.join();
+    }
+}

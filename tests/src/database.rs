@@ -1,0 +1,215 @@
+//! Per-test databases cloned from a migrated, seeded template.
+
+use std::path::Path;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+
+use crate::DEFAULT_TEST_DATABASE_URL;
+
+/// Key of the advisory lock that serialises template creation across test processes.
+const TEMPLATE_LOCK: i64 = 7_340_001;
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// The maintenance URL of the test PostgreSQL server.
+pub fn server_url() -> String {
+    std::env::var("LUFFY_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
+}
+
+fn url_for(database: &str) -> String {
+    let (server, _) =
+        luffy_store::database::split_database_url(&server_url()).expect("LUFFY_TEST_DATABASE_URL");
+    let base = server
+        .rsplit_once('/')
+        .map(|(base, _)| base.to_owned())
+        .unwrap_or(server);
+    format!("{base}/{database}")
+}
+
+async fn connect_server() -> AsyncPgConnection {
+    let url = server_url();
+    match AsyncPgConnection::establish(&url).await {
+        Ok(conn) => conn,
+        Err(error) => panic!(
+            "PostgreSQL is not reachable at {url} ({error}). Start it (`just services`, or \
+             `pg_ctlcluster <version> main start`) or set LUFFY_TEST_DATABASE_URL."
+        ),
+    }
+}
+
+/// Runs SQL against a database URL, panicking with the SQL on failure.
+pub async fn run_sql(url: &str, sql: &str) {
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .expect("connecting to the test database");
+    conn.batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"));
+}
+
+fn hash_dir(hasher: &mut Sha256, dir: &Path) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            hash_dir(hasher, &path);
+        } else {
+            hasher.update(path.to_string_lossy().as_bytes());
+            hasher.update(std::fs::read(&path).unwrap_or_default());
+        }
+    }
+}
+
+/// Template name: changes when migrations or seed data change, and every day (the seeded
+/// promotion window is relative to the seed time).
+fn template_name() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut hasher = Sha256::new();
+    hash_dir(&mut hasher, &root.join("migrations"));
+    hash_dir(&mut hasher, &root.join("crates/store/src/seed"));
+    hasher.update(include_bytes!("../../apps/api/src/commands/seed.rs"));
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("luffy_tpl_{hex}_{}", chrono_day())
+}
+
+fn chrono_day() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or_default()
+}
+
+async fn build_template() -> String {
+    let name = template_name();
+    let mut conn = connect_server().await;
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+        .await
+        .expect("taking the template lock");
+    let exists = luffy_store::database::database_exists(&mut conn, &name)
+        .await
+        .expect("checking the template");
+    if !exists {
+        let building = format!("{name}_build");
+        conn.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+        ))
+        .await
+        .expect("dropping a half-built template");
+        conn.batch_execute(&format!("CREATE DATABASE \"{building}\""))
+            .await
+            .expect("creating the template");
+        let url = url_for(&building);
+        luffy_store::migrations::run_pending(&url)
+            .await
+            .expect("migrating the template");
+        let settings = luffy_api::Settings {
+            database_url: url.clone(),
+            database_pool_size: 1,
+            ..luffy_api::Settings::default()
+        };
+        let state = luffy_api::AppState::build(settings).expect("template state");
+        luffy_api::commands::seed::seed(&state)
+            .await
+            .expect("seeding the template");
+        drop(state);
+        conn.batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{building}' AND pid <> pg_backend_pid()"
+        ))
+        .await
+        .expect("disconnecting from the template");
+        conn.batch_execute(&format!(
+            "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+        ))
+        .await
+        .expect("publishing the template");
+    }
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+        .await
+        .expect("releasing the template lock");
+    name
+}
+
+/// A database of its own for one test.
+pub struct TestDatabase {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Clones the template into a fresh database.
+    pub async fn create() -> Self {
+        let template = TEMPLATE.get_or_init(build_template).await.clone();
+        let name = format!("luffy_t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = connect_server().await;
+        let mut attempt = 0;
+        loop {
+            match conn
+                .batch_execute(&format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                ))
+                .await
+            {
+                Ok(()) => break,
+                // Another process may briefly hold a connection to the template.
+                Err(error) if attempt < 20 => {
+                    attempt += 1;
+                    eprintln!("retrying CREATE DATABASE: {error}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("cloning the template: {error}"),
+            }
+        }
+        Self {
+            url: url_for(&name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the database on a separate thread with its own runtime, so it works from `Drop`
+    /// inside or outside an async test.
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let worker = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Err(error) = luffy_store::database::drop_database(&url).await {
+                        eprintln!("could not drop test database {url}: {error:#}");
+                    }
+                });
+            }
+        });
+        let _ = worker.join();
+    }
+}
+
+/// Deletes every key under a test's Redis prefix.
+pub fn delete_redis_prefix(redis_url: &str, prefix: &str) {
+    let Ok(client) = deadpool_redis::redis::Client::open(redis_url) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_connection() else {
+        return;
+    };
+    let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut conn)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<i64, _> = deadpool_redis::redis::cmd("DEL").arg(keys).query(&mut conn);
+    }
+}
