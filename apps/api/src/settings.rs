@@ -179,6 +179,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn env_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("LUFFY_REDIS_PREFIX", "t1:");

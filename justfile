@@ -1,0 +1,98 @@
+# luffy: the order, coupon, points and payment back end for course stores.
+# `just run` serves the API with demo data; `just test` runs the whole suite.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export LUFFY_DATABASE_URL := env_var_or_default("LUFFY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/luffy")
+export LUFFY_REDIS_URL := env_var_or_default("LUFFY_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# List the recipes.
+default:
+    @just --list
+
+# Start PostgreSQL and Redis when they are not running (apt-get installs them when missing).
+services:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    SUDO=""
+    if [ "$(id -u)" != "0" ]; then
+        if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else echo "warning: not root and no sudo; cannot install or start services" >&2; fi
+    fi
+    apt_install() {
+        echo "installing $* with apt-get" >&2
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    }
+    # PostgreSQL
+    if ! command -v pg_isready >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+        apt_install postgresql postgresql-client
+    fi
+    if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start || $SUDO service postgresql start
+        for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+        pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL did not start" >&2; exit 1; }
+    fi
+    # luffy's defaults connect as postgres without a password over TCP (development only).
+    if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+        hba=$($SUDO -u postgres psql -Atqc 'SHOW hba_file' 2>/dev/null || su postgres -c "psql -Atqc 'SHOW hba_file'")
+        echo "allowing passwordless local TCP connections in $hba (development machine)" >&2
+        $SUDO sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main reload || $SUDO service postgresql reload
+        sleep 1
+        psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null
+    fi
+    # Redis
+    if ! command -v redis-server >/dev/null 2>&1; then
+        apt_install redis-server
+    fi
+    if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+        $SUDO mkdir -p /var/lib/redis /var/log/redis
+        $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+            --dir /var/lib/redis --logfile /var/log/redis/luffy.log
+        for _ in $(seq 1 40); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.25; done
+        redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
+    fi
+    echo "PostgreSQL and Redis are running" >&2
+
+# Serve the API on http://127.0.0.1:8000 with demo data (starts the services, migrates, seeds).
+run: services
+    cargo build -p luffy-api --bin luffy
+    ./target/debug/luffy keys
+    ./target/debug/luffy migrate
+    ./target/debug/luffy seed
+    ./target/debug/luffy serve
+
+# The whole suite: unit, property and end-to-end tests against real PostgreSQL and Redis.
+test: services
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run --workspace --no-fail-fast
+    else
+        cargo test --workspace --no-fail-fast
+    fi
+
+# Formatting check and clippy with warnings as errors.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Write missing development key pairs into keys/.
+keys:
+    cargo run -q -p luffy-api --bin luffy -- keys
+
+# Drop and recreate the development database with demo data.
+db-reset: services
+    #!/usr/bin/env bash
+    set -euo pipefail
+    name="${LUFFY_DATABASE_URL##*/}"; name="${name%%\?*}"
+    server="${LUFFY_DATABASE_URL%/*}"
+    psql "$server/postgres" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
+    cargo run -q -p luffy-api --bin luffy -- migrate
+    cargo run -q -p luffy-api --bin luffy -- seed
