@@ -1,5 +1,13 @@
 //! Coupons (SPEC 2.4): scopes (all, direction, category, course), `-N` reductions and `*0.xx`
-//! discounts, minimum price, validity window and per-user grants.
-//!
-//! The rules and the `CouponRepository` port arrive with the checkout issue; this crate holds
-//! the place in the workspace so the dependency graph is fixed from the start.
+//! discounts, a minimum price, a validity window, and per-user grants ("coupon logs").
+//! PostgreSQL is the single source of truth; the repository port is [`CouponRepository`].
+
+pub mod coupon;
+pub mod grant;
+pub mod new_coupon;
+pub mod repository;
+
+pub use coupon::{Coupon, CouponKind, CouponScope, GetType, ScopeItem};
+pub use grant::{UseStatus, UserCoupon};
+pub use new_coupon::{CouponDraft, InvalidCoupon, NewCoupon, NewScope};
+pub use repository::{ClaimError, CouponRepository, CreateCouponError, GrantError, RevokeError};

@@ -1,5 +1,17 @@
-//! Orders (SPEC 2.3, 2.6): checkout pricing as one pure function, the order aggregate with its
-//! compare-and-set state machine (0 unpaid -> 1 paid | 2 cancelled | 3 timed out), and the
-//! checkout and fulfilment services over a one-transaction `CheckoutStore` port.
-//!
-//! Filled by the checkout issue.
+//! Orders (SPEC 2.3, 2.6): checkout pricing as one pure function ([`pricing::price_checkout`]),
+//! order statuses with their compare-and-set transitions, the order number format, and the
+//! checkout service over the one-transaction [`checkout::CheckoutStore`] port.
+
+pub mod checkout;
+pub mod number;
+pub mod order;
+pub mod pricing;
+pub mod status;
+
+pub use checkout::{
+    CheckoutCommand, CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService,
+    CheckoutStore, CreatedOrder, IdempotencyKey,
+};
+pub use order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository};
+pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
+pub use status::{OrderStatus, PayType};

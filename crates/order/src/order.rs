@@ -1,0 +1,119 @@
+//! The order as the buyer sees it, and the port that lists, reads and cancels orders.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use rust_decimal::Decimal;
+
+use crate::status::{OrderStatus, PayType};
+
+/// One bought course.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderLine {
+    /// Line id.
+    pub id: i64,
+    /// The course.
+    pub course_id: CourseId,
+    /// Course name at purchase time.
+    pub course_name: String,
+    /// Course cover path.
+    pub course_cover: String,
+    /// List price at purchase time.
+    pub price: Decimal,
+    /// Promotion price (or list price) at purchase time.
+    pub real_price: Decimal,
+    /// Promotion type name, or "".
+    pub discount_name: String,
+    /// Coupon discount on this line.
+    pub coupon_discount: Decimal,
+}
+
+/// The coupon an order used, as the order list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouponSummary {
+    /// The coupon grant id.
+    pub id: i64,
+    /// Coupon name.
+    pub name: String,
+    /// Sale formula text.
+    pub sale: String,
+    /// 1 reduction or 2 percent.
+    pub discount: i16,
+    /// Minimum price.
+    pub condition: i32,
+}
+
+/// An order with its lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// Id.
+    pub id: i64,
+    /// The 24-digit order number.
+    pub order_number: String,
+    /// Owner.
+    pub user: UserId,
+    /// "购买课程".
+    pub name: String,
+    /// Status.
+    pub status: OrderStatus,
+    /// Pay type.
+    pub pay_type: PayType,
+    /// Sum of line real prices.
+    pub total_price: Decimal,
+    /// What the buyer pays.
+    pub real_price: Decimal,
+    /// Points spent.
+    pub credit: i32,
+    /// When it was paid.
+    pub pay_time: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_time: DateTime<Utc>,
+    /// When an unpaid order times out.
+    pub expires_at: DateTime<Utc>,
+    /// Lines in course id order.
+    pub lines: Vec<OrderLine>,
+    /// The coupon used, if any.
+    pub coupon: Option<CouponSummary>,
+}
+
+/// Why a cancel was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    /// No such order for this user (others' orders look missing).
+    #[error("订单不存在!")]
+    NotFound,
+    /// The order is no longer unpaid.
+    #[error("当前订单无法取消,订单状态为{}!", .0.display_name())]
+    NotUnpaid(OrderStatus),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Reading and cancelling a user's orders.
+pub trait OrderRepository: Send + Sync {
+    /// The user's orders, newest first, optionally of one status. Errors: `Storage`.
+    fn list(
+        &self,
+        user: UserId,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
+
+    /// One of the user's orders; `None` for missing or someone else's. Errors: `Storage`.
+    fn find(
+        &self,
+        user: UserId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
+
+    /// Cancels an unpaid order with a 0 -> 2 compare-and-set and, in the same transaction,
+    /// frees its coupon and gives its points back (a 订单退还 ledger row). Only the caller that
+    /// wins the compare-and-set restores anything. Errors: `NotFound`, `NotUnpaid`, `Storage`.
+    fn cancel(
+        &self,
+        user: UserId,
+        id: i64,
+    ) -> impl Future<Output = Result<Order, CancelError>> + Send;
+}
