@@ -33,7 +33,7 @@ impl PgCatalog {
     }
 }
 
-type CourseJoin = (CourseRow, DirectionRow, CategoryRow);
+pub(crate) type CourseJoin = (CourseRow, DirectionRow, CategoryRow);
 
 fn to_course(row: CourseJoin, promotions: Vec<PromotionLink>) -> Result<Course, StorageError> {
     let (course, direction, category) = row;
@@ -113,7 +113,7 @@ async fn promotions_for(
     Ok(by_course)
 }
 
-async fn load_courses(
+pub(crate) async fn load_courses(
     conn: &mut diesel_async::AsyncPgConnection,
     rows: Vec<CourseJoin>,
     now: DateTime<Utc>,
@@ -140,6 +140,24 @@ macro_rules! course_query {
                 CategoryRow::as_select(),
             ))
     };
+}
+
+/// Courses by id on an existing connection (inside a transaction), in id order.
+pub(crate) async fn courses_by_ids(
+    conn: &mut diesel_async::AsyncPgConnection,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<Course>, StorageError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<CourseJoin> = course_query!()
+        .filter(courses::id.eq_any(ids))
+        .order(courses::id.asc())
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "finding courses"))?;
+    load_courses(conn, rows, now).await
 }
 
 impl CatalogRepository for PgCatalog {

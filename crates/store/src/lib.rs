@@ -4,9 +4,12 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
+pub mod coupons;
 pub mod database;
 pub mod errors;
 pub mod migrations;
+pub mod orders;
 pub mod postgres;
 pub mod redis;
 pub mod rows;
@@ -16,6 +19,9 @@ pub mod users;
 
 pub use cart::RedisCarts;
 pub use catalog::PgCatalog;
+pub use checkout::PgCheckout;
+pub use coupons::PgCoupons;
+pub use orders::PgOrders;
 pub use postgres::{PgPool, PgPoolSettings};
 pub use redis::{RedisPool, RedisPoolSettings};
 pub use users::{NewUser, PgUsers, User, UserError};

@@ -104,6 +104,111 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coupons (id) {
+        id -> Int8,
+        name -> Varchar,
+        discount -> Int2,
+        coupon_type -> Int2,
+        total -> Int4,
+        has_total -> Int4,
+        start_time -> Timestamptz,
+        end_time -> Timestamptz,
+        get_type -> Int2,
+        condition -> Int4,
+        per_limit -> Int4,
+        sale -> Varchar,
+        created_time -> Timestamptz,
+        updated_time -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    coupon_directions (id) {
+        id -> Int8,
+        coupon_id -> Int8,
+        direction_id -> Int8,
+    }
+}
+
+diesel::table! {
+    coupon_categories (id) {
+        id -> Int8,
+        coupon_id -> Int8,
+        category_id -> Int8,
+    }
+}
+
+diesel::table! {
+    coupon_courses (id) {
+        id -> Int8,
+        coupon_id -> Int8,
+        course_id -> Int8,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Int8,
+        name -> Varchar,
+        user_id -> Int8,
+        order_number -> Varchar,
+        order_status -> Int2,
+        pay_type -> Int2,
+        total_price -> Numeric,
+        real_price -> Numeric,
+        credit -> Int4,
+        order_desc -> Text,
+        pay_time -> Nullable<Timestamptz>,
+        trade_no -> Nullable<Varchar>,
+        expires_at -> Timestamptz,
+        idempotency_key -> Nullable<Varchar>,
+        request_hash -> Nullable<Varchar>,
+        created_time -> Timestamptz,
+        updated_time -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    order_details (id) {
+        id -> Int8,
+        order_id -> Int8,
+        course_id -> Int8,
+        name -> Varchar,
+        price -> Numeric,
+        real_price -> Numeric,
+        discount_name -> Varchar,
+        coupon_discount -> Numeric,
+    }
+}
+
+diesel::table! {
+    coupon_logs (id) {
+        id -> Int8,
+        user_id -> Int8,
+        coupon_id -> Int8,
+        order_id -> Nullable<Int8>,
+        name -> Varchar,
+        use_time -> Nullable<Timestamptz>,
+        use_status -> Int2,
+        created_time -> Timestamptz,
+    }
+}
+
+diesel::joinable!(coupon_directions -> coupons (coupon_id));
+diesel::joinable!(coupon_directions -> course_directions (direction_id));
+diesel::joinable!(coupon_categories -> coupons (coupon_id));
+diesel::joinable!(coupon_categories -> course_categories (category_id));
+diesel::joinable!(coupon_courses -> coupons (coupon_id));
+diesel::joinable!(coupon_courses -> courses (course_id));
+diesel::joinable!(orders -> users (user_id));
+diesel::joinable!(order_details -> orders (order_id));
+diesel::joinable!(order_details -> courses (course_id));
+diesel::joinable!(coupon_logs -> coupons (coupon_id));
+diesel::joinable!(coupon_logs -> users (user_id));
+diesel::joinable!(coupon_logs -> orders (order_id));
+diesel::joinable!(credit_ledger -> orders (order_id));
+
 diesel::joinable!(course_categories -> course_directions (direction_id));
 diesel::joinable!(courses -> course_directions (direction_id));
 diesel::joinable!(courses -> course_categories (category_id));
@@ -126,4 +231,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     course_activity_prices,
     user_courses,
     credit_ledger,
+    coupons,
+    coupon_directions,
+    coupon_categories,
+    coupon_courses,
+    orders,
+    order_details,
+    coupon_logs,
 );

@@ -12,6 +12,9 @@ use crate::schema::{credit_ledger, users};
 /// The demo catalog as SQL with fixed ids.
 const CATALOG_SQL: &str = include_str!("seed/catalog.sql");
 
+/// The tutorial's coupons, granted to the demo user; runs after the users exist.
+const COUPONS_SQL: &str = include_str!("seed/coupons.sql");
+
 /// A demo account to create if its username is free. The password arrives already hashed so
 /// this crate needs no hashing policy.
 #[derive(Debug, Clone)]
@@ -77,6 +80,7 @@ pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result
             }
             report.created_users.push(user.username);
         }
+        conn.batch_execute(COUPONS_SQL).await.context("loading the demo coupons")?;
         Ok(report)
     })
     .await

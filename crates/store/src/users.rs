@@ -162,4 +162,41 @@ impl PgUsers {
         .await
         .map_err(|e| diesel_error(e, "changing a points balance"))
     }
+
+    /// Sets a user's points balance (operator adjustment, SPEC 2.5): locks the row, writes a
+    /// 系统赠送 ledger row with the signed difference, all in one transaction. Returns
+    /// `(old, new)`, or `None` when the user does not exist.
+    pub async fn set_credit(&self, user: UserId, balance: i32, remark: &str) -> Result<Option<(i32, i32)>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let remark = remark.to_owned();
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            let old: Option<i32> = users::table
+                .find(user.get())
+                .select(users::credit)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(old) = old else { return Ok(None) };
+            let difference = balance - old;
+            if difference != 0 {
+                diesel::update(users::table.find(user.get()))
+                    .set(users::credit.eq(balance))
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(credit_ledger::table)
+                    .values((
+                        credit_ledger::user_id.eq(user.get()),
+                        credit_ledger::operation.eq(luffy_credit::LedgerOperation::Granted.code()),
+                        credit_ledger::number.eq(difference),
+                        credit_ledger::remark.eq(&remark),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(Some((old, balance)))
+        })
+        .await
+        .map_err(|e| diesel_error(e, "setting a points balance"))
+    }
 }

@@ -1,0 +1,473 @@
+//! PostgreSQL adapter for coupons and grants (SPEC 2.4). PostgreSQL is the only copy.
+
+use std::collections::HashMap;
+
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use luffy_catalog::SaleFormula;
+use luffy_common::{StorageError, UserId};
+use luffy_coupon::{
+    ClaimError, Coupon, CouponKind, CouponRepository, CouponScope, CreateCouponError, GetType, GrantError, NewCoupon,
+    NewScope, RevokeError, ScopeItem, UseStatus, UserCoupon,
+};
+
+use crate::errors::diesel_error;
+use crate::postgres::{connection, PgPool};
+use crate::schema::{
+    coupon_categories, coupon_courses, coupon_directions, coupon_logs, coupons, course_categories, course_directions,
+    courses, users,
+};
+
+/// A `coupons` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = coupons, check_for_backend(diesel::pg::Pg))]
+pub struct CouponRow {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// 1 or 2.
+    pub discount: i16,
+    /// 0..3.
+    pub coupon_type: i16,
+    /// Issued.
+    pub total: i32,
+    /// Left.
+    pub has_total: i32,
+    /// Valid from.
+    pub start_time: DateTime<Utc>,
+    /// Valid until.
+    pub end_time: DateTime<Utc>,
+    /// 0 or 1.
+    pub get_type: i16,
+    /// Minimum price.
+    pub condition: i32,
+    /// Per-user limit.
+    pub per_limit: i32,
+    /// Sale formula.
+    pub sale: String,
+}
+
+/// A `coupon_logs` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = coupon_logs, check_for_backend(diesel::pg::Pg))]
+pub struct CouponLogRow {
+    /// Id.
+    pub id: i64,
+    /// Owner.
+    pub user_id: i64,
+    /// Coupon.
+    pub coupon_id: i64,
+    /// Reserving order.
+    pub order_id: Option<i64>,
+    /// When used.
+    pub use_time: Option<DateTime<Utc>>,
+    /// 0..2.
+    pub use_status: i16,
+}
+
+/// Loads coupon definitions with their scope names.
+pub(crate) async fn load_coupons(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Coupon>, StorageError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<CouponRow> = coupons::table
+        .filter(coupons::id.eq_any(ids))
+        .select(CouponRow::as_select())
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "loading coupons"))?;
+    let directions: Vec<(i64, i64, String)> = coupon_directions::table
+        .inner_join(course_directions::table)
+        .filter(coupon_directions::coupon_id.eq_any(ids))
+        .order(course_directions::id.asc())
+        .select((coupon_directions::coupon_id, course_directions::id, course_directions::name))
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "loading coupon directions"))?;
+    let categories: Vec<(i64, i64, String)> = coupon_categories::table
+        .inner_join(course_categories::table)
+        .filter(coupon_categories::coupon_id.eq_any(ids))
+        .order(course_categories::id.asc())
+        .select((coupon_categories::coupon_id, course_categories::id, course_categories::name))
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "loading coupon categories"))?;
+    let course_links: Vec<(i64, i64, String)> = coupon_courses::table
+        .inner_join(courses::table)
+        .filter(coupon_courses::coupon_id.eq_any(ids))
+        .order(courses::id.asc())
+        .select((coupon_courses::coupon_id, courses::id, courses::name))
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "loading coupon courses"))?;
+    let items = |links: &[(i64, i64, String)], coupon: i64| -> Vec<ScopeItem> {
+        links
+            .iter()
+            .filter(|(c, _, _)| *c == coupon)
+            .map(|(_, id, name)| ScopeItem { id: *id, name: name.clone() })
+            .collect()
+    };
+    let mut map = HashMap::new();
+    for row in rows {
+        let invalid = |what: &str| StorageError::Unexpected(anyhow!("coupon {} has an invalid {what}", row.id));
+        let scope = match row.coupon_type {
+            0 => CouponScope::All,
+            1 => CouponScope::Directions(items(&directions, row.id)),
+            2 => CouponScope::Categories(items(&categories, row.id)),
+            3 => CouponScope::Courses(items(&course_links, row.id)),
+            _ => return Err(invalid("coupon_type")),
+        };
+        let sale: SaleFormula = row.sale.parse().map_err(|_| invalid("sale"))?;
+        let coupon = Coupon {
+            id: row.id,
+            name: row.name.clone(),
+            kind: CouponKind::from_code(row.discount).ok_or_else(|| invalid("discount"))?,
+            scope,
+            total: row.total,
+            has_total: row.has_total,
+            starts_at: row.start_time,
+            ends_at: row.end_time,
+            get_type: GetType::from_code(row.get_type).ok_or_else(|| invalid("get_type"))?,
+            condition: row.condition,
+            per_limit: row.per_limit,
+            sale,
+        };
+        map.insert(row.id, coupon);
+    }
+    Ok(map)
+}
+
+/// Joins grant rows with their coupons.
+pub(crate) async fn to_user_coupons(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<CouponLogRow>,
+) -> Result<Vec<UserCoupon>, StorageError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.coupon_id).collect();
+    let coupons = load_coupons(conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let coupon = coupons
+                .get(&row.coupon_id)
+                .cloned()
+                .ok_or_else(|| StorageError::Unexpected(anyhow!("grant {} has no coupon", row.id)))?;
+            Ok(UserCoupon {
+                id: row.id,
+                user: UserId(row.user_id),
+                coupon,
+                order_id: row.order_id,
+                use_status: UseStatus::from_code(row.use_status)
+                    .ok_or_else(|| StorageError::Unexpected(anyhow!("grant {} has an invalid use_status", row.id)))?,
+                use_time: row.use_time,
+            })
+        })
+        .collect()
+}
+
+/// Loads one grant, locking it (`FOR UPDATE`) when inside a transaction.
+pub(crate) async fn lock_user_coupon(
+    conn: &mut AsyncPgConnection,
+    grant_id: i64,
+) -> Result<Option<UserCoupon>, StorageError> {
+    let row: Option<CouponLogRow> = coupon_logs::table
+        .find(grant_id)
+        .select(CouponLogRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+        .map_err(|e| diesel_error(e, "locking a coupon grant"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => Ok(to_user_coupons(conn, vec![row]).await?.pop()),
+    }
+}
+
+/// Coupon storage on PostgreSQL.
+#[derive(Clone)]
+pub struct PgCoupons {
+    pool: PgPool,
+}
+
+impl PgCoupons {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// Errors inside a coupon transaction: a business refusal or a database error.
+enum TxError<E> {
+    Business(E),
+    Db(DieselError),
+}
+
+impl<E> From<DieselError> for TxError<E> {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+fn finish<T, E: From<StorageError>>(result: Result<T, TxError<E>>, what: &'static str) -> Result<T, E> {
+    result.map_err(|e| match e {
+        TxError::Business(error) => error,
+        TxError::Db(error) => E::from(diesel_error(error, what)),
+    })
+}
+
+async fn lock_coupon(conn: &mut AsyncPgConnection, coupon_id: i64) -> Result<Option<CouponRow>, DieselError> {
+    coupons::table
+        .find(coupon_id)
+        .select(CouponRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+impl CouponRepository for PgCoupons {
+    async fn available_for(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<UserCoupon>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let rows: Vec<CouponLogRow> = coupon_logs::table
+            .inner_join(coupons::table)
+            .filter(coupon_logs::user_id.eq(user.get()))
+            .filter(coupon_logs::use_status.eq(UseStatus::Unused.code()))
+            .filter(coupon_logs::order_id.is_null())
+            .filter(coupons::start_time.le(now))
+            .filter(coupons::end_time.ge(now))
+            .order(coupon_logs::id.desc())
+            .select(CouponLogRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "listing available coupons"))?;
+        to_user_coupons(&mut conn, rows).await
+    }
+
+    async fn create(&self, coupon: NewCoupon) -> Result<Coupon, CreateCouponError> {
+        let mut conn = connection(&self.pool).await?;
+        let result = conn
+            .transaction::<_, TxError<CreateCouponError>, _>(async move |conn| {
+                let coupon_type = match &coupon.scope {
+                    NewScope::All => 0i16,
+                    NewScope::Directions(_) => 1,
+                    NewScope::Categories(_) => 2,
+                    NewScope::Courses(_) => 3,
+                };
+                let id: i64 = diesel::insert_into(coupons::table)
+                    .values((
+                        coupons::name.eq(&coupon.name),
+                        coupons::discount.eq(coupon.kind.code()),
+                        coupons::coupon_type.eq(coupon_type),
+                        coupons::total.eq(coupon.total),
+                        coupons::has_total.eq(coupon.total),
+                        coupons::start_time.eq(coupon.starts_at),
+                        coupons::end_time.eq(coupon.ends_at),
+                        coupons::get_type.eq(coupon.get_type.code()),
+                        coupons::condition.eq(coupon.condition),
+                        coupons::per_limit.eq(coupon.per_limit),
+                        coupons::sale.eq(coupon.sale.to_string()),
+                    ))
+                    .returning(coupons::id)
+                    .get_result(conn)
+                    .await?;
+                let linked = match &coupon.scope {
+                    NewScope::All => Ok(0),
+                    NewScope::Directions(ids) => {
+                        let rows: Vec<_> = ids
+                            .iter()
+                            .map(|d| (coupon_directions::coupon_id.eq(id), coupon_directions::direction_id.eq(*d)))
+                            .collect();
+                        diesel::insert_into(coupon_directions::table).values(rows).execute(conn).await
+                    }
+                    NewScope::Categories(ids) => {
+                        let rows: Vec<_> = ids
+                            .iter()
+                            .map(|c| (coupon_categories::coupon_id.eq(id), coupon_categories::category_id.eq(*c)))
+                            .collect();
+                        diesel::insert_into(coupon_categories::table).values(rows).execute(conn).await
+                    }
+                    NewScope::Courses(ids) => {
+                        let rows: Vec<_> = ids
+                            .iter()
+                            .map(|c| (coupon_courses::coupon_id.eq(id), coupon_courses::course_id.eq(*c)))
+                            .collect();
+                        diesel::insert_into(coupon_courses::table).values(rows).execute(conn).await
+                    }
+                };
+                match linked {
+                    Err(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+                        Err(TxError::Business(CreateCouponError::UnknownScope))
+                    }
+                    Err(other) => Err(TxError::Db(other)),
+                    Ok(_) => {
+                        let mut coupons = load_coupons(conn, &[id]).await.map_err(|e| {
+                            TxError::Business(CreateCouponError::Storage(e))
+                        })?;
+                        coupons
+                            .remove(&id)
+                            .ok_or(TxError::Business(CreateCouponError::Storage(StorageError::Unexpected(
+                                anyhow!("created coupon vanished"),
+                            ))))
+                    }
+                }
+            })
+            .await;
+        finish(result, "creating a coupon")
+    }
+
+    async fn grant(&self, coupon_id: i64, users_to_grant: &[UserId]) -> Result<Vec<i64>, GrantError> {
+        let mut conn = connection(&self.pool).await?;
+        let user_ids: Vec<i64> = users_to_grant.iter().map(|u| u.get()).collect();
+        let result = conn
+            .transaction::<_, TxError<GrantError>, _>(async move |conn| {
+                let coupon = lock_coupon(conn, coupon_id)
+                    .await?
+                    .ok_or(TxError::Business(GrantError::CouponNotFound))?;
+                let mut distinct = user_ids.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                let existing: i64 = users::table
+                    .filter(users::id.eq_any(&distinct))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if existing != distinct.len() as i64 || distinct.is_empty() {
+                    return Err(TxError::Business(GrantError::UserNotFound));
+                }
+                let held: Vec<(i64, i64)> = coupon_logs::table
+                    .filter(coupon_logs::coupon_id.eq(coupon_id))
+                    .filter(coupon_logs::user_id.eq_any(&distinct))
+                    .group_by(coupon_logs::user_id)
+                    .select((coupon_logs::user_id, diesel::dsl::count_star()))
+                    .load(conn)
+                    .await?;
+                for user in &distinct {
+                    let already = held.iter().find(|(u, _)| u == user).map(|(_, n)| *n).unwrap_or(0);
+                    let asked = user_ids.iter().filter(|u| *u == user).count() as i64;
+                    if already + asked > i64::from(coupon.per_limit) {
+                        return Err(TxError::Business(GrantError::LimitReached));
+                    }
+                }
+                let wanted = i32::try_from(user_ids.len()).unwrap_or(i32::MAX);
+                let updated = diesel::update(
+                    coupons::table
+                        .filter(coupons::id.eq(coupon_id))
+                        .filter(coupons::has_total.ge(wanted)),
+                )
+                .set(coupons::has_total.eq(coupons::has_total - wanted))
+                .execute(conn)
+                .await?;
+                if updated == 0 {
+                    return Err(TxError::Business(GrantError::SoldOut));
+                }
+                let rows: Vec<_> = user_ids
+                    .iter()
+                    .map(|u| {
+                        (
+                            coupon_logs::user_id.eq(*u),
+                            coupon_logs::coupon_id.eq(coupon_id),
+                            coupon_logs::name.eq(coupon.name.clone()),
+                        )
+                    })
+                    .collect();
+                let ids: Vec<i64> = diesel::insert_into(coupon_logs::table)
+                    .values(rows)
+                    .returning(coupon_logs::id)
+                    .get_results(conn)
+                    .await?;
+                Ok(ids)
+            })
+            .await;
+        finish(result, "granting a coupon")
+    }
+
+    async fn revoke(&self, grant_id: i64) -> Result<(), RevokeError> {
+        let mut conn = connection(&self.pool).await?;
+        let result = conn
+            .transaction::<_, TxError<RevokeError>, _>(async move |conn| {
+                let coupon_id: Option<i64> = diesel::delete(
+                    coupon_logs::table
+                        .filter(coupon_logs::id.eq(grant_id))
+                        .filter(coupon_logs::order_id.is_null())
+                        .filter(coupon_logs::use_status.eq(UseStatus::Unused.code())),
+                )
+                .returning(coupon_logs::coupon_id)
+                .get_result(conn)
+                .await
+                .optional()?;
+                let Some(coupon_id) = coupon_id else {
+                    let exists: bool = diesel::select(diesel::dsl::exists(coupon_logs::table.find(grant_id)))
+                        .get_result(conn)
+                        .await?;
+                    return Err(TxError::Business(if exists { RevokeError::InUse } else { RevokeError::NotFound }));
+                };
+                diesel::update(
+                    coupons::table
+                        .filter(coupons::id.eq(coupon_id))
+                        .filter(coupons::has_total.lt(coupons::total)),
+                )
+                .set(coupons::has_total.eq(coupons::has_total + 1))
+                .execute(conn)
+                .await?;
+                Ok(())
+            })
+            .await;
+        finish(result, "revoking a coupon grant")
+    }
+
+    async fn claim(&self, user: UserId, coupon_id: i64, now: DateTime<Utc>) -> Result<i64, ClaimError> {
+        let mut conn = connection(&self.pool).await?;
+        let result = conn
+            .transaction::<_, TxError<ClaimError>, _>(async move |conn| {
+                // Locking the coupon row serialises claims of one coupon, so per_limit and
+                // has_total hold under concurrency.
+                let coupon = lock_coupon(conn, coupon_id)
+                    .await?
+                    .ok_or(TxError::Business(ClaimError::CouponNotFound))?;
+                if coupon.get_type != GetType::SelfClaim.code() {
+                    return Err(TxError::Business(ClaimError::NotClaimable));
+                }
+                if !(coupon.start_time <= now && now <= coupon.end_time) {
+                    return Err(TxError::Business(ClaimError::NotValid));
+                }
+                let held: i64 = coupon_logs::table
+                    .filter(coupon_logs::coupon_id.eq(coupon_id))
+                    .filter(coupon_logs::user_id.eq(user.get()))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if held >= i64::from(coupon.per_limit) {
+                    return Err(TxError::Business(ClaimError::LimitReached));
+                }
+                let updated = diesel::update(
+                    coupons::table
+                        .filter(coupons::id.eq(coupon_id))
+                        .filter(coupons::has_total.gt(0)),
+                )
+                .set(coupons::has_total.eq(coupons::has_total - 1))
+                .execute(conn)
+                .await?;
+                if updated == 0 {
+                    return Err(TxError::Business(ClaimError::SoldOut));
+                }
+                let id: i64 = diesel::insert_into(coupon_logs::table)
+                    .values((
+                        coupon_logs::user_id.eq(user.get()),
+                        coupon_logs::coupon_id.eq(coupon_id),
+                        coupon_logs::name.eq(&coupon.name),
+                    ))
+                    .returning(coupon_logs::id)
+                    .get_result(conn)
+                    .await?;
+                Ok(id)
+            })
+            .await;
+        finish(result, "claiming a coupon")
+    }
+}

@@ -1,0 +1,315 @@
+//! PostgreSQL adapter for reading and cancelling orders, and the state-change steps shared by
+//! cancel, timeout and fulfilment (each runs inside the caller's transaction).
+
+use std::collections::HashMap;
+
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_coupon::UseStatus;
+use luffy_credit::LedgerOperation;
+use luffy_order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository, OrderStatus, PayType};
+use rust_decimal::Decimal;
+
+use crate::errors::diesel_error;
+use crate::postgres::{connection, PgPool};
+use crate::schema::{coupon_logs, coupons, courses, credit_ledger, order_details, orders, user_courses, users};
+
+/// An `orders` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]
+pub struct OrderRow {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub user_id: i64,
+    /// Number.
+    pub order_number: String,
+    /// 0..3.
+    pub order_status: i16,
+    /// 0..2.
+    pub pay_type: i16,
+    /// Total.
+    pub total_price: Decimal,
+    /// To pay.
+    pub real_price: Decimal,
+    /// Points spent.
+    pub credit: i32,
+    /// Paid at.
+    pub pay_time: Option<DateTime<Utc>>,
+    /// Created at.
+    pub created_time: DateTime<Utc>,
+    /// Times out at.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Reads orders with lines and coupon summaries for the given rows.
+pub(crate) async fn hydrate(conn: &mut AsyncPgConnection, rows: Vec<OrderRow>) -> Result<Vec<Order>, StorageError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let lines: Vec<(i64, i64, i64, String, Decimal, Decimal, String, Decimal, String)> = order_details::table
+        .inner_join(courses::table)
+        .filter(order_details::order_id.eq_any(&ids))
+        .order((order_details::order_id.asc(), order_details::course_id.asc()))
+        .select((
+            order_details::order_id,
+            order_details::id,
+            order_details::course_id,
+            order_details::name,
+            order_details::price,
+            order_details::real_price,
+            order_details::discount_name,
+            order_details::coupon_discount,
+            courses::course_cover,
+        ))
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "loading order lines"))?;
+    let coupon_rows: Vec<(Option<i64>, i64, String, String, i16, i32)> = coupon_logs::table
+        .inner_join(coupons::table)
+        .filter(coupon_logs::order_id.eq_any(&ids))
+        .select((
+            coupon_logs::order_id,
+            coupon_logs::id,
+            coupons::name,
+            coupons::sale,
+            coupons::discount,
+            coupons::condition,
+        ))
+        .load(conn)
+        .await
+        .map_err(|e| diesel_error(e, "loading order coupons"))?;
+    let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for (order_id, id, course_id, name, price, real_price, discount_name, coupon_discount, cover) in lines {
+        by_order.entry(order_id).or_default().push(OrderLine {
+            id,
+            course_id: CourseId(course_id),
+            course_name: name,
+            course_cover: cover,
+            price,
+            real_price,
+            discount_name,
+            coupon_discount,
+        });
+    }
+    rows.into_iter()
+        .map(|row| {
+            let invalid = |what: &str| StorageError::Unexpected(anyhow!("order {} has an invalid {what}", row.id));
+            let coupon = coupon_rows
+                .iter()
+                .find(|c| c.0 == Some(row.id))
+                .map(|(_, id, name, sale, discount, condition)| CouponSummary {
+                    id: *id,
+                    name: name.clone(),
+                    sale: sale.clone(),
+                    discount: *discount,
+                    condition: *condition,
+                });
+            Ok(Order {
+                id: row.id,
+                order_number: row.order_number,
+                user: UserId(row.user_id),
+                name: row.name,
+                status: OrderStatus::from_code(row.order_status).ok_or_else(|| invalid("status"))?,
+                pay_type: PayType::from_code(i64::from(row.pay_type)).ok_or_else(|| invalid("pay_type"))?,
+                total_price: row.total_price,
+                real_price: row.real_price,
+                credit: row.credit,
+                pay_time: row.pay_time,
+                created_time: row.created_time,
+                expires_at: row.expires_at,
+                lines: by_order.remove(&row.id).unwrap_or_default(),
+                coupon,
+            })
+        })
+        .collect()
+}
+
+/// Gives an order's coupon and points back (SPEC 2.5, 2.6). Call it only from the transaction
+/// that won the order's 0 -> 2 or 0 -> 3 compare-and-set, so it runs at most once per order.
+pub async fn restore_benefits(
+    conn: &mut AsyncPgConnection,
+    order_id: i64,
+    user: i64,
+    points: i32,
+    remark: &str,
+) -> Result<(), DieselError> {
+    diesel::update(
+        coupon_logs::table
+            .filter(coupon_logs::order_id.eq(order_id))
+            .filter(coupon_logs::use_status.eq(UseStatus::Unused.code())),
+    )
+    .set(coupon_logs::order_id.eq(None::<i64>))
+    .execute(conn)
+    .await?;
+    if points > 0 {
+        diesel::update(users::table.find(user))
+            .set(users::credit.eq(users::credit + points))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(credit_ledger::table)
+            .values((
+                credit_ledger::user_id.eq(user),
+                credit_ledger::operation.eq(LedgerOperation::Refunded.code()),
+                credit_ledger::number.eq(points),
+                credit_ledger::order_id.eq(order_id),
+                credit_ledger::remark.eq(remark),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Fulfilment steps after a won 0 -> 1 transition: the buyer owns the courses (once each) and
+/// the reserved coupon becomes used (SPEC 2.7).
+pub async fn grant_purchase(
+    conn: &mut AsyncPgConnection,
+    order_id: i64,
+    user: i64,
+    paid_at: DateTime<Utc>,
+) -> Result<(), DieselError> {
+    let course_ids: Vec<i64> = order_details::table
+        .filter(order_details::order_id.eq(order_id))
+        .select(order_details::course_id)
+        .load(conn)
+        .await?;
+    let rows: Vec<_> = course_ids
+        .iter()
+        .map(|c| (user_courses::user_id.eq(user), user_courses::course_id.eq(*c)))
+        .collect();
+    diesel::insert_into(user_courses::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    diesel::update(
+        coupon_logs::table
+            .filter(coupon_logs::order_id.eq(order_id))
+            .filter(coupon_logs::use_status.eq(UseStatus::Unused.code())),
+    )
+    .set((
+        coupon_logs::use_status.eq(UseStatus::Used.code()),
+        coupon_logs::use_time.eq(Some(paid_at)),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Order reads and cancels on PostgreSQL.
+#[derive(Clone)]
+pub struct PgOrders {
+    pool: PgPool,
+}
+
+impl PgOrders {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+enum CancelTx {
+    Refused(CancelError),
+    Db(DieselError),
+}
+
+impl From<DieselError> for CancelTx {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl OrderRepository for PgOrders {
+    async fn list(&self, user: UserId, status: Option<OrderStatus>, page: PageRequest) -> Result<Page<Order>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let mut count_query = orders::table.filter(orders::user_id.eq(user.get())).into_boxed();
+        let mut rows_query = orders::table.filter(orders::user_id.eq(user.get())).into_boxed();
+        if let Some(status) = status {
+            count_query = count_query.filter(orders::order_status.eq(status.code()));
+            rows_query = rows_query.filter(orders::order_status.eq(status.code()));
+        }
+        let total: i64 = count_query
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "counting orders"))?;
+        let rows: Vec<OrderRow> = rows_query
+            .order(orders::id.desc())
+            .limit(page.limit())
+            .offset(page.offset())
+            .select(OrderRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "listing orders"))?;
+        let items = hydrate(&mut conn, rows).await?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+            request: page,
+        })
+    }
+
+    async fn find(&self, user: UserId, id: i64) -> Result<Option<Order>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let rows: Vec<OrderRow> = orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::user_id.eq(user.get()))
+            .select(OrderRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "finding an order"))?;
+        Ok(hydrate(&mut conn, rows).await?.pop())
+    }
+
+    async fn cancel(&self, user: UserId, id: i64) -> Result<Order, CancelError> {
+        let mut conn = connection(&self.pool).await?;
+        let result = conn
+            .transaction::<_, CancelTx, _>(async move |conn| {
+                let won: Option<(i32, String)> = diesel::update(
+                    orders::table
+                        .filter(orders::id.eq(id))
+                        .filter(orders::user_id.eq(user.get()))
+                        .filter(orders::order_status.eq(OrderStatus::Unpaid.code())),
+                )
+                .set((
+                    orders::order_status.eq(OrderStatus::Cancelled.code()),
+                    orders::updated_time.eq(diesel::dsl::now),
+                ))
+                .returning((orders::credit, orders::order_number))
+                .get_result(conn)
+                .await
+                .optional()?;
+                let Some((points, number)) = won else {
+                    let status: Option<i16> = orders::table
+                        .filter(orders::id.eq(id))
+                        .filter(orders::user_id.eq(user.get()))
+                        .select(orders::order_status)
+                        .first(conn)
+                        .await
+                        .optional()?;
+                    return Err(CancelTx::Refused(match status.and_then(OrderStatus::from_code) {
+                        None => CancelError::NotFound,
+                        Some(status) => CancelError::NotUnpaid(status),
+                    }));
+                };
+                restore_benefits(conn, id, user.get(), points, &format!("订单[{number}]取消,退还积分")).await?;
+                // SPEC 2.8: the scheduler issue adds the alipay_close job for this order here.
+                Ok(())
+            })
+            .await;
+        match result {
+            Ok(()) => {}
+            Err(CancelTx::Refused(error)) => return Err(error),
+            Err(CancelTx::Db(error)) => return Err(diesel_error(error, "cancelling an order").into()),
+        }
+        self.find(user, id)
+            .await?
+            .ok_or_else(|| CancelError::Storage(StorageError::Unexpected(anyhow!("cancelled order vanished"))))
+    }
+}

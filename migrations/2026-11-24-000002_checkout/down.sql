@@ -1,0 +1,10 @@
+ALTER TABLE credit_ledger DROP CONSTRAINT credit_ledger_order_fk;
+DROP INDEX IF EXISTS credit_ledger_order_idx;
+DROP TABLE coupon_logs;
+DROP TABLE order_details;
+DROP TABLE orders;
+DROP SEQUENCE order_number_seq;
+DROP TABLE coupon_courses;
+DROP TABLE coupon_categories;
+DROP TABLE coupon_directions;
+DROP TABLE coupons;
