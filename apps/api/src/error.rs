@@ -117,6 +117,78 @@ impl From<UserError> for ApiError {
     }
 }
 
+impl From<luffy_order::CheckoutError> for ApiError {
+    fn from(error: luffy_order::CheckoutError) -> Self {
+        use luffy_order::CheckoutError as E;
+        match error {
+            E::Pricing(_)
+            | E::InvalidPayType
+            | E::PayTypeUnavailable
+            | E::InvalidIdempotencyKey => Self::BadRequest(error.to_string()),
+            E::AlreadyOwned(_) | E::AlreadyInUnpaidOrder(_) | E::IdempotencyMismatch => {
+                Self::Conflict(error.to_string())
+            }
+            E::UserNotFound => Self::Unauthorized(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_order::CancelError> for ApiError {
+    fn from(error: luffy_order::CancelError) -> Self {
+        use luffy_order::CancelError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::NotUnpaid(_) => Self::BadRequest(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_coupon::GrantError> for ApiError {
+    fn from(error: luffy_coupon::GrantError) -> Self {
+        use luffy_coupon::GrantError as E;
+        match error {
+            E::CouponNotFound | E::UserNotFound => Self::NotFound(error.to_string()),
+            E::SoldOut | E::LimitReached => Self::Conflict(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_coupon::RevokeError> for ApiError {
+    fn from(error: luffy_coupon::RevokeError) -> Self {
+        use luffy_coupon::RevokeError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::InUse => Self::Conflict(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_coupon::ClaimError> for ApiError {
+    fn from(error: luffy_coupon::ClaimError) -> Self {
+        use luffy_coupon::ClaimError as E;
+        match error {
+            E::CouponNotFound => Self::NotFound(error.to_string()),
+            E::NotClaimable | E::NotValid => Self::BadRequest(error.to_string()),
+            E::SoldOut | E::LimitReached => Self::Conflict(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_coupon::CreateCouponError> for ApiError {
+    fn from(error: luffy_coupon::CreateCouponError) -> Self {
+        use luffy_coupon::CreateCouponError as E;
+        match error {
+            E::UnknownScope => Self::BadRequest(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<PageRequestError> for ApiError {
     fn from(error: PageRequestError) -> Self {
         Self::BadRequest(error.to_string())

@@ -6,11 +6,13 @@ use anyhow::Context;
 use luffy_cart::CartService;
 use luffy_common::SystemClock;
 use luffy_credit::CreditRate;
+use luffy_order::CheckoutService;
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
 use luffy_store::{
     PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings,
 };
+use luffy_store::{PgCheckout, PgCoupons, PgOrders};
 
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
@@ -18,6 +20,9 @@ use crate::settings::Settings;
 
 /// The cart service wired to its production adapters.
 pub type Carts = CartService<RedisCarts, PgCatalog, PgCatalog, SystemClock>;
+
+/// The checkout service wired to its production adapters.
+pub type Checkout = CheckoutService<RedisCarts, PgCheckout, SystemClock>;
 
 /// Shared application state; cloning is cheap (pools and keys are reference-counted).
 #[derive(Clone)]
@@ -40,6 +45,12 @@ pub struct AppState {
     pub users: PgUsers,
     /// Cart use cases.
     pub carts: Carts,
+    /// Coupons and grants.
+    pub coupons: PgCoupons,
+    /// Order reads and cancels.
+    pub orders: PgOrders,
+    /// Quote and order creation.
+    pub checkout: Checkout,
     /// Prometheus metrics.
     pub metrics: Metrics,
 }
@@ -71,8 +82,28 @@ impl AppState {
             catalog.clone(),
             SystemClock,
         );
+        let timezone = settings.store_timezone()?;
+        let credit_rate =
+            CreditRate::new(settings.credit_to_money).context("LUFFY_CREDIT_TO_MONEY")?;
+        let timeout = chrono::Duration::seconds(
+            i64::try_from(settings.order_timeout_secs)
+                .context("LUFFY_ORDER_TIMEOUT_SECS is too large")?,
+        );
+        let checkout = CheckoutService::new(
+            RedisCarts::new(redis.clone(), settings.redis_prefix.clone()),
+            PgCheckout::new(pg.clone()),
+            SystemClock,
+            credit_rate,
+            timeout,
+            std::sync::Arc::new(move |now: chrono::DateTime<chrono::Utc>| {
+                now.with_timezone(&timezone).date_naive()
+            }),
+        );
         Ok(Self {
-            timezone: settings.store_timezone()?,
+            timezone,
+            coupons: PgCoupons::new(pg.clone()),
+            orders: PgOrders::new(pg.clone()),
+            checkout,
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)
                 .context("LUFFY_CREDIT_TO_MONEY")?,

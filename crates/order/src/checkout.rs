@@ -1,6 +1,7 @@
 //! Creating orders (SPEC 2.6): the checkout service and the one-transaction store port.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use luffy_cart::CartRepository;
@@ -180,15 +181,18 @@ pub trait CheckoutStore: Send + Sync {
     ) -> impl Future<Output = Result<CreatedOrder, CheckoutError>> + Send;
 }
 
+/// Maps an instant to the order date in the store timezone.
+pub type OrderDate = Arc<dyn Fn(DateTime<Utc>) -> NaiveDate + Send + Sync>;
+
 /// The checkout use cases.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CheckoutService<C, S, K> {
     carts: C,
     store: S,
     clock: K,
     rate: CreditRate,
     timeout: Duration,
-    timezone_offset: fn(DateTime<Utc>) -> NaiveDate,
+    order_date: OrderDate,
 }
 
 /// The result of a checkout, with whether the cart was cleaned up after the commit.
@@ -214,7 +218,7 @@ where
         clock: K,
         rate: CreditRate,
         timeout: Duration,
-        order_date: fn(DateTime<Utc>) -> NaiveDate,
+        order_date: OrderDate,
     ) -> Self {
         Self {
             carts,
@@ -222,8 +226,13 @@ where
             clock,
             rate,
             timeout,
-            timezone_offset: order_date,
+            order_date,
         }
+    }
+
+    /// Seconds an unpaid order lives.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Points per yuan.
@@ -273,7 +282,7 @@ where
             course_ids,
             now,
             expires_at: now + self.timeout,
-            order_date: (self.timezone_offset)(now),
+            order_date: (self.order_date)(now),
             rate: self.rate,
         };
         let order = self.store.create_order(command).await?;

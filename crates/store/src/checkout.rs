@@ -12,8 +12,8 @@ use luffy_coupon::UserCoupon;
 use luffy_credit::{CreditRate, LedgerOperation};
 use luffy_order::number::order_number;
 use luffy_order::{
-    price_checkout, CheckoutCommand, CheckoutError, CheckoutRequest, CheckoutStore, CreatedOrder, IdempotencyKey,
-    OrderStatus, PricingError, PricingInput, Quote,
+    price_checkout, CheckoutCommand, CheckoutError, CheckoutRequest, CheckoutStore, CreatedOrder,
+    IdempotencyKey, OrderStatus, PricingError, PricingInput, Quote,
 };
 use rust_decimal::Decimal;
 
@@ -91,14 +91,28 @@ async fn price_in(
 ) -> Result<(Quote, Option<UserCoupon>), TxError> {
     let user = request.user.get();
     let balance: Option<i32> = if lock {
-        users::table.find(user).select(users::credit).for_update().first(conn).await.optional()?
+        users::table
+            .find(user)
+            .select(users::credit)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
     } else {
-        users::table.find(user).select(users::credit).first(conn).await.optional()?
+        users::table
+            .find(user)
+            .select(users::credit)
+            .first(conn)
+            .await
+            .optional()?
     };
     let balance = balance.ok_or(CheckoutError::UserNotFound)?;
     let ids: Vec<i64> = course_ids.iter().map(|c| c.get()).collect();
     let courses = courses_by_ids(conn, &ids, now).await?;
-    if let Some(missing) = ids.iter().find(|id| !courses.iter().any(|c| c.id.get() == **id)) {
+    if let Some(missing) = ids
+        .iter()
+        .find(|id| !courses.iter().any(|c| c.id.get() == **id))
+    {
         return Err(PricingError::CourseUnavailable(format!("#{missing}")).into());
     }
     let coupon = match request.coupon_id {
@@ -115,7 +129,11 @@ async fn price_in(
                 crate::coupons::to_user_coupons(conn, rows).await?.pop()
             };
             // Someone else's grant looks exactly like a missing one.
-            Some(grant.filter(|g| g.user == request.user).ok_or(PricingError::CouponNotFound)?)
+            Some(
+                grant
+                    .filter(|g| g.user == request.user)
+                    .ok_or(PricingError::CouponNotFound)?,
+            )
         }
     };
     let quote = price_checkout(&PricingInput {
@@ -171,11 +189,22 @@ async fn replay_in(
     }))
 }
 
-async fn create_in(conn: &mut AsyncPgConnection, command: CheckoutCommand) -> Result<CreatedOrder, TxError> {
+async fn create_in(
+    conn: &mut AsyncPgConnection,
+    command: CheckoutCommand,
+) -> Result<CreatedOrder, TxError> {
     let request = &command.request;
     let user = request.user.get();
     // 1. Lock the user row: a user's checkouts run one at a time (price_in takes the lock).
-    let (quote, coupon) = price_in(conn, request, &command.course_ids, command.now, command.rate, true).await?;
+    let (quote, coupon) = price_in(
+        conn,
+        request,
+        &command.course_ids,
+        command.now,
+        command.rate,
+        true,
+    )
+    .await?;
     // 2. Under the lock, an earlier request with the same key may have committed.
     if let Some(key) = &request.idempotency {
         if let Some(order) = replay_in(conn, request.user, key).await? {
@@ -213,7 +242,11 @@ async fn create_in(conn: &mut AsyncPgConnection, command: CheckoutCommand) -> Re
         .await?;
     let number = order_number(command.order_date, request.user, sequence.value);
     let paid_now = quote.real_price == Decimal::ZERO;
-    let status = if paid_now { OrderStatus::Paid } else { OrderStatus::Unpaid };
+    let status = if paid_now {
+        OrderStatus::Paid
+    } else {
+        OrderStatus::Unpaid
+    };
     let (key, fingerprint) = match &request.idempotency {
         Some(k) => (Some(k.key.clone()), Some(k.fingerprint.clone())),
         None => (None, None),
@@ -250,7 +283,10 @@ async fn create_in(conn: &mut AsyncPgConnection, command: CheckoutCommand) -> Re
             )
         })
         .collect();
-    diesel::insert_into(order_details::table).values(lines).execute(conn).await?;
+    diesel::insert_into(order_details::table)
+        .values(lines)
+        .execute(conn)
+        .await?;
     // 5. Reserve the coupon or spend the points, guarded so a race loses cleanly.
     if let Some(coupon) = &coupon {
         let reserved = diesel::update(
@@ -324,9 +360,16 @@ impl CheckoutStore for PgCheckout {
         finish(result.map(|(quote, _)| quote), "quoting a checkout")
     }
 
-    async fn replay(&self, user: UserId, key: &IdempotencyKey) -> Result<Option<CreatedOrder>, CheckoutError> {
+    async fn replay(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<CreatedOrder>, CheckoutError> {
         let mut conn = connection(&self.pool).await?;
-        finish(replay_in(&mut conn, user, key).await, "replaying an idempotent checkout")
+        finish(
+            replay_in(&mut conn, user, key).await,
+            "replaying an idempotent checkout",
+        )
     }
 
     async fn create_order(&self, command: CheckoutCommand) -> Result<CreatedOrder, CheckoutError> {

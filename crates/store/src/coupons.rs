@@ -10,15 +10,15 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_catalog::SaleFormula;
 use luffy_common::{StorageError, UserId};
 use luffy_coupon::{
-    ClaimError, Coupon, CouponKind, CouponRepository, CouponScope, CreateCouponError, GetType, GrantError, NewCoupon,
-    NewScope, RevokeError, ScopeItem, UseStatus, UserCoupon,
+    ClaimError, Coupon, CouponKind, CouponRepository, CouponScope, CreateCouponError, GetType,
+    GrantError, NewCoupon, NewScope, RevokeError, ScopeItem, UseStatus, UserCoupon,
 };
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{
-    coupon_categories, coupon_courses, coupon_directions, coupon_logs, coupons, course_categories, course_directions,
-    courses, users,
+    coupon_categories, coupon_courses, coupon_directions, coupon_logs, coupons, course_categories,
+    course_directions, courses, users,
 };
 
 /// A `coupons` row.
@@ -87,7 +87,11 @@ pub(crate) async fn load_coupons(
         .inner_join(course_directions::table)
         .filter(coupon_directions::coupon_id.eq_any(ids))
         .order(course_directions::id.asc())
-        .select((coupon_directions::coupon_id, course_directions::id, course_directions::name))
+        .select((
+            coupon_directions::coupon_id,
+            course_directions::id,
+            course_directions::name,
+        ))
         .load(conn)
         .await
         .map_err(|e| diesel_error(e, "loading coupon directions"))?;
@@ -95,7 +99,11 @@ pub(crate) async fn load_coupons(
         .inner_join(course_categories::table)
         .filter(coupon_categories::coupon_id.eq_any(ids))
         .order(course_categories::id.asc())
-        .select((coupon_categories::coupon_id, course_categories::id, course_categories::name))
+        .select((
+            coupon_categories::coupon_id,
+            course_categories::id,
+            course_categories::name,
+        ))
         .load(conn)
         .await
         .map_err(|e| diesel_error(e, "loading coupon categories"))?;
@@ -111,12 +119,17 @@ pub(crate) async fn load_coupons(
         links
             .iter()
             .filter(|(c, _, _)| *c == coupon)
-            .map(|(_, id, name)| ScopeItem { id: *id, name: name.clone() })
+            .map(|(_, id, name)| ScopeItem {
+                id: *id,
+                name: name.clone(),
+            })
             .collect()
     };
     let mut map = HashMap::new();
     for row in rows {
-        let invalid = |what: &str| StorageError::Unexpected(anyhow!("coupon {} has an invalid {what}", row.id));
+        let invalid = |what: &str| {
+            StorageError::Unexpected(anyhow!("coupon {} has an invalid {what}", row.id))
+        };
         let scope = match row.coupon_type {
             0 => CouponScope::All,
             1 => CouponScope::Directions(items(&directions, row.id)),
@@ -153,17 +166,17 @@ pub(crate) async fn to_user_coupons(
     let coupons = load_coupons(conn, &ids).await?;
     rows.into_iter()
         .map(|row| {
-            let coupon = coupons
-                .get(&row.coupon_id)
-                .cloned()
-                .ok_or_else(|| StorageError::Unexpected(anyhow!("grant {} has no coupon", row.id)))?;
+            let coupon = coupons.get(&row.coupon_id).cloned().ok_or_else(|| {
+                StorageError::Unexpected(anyhow!("grant {} has no coupon", row.id))
+            })?;
             Ok(UserCoupon {
                 id: row.id,
                 user: UserId(row.user_id),
                 coupon,
                 order_id: row.order_id,
-                use_status: UseStatus::from_code(row.use_status)
-                    .ok_or_else(|| StorageError::Unexpected(anyhow!("grant {} has an invalid use_status", row.id)))?,
+                use_status: UseStatus::from_code(row.use_status).ok_or_else(|| {
+                    StorageError::Unexpected(anyhow!("grant {} has an invalid use_status", row.id))
+                })?,
                 use_time: row.use_time,
             })
         })
@@ -214,14 +227,20 @@ impl<E> From<DieselError> for TxError<E> {
     }
 }
 
-fn finish<T, E: From<StorageError>>(result: Result<T, TxError<E>>, what: &'static str) -> Result<T, E> {
+fn finish<T, E: From<StorageError>>(
+    result: Result<T, TxError<E>>,
+    what: &'static str,
+) -> Result<T, E> {
     result.map_err(|e| match e {
         TxError::Business(error) => error,
         TxError::Db(error) => E::from(diesel_error(error, what)),
     })
 }
 
-async fn lock_coupon(conn: &mut AsyncPgConnection, coupon_id: i64) -> Result<Option<CouponRow>, DieselError> {
+async fn lock_coupon(
+    conn: &mut AsyncPgConnection,
+    coupon_id: i64,
+) -> Result<Option<CouponRow>, DieselError> {
     coupons::table
         .find(coupon_id)
         .select(CouponRow::as_select())
@@ -232,7 +251,11 @@ async fn lock_coupon(conn: &mut AsyncPgConnection, coupon_id: i64) -> Result<Opt
 }
 
 impl CouponRepository for PgCoupons {
-    async fn available_for(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<UserCoupon>, StorageError> {
+    async fn available_for(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UserCoupon>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         let rows: Vec<CouponLogRow> = coupon_logs::table
             .inner_join(coupons::table)
@@ -281,23 +304,47 @@ impl CouponRepository for PgCoupons {
                     NewScope::Directions(ids) => {
                         let rows: Vec<_> = ids
                             .iter()
-                            .map(|d| (coupon_directions::coupon_id.eq(id), coupon_directions::direction_id.eq(*d)))
+                            .map(|d| {
+                                (
+                                    coupon_directions::coupon_id.eq(id),
+                                    coupon_directions::direction_id.eq(*d),
+                                )
+                            })
                             .collect();
-                        diesel::insert_into(coupon_directions::table).values(rows).execute(conn).await
+                        diesel::insert_into(coupon_directions::table)
+                            .values(rows)
+                            .execute(conn)
+                            .await
                     }
                     NewScope::Categories(ids) => {
                         let rows: Vec<_> = ids
                             .iter()
-                            .map(|c| (coupon_categories::coupon_id.eq(id), coupon_categories::category_id.eq(*c)))
+                            .map(|c| {
+                                (
+                                    coupon_categories::coupon_id.eq(id),
+                                    coupon_categories::category_id.eq(*c),
+                                )
+                            })
                             .collect();
-                        diesel::insert_into(coupon_categories::table).values(rows).execute(conn).await
+                        diesel::insert_into(coupon_categories::table)
+                            .values(rows)
+                            .execute(conn)
+                            .await
                     }
                     NewScope::Courses(ids) => {
                         let rows: Vec<_> = ids
                             .iter()
-                            .map(|c| (coupon_courses::coupon_id.eq(id), coupon_courses::course_id.eq(*c)))
+                            .map(|c| {
+                                (
+                                    coupon_courses::coupon_id.eq(id),
+                                    coupon_courses::course_id.eq(*c),
+                                )
+                            })
                             .collect();
-                        diesel::insert_into(coupon_courses::table).values(rows).execute(conn).await
+                        diesel::insert_into(coupon_courses::table)
+                            .values(rows)
+                            .execute(conn)
+                            .await
                     }
                 };
                 match linked {
@@ -306,14 +353,14 @@ impl CouponRepository for PgCoupons {
                     }
                     Err(other) => Err(TxError::Db(other)),
                     Ok(_) => {
-                        let mut coupons = load_coupons(conn, &[id]).await.map_err(|e| {
-                            TxError::Business(CreateCouponError::Storage(e))
-                        })?;
+                        let mut coupons = load_coupons(conn, &[id])
+                            .await
+                            .map_err(|e| TxError::Business(CreateCouponError::Storage(e)))?;
                         coupons
                             .remove(&id)
-                            .ok_or(TxError::Business(CreateCouponError::Storage(StorageError::Unexpected(
-                                anyhow!("created coupon vanished"),
-                            ))))
+                            .ok_or(TxError::Business(CreateCouponError::Storage(
+                                StorageError::Unexpected(anyhow!("created coupon vanished")),
+                            )))
                     }
                 }
             })
@@ -321,7 +368,11 @@ impl CouponRepository for PgCoupons {
         finish(result, "creating a coupon")
     }
 
-    async fn grant(&self, coupon_id: i64, users_to_grant: &[UserId]) -> Result<Vec<i64>, GrantError> {
+    async fn grant(
+        &self,
+        coupon_id: i64,
+        users_to_grant: &[UserId],
+    ) -> Result<Vec<i64>, GrantError> {
         let mut conn = connection(&self.pool).await?;
         let user_ids: Vec<i64> = users_to_grant.iter().map(|u| u.get()).collect();
         let result = conn
@@ -348,7 +399,11 @@ impl CouponRepository for PgCoupons {
                     .load(conn)
                     .await?;
                 for user in &distinct {
-                    let already = held.iter().find(|(u, _)| u == user).map(|(_, n)| *n).unwrap_or(0);
+                    let already = held
+                        .iter()
+                        .find(|(u, _)| u == user)
+                        .map(|(_, n)| *n)
+                        .unwrap_or(0);
                     let asked = user_ids.iter().filter(|u| *u == user).count() as i64;
                     if already + asked > i64::from(coupon.per_limit) {
                         return Err(TxError::Business(GrantError::LimitReached));
@@ -402,10 +457,15 @@ impl CouponRepository for PgCoupons {
                 .await
                 .optional()?;
                 let Some(coupon_id) = coupon_id else {
-                    let exists: bool = diesel::select(diesel::dsl::exists(coupon_logs::table.find(grant_id)))
-                        .get_result(conn)
-                        .await?;
-                    return Err(TxError::Business(if exists { RevokeError::InUse } else { RevokeError::NotFound }));
+                    let exists: bool =
+                        diesel::select(diesel::dsl::exists(coupon_logs::table.find(grant_id)))
+                            .get_result(conn)
+                            .await?;
+                    return Err(TxError::Business(if exists {
+                        RevokeError::InUse
+                    } else {
+                        RevokeError::NotFound
+                    }));
                 };
                 diesel::update(
                     coupons::table
@@ -421,7 +481,12 @@ impl CouponRepository for PgCoupons {
         finish(result, "revoking a coupon grant")
     }
 
-    async fn claim(&self, user: UserId, coupon_id: i64, now: DateTime<Utc>) -> Result<i64, ClaimError> {
+    async fn claim(
+        &self,
+        user: UserId,
+        coupon_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ClaimError> {
         let mut conn = connection(&self.pool).await?;
         let result = conn
             .transaction::<_, TxError<ClaimError>, _>(async move |conn| {

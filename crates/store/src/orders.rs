@@ -11,12 +11,16 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_coupon::UseStatus;
 use luffy_credit::LedgerOperation;
-use luffy_order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository, OrderStatus, PayType};
+use luffy_order::{
+    CancelError, CouponSummary, Order, OrderLine, OrderRepository, OrderStatus, PayType,
+};
 use rust_decimal::Decimal;
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{coupon_logs, coupons, courses, credit_ledger, order_details, orders, user_courses, users};
+use crate::schema::{
+    coupon_logs, coupons, courses, credit_ledger, order_details, orders, user_courses, users,
+};
 
 /// An `orders` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -49,12 +53,28 @@ pub struct OrderRow {
 }
 
 /// Reads orders with lines and coupon summaries for the given rows.
-pub(crate) async fn hydrate(conn: &mut AsyncPgConnection, rows: Vec<OrderRow>) -> Result<Vec<Order>, StorageError> {
+pub(crate) async fn hydrate(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<OrderRow>,
+) -> Result<Vec<Order>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let lines: Vec<(i64, i64, i64, String, Decimal, Decimal, String, Decimal, String)> = order_details::table
+    let lines: Vec<(
+        i64,
+        i64,
+        i64,
+        String,
+        Decimal,
+        Decimal,
+        String,
+        Decimal,
+        String,
+    )> = order_details::table
         .inner_join(courses::table)
         .filter(order_details::order_id.eq_any(&ids))
-        .order((order_details::order_id.asc(), order_details::course_id.asc()))
+        .order((
+            order_details::order_id.asc(),
+            order_details::course_id.asc(),
+        ))
         .select((
             order_details::order_id,
             order_details::id,
@@ -84,7 +104,9 @@ pub(crate) async fn hydrate(conn: &mut AsyncPgConnection, rows: Vec<OrderRow>) -
         .await
         .map_err(|e| diesel_error(e, "loading order coupons"))?;
     let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
-    for (order_id, id, course_id, name, price, real_price, discount_name, coupon_discount, cover) in lines {
+    for (order_id, id, course_id, name, price, real_price, discount_name, coupon_discount, cover) in
+        lines
+    {
         by_order.entry(order_id).or_default().push(OrderLine {
             id,
             course_id: CourseId(course_id),
@@ -98,24 +120,27 @@ pub(crate) async fn hydrate(conn: &mut AsyncPgConnection, rows: Vec<OrderRow>) -
     }
     rows.into_iter()
         .map(|row| {
-            let invalid = |what: &str| StorageError::Unexpected(anyhow!("order {} has an invalid {what}", row.id));
-            let coupon = coupon_rows
-                .iter()
-                .find(|c| c.0 == Some(row.id))
-                .map(|(_, id, name, sale, discount, condition)| CouponSummary {
+            let invalid = |what: &str| {
+                StorageError::Unexpected(anyhow!("order {} has an invalid {what}", row.id))
+            };
+            let coupon = coupon_rows.iter().find(|c| c.0 == Some(row.id)).map(
+                |(_, id, name, sale, discount, condition)| CouponSummary {
                     id: *id,
                     name: name.clone(),
                     sale: sale.clone(),
                     discount: *discount,
                     condition: *condition,
-                });
+                },
+            );
             Ok(Order {
                 id: row.id,
                 order_number: row.order_number,
                 user: UserId(row.user_id),
                 name: row.name,
-                status: OrderStatus::from_code(row.order_status).ok_or_else(|| invalid("status"))?,
-                pay_type: PayType::from_code(i64::from(row.pay_type)).ok_or_else(|| invalid("pay_type"))?,
+                status: OrderStatus::from_code(row.order_status)
+                    .ok_or_else(|| invalid("status"))?,
+                pay_type: PayType::from_code(i64::from(row.pay_type))
+                    .ok_or_else(|| invalid("pay_type"))?,
                 total_price: row.total_price,
                 real_price: row.real_price,
                 credit: row.credit,
@@ -180,7 +205,12 @@ pub async fn grant_purchase(
         .await?;
     let rows: Vec<_> = course_ids
         .iter()
-        .map(|c| (user_courses::user_id.eq(user), user_courses::course_id.eq(*c)))
+        .map(|c| {
+            (
+                user_courses::user_id.eq(user),
+                user_courses::course_id.eq(*c),
+            )
+        })
         .collect();
     diesel::insert_into(user_courses::table)
         .values(rows)
@@ -226,10 +256,19 @@ impl From<DieselError> for CancelTx {
 }
 
 impl OrderRepository for PgOrders {
-    async fn list(&self, user: UserId, status: Option<OrderStatus>, page: PageRequest) -> Result<Page<Order>, StorageError> {
+    async fn list(
+        &self,
+        user: UserId,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Order>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let mut count_query = orders::table.filter(orders::user_id.eq(user.get())).into_boxed();
-        let mut rows_query = orders::table.filter(orders::user_id.eq(user.get())).into_boxed();
+        let mut count_query = orders::table
+            .filter(orders::user_id.eq(user.get()))
+            .into_boxed();
+        let mut rows_query = orders::table
+            .filter(orders::user_id.eq(user.get()))
+            .into_boxed();
         if let Some(status) = status {
             count_query = count_query.filter(orders::order_status.eq(status.code()));
             rows_query = rows_query.filter(orders::order_status.eq(status.code()));
@@ -293,12 +332,21 @@ impl OrderRepository for PgOrders {
                         .first(conn)
                         .await
                         .optional()?;
-                    return Err(CancelTx::Refused(match status.and_then(OrderStatus::from_code) {
-                        None => CancelError::NotFound,
-                        Some(status) => CancelError::NotUnpaid(status),
-                    }));
+                    return Err(CancelTx::Refused(
+                        match status.and_then(OrderStatus::from_code) {
+                            None => CancelError::NotFound,
+                            Some(status) => CancelError::NotUnpaid(status),
+                        },
+                    ));
                 };
-                restore_benefits(conn, id, user.get(), points, &format!("订单[{number}]取消,退还积分")).await?;
+                restore_benefits(
+                    conn,
+                    id,
+                    user.get(),
+                    points,
+                    &format!("订单[{number}]取消,退还积分"),
+                )
+                .await?;
                 // SPEC 2.8: the scheduler issue adds the alipay_close job for this order here.
                 Ok(())
             })
@@ -306,10 +354,14 @@ impl OrderRepository for PgOrders {
         match result {
             Ok(()) => {}
             Err(CancelTx::Refused(error)) => return Err(error),
-            Err(CancelTx::Db(error)) => return Err(diesel_error(error, "cancelling an order").into()),
+            Err(CancelTx::Db(error)) => {
+                return Err(diesel_error(error, "cancelling an order").into())
+            }
         }
-        self.find(user, id)
-            .await?
-            .ok_or_else(|| CancelError::Storage(StorageError::Unexpected(anyhow!("cancelled order vanished"))))
+        self.find(user, id).await?.ok_or_else(|| {
+            CancelError::Storage(StorageError::Unexpected(anyhow!(
+                "cancelled order vanished"
+            )))
+        })
     }
 }

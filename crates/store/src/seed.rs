@@ -80,7 +80,9 @@ pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result
             }
             report.created_users.push(user.username);
         }
-        conn.batch_execute(COUPONS_SQL).await.context("loading the demo coupons")?;
+        conn.batch_execute(COUPONS_SQL)
+            .await
+            .context("loading the demo coupons")?;
         Ok(report)
     })
     .await

@@ -166,7 +166,12 @@ impl PgUsers {
     /// Sets a user's points balance (operator adjustment, SPEC 2.5): locks the row, writes a
     /// 系统赠送 ledger row with the signed difference, all in one transaction. Returns
     /// `(old, new)`, or `None` when the user does not exist.
-    pub async fn set_credit(&self, user: UserId, balance: i32, remark: &str) -> Result<Option<(i32, i32)>, StorageError> {
+    pub async fn set_credit(
+        &self,
+        user: UserId,
+        balance: i32,
+        remark: &str,
+    ) -> Result<Option<(i32, i32)>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         let remark = remark.to_owned();
         conn.transaction::<_, DieselError, _>(async move |conn| {

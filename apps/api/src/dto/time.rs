@@ -10,6 +10,19 @@ pub fn store_time(instant: DateTime<Utc>, timezone: chrono_tz::Tz) -> String {
         .to_string()
 }
 
+/// Parses a client-supplied time: RFC 3339, or `YYYY-MM-DD HH:MM:SS` in the store timezone.
+pub fn parse_store_time(text: &str, timezone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDateTime, TimeZone};
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Some(instant.with_timezone(&Utc));
+    }
+    let naive = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
+    timezone
+        .from_local_datetime(&naive)
+        .single()
+        .map(|local| local.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,12 @@
 
 use actix_web::web;
 
+pub mod admin;
 pub mod cart;
+pub mod coupons;
 pub mod courses;
 pub mod health;
+pub mod orders;
 pub mod users;
 
 /// Registers every route.
@@ -29,5 +32,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(cart::select_all::select_all))
                 .route(web::delete().to(cart::remove::remove_item)),
         )
-        .route("/cart/order", web::get().to(cart::checkout::checkout_items));
+        .route("/cart/order", web::get().to(cart::checkout::checkout_items))
+        .route("/coupon", web::get().to(coupons::list::list_coupons))
+        .route(
+            "/coupon/enable",
+            web::get().to(coupons::enable::enabled_coupons),
+        )
+        .route(
+            "/coupon/claim",
+            web::post().to(coupons::claim::claim_coupon),
+        )
+        // Fixed paths before `/orders/{id}`, which would otherwise swallow them.
+        .route("/orders", web::post().to(orders::create::create_order))
+        .route("/orders/quote", web::post().to(orders::quote::quote_order))
+        .route(
+            "/orders/pay/choices",
+            web::get().to(orders::choices::pay_choices),
+        )
+        .route("/orders/list", web::get().to(orders::list::list_orders))
+        .service(
+            web::resource("/orders/{id}")
+                .route(web::get().to(orders::detail::order_detail))
+                .route(web::put().to(orders::cancel::cancel_order)),
+        )
+        .route(
+            "/admin/coupons",
+            web::post().to(admin::create_coupon::create_coupon),
+        )
+        .route(
+            "/admin/coupons/{id}/grant",
+            web::post().to(admin::grant_coupon::grant_coupon),
+        )
+        .route(
+            "/admin/coupon-grants/{id}",
+            web::delete().to(admin::revoke_grant::revoke_grant),
+        )
+        .route(
+            "/admin/users/{id}/credit",
+            web::put().to(admin::adjust_credit::adjust_credit),
+        );
 }

@@ -1,0 +1,51 @@
+//! `PUT /admin/users/{id}/credit/` {credit, remark}: set a user's points balance.
+
+use actix_web::{web, HttpResponse};
+use luffy_common::UserId;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::StaffUser;
+use crate::dto::flexible;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The new balance and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditForm {
+    #[serde(deserialize_with = "flexible::integer")]
+    credit: i64,
+    #[serde(default)]
+    remark: String,
+}
+
+/// Writes a 系统赠送 ledger row with the signed difference in the same transaction.
+pub async fn adjust_credit(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<i64>,
+    form: web::Json<CreditForm>,
+) -> Result<HttpResponse, ApiError> {
+    let balance = i32::try_from(form.credit)
+        .ok()
+        .filter(|b| *b >= 0)
+        .ok_or_else(|| ApiError::bad_request("credit must be between 0 and 2147483647"))?;
+    if form.remark.chars().count() > 200 {
+        return Err(ApiError::bad_request(
+            "remark must be at most 200 characters",
+        ));
+    }
+    let remark = if form.remark.is_empty() {
+        format!("管理员[{}]调整积分", staff.0.username)
+    } else {
+        form.remark.clone()
+    };
+    let (old, new) = state
+        .users
+        .set_credit(UserId(path.into_inner()), balance, &remark)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"errmsg": "积分调整成功!", "old_credit": old, "credit": new})))
+}

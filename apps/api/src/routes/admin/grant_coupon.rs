@@ -1,0 +1,38 @@
+//! `POST /admin/coupons/{id}/grant/` {user_ids}: grant a coupon to users.
+
+use actix_web::{web, HttpResponse};
+use luffy_common::UserId;
+use luffy_coupon::CouponRepository;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::StaffUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Most users one request may grant to.
+const MAX_USERS: usize = 1000;
+
+/// The grant form.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantForm {
+    user_ids: Vec<i64>,
+}
+
+/// All or nothing: `has_total` drops by the number of users, never below 0.
+pub async fn grant_coupon(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<i64>,
+    form: web::Json<GrantForm>,
+) -> Result<HttpResponse, ApiError> {
+    if form.user_ids.is_empty() || form.user_ids.len() > MAX_USERS {
+        return Err(ApiError::bad_request(format!(
+            "user_ids must hold 1 to {MAX_USERS} ids"
+        )));
+    }
+    let users: Vec<UserId> = form.user_ids.iter().map(|id| UserId(*id)).collect();
+    let ids = state.coupons.grant(path.into_inner(), &users).await?;
+    Ok(HttpResponse::Created().json(json!({"errmsg": "发放成功!", "user_coupon_ids": ids})))
+}

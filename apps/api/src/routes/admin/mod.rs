@@ -1,0 +1,6 @@
+//! Operator routes (staff only, SPEC 3): coupons with scopes, grants, revokes, points.
+
+pub mod adjust_credit;
+pub mod create_coupon;
+pub mod grant_coupon;
+pub mod revoke_grant;

@@ -1,0 +1,19 @@
+//! `DELETE /admin/coupon-grants/{id}/`: revoke an unused, unreserved grant.
+
+use actix_web::{web, HttpResponse};
+use luffy_coupon::CouponRepository;
+use serde_json::json;
+
+use crate::auth::StaffUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// 409 when the grant is used or reserved by an order; its unit goes back to `has_total`.
+pub async fn revoke_grant(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state.coupons.revoke(path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(json!({"errmsg": "撤回成功!"})))
+}

@@ -1,0 +1,32 @@
+//! `POST /coupon/claim/` {coupon_id}: claim a self-claim (get_type 1) coupon.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use luffy_coupon::CouponRepository;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::AuthUser;
+use crate::dto::flexible;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The claim form.
+#[derive(Debug, Deserialize)]
+pub struct ClaimForm {
+    #[serde(deserialize_with = "flexible::integer")]
+    coupon_id: i64,
+}
+
+/// Claims one grant, respecting per_limit and has_total under concurrency.
+pub async fn claim_coupon(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    form: web::Json<ClaimForm>,
+) -> Result<HttpResponse, ApiError> {
+    let grant_id = state
+        .coupons
+        .claim(caller.id, form.coupon_id, Utc::now())
+        .await?;
+    Ok(HttpResponse::Created().json(json!({"errmsg": "领取成功!", "user_coupon_id": grant_id})))
+}

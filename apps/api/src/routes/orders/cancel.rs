@@ -1,0 +1,22 @@
+//! `PUT /orders/{id}/`: the owner cancels an unpaid order; coupon and points come back.
+
+use actix_web::{web, HttpResponse};
+use luffy_order::OrderRepository;
+use serde_json::json;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// 0 -> 2 compare-and-set; 400 when the order is not unpaid, 404 when not the caller's.
+pub async fn cancel_order(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let order = state.orders.cancel(caller.id, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "errmsg": "订单取消成功!",
+        "order_status": order.status.code(),
+    })))
+}

@@ -1,0 +1,34 @@
+//! `POST /orders/`: create an order from the selected cart items (SPEC 2.6).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::form::CheckoutForm;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// 201 `{id, order_number, order_timeout, order_status, real_price}`; a replayed
+/// `Idempotency-Key` answers the original order again.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
+pub async fn create_order(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    form: web::Json<CheckoutForm>,
+) -> Result<HttpResponse, ApiError> {
+    let request = form.into_inner().into_request(&caller, &req)?;
+    let outcome = state.checkout.create(request).await?;
+    if !outcome.cart_cleared {
+        tracing::warn!(order = %outcome.order.order_number, "order created but the cart could not be cleaned up");
+    }
+    let order = outcome.order;
+    let real_price: f64 = order.real_price.try_into().unwrap_or_default();
+    Ok(HttpResponse::Created().json(json!({
+        "id": order.id,
+        "order_number": order.order_number,
+        "order_timeout": state.settings.order_timeout_secs,
+        "order_status": order.status.code(),
+        "real_price": real_price,
+    })))
+}

@@ -1,0 +1,70 @@
+//! `GET /orders/list/?page=&size=&status=`: the caller's orders, newest first.
+
+use actix_web::{web, HttpResponse};
+use luffy_common::PageRequest;
+use luffy_order::{OrderRepository, OrderStatus};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::view::OrderView;
+use crate::auth::AuthUser;
+use crate::dto::flexible;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest page (SPEC 2.6).
+const MAX_PAGE_SIZE: u32 = 20;
+
+/// Paging and filter.
+#[derive(Debug, Deserialize)]
+pub struct OrderQuery {
+    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
+    page: i64,
+    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
+    size: i64,
+    #[serde(default = "all_statuses", deserialize_with = "flexible::integer")]
+    status: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+fn default_size() -> i64 {
+    5
+}
+fn all_statuses() -> i64 {
+    -1
+}
+
+/// `{count, next, previous, results}`.
+pub async fn list_orders(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<OrderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let status = match query.status {
+        -1 => None,
+        code => Some(
+            i16::try_from(code)
+                .ok()
+                .and_then(OrderStatus::from_code)
+                .ok_or_else(|| ApiError::bad_request("status must be -1 (all) or 0 to 3"))?,
+        ),
+    };
+    let page = state.orders.list(caller.id, status, request).await?;
+    let link = |n: u32| {
+        format!(
+            "{}/orders/list/?page={n}&size={}&status={}",
+            state.settings.public_base(),
+            request.size(),
+            query.status
+        )
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "count": page.total,
+        "next": page.has_next().then(|| link(request.page() + 1)),
+        "previous": page.has_previous().then(|| link(request.page() - 1)),
+        "results": page.items.iter().map(|o| OrderView::new(o, state.timezone)).collect::<Vec<_>>(),
+    })))
+}

@@ -1,0 +1,10 @@
+//! Orders (SPEC 2.6, 3): quote, create, pay choices, list, detail, cancel.
+
+pub mod cancel;
+pub mod choices;
+pub mod create;
+pub mod detail;
+pub mod form;
+pub mod list;
+pub mod quote;
+pub mod view;
