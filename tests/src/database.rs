@@ -50,6 +50,25 @@ pub async fn run_sql(url: &str, sql: &str) {
         .unwrap_or_else(|e| panic!("SQL failed: {e}\n{sql}"));
 }
 
+#[derive(diesel::QueryableByName)]
+struct Scalar {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    value: i64,
+}
+
+/// Runs a query returning one `bigint` column named `value`.
+pub async fn scalar(url: &str, sql: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .expect("connecting to the test database");
+    let row: Scalar = diesel::sql_query(sql)
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("query failed: {e}\n{sql}"));
+    row.value
+}
+
 fn hash_dir(hasher: &mut Sha256, dir: &Path) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))

@@ -198,6 +198,55 @@ impl TestApp {
         run_sql(&self.database.url, sql).await;
     }
 
+    /// Runs a query returning one `bigint` column named `value`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        database::scalar(&self.database.url, sql).await
+    }
+
+    /// SPEC 2.5 invariant: every user's balance equals the sum of their ledger rows, and no
+    /// balance is negative.
+    pub async fn assert_ledger_matches(&self) {
+        let mismatched = self
+            .scalar(
+                "SELECT count(*)::bigint AS value FROM users u
+                 WHERE u.credit < 0
+                    OR u.credit <> COALESCE((SELECT sum(number) FROM credit_ledger l WHERE l.user_id = u.id), 0)",
+            )
+            .await;
+        assert_eq!(
+            mismatched, 0,
+            "a user's credit differs from the sum of their ledger"
+        );
+    }
+
+    /// Puts courses in the caller's cart (all selected).
+    pub async fn fill_cart(&self, token: &str, courses: &[i64]) {
+        for course in courses {
+            let response = self
+                .json(
+                    Method::POST,
+                    "/cart/",
+                    token,
+                    serde_json::json!({"course_id": course}),
+                )
+                .await;
+            assert_eq!(
+                response.status,
+                StatusCode::OK,
+                "adding {course}: {}",
+                response.text
+            );
+        }
+    }
+
+    /// The id of a user by username.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        self.scalar(&format!(
+            "SELECT id AS value FROM users WHERE username = '{username}'"
+        ))
+        .await
+    }
+
     /// Stops the server gracefully (tests that restart dependencies call it explicitly).
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
