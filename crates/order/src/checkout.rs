@@ -275,7 +275,25 @@ where
             }
         }
         let user = request.user;
-        let course_ids = self.selected(user).await?;
+        let course_ids = match self.selected(user).await {
+            Ok(ids) => ids,
+            // A concurrent request with the same key may have ordered and emptied the cart
+            // between our first replay check and this read: answer its order.
+            Err(CheckoutError::Pricing(PricingError::EmptySelection))
+                if request.idempotency.is_some() =>
+            {
+                if let Some(key) = &request.idempotency {
+                    if let Some(order) = self.store.replay(user, key).await? {
+                        return Ok(CheckoutOutcome {
+                            order,
+                            cart_cleared: true,
+                        });
+                    }
+                }
+                return Err(PricingError::EmptySelection.into());
+            }
+            Err(other) => return Err(other),
+        };
         let now = self.clock.now();
         let command = CheckoutCommand {
             request,

@@ -195,7 +195,24 @@ async fn create_in(
 ) -> Result<CreatedOrder, TxError> {
     let request = &command.request;
     let user = request.user.get();
-    // 1. Lock the user row: a user's checkouts run one at a time (price_in takes the lock).
+    // 1. Lock the user row: a user's checkouts run one at a time.
+    let exists: Option<i64> = users::table
+        .find(user)
+        .select(users::id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    if exists.is_none() {
+        return Err(CheckoutError::UserNotFound.into());
+    }
+    // 2. Under the lock, an earlier request with the same key may have committed: answer it
+    //    before pricing, which would see that order's coupon or points as taken.
+    if let Some(key) = &request.idempotency {
+        if let Some(order) = replay_in(conn, request.user, key).await? {
+            return Ok(order);
+        }
+    }
     let (quote, coupon) = price_in(
         conn,
         request,
@@ -205,12 +222,6 @@ async fn create_in(
         true,
     )
     .await?;
-    // 2. Under the lock, an earlier request with the same key may have committed.
-    if let Some(key) = &request.idempotency {
-        if let Some(order) = replay_in(conn, request.user, key).await? {
-            return Ok(order);
-        }
-    }
     let ids: Vec<i64> = quote.lines.iter().map(|l| l.course_id.get()).collect();
     // 3. Never sell a course twice.
     let owned: Option<String> = user_courses::table
