@@ -172,7 +172,8 @@ mod tests {
 
     #[test]
     fn refuses_inconsistent_or_out_of_range_drafts() {
-        let cases: Vec<Box<dyn Fn(&mut CouponDraft)>> = vec![
+        type Change = Box<dyn Fn(&mut CouponDraft)>;
+        let cases: Vec<Change> = vec![
             Box::new(|d| d.sale = "*0.88".into()),
             Box::new(|d| d.sale = "0".into()),
             Box::new(|d| d.sale = "abc".into()),

@@ -227,7 +227,7 @@ mod tests {
             is_deleted: false,
             promotions: promo
                 .map(|sale| PromotionLink {
-                    id: id,
+                    id,
                     activity_name: String::new(),
                     starts_at: now() - Duration::hours(1),
                     ends_at: now() + Duration::hours(1),
@@ -532,26 +532,57 @@ mod tests {
     #[test]
     fn documented_examples() {
         let courses = vec![
-            course(1, dec!(398.00), 100, 1, None),          // Typescript入门到实战, direction 1
-            course(3, dec!(699.00), 0, 1, Some("*0.8")),    // Vue3全家桶实战, promotion 559.20
-            course(5, dec!(1299.00), 300, 3, None),         // Python Web全栈开发, category 3
-            course(7, dec!(299.00), 100, 4, None),          // 数据结构与算法, category 4
+            course(1, dec!(398.00), 100, 1, None), // Typescript入门到实战, direction 1
+            course(3, dec!(699.00), 0, 1, Some("*0.8")), // Vue3全家桶实战, promotion 559.20
+            course(5, dec!(1299.00), 300, 3, None), // Python Web全栈开发, category 3
+            course(7, dec!(299.00), 100, 4, None), // 数据结构与算法, category 4
         ];
-        let item = |id| ScopeItem { id, name: String::new() };
+        let item = |id| ScopeItem {
+            id,
+            name: String::new(),
+        };
         let cases = [
-            (grant("-30", CouponScope::All, 100), dec!(30.00), dec!(2525.20)),
-            (grant("-50", CouponScope::Directions(vec![item(1)]), 0), dec!(50.00), dec!(2505.20)),
-            (grant("*0.88", CouponScope::Courses(vec![item(1), item(2)]), 0), dec!(47.76), dec!(2507.44)),
-            (grant("-99", CouponScope::Categories(vec![item(2), item(3)]), 0), dec!(99.00), dec!(2456.20)),
-            (grant("*0.85", CouponScope::Categories(vec![item(4)]), 200), dec!(44.85), dec!(2510.35)),
+            (
+                grant("-30", CouponScope::All, 100),
+                dec!(30.00),
+                dec!(2525.20),
+            ),
+            (
+                grant("-50", CouponScope::Directions(vec![item(1)]), 0),
+                dec!(50.00),
+                dec!(2505.20),
+            ),
+            (
+                grant("*0.88", CouponScope::Courses(vec![item(1), item(2)]), 0),
+                dec!(47.76),
+                dec!(2507.44),
+            ),
+            (
+                grant("-99", CouponScope::Categories(vec![item(2), item(3)]), 0),
+                dec!(99.00),
+                dec!(2456.20),
+            ),
+            (
+                grant("*0.85", CouponScope::Categories(vec![item(4)]), 200),
+                dec!(44.85),
+                dec!(2510.35),
+            ),
         ];
         for (coupon, discount, real) in cases {
             let quote = price_checkout(&input(&courses, Some(&coupon), 0)).unwrap();
             assert_eq!(quote.total_price, dec!(2555.20));
-            assert_eq!((quote.discount_price, quote.real_price), (discount, real), "{}", coupon.coupon.sale);
+            assert_eq!(
+                (quote.discount_price, quote.real_price),
+                (discount, real),
+                "{}",
+                coupon.coupon.sale
+            );
         }
         let quote = price_checkout(&input(&courses, None, 500)).unwrap();
-        assert_eq!((quote.max_use_credit, quote.discount_price, quote.real_price), (500, dec!(50.00), dec!(2505.20)));
+        assert_eq!(
+            (quote.max_use_credit, quote.discount_price, quote.real_price),
+            (500, dec!(50.00), dec!(2505.20))
+        );
     }
 
     #[test]

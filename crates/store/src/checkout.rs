@@ -148,12 +148,15 @@ async fn price_in(
     Ok((quote, coupon))
 }
 
+/// id, number, status, real_price, expires_at, request fingerprint.
+type IdempotentOrderRow = (i64, String, i16, Decimal, DateTime<Utc>, Option<String>);
+
 async fn replay_in(
     conn: &mut AsyncPgConnection,
     user: UserId,
     key: &IdempotencyKey,
 ) -> Result<Option<CreatedOrder>, TxError> {
-    let found: Option<(i64, String, i16, Decimal, DateTime<Utc>, Option<String>)> = orders::table
+    let found: Option<IdempotentOrderRow> = orders::table
         .filter(orders::user_id.eq(user.get()))
         .filter(orders::idempotency_key.eq(&key.key))
         .select((

@@ -52,23 +52,29 @@ pub struct OrderRow {
     pub expires_at: DateTime<Utc>,
 }
 
+/// order_id, line id, course_id, name, price, real_price, discount_name, coupon_discount, cover.
+type LineRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    Decimal,
+    Decimal,
+    String,
+    Decimal,
+    String,
+);
+
+/// order_id, grant id, coupon name, sale, discount kind, condition.
+type OrderCouponRow = (Option<i64>, i64, String, String, i16, i32);
+
 /// Reads orders with lines and coupon summaries for the given rows.
 pub(crate) async fn hydrate(
     conn: &mut AsyncPgConnection,
     rows: Vec<OrderRow>,
 ) -> Result<Vec<Order>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let lines: Vec<(
-        i64,
-        i64,
-        i64,
-        String,
-        Decimal,
-        Decimal,
-        String,
-        Decimal,
-        String,
-    )> = order_details::table
+    let lines: Vec<LineRow> = order_details::table
         .inner_join(courses::table)
         .filter(order_details::order_id.eq_any(&ids))
         .order((
@@ -89,7 +95,7 @@ pub(crate) async fn hydrate(
         .load(conn)
         .await
         .map_err(|e| diesel_error(e, "loading order lines"))?;
-    let coupon_rows: Vec<(Option<i64>, i64, String, String, i16, i32)> = coupon_logs::table
+    let coupon_rows: Vec<OrderCouponRow> = coupon_logs::table
         .inner_join(coupons::table)
         .filter(coupon_logs::order_id.eq_any(&ids))
         .select((
