@@ -69,7 +69,7 @@ pub async fn scalar(url: &str, sql: &str) -> i64 {
     row.value
 }
 
-fn hash_dir(hasher: &mut Sha256, dir: &Path) {
+fn hash_dir(hasher: &mut Sha256, root: &Path, dir: &Path) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .filter_map(Result::ok)
@@ -78,9 +78,11 @@ fn hash_dir(hasher: &mut Sha256, dir: &Path) {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            hash_dir(hasher, &path);
+            hash_dir(hasher, root, &path);
         } else {
-            hasher.update(path.to_string_lossy().as_bytes());
+            // Relative names, so every checkout of the same schema shares one template.
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            hasher.update(relative.to_string_lossy().as_bytes());
             hasher.update(std::fs::read(&path).unwrap_or_default());
         }
     }
@@ -91,8 +93,8 @@ fn hash_dir(hasher: &mut Sha256, dir: &Path) {
 fn template_name() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut hasher = Sha256::new();
-    hash_dir(&mut hasher, &root.join("migrations"));
-    hash_dir(&mut hasher, &root.join("crates/store/src/seed"));
+    hash_dir(&mut hasher, &root, &root.join("migrations"));
+    hash_dir(&mut hasher, &root, &root.join("crates/store/src/seed"));
     hasher.update(include_bytes!("../../apps/api/src/commands/seed.rs"));
     let digest = hasher.finalize();
     let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
