@@ -1,4 +1,20 @@
-//! Alipay OpenAPI v1 client (SPEC 2.7): RSA2 signing and verification, page-pay links,
-//! return/notify verification and trade query/close/refund. No database.
-//!
-//! Filled by the Alipay issue.
+//! Alipay OpenAPI v1 client (SPEC 2.7), usable by any service: RSA2 (SHA256withRSA, PKCS#1
+//! v1.5) signing and verification, page-pay links, return/notify verification, and trade
+//! query/close/refund over reqwest. No database, no web framework.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod form;
+pub mod keys;
+pub mod notify;
+pub mod page_pay;
+pub mod sign;
+pub mod wire;
+
+pub use client::{AlipayClient, RefundResult, TradeQuery};
+pub use config::AlipayConfig;
+pub use error::AlipayError;
+pub use notify::{verify_notify, verify_return, Notification, ReturnParams, TradeStatus};
+pub use page_pay::PagePay;
