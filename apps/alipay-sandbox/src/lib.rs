@@ -1,3 +1,87 @@
-//! A local Alipay gateway simulator (SPEC 6) so the whole payment flow runs without internet.
+//! A local Alipay gateway simulator (SPEC 6), so the whole payment flow runs without internet.
 //!
-//! Filled by the Alipay issue; `luffy serve` will mount it at `/sandbox/alipay/`.
+//! `gateway.do` serves `alipay.trade.page.pay` (checks the merchant's signature, amount,
+//! product_code and time_expire, then shows a cashier page with Pay and Cancel) and
+//! `alipay.trade.query` / `close` / `refund` (signed JSON in Alipay's shapes and codes). Paying
+//! redirects to `return_url` with signed parameters and POSTs signed notifies to `notify_url`,
+//! retrying until the merchant answers `success`. Test controls under `control/` pay without a
+//! browser, repeat, delay or drop notifies, and make the gateway answer 20000 or stall.
+//!
+//! Mount [`Sandbox::configure`] under any scope (`luffy serve` uses `/sandbox/alipay`).
+
+pub mod api;
+pub mod cashier;
+pub mod controls;
+pub mod gateway;
+pub mod modes;
+pub mod notifier;
+pub mod trades;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::web;
+use rsa::{RsaPrivateKey, RsaPublicKey};
+
+pub use modes::{Modes, NotifyMode};
+pub use trades::{Trade, Trades};
+
+/// Sandbox settings.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// The sandbox's own key: signs responses, returns and notifies ("Alipay's" key).
+    pub sandbox_private_key: RsaPrivateKey,
+    /// The merchant's public key: verifies the merchant's requests.
+    pub app_public_key: RsaPublicKey,
+    /// The merchant app id the sandbox accepts (empty = any).
+    pub app_id: String,
+    /// The seller id put in notifies and returns.
+    pub seller_id: String,
+    /// Delays between notify attempts (Alipay uses minutes to hours; compressed here).
+    pub notify_retry_delays: Vec<Duration>,
+}
+
+/// The sandbox: configuration, trades and test modes, shared by every worker.
+#[derive(Clone)]
+pub struct Sandbox {
+    /// Settings.
+    pub config: Arc<SandboxConfig>,
+    /// Trades by out_trade_no.
+    pub trades: Trades,
+    /// Test modes.
+    pub modes: Arc<Mutex<Modes>>,
+    /// Client for notifies.
+    pub http: reqwest::Client,
+}
+
+impl Sandbox {
+    /// Builds a sandbox.
+    pub fn new(config: SandboxConfig) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
+        Ok(Self {
+            config: Arc::new(config),
+            trades: Trades::default(),
+            modes: Arc::new(Mutex::new(Modes::default())),
+            http,
+        })
+    }
+
+    /// The current test modes.
+    pub fn modes(&self) -> Modes {
+        self.modes.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Registers the routes (relative: mount under a scope).
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(web::Data::new(self.clone()))
+            .route("/gateway.do", web::get().to(gateway::gateway))
+            .route("/gateway.do", web::post().to(gateway::gateway))
+            .route("/cashier/pay", web::post().to(cashier::pay))
+            .route("/cashier/cancel", web::post().to(cashier::cancel))
+            .route("/control/pay/{out_trade_no}", web::post().to(controls::pay))
+            .route("/control/notify/{out_trade_no}", web::post().to(controls::resend_notify))
+            .route("/control/notify-body/{out_trade_no}", web::get().to(controls::notify_body))
+            .route("/control/mode", web::put().to(controls::set_mode))
+            .route("/control/trades/{out_trade_no}", web::get().to(controls::trade));
+    }
+}

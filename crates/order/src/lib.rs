@@ -5,6 +5,7 @@
 pub mod checkout;
 pub mod number;
 pub mod order;
+pub mod payment;
 pub mod pricing;
 pub mod status;
 
@@ -13,5 +14,6 @@ pub use checkout::{
     CheckoutStore, CreatedOrder, IdempotencyKey,
 };
 pub use order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository};
+pub use payment::{Channel, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use status::{OrderStatus, PayType};

@@ -239,3 +239,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_details,
     coupon_logs,
 );
+
+diesel::table! {
+    payments (id) {
+        id -> Int8,
+        order_id -> Int8,
+        channel -> Varchar,
+        trade_no -> Varchar,
+        amount -> Numeric,
+        status -> Varchar,
+        payload -> Text,
+        refund_request_no -> Nullable<Varchar>,
+        created_time -> Timestamptz,
+        updated_time -> Timestamptz,
+    }
+}
+
+diesel::joinable!(payments -> orders (order_id));
+diesel::allow_tables_to_appear_in_same_query!(payments, orders);

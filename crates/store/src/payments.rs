@@ -1,0 +1,171 @@
+//! PostgreSQL adapter for payments and fulfilment (SPEC 2.7).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use luffy_common::UserId;
+use luffy_order::{Channel, OrderStatus, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+use rust_decimal::Decimal;
+
+use crate::errors::diesel_error;
+use crate::orders::grant_purchase;
+use crate::postgres::{connection, PgPool};
+use crate::schema::{orders, payments, users};
+
+/// Payments on PostgreSQL.
+#[derive(Clone)]
+pub struct PgPayments {
+    pool: PgPool,
+}
+
+impl PgPayments {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+enum TxError {
+    Refused(PaymentError),
+    Db(DieselError),
+}
+
+impl From<DieselError> for TxError {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+fn finish<T>(result: Result<T, TxError>, what: &'static str) -> Result<T, PaymentError> {
+    result.map_err(|e| match e {
+        TxError::Refused(error) => error,
+        TxError::Db(error) => PaymentError::Storage(diesel_error(error, what)),
+    })
+}
+
+/// (id, user, status, real_price, expires_at) of an order, locked.
+type LockedOrder = (i64, i64, i16, Decimal, DateTime<Utc>);
+
+async fn lock_order(conn: &mut AsyncPgConnection, number: &str) -> Result<Option<LockedOrder>, DieselError> {
+    orders::table
+        .filter(orders::order_number.eq(number))
+        .select((orders::id, orders::user_id, orders::order_status, orders::real_price, orders::expires_at))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+async fn record_in(conn: &mut AsyncPgConnection, event: PaymentEvent) -> Result<PaymentOutcome, TxError> {
+    // The order row lock serialises every payment message for this order.
+    let (order_id, user, _status, real_price, _) = lock_order(conn, &event.order_number)
+        .await?
+        .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
+    if event.amount != real_price {
+        return Err(TxError::Refused(PaymentError::AmountMismatch));
+    }
+    let inserted: Option<i64> = diesel::insert_into(payments::table)
+        .values((
+            payments::order_id.eq(order_id),
+            payments::channel.eq(event.channel.as_str()),
+            payments::trade_no.eq(&event.trade_no),
+            payments::amount.eq(event.amount),
+            payments::status.eq("paid"),
+            payments::payload.eq(&event.payload),
+        ))
+        .on_conflict(payments::trade_no)
+        .do_nothing()
+        .returning(payments::id)
+        .get_result(conn)
+        .await
+        .optional()?;
+    let Some(payment_id) = inserted else {
+        return Ok(PaymentOutcome::AlreadyRecorded { order_id });
+    };
+    let won = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::order_status.eq(OrderStatus::Unpaid.code())),
+    )
+    .set((
+        orders::order_status.eq(OrderStatus::Paid.code()),
+        orders::pay_time.eq(Some(event.paid_at)),
+        orders::trade_no.eq(Some(&event.trade_no)),
+        orders::updated_time.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    if won == 1 {
+        grant_purchase(conn, order_id, user, event.paid_at).await?;
+        // SPEC 2.8: the order's pending timeout job becomes moot (the scheduler issue marks it).
+        return Ok(PaymentOutcome::Fulfilled { order_id });
+    }
+    // Cancelled, timed out, or already paid by another trade: keep the money on record and
+    // refund it; never drop it silently.
+    diesel::update(payments::table.find(payment_id))
+        .set((
+            payments::status.eq("refund_pending"),
+            payments::refund_request_no.eq(Some(format!("refund-{}", event.trade_no))),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(PaymentOutcome::RefundPending { order_id, payment_id })
+}
+
+impl PaymentStore for PgPayments {
+    async fn record_payment(&self, event: PaymentEvent) -> Result<PaymentOutcome, PaymentError> {
+        let mut conn = connection(&self.pool).await?;
+        let result = conn
+            .transaction::<_, TxError, _>(async move |conn| record_in(conn, event).await)
+            .await;
+        finish(result, "recording a payment")
+    }
+
+    async fn pay_with_balance(&self, user: UserId, order_number: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, PaymentError> {
+        let mut conn = connection(&self.pool).await?;
+        let number = order_number.to_owned();
+        let result = conn
+            .transaction::<_, TxError, _>(async move |conn| {
+                let (_order_id, owner, status, real_price, expires_at) = lock_order(conn, &number)
+                    .await?
+                    .filter(|o| o.1 == user.get())
+                    .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
+                if status != OrderStatus::Unpaid.code() {
+                    return Err(TxError::Refused(PaymentError::NotUnpaid));
+                }
+                if expires_at <= now {
+                    return Err(TxError::Refused(PaymentError::Expired));
+                }
+                let spent = diesel::update(
+                    users::table
+                        .filter(users::id.eq(owner))
+                        .filter(users::money.ge(real_price)),
+                )
+                .set(users::money.eq(users::money - real_price))
+                .execute(conn)
+                .await?;
+                if spent != 1 {
+                    return Err(TxError::Refused(PaymentError::InsufficientBalance));
+                }
+                let outcome = record_in(
+                    conn,
+                    PaymentEvent {
+                        order_number: number.clone(),
+                        trade_no: format!("balance-{number}"),
+                        amount: real_price,
+                        channel: Channel::Balance,
+                        payload: String::new(),
+                        paid_at: now,
+                    },
+                )
+                .await?;
+                match outcome {
+                    PaymentOutcome::Fulfilled { .. } => Ok(now),
+                    _ => Err(TxError::Refused(PaymentError::NotUnpaid)),
+                }
+            })
+            .await;
+        finish(result, "paying from the balance")
+    }
+}
