@@ -134,6 +134,7 @@ async fn build_template() -> String {
         let settings = luffy_api::Settings {
             database_url: url.clone(),
             database_pool_size: 1,
+            keys_dir: crate::fixture_keys_dir(),
             ..luffy_api::Settings::default()
         };
         let state = luffy_api::AppState::build(settings).expect("template state");

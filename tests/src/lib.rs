@@ -38,6 +38,11 @@ pub const DEMO_USERNAME: &str = "luffy";
 /// Its password.
 pub const DEMO_PASSWORD: &str = "luffy12345";
 
+/// Test-only key pairs (never used outside tests): the merchant pair and the sandbox pair.
+pub fn fixture_keys_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/alipay/keys")
+}
+
 /// The Redis URL tests use.
 pub fn test_redis_url() -> String {
     std::env::var("LUFFY_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS_URL.to_owned())
@@ -89,14 +94,18 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         redis_prefix: redis_prefix.clone(),
         redis_pool_size: 4,
         listen: "127.0.0.1:0".into(),
-        http_workers: 1,
+        public_url: String::new(),
+        http_workers: 2,
+        keys_dir: fixture_keys_dir(),
+        alipay_timeout_secs: 3,
+        sandbox_notify_retry_ms: 100,
         ..Settings::default()
     };
     adjust(&mut settings);
-    let state = AppState::build(settings).expect("building app state");
-    let server = luffy_api::server::start_with_state(state.clone())
+    let server = luffy_api::start(settings)
         .await
         .expect("starting the server");
+    let state = server.state.clone();
     let addr = server.addr;
     TestApp {
         addr,

@@ -16,7 +16,12 @@ pub fn failure(code: &str, msg: &str, sub_code: &str, sub_msg: &str) -> Value {
 }
 
 fn not_exist() -> Value {
-    failure("40004", "Business Failed", "ACQ.TRADE_NOT_EXIST", "交易不存在")
+    failure(
+        "40004",
+        "Business Failed",
+        "ACQ.TRADE_NOT_EXIST",
+        "交易不存在",
+    )
 }
 
 /// `{"<method>_response": <object>, "sign": "..."}`, signed over the object's exact text.
@@ -25,7 +30,9 @@ pub fn respond(sandbox: &Sandbox, method: &str, object: Value) -> HttpResponse {
     let text = object.to_string();
     let signature = sign(&sandbox.config.sandbox_private_key, &text).unwrap_or_default();
     let body = format!(r#"{{"{key}":{text},"sign":{}}}"#, Value::String(signature));
-    HttpResponse::Ok().content_type("application/json;charset=utf-8").body(body)
+    HttpResponse::Ok()
+        .content_type("application/json;charset=utf-8")
+        .body(body)
 }
 
 fn success(mut fields: Map<String, Value>) -> Value {
@@ -44,7 +51,12 @@ pub async fn handle(sandbox: &Sandbox, method: &str, request: &GatewayRequest) -
         return respond(
             sandbox,
             method,
-            failure("20000", "Service Currently Unavailable", "isp.unknow-error", "系统繁忙"),
+            failure(
+                "20000",
+                "Service Currently Unavailable",
+                "isp.unknow-error",
+                "系统繁忙",
+            ),
         );
     }
     let now = Utc::now();
@@ -76,7 +88,12 @@ pub async fn handle(sandbox: &Sandbox, method: &str, request: &GatewayRequest) -
                     fields.insert("out_trade_no".into(), json!(t.out_trade_no));
                     success(fields)
                 }
-                _ => failure("40004", "Business Failed", "ACQ.TRADE_STATUS_ERROR", "交易状态不合法"),
+                _ => failure(
+                    "40004",
+                    "Business Failed",
+                    "ACQ.TRADE_STATUS_ERROR",
+                    "交易状态不合法",
+                ),
             })
             .unwrap_or_else(not_exist),
         _ => refund(sandbox, request, &out_trade_no, now),
@@ -84,9 +101,19 @@ pub async fn handle(sandbox: &Sandbox, method: &str, request: &GatewayRequest) -
     respond(sandbox, method, object)
 }
 
-fn refund(sandbox: &Sandbox, request: &GatewayRequest, out_trade_no: &str, now: chrono::DateTime<Utc>) -> Value {
+fn refund(
+    sandbox: &Sandbox,
+    request: &GatewayRequest,
+    out_trade_no: &str,
+    now: chrono::DateTime<Utc>,
+) -> Value {
     let Some(requested) = parse_amount(request.biz_str("refund_amount")) else {
-        return failure("40004", "Business Failed", "ACQ.INVALID_PARAMETER", "refund_amount 无效");
+        return failure(
+            "40004",
+            "Business Failed",
+            "ACQ.INVALID_PARAMETER",
+            "refund_amount 无效",
+        );
     };
     let request_no = match request.biz_str("out_request_no") {
         "" => out_trade_no.to_owned(),
@@ -105,10 +132,20 @@ fn refund(sandbox: &Sandbox, request: &GatewayRequest, out_trade_no: &str, now: 
                 return success(fields);
             }
             if t.gmt_payment.is_none() {
-                return failure("40004", "Business Failed", "ACQ.TRADE_STATUS_ERROR", "交易状态不合法");
+                return failure(
+                    "40004",
+                    "Business Failed",
+                    "ACQ.TRADE_STATUS_ERROR",
+                    "交易状态不合法",
+                );
             }
             if t.refunded + requested > t.total_amount {
-                return failure("40004", "Business Failed", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限");
+                return failure(
+                    "40004",
+                    "Business Failed",
+                    "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+                    "退款金额超限",
+                );
             }
             t.refunded += requested;
             t.refund_requests.insert(request_no.clone(), requested);

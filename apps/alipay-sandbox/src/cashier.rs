@@ -35,7 +35,14 @@ fn page(title: &str, body: &str) -> String {
 pub fn error_page(code: &str, message: &str) -> HttpResponse {
     HttpResponse::BadRequest()
         .content_type("text/html; charset=utf-8")
-        .body(page("错误", &format!("<p>错误代码 <b>{}</b></p><p>{}</p>", escape(code), escape(message))))
+        .body(page(
+            "错误",
+            &format!(
+                "<p>错误代码 <b>{}</b></p><p>{}</p>",
+                escape(code),
+                escape(message)
+            ),
+        ))
 }
 
 /// The cashier page for an unpaid trade.
@@ -50,7 +57,9 @@ pub fn cashier_page(trade: &Trade) -> HttpResponse {
         subject = escape(&trade.subject),
         amount = amount(trade.total_amount),
     );
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page("支付宝收银台", &body))
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page("支付宝收银台", &body))
 }
 
 /// The cashier forms.
@@ -107,8 +116,10 @@ pub async fn pay(sandbox: Data<Sandbox>, form: Form<CashierForm>) -> HttpRespons
 
 /// Cancel: the buyer leaves; the trade stays unpaid until it expires.
 pub async fn cancel(form: Form<CashierForm>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page(
-        "已取消",
-        &format!("<p>您已取消支付订单 {}。</p>", escape(&form.out_trade_no)),
-    ))
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page(
+            "已取消",
+            &format!("<p>您已取消支付订单 {}。</p>", escape(&form.out_trade_no)),
+        ))
 }

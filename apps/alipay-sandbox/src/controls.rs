@@ -17,7 +17,9 @@ pub async fn pay(sandbox: Data<Sandbox>, path: Path<String>) -> HttpResponse {
             "trade_no": trade.trade_no,
             "return_url": notifier::return_url(&sandbox, &trade),
         })),
-        Err(PayRefusal::NotFound) => HttpResponse::NotFound().json(json!({"errmsg": "trade not found"})),
+        Err(PayRefusal::NotFound) => {
+            HttpResponse::NotFound().json(json!({"errmsg": "trade not found"}))
+        }
         Err(PayRefusal::Closed) => HttpResponse::Conflict().json(json!({"errmsg": "trade closed"})),
     }
 }
@@ -31,8 +33,13 @@ pub async fn resend_notify(sandbox: Data<Sandbox>, path: Path<String>) -> HttpRe
 
 /// `GET control/notify-body/{out_trade_no}`: the signed notify body, for tests to replay.
 pub async fn notify_body(sandbox: Data<Sandbox>, path: Path<String>) -> HttpResponse {
-    match sandbox.trades.with(&path, Utc::now(), |t| notifier::notify_body(&sandbox, t)) {
-        Some(body) => HttpResponse::Ok().content_type("application/x-www-form-urlencoded").body(body),
+    match sandbox
+        .trades
+        .with(&path, Utc::now(), |t| notifier::notify_body(&sandbox, t))
+    {
+        Some(body) => HttpResponse::Ok()
+            .content_type("application/x-www-form-urlencoded")
+            .body(body),
         None => HttpResponse::NotFound().json(json!({"errmsg": "trade not found"})),
     }
 }

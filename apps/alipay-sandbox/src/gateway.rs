@@ -26,36 +26,77 @@ pub struct GatewayRequest {
 impl GatewayRequest {
     /// A top-level parameter.
     pub fn param(&self, key: &str) -> &str {
-        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_default()
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
     }
 
     /// A biz_content string field.
     pub fn biz_str(&self, key: &str) -> &str {
-        self.biz.get(key).and_then(Value::as_str).unwrap_or_default()
+        self.biz
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 }
 
 /// Decodes query and body once, verifies the merchant signature and app_id.
-fn read_request(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Result<GatewayRequest, (&'static str, String)> {
-    let mut params = parse_form(req.query_string().as_bytes()).map_err(|e| ("isv.invalid-parameter", e.to_string()))?;
+fn read_request(
+    sandbox: &Sandbox,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<GatewayRequest, (&'static str, String)> {
+    let mut params = parse_form(req.query_string().as_bytes())
+        .map_err(|e| ("isv.invalid-parameter", e.to_string()))?;
     for (key, value) in parse_form(body).map_err(|e| ("isv.invalid-parameter", e.to_string()))? {
         if params.iter().any(|(k, _)| *k == key) {
-            return Err(("isv.invalid-parameter", format!("parameter {key} appears twice")));
+            return Err((
+                "isv.invalid-parameter",
+                format!("parameter {key} appears twice"),
+            ));
         }
         params.push((key, value));
     }
-    let get = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |key: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     if get("sign_type") != "RSA2" {
-        return Err(("isv.invalid-signature-type", "sign_type must be RSA2".into()));
+        return Err((
+            "isv.invalid-signature-type",
+            "sign_type must be RSA2".into(),
+        ));
     }
-    let content = signing_string(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), Purpose::Request);
-    verify(&sandbox.config.app_public_key, content.as_bytes(), &get("sign"))
-        .map_err(|_| ("isv.invalid-signature", "验签出错,建议检查签名字符串或签名私钥与应用公钥是否匹配".into()))?;
+    let content = signing_string(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        Purpose::Request,
+    );
+    verify(
+        &sandbox.config.app_public_key,
+        content.as_bytes(),
+        &get("sign"),
+    )
+    .map_err(|_| {
+        (
+            "isv.invalid-signature",
+            "验签出错,建议检查签名字符串或签名私钥与应用公钥是否匹配".into(),
+        )
+    })?;
     if !sandbox.config.app_id.is_empty() && get("app_id") != sandbox.config.app_id {
         return Err(("isv.invalid-app-id", "无效的AppID参数".into()));
     }
-    let biz: serde_json::Map<String, Value> = serde_json::from_str(&get("biz_content"))
-        .map_err(|_| ("isv.invalid-parameter", "biz_content is not a JSON object".into()))?;
+    let biz: serde_json::Map<String, Value> =
+        serde_json::from_str(&get("biz_content")).map_err(|_| {
+            (
+                "isv.invalid-parameter",
+                "biz_content is not a JSON object".into(),
+            )
+        })?;
     Ok(GatewayRequest { params, biz })
 }
 
@@ -71,7 +112,11 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
             return if method == "alipay.trade.page.pay" || method.is_empty() {
                 error_page(code, &message)
             } else {
-                api::respond(&sandbox, &method, api::failure("40002", "Invalid Arguments", code, &message))
+                api::respond(
+                    &sandbox,
+                    &method,
+                    api::failure("40002", "Invalid Arguments", code, &message),
+                )
             };
         }
     };
@@ -80,7 +125,16 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
         method @ ("alipay.trade.query" | "alipay.trade.close" | "alipay.trade.refund") => {
             api::handle(&sandbox, method, &request).await
         }
-        other => api::respond(&sandbox, other, api::failure("40004", "Business Failed", "isv.invalid-method", "不存在的方法名")),
+        other => api::respond(
+            &sandbox,
+            other,
+            api::failure(
+                "40004",
+                "Business Failed",
+                "isv.invalid-method",
+                "不存在的方法名",
+            ),
+        ),
     }
 }
 
@@ -88,16 +142,28 @@ fn page_pay(sandbox: &Sandbox, request: &GatewayRequest) -> HttpResponse {
     let now = Utc::now();
     let out_trade_no = request.biz_str("out_trade_no");
     if out_trade_no.is_empty() || out_trade_no.len() > 64 {
-        return error_page("ACQ.INVALID_PARAMETER", "out_trade_no is required (at most 64 characters)");
+        return error_page(
+            "ACQ.INVALID_PARAMETER",
+            "out_trade_no is required (at most 64 characters)",
+        );
     }
     let Some(amount) = parse_amount(request.biz_str("total_amount")) else {
-        return error_page("ACQ.INVALID_PARAMETER", "total_amount must be a 2-dp amount");
+        return error_page(
+            "ACQ.INVALID_PARAMETER",
+            "total_amount must be a 2-dp amount",
+        );
     };
     if amount < Decimal::new(1, 2) || amount > Decimal::new(100_000_000, 0) {
-        return error_page("ACQ.INVALID_PARAMETER", "total_amount must be between 0.01 and 100000000");
+        return error_page(
+            "ACQ.INVALID_PARAMETER",
+            "total_amount must be between 0.01 and 100000000",
+        );
     }
     if request.biz_str("product_code") != "FAST_INSTANT_TRADE_PAY" {
-        return error_page("ACQ.INVALID_PARAMETER", "product_code must be FAST_INSTANT_TRADE_PAY");
+        return error_page(
+            "ACQ.INVALID_PARAMETER",
+            "product_code must be FAST_INSTANT_TRADE_PAY",
+        );
     }
     let subject = request.biz_str("subject");
     if subject.is_empty() {
@@ -107,7 +173,12 @@ fn page_pay(sandbox: &Sandbox, request: &GatewayRequest) -> HttpResponse {
         None => now + chrono::Duration::minutes(15),
         Some(text) => match parse_timestamp(text) {
             Some(t) => t,
-            None => return error_page("ACQ.INVALID_PARAMETER", "time_expire must be yyyy-MM-dd HH:mm:ss"),
+            None => {
+                return error_page(
+                    "ACQ.INVALID_PARAMETER",
+                    "time_expire must be yyyy-MM-dd HH:mm:ss",
+                )
+            }
         },
     };
     if time_expire <= now {
@@ -134,10 +205,15 @@ fn page_pay(sandbox: &Sandbox, request: &GatewayRequest) -> HttpResponse {
     };
     trade.refresh(now);
     if trade.total_amount != amount {
-        return error_page("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改(金额与已有交易不一致)");
+        return error_page(
+            "ACQ.CONTEXT_INCONSISTENT",
+            "交易信息被篡改(金额与已有交易不一致)",
+        );
     }
     match trade.status {
-        TradeStatus::TradeSuccess | TradeStatus::TradeFinished => error_page("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
+        TradeStatus::TradeSuccess | TradeStatus::TradeFinished => {
+            error_page("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
+        }
         TradeStatus::TradeClosed => error_page("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
         TradeStatus::WaitBuyerPay => cashier_page(&trade),
     }
@@ -147,6 +223,8 @@ fn page_pay(sandbox: &Sandbox, request: &GatewayRequest) -> HttpResponse {
 pub fn new_trade_no(now: chrono::DateTime<Utc>) -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    let digits: String = (0..20).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect();
+    let digits: String = (0..20)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect();
     format!("{}{digits}", now.format("%Y%m%d"))
 }

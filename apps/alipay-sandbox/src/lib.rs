@@ -57,7 +57,9 @@ pub struct Sandbox {
 impl Sandbox {
     /// Builds a sandbox.
     pub fn new(config: SandboxConfig) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?;
         Ok(Self {
             config: Arc::new(config),
             trades: Trades::default(),
@@ -79,9 +81,18 @@ impl Sandbox {
             .route("/cashier/pay", web::post().to(cashier::pay))
             .route("/cashier/cancel", web::post().to(cashier::cancel))
             .route("/control/pay/{out_trade_no}", web::post().to(controls::pay))
-            .route("/control/notify/{out_trade_no}", web::post().to(controls::resend_notify))
-            .route("/control/notify-body/{out_trade_no}", web::get().to(controls::notify_body))
+            .route(
+                "/control/notify/{out_trade_no}",
+                web::post().to(controls::resend_notify),
+            )
+            .route(
+                "/control/notify-body/{out_trade_no}",
+                web::get().to(controls::notify_body),
+            )
             .route("/control/mode", web::put().to(controls::set_mode))
-            .route("/control/trades/{out_trade_no}", web::get().to(controls::trade));
+            .route(
+                "/control/trades/{out_trade_no}",
+                web::get().to(controls::trade),
+            );
     }
 }

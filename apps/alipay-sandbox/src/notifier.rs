@@ -10,7 +10,10 @@ use crate::trades::Trade;
 use crate::Sandbox;
 
 fn signed(sandbox: &Sandbox, mut params: Vec<(String, String)>) -> Vec<(String, String)> {
-    let content = signing_string(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), Purpose::Callback);
+    let content = signing_string(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        Purpose::Callback,
+    );
     let signature = sign(&sandbox.config.sandbox_private_key, &content).unwrap_or_default();
     params.push(("sign".into(), signature));
     params.push(("sign_type".into(), "RSA2".into()));
@@ -36,8 +39,16 @@ pub fn return_params(sandbox: &Sandbox, trade: &Trade) -> Vec<(String, String)> 
 
 /// The return URL the buyer's browser is redirected to.
 pub fn return_url(sandbox: &Sandbox, trade: &Trade) -> String {
-    let query = encode_form(return_params(sandbox, trade).iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let separator = if trade.return_url.contains('?') { '&' } else { '?' };
+    let query = encode_form(
+        return_params(sandbox, trade)
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let separator = if trade.return_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
     format!("{}{separator}{query}", trade.return_url)
 }
 
@@ -47,7 +58,10 @@ pub fn notify_body(sandbox: &Sandbox, trade: &Trade) -> String {
     let mut params = vec![
         ("notify_time".to_owned(), timestamp(now)),
         ("notify_type".into(), "trade_status_sync".into()),
-        ("notify_id".into(), format!("{}{}", trade.trade_no, trade.notify_attempts)),
+        (
+            "notify_id".into(),
+            format!("{}{}", trade.trade_no, trade.notify_attempts),
+        ),
         ("app_id".into(), trade.app_id.clone()),
         ("auth_app_id".into(), trade.app_id.clone()),
         ("charset".into(), "utf-8".into()),
@@ -65,7 +79,11 @@ pub fn notify_body(sandbox: &Sandbox, trade: &Trade) -> String {
     if let Some(paid) = trade.gmt_payment {
         params.push(("gmt_payment".into(), timestamp(paid)));
     }
-    encode_form(signed(sandbox, params).iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    encode_form(
+        signed(sandbox, params)
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 /// POSTs one notify; true when the merchant answered exactly `success`.
@@ -82,19 +100,28 @@ pub async fn send_once(sandbox: &Sandbox, out_trade_no: &str) -> bool {
     let answer = sandbox
         .http
         .post(&url)
-        .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+        .header(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
         .body(body)
         .send()
         .await;
     let acknowledged = match answer {
-        Ok(response) => response.text().await.map(|t| t.trim() == "success").unwrap_or(false),
+        Ok(response) => response
+            .text()
+            .await
+            .map(|t| t.trim() == "success")
+            .unwrap_or(false),
         Err(error) => {
             tracing::info!(%error, out_trade_no, "sandbox notify not delivered");
             false
         }
     };
     if acknowledged {
-        sandbox.trades.with(out_trade_no, Utc::now(), |t| t.notify_acknowledged = true);
+        sandbox
+            .trades
+            .with(out_trade_no, Utc::now(), |t| t.notify_acknowledged = true);
     }
     acknowledged
 }

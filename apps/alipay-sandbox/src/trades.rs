@@ -42,7 +42,10 @@ pub struct Trade {
     pub notify_acknowledged: bool,
 }
 
-fn status_text<S: serde::Serializer>(status: &TradeStatus, serializer: S) -> Result<S::Ok, S::Error> {
+fn status_text<S: serde::Serializer>(
+    status: &TradeStatus,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(status.as_str())
 }
 
@@ -61,7 +64,12 @@ pub struct Trades(Arc<Mutex<HashMap<String, Trade>>>);
 
 impl Trades {
     /// Runs `f` on the trade (refreshed at `now`), if it exists.
-    pub fn with<R>(&self, out_trade_no: &str, now: DateTime<Utc>, f: impl FnOnce(&mut Trade) -> R) -> Option<R> {
+    pub fn with<R>(
+        &self,
+        out_trade_no: &str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Trade) -> R,
+    ) -> Option<R> {
         let mut map = self.0.lock().ok()?;
         let trade = map.get_mut(out_trade_no)?;
         trade.refresh(now);
@@ -71,6 +79,10 @@ impl Trades {
     /// Inserts a trade unless one exists; returns the stored trade.
     pub fn insert_or_get(&self, trade: Trade) -> Option<Trade> {
         let mut map = self.0.lock().ok()?;
-        Some(map.entry(trade.out_trade_no.clone()).or_insert(trade).clone())
+        Some(
+            map.entry(trade.out_trade_no.clone())
+                .or_insert(trade)
+                .clone(),
+        )
     }
 }

@@ -189,6 +189,26 @@ impl From<luffy_coupon::CreateCouponError> for ApiError {
     }
 }
 
+impl From<luffy_order::PaymentError> for ApiError {
+    fn from(error: luffy_order::PaymentError) -> Self {
+        use luffy_order::PaymentError as E;
+        match error {
+            E::UnknownOrder => Self::NotFound(error.to_string()),
+            E::AmountMismatch | E::NotUnpaid | E::Expired | E::InsufficientBalance => {
+                Self::BadRequest(error.to_string())
+            }
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_payment_alipay::AlipayError> for ApiError {
+    /// Gateway trouble of any kind is a 503: the client may retry, and nothing was changed.
+    fn from(error: luffy_payment_alipay::AlipayError) -> Self {
+        Self::Unavailable(anyhow::anyhow!("Alipay gateway: {error}"))
+    }
+}
+
 impl From<PageRequestError> for ApiError {
     fn from(error: PageRequestError) -> Self {
         Self::BadRequest(error.to_string())

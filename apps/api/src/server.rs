@@ -100,17 +100,24 @@ async fn request_id_header(
     Ok(response)
 }
 
-/// Builds the app state and starts serving on `settings.listen`.
-pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
+/// Binds `settings.listen` (port 0 allowed), fills an empty `public_url` from the bound
+/// address, builds the app state and starts serving.
+pub async fn start(mut settings: Settings) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(&settings.listen)
+        .with_context(|| format!("binding {}", settings.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    if settings.public_url.is_empty() {
+        settings.public_url = format!("http://{addr}");
+    }
     let state = AppState::build(settings)?;
-    start_with_state(state).await
+    serve(state, listener, addr)
 }
 
-/// Starts serving with prepared state (tests reuse the pools they seeded through).
-pub async fn start_with_state(state: AppState) -> anyhow::Result<RunningServer> {
-    let listener = TcpListener::bind(&state.settings.listen)
-        .with_context(|| format!("binding {}", state.settings.listen))?;
-    let addr = listener.local_addr().context("reading the bound address")?;
+fn serve(
+    state: AppState,
+    listener: TcpListener,
+    addr: SocketAddr,
+) -> anyhow::Result<RunningServer> {
     let workers = state.settings.http_workers;
     let data = web::Data::new(state.clone());
     let mut server = HttpServer::new(move || {
@@ -126,6 +133,13 @@ pub async fn start_with_state(state: AppState) -> anyhow::Result<RunningServer> 
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
+            .configure(|cfg| {
+                if let Some(sandbox) = data.sandbox.clone() {
+                    cfg.service(
+                        web::scope("/sandbox/alipay").configure(move |cfg| sandbox.configure(cfg)),
+                    );
+                }
+            })
             .default_service(web::to(not_found))
             .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(from_fn(record_metrics))

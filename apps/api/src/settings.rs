@@ -46,7 +46,8 @@ pub struct Settings {
     pub listen: String,
     /// HTTP worker threads; 0 = one per core.
     pub http_workers: usize,
-    /// Public base URL, used for notify_url, paging links and the sandbox gateway URL.
+    /// Public base URL, used for notify_url, paging links and the sandbox gateway URL; empty =
+    /// derived from the bound address (for port 0).
     pub public_url: String,
     /// HS256 secret for user tokens (`LUFFY_JWT_SECRET`).
     pub jwt_secret: SecretString,
@@ -65,8 +66,13 @@ pub struct Settings {
     pub alipay_app_id: String,
     /// Seller id checked on notifies when set (`LUFFY_ALIPAY_SELLER_ID`).
     pub alipay_seller_id: String,
-    /// Where Alipay sends the buyer back (`LUFFY_ALIPAY_RETURN_URL`).
+    /// Where Alipay sends the buyer back (`LUFFY_ALIPAY_RETURN_URL`); empty = this API's
+    /// `/payments/alipay/result/`, which shows the paid order.
     pub alipay_return_url: String,
+    /// Timeout of every Alipay gateway call, in seconds.
+    pub alipay_timeout_secs: u64,
+    /// First delay between the built-in sandbox's notify retries (doubling, six retries).
+    pub sandbox_notify_retry_ms: u64,
     /// Directory of key pairs (`LUFFY_KEYS_DIR`).
     pub keys_dir: PathBuf,
     /// Store timezone for order numbers and displayed times.
@@ -97,7 +103,9 @@ impl Default for Settings {
             alipay_gateway: String::new(),
             alipay_app_id: "2021000000000000".into(),
             alipay_seller_id: String::new(),
-            alipay_return_url: "http://127.0.0.1:3000/alipay".into(),
+            alipay_return_url: String::new(),
+            alipay_timeout_secs: 10,
+            sandbox_notify_retry_ms: 1000,
             keys_dir: PathBuf::from("keys"),
             timezone: "Asia/Shanghai".into(),
             log_json: false,
@@ -151,6 +159,24 @@ impl Settings {
     /// `public_url` without a trailing slash, for building links.
     pub fn public_base(&self) -> &str {
         self.public_url.trim_end_matches('/')
+    }
+
+    /// The gateway URL: configured, or the built-in sandbox on this server.
+    pub fn alipay_gateway_url(&self) -> String {
+        if self.alipay_gateway.is_empty() {
+            format!("{}/sandbox/alipay/gateway.do", self.public_base())
+        } else {
+            self.alipay_gateway.clone()
+        }
+    }
+
+    /// The return URL: configured, or this API's result page.
+    pub fn alipay_return_url(&self) -> String {
+        if self.alipay_return_url.is_empty() {
+            format!("{}/payments/alipay/result/", self.public_base())
+        } else {
+            self.alipay_return_url.clone()
+        }
     }
 }
 

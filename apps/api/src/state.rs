@@ -14,6 +14,11 @@ use luffy_store::{
 };
 use luffy_store::{PgCheckout, PgCoupons, PgOrders};
 
+use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
+use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
+use luffy_payment_alipay::{AlipayClient, AlipayConfig};
+use luffy_store::PgPayments;
+
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -51,8 +56,58 @@ pub struct AppState {
     pub orders: PgOrders,
     /// Quote and order creation.
     pub checkout: Checkout,
+    /// Payments and fulfilment.
+    pub payments: PgPayments,
+    /// The Alipay client (real gateway or the built-in sandbox).
+    pub alipay: AlipayClient,
+    /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
+    pub sandbox: Option<Sandbox>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+}
+
+fn read_key(settings: &Settings, name: &str) -> anyhow::Result<String> {
+    let path = settings.keys_dir.join(name);
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (run `luffy keys` or set LUFFY_KEYS_DIR)",
+            path.display()
+        )
+    })
+}
+
+/// The Alipay client, and the in-process sandbox when no gateway is configured (SPEC 6).
+fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<Sandbox>)> {
+    let config = AlipayConfig {
+        app_id: settings.alipay_app_id.clone(),
+        gateway: settings.alipay_gateway_url(),
+        app_private_key: parse_private_key(&read_key(settings, "app_private_key.pem")?)?,
+        alipay_public_key: parse_public_key(&read_key(settings, "alipay_public_key.pem")?)?,
+        seller_id: Some(settings.alipay_seller_id.clone()).filter(|s| !s.is_empty()),
+        notify_url: format!("{}/payments/alipay/notify", settings.public_base()),
+        return_url: settings.alipay_return_url(),
+        timeout: Duration::from_secs(settings.alipay_timeout_secs),
+    };
+    let sandbox = if settings.alipay_gateway.is_empty() {
+        let first = Duration::from_millis(settings.sandbox_notify_retry_ms);
+        Some(Sandbox::new(SandboxConfig {
+            sandbox_private_key: parse_private_key(&read_key(
+                settings,
+                "sandbox_private_key.pem",
+            )?)?,
+            app_public_key: parse_public_key(&read_key(settings, "app_public_key.pem")?)?,
+            app_id: settings.alipay_app_id.clone(),
+            seller_id: if settings.alipay_seller_id.is_empty() {
+                "2088000000000000".into()
+            } else {
+                settings.alipay_seller_id.clone()
+            },
+            notify_retry_delays: (0..6).map(|i| first * 2u32.pow(i)).collect(),
+        })?)
+    } else {
+        None
+    };
+    Ok((AlipayClient::new(config)?, sandbox))
 }
 
 impl AppState {
@@ -99,8 +154,12 @@ impl AppState {
                 now.with_timezone(&timezone).date_naive()
             }),
         );
+        let (alipay, sandbox) = build_alipay(&settings)?;
         Ok(Self {
             timezone,
+            payments: PgPayments::new(pg.clone()),
+            alipay,
+            sandbox,
             coupons: PgCoupons::new(pg.clone()),
             orders: PgOrders::new(pg.clone()),
             checkout,

@@ -93,7 +93,10 @@ pub enum PaymentError {
 pub trait PaymentStore: Send + Sync {
     /// Records a verified payment (idempotent per trade_no) and fulfils the order if its
     /// 0 -> 1 compare-and-set wins. Errors: `UnknownOrder`, `AmountMismatch`, `Storage`.
-    fn record_payment(&self, event: PaymentEvent) -> impl Future<Output = Result<PaymentOutcome, PaymentError>> + Send;
+    fn record_payment(
+        &self,
+        event: PaymentEvent,
+    ) -> impl Future<Output = Result<PaymentOutcome, PaymentError>> + Send;
 
     /// Pays the caller's unpaid, unexpired order from `users.money` with a guarded deduction and
     /// fulfils it. Returns the pay time. Errors: `UnknownOrder`, `NotUnpaid`, `Expired`,

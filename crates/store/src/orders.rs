@@ -263,9 +263,15 @@ impl From<DieselError> for CancelTx {
 
 impl PgOrders {
     /// An order by number; with `user`, only that user's (others' look missing).
-    pub async fn find_by_number(&self, user: Option<UserId>, number: &str) -> Result<Option<Order>, StorageError> {
+    pub async fn find_by_number(
+        &self,
+        user: Option<UserId>,
+        number: &str,
+    ) -> Result<Option<Order>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let mut query = orders::table.filter(orders::order_number.eq(number)).into_boxed();
+        let mut query = orders::table
+            .filter(orders::order_number.eq(number))
+            .into_boxed();
         if let Some(user) = user {
             query = query.filter(orders::user_id.eq(user.get()));
         }

@@ -47,17 +47,29 @@ fn finish<T>(result: Result<T, TxError>, what: &'static str) -> Result<T, Paymen
 /// (id, user, status, real_price, expires_at) of an order, locked.
 type LockedOrder = (i64, i64, i16, Decimal, DateTime<Utc>);
 
-async fn lock_order(conn: &mut AsyncPgConnection, number: &str) -> Result<Option<LockedOrder>, DieselError> {
+async fn lock_order(
+    conn: &mut AsyncPgConnection,
+    number: &str,
+) -> Result<Option<LockedOrder>, DieselError> {
     orders::table
         .filter(orders::order_number.eq(number))
-        .select((orders::id, orders::user_id, orders::order_status, orders::real_price, orders::expires_at))
+        .select((
+            orders::id,
+            orders::user_id,
+            orders::order_status,
+            orders::real_price,
+            orders::expires_at,
+        ))
         .for_update()
         .first(conn)
         .await
         .optional()
 }
 
-async fn record_in(conn: &mut AsyncPgConnection, event: PaymentEvent) -> Result<PaymentOutcome, TxError> {
+async fn record_in(
+    conn: &mut AsyncPgConnection,
+    event: PaymentEvent,
+) -> Result<PaymentOutcome, TxError> {
     // The order row lock serialises every payment message for this order.
     let (order_id, user, _status, real_price, _) = lock_order(conn, &event.order_number)
         .await?
@@ -110,7 +122,10 @@ async fn record_in(conn: &mut AsyncPgConnection, event: PaymentEvent) -> Result<
         ))
         .execute(conn)
         .await?;
-    Ok(PaymentOutcome::RefundPending { order_id, payment_id })
+    Ok(PaymentOutcome::RefundPending {
+        order_id,
+        payment_id,
+    })
 }
 
 impl PaymentStore for PgPayments {
@@ -122,7 +137,12 @@ impl PaymentStore for PgPayments {
         finish(result, "recording a payment")
     }
 
-    async fn pay_with_balance(&self, user: UserId, order_number: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, PaymentError> {
+    async fn pay_with_balance(
+        &self,
+        user: UserId,
+        order_number: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, PaymentError> {
         let mut conn = connection(&self.pool).await?;
         let number = order_number.to_owned();
         let result = conn

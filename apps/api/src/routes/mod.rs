@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod courses;
 pub mod health;
 pub mod orders;
+pub mod payments;
 pub mod users;
 
 /// Registers every route.

@@ -1,0 +1,26 @@
+//! `POST /payments/balance/{order_number}/`: pay from `users.money` (pay_type 2).
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use luffy_common::UserId;
+use luffy_order::PaymentStore;
+use serde_json::json;
+
+use crate::auth::AuthUser;
+use crate::dto::time::store_time;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Guarded deduction and fulfilment in one transaction.
+pub async fn pay_with_balance(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let paid_at = state
+        .payments
+        .pay_with_balance(UserId(caller.id.get()), &path, Utc::now())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"errmsg": "支付成功!", "pay_time": store_time(paid_at, state.timezone)})))
+}

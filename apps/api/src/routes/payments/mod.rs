@@ -1,0 +1,37 @@
+//! Payments (SPEC 2.7, 3): the Alipay pay link, the synchronous return, the owner's active
+//! query, the asynchronous notify, and balance payment.
+
+pub mod balance;
+pub mod notify;
+pub mod pay_link;
+pub mod query;
+pub mod result;
+
+use chrono::Utc;
+use luffy_order::{Channel, PaymentEvent, PaymentOutcome, PaymentStore};
+use luffy_payment_alipay::TradeQuery;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Fulfils from a verified trade query (return and active query share it).
+pub async fn fulfil_from_query(
+    state: &AppState,
+    trade: &TradeQuery,
+) -> Result<PaymentOutcome, ApiError> {
+    let outcome = state
+        .payments
+        .record_payment(PaymentEvent {
+            order_number: trade.out_trade_no.clone(),
+            trade_no: trade.trade_no.clone(),
+            amount: trade.total_amount,
+            channel: Channel::Alipay,
+            payload: trade.raw.clone(),
+            paid_at: Utc::now(),
+        })
+        .await?;
+    if let PaymentOutcome::RefundPending { payment_id, .. } = &outcome {
+        tracing::warn!(order = %trade.out_trade_no, payment_id, "late payment recorded for refund");
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,89 @@
+//! `POST /payments/alipay/notify`: Alipay's asynchronous notify. Replies exactly `success` once
+//! the payment is safely recorded, `fail` for anything forged or wrong (and changes nothing).
+
+use actix_web::web::{Bytes, Data};
+use actix_web::HttpResponse;
+use chrono::Utc;
+use luffy_order::{Channel, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+use luffy_payment_alipay::form::parse_form;
+use luffy_payment_alipay::{verify_notify, Notification};
+
+use crate::state::AppState;
+
+fn reply(ok: bool) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(if ok { "success" } else { "fail" })
+}
+
+/// Checks a verified notify against our configuration (SPEC 2.7).
+fn belongs_to_us(state: &AppState, notification: &Notification) -> bool {
+    let config = state.alipay.config();
+    if notification.app_id != config.app_id {
+        return false;
+    }
+    match (&config.seller_id, &notification.seller_id) {
+        (Some(ours), Some(theirs)) => ours == theirs,
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
+/// Verify, check app/seller/order/amount, fulfil; `fail` makes Alipay retry later, which is
+/// right for transient storage errors and harmless for forgeries.
+pub async fn alipay_notify(state: Data<AppState>, body: Bytes) -> HttpResponse {
+    let params = match parse_form(&body) {
+        Ok(params) => params,
+        Err(error) => {
+            tracing::warn!(%error, "undecodable Alipay notify");
+            return reply(false);
+        }
+    };
+    let notification = match verify_notify(&params, &state.alipay.config().alipay_public_key) {
+        Ok(notification) => notification,
+        Err(error) => {
+            tracing::warn!(%error, "rejected Alipay notify");
+            return reply(false);
+        }
+    };
+    if !belongs_to_us(&state, &notification) {
+        tracing::warn!(app_id = %notification.app_id, "Alipay notify for another app or seller");
+        return reply(false);
+    }
+    if !notification.trade_status.is_paid() {
+        // WAIT_BUYER_PAY / TRADE_CLOSED: nothing to do, but only for an order we know with
+        // the right amount.
+        return match state
+            .orders
+            .find_by_number(None, &notification.out_trade_no)
+            .await
+        {
+            Ok(Some(order)) if order.real_price == notification.total_amount => reply(true),
+            _ => reply(false),
+        };
+    }
+    let payload = serde_json::to_string(&notification.params).unwrap_or_default();
+    let event = PaymentEvent {
+        order_number: notification.out_trade_no.clone(),
+        trade_no: notification.trade_no.clone(),
+        amount: notification.total_amount,
+        channel: Channel::Alipay,
+        payload,
+        paid_at: notification.gmt_payment.unwrap_or_else(Utc::now),
+    };
+    match state.payments.record_payment(event).await {
+        Ok(PaymentOutcome::RefundPending { payment_id, .. }) => {
+            tracing::warn!(order = %notification.out_trade_no, payment_id, "late payment recorded for refund");
+            reply(true)
+        }
+        Ok(_) => reply(true),
+        Err(PaymentError::Storage(error)) => {
+            tracing::error!(%error, "could not record an Alipay payment; Alipay will retry");
+            reply(false)
+        }
+        Err(error) => {
+            tracing::warn!(%error, order = %notification.out_trade_no, "refused Alipay notify");
+            reply(false)
+        }
+    }
+}

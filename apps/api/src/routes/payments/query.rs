@@ -1,0 +1,46 @@
+//! `GET /payments/alipay/query/{order_number}/`: the owner asks whether the order is paid; we
+//! ask the gateway and fulfil if it is.
+
+use actix_web::{web, HttpResponse};
+use luffy_order::{OrderStatus, PaymentOutcome};
+use serde_json::json;
+
+use super::fulfil_from_query;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// 200 `当前订单已支付!` or 400 `当前订单未支付!`; 503 when the gateway cannot tell.
+pub async fn query_payment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let order = state
+        .orders
+        .find_by_number(Some(caller.id), &path)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
+    let paid = || Ok(HttpResponse::Ok().json(json!({"errmsg": "当前订单已支付!"})));
+    if order.status == OrderStatus::Paid {
+        return paid();
+    }
+    let trade = match state.alipay.trade_query(&order.order_number).await {
+        Ok(trade) => trade,
+        Err(error) if error.is_sub_code("ACQ.TRADE_NOT_EXIST") => {
+            return Err(ApiError::bad_request("当前订单未支付!"));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if !trade.trade_status.is_paid() {
+        return Err(ApiError::bad_request("当前订单未支付!"));
+    }
+    match fulfil_from_query(&state, &trade).await? {
+        PaymentOutcome::Fulfilled { .. } | PaymentOutcome::AlreadyRecorded { .. }
+            if order.status != OrderStatus::Cancelled && order.status != OrderStatus::TimedOut =>
+        {
+            paid()
+        }
+        _ => Err(ApiError::bad_request("订单超时或已取消,款项将原路退回!")),
+    }
+}
