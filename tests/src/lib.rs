@@ -99,6 +99,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         keys_dir: fixture_keys_dir(),
         alipay_timeout_secs: 3,
         sandbox_notify_retry_ms: 100,
+        alipay_seller_id: "2088000000000000".into(),
         ..Settings::default()
     };
     adjust(&mut settings);

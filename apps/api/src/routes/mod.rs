@@ -57,6 +57,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(orders::cancel::cancel_order)),
         )
         .route(
+            "/payments/alipay/notify",
+            web::post().to(payments::notify::alipay_notify),
+        )
+        .route(
+            "/payments/alipay/result",
+            web::get().to(payments::result::alipay_result),
+        )
+        .route(
+            "/payments/alipay/query/{order_number}",
+            web::get().to(payments::query::query_payment),
+        )
+        .route(
+            "/payments/alipay/{order_number}",
+            web::get().to(payments::pay_link::pay_link),
+        )
+        .route(
+            "/payments/balance/{order_number}",
+            web::post().to(payments::balance::pay_with_balance),
+        )
+        .route(
             "/admin/coupons",
             web::post().to(admin::create_coupon::create_coupon),
         )
