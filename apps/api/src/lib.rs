@@ -6,6 +6,7 @@ pub mod auth;
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod routes;
 pub mod server;

@@ -19,14 +19,39 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API (LUFFY_LISTEN).
+    /// Serve the HTTP API (LUFFY_LISTEN) with the embedded job worker (unless LUFFY_WORKER=false).
     Serve,
+    /// Run a job worker only (several may run, on several machines).
+    Worker,
     /// Create the database if missing and apply migrations.
     Migrate,
     /// Load the demo data (idempotent).
     Seed,
     /// Write missing development key pairs into LUFFY_KEYS_DIR.
     Keys,
+}
+
+/// Waits for SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[tokio::main]
@@ -39,12 +64,18 @@ async fn main() -> anyhow::Result<()> {
             let server = luffy_api::start(settings).await?;
             let handle = server.handle();
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    tracing::info!("shutting down");
-                    handle.stop(true).await;
-                }
+                shutdown_signal().await;
+                tracing::info!("shutting down");
+                handle.stop(true).await;
             });
             server.wait().await?;
+        }
+        Command::Worker => {
+            let state = AppState::build(settings)?;
+            let worker = luffy_api::jobs::spawn_worker(&state);
+            shutdown_signal().await;
+            tracing::info!("stopping the worker");
+            worker.stop().await;
         }
         Command::Migrate => {
             let applied = migrate::migrate(&settings).await?;

@@ -30,24 +30,40 @@ pub struct RunningServer {
     pub state: AppState,
     handle: ServerHandle,
     task: JoinHandle<std::io::Result<()>>,
+    worker: Option<crate::jobs::RunningWorker>,
 }
 
 impl RunningServer {
-    /// Stops accepting, finishes in-flight requests (graceful) or drops them, and waits.
+    /// Stops accepting, finishes in-flight requests (graceful) or drops them, stops the
+    /// embedded worker, and waits.
     pub async fn stop(self, graceful: bool) -> anyhow::Result<()> {
         self.handle.stop(graceful).await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
         self.task
             .await
             .context("server task panicked")?
             .context("server failed")
     }
 
-    /// Waits until the server stops (signal or `stop` from another handle).
+    /// Waits until the server stops (signal or `stop` from another handle), then stops the
+    /// embedded worker gracefully.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.task
+        let result = self
+            .task
             .await
             .context("server task panicked")?
-            .context("server failed")
+            .context("server failed");
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        result
+    }
+
+    /// Takes the embedded worker out (tests stop or abort it themselves).
+    pub fn take_worker(&mut self) -> Option<crate::jobs::RunningWorker> {
+        self.worker.take()
     }
 
     /// A handle that can stop the server from elsewhere.
@@ -156,10 +172,15 @@ fn serve(
     let handle = server.handle();
     let task = tokio::spawn(server);
     tracing::info!(%addr, "luffy API listening");
+    let worker = state
+        .settings
+        .worker
+        .then(|| crate::jobs::spawn_worker(&state));
     Ok(RunningServer {
         addr,
         state,
         handle,
         task,
+        worker,
     })
 }

@@ -57,8 +57,7 @@ pub struct Settings {
     pub order_timeout_secs: u64,
     /// Points per yuan (`LUFFY_CREDIT_TO_MONEY`).
     pub credit_to_money: u32,
-    /// Whether `luffy serve` runs the embedded job worker (`LUFFY_WORKER`); used once the
-    /// scheduler lands.
+    /// Whether `luffy serve` runs the embedded job worker (`LUFFY_WORKER`).
     pub worker: bool,
     /// Alipay gateway URL; empty = the built-in sandbox (`LUFFY_ALIPAY_GATEWAY`).
     pub alipay_gateway: String,
@@ -75,6 +74,16 @@ pub struct Settings {
     pub sandbox_notify_retry_ms: u64,
     /// Directory of key pairs (`LUFFY_KEYS_DIR`).
     pub keys_dir: PathBuf,
+    /// How often an idle worker polls for due jobs, in milliseconds.
+    pub worker_poll_ms: u64,
+    /// Jobs one worker runs at once.
+    pub worker_concurrency: usize,
+    /// Job lease in seconds: a crashed worker's job runs again after it.
+    pub worker_lease_secs: u64,
+    /// First retry delay of a failed job, in milliseconds (doubling, capped at an hour).
+    pub job_retry_base_ms: u64,
+    /// How often the worker sweeps for expired unpaid orders without a timeout job, in seconds.
+    pub sweep_interval_secs: u64,
     /// Store timezone for order numbers and displayed times.
     pub timezone: String,
     /// Log as JSON lines instead of human-readable text.
@@ -107,6 +116,11 @@ impl Default for Settings {
             alipay_timeout_secs: 10,
             sandbox_notify_retry_ms: 1000,
             keys_dir: PathBuf::from("keys"),
+            worker_poll_ms: 1000,
+            worker_concurrency: 8,
+            worker_lease_secs: 60,
+            job_retry_base_ms: 5000,
+            sweep_interval_secs: 60,
             timezone: "Asia/Shanghai".into(),
             log_json: false,
         }
@@ -132,6 +146,9 @@ impl Settings {
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.credit_to_money == 0 {
             bail!("LUFFY_CREDIT_TO_MONEY must be at least 1");
+        }
+        if self.worker_concurrency == 0 || self.worker_lease_secs == 0 || self.worker_poll_ms == 0 {
+            bail!("LUFFY_WORKER_CONCURRENCY, LUFFY_WORKER_LEASE_SECS and LUFFY_WORKER_POLL_MS must be positive");
         }
         if self.order_timeout_secs == 0 {
             bail!("LUFFY_ORDER_TIMEOUT_SECS must be at least 1");

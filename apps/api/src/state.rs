@@ -62,6 +62,10 @@ pub struct AppState {
     pub alipay: AlipayClient,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
     pub sandbox: Option<Sandbox>,
+    /// Job counts and lag.
+    pub jobs: luffy_store::PgJobs,
+    /// Job metrics.
+    pub job_metrics: crate::jobs::metrics::JobMetrics,
     /// Prometheus metrics.
     pub metrics: Metrics,
 }
@@ -155,6 +159,8 @@ impl AppState {
             }),
         );
         let (alipay, sandbox) = build_alipay(&settings)?;
+        let metrics = Metrics::new()?;
+        let job_metrics = crate::jobs::metrics::JobMetrics::register(metrics.registry())?;
         Ok(Self {
             timezone,
             payments: PgPayments::new(pg.clone()),
@@ -169,7 +175,9 @@ impl AppState {
             users: PgUsers::new(pg.clone()),
             catalog,
             carts,
-            metrics: Metrics::new()?,
+            jobs: luffy_store::PgJobs::new(pg.clone()),
+            job_metrics,
+            metrics,
             pg,
             redis,
             settings,

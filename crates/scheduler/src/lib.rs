@@ -1,5 +1,19 @@
 //! Durable delayed jobs kept in PostgreSQL (SPEC 2.8): the job model, retry with exponential
-//! backoff, the `JobStore` port and the worker loop that runs order timeouts, trade closes and
-//! late-payment refunds.
+//! backoff and a dead state, the [`JobStore`] port, the [`Worker`] loop that claims due jobs
+//! (the adapter uses `FOR UPDATE SKIP LOCKED`), runs handlers with bounded concurrency, renews
+//! leases and shuts down gracefully, and the order timeout / trade close / refund handlers over
+//! the [`handlers::TradeGateway`] and [`handlers::TimeoutStore`] ports.
 //!
-//! Filled by the scheduler issue.
+//! Unlike a broker message sent after a commit, a job is inserted in the same transaction as the
+//! state that needs it, so an order and its timeout exist together or not at all.
+
+pub mod handlers;
+pub mod job;
+pub mod retry;
+pub mod store;
+pub mod worker;
+
+pub use job::{Job, JobError, JobStatus, NewJob};
+pub use retry::RetryPolicy;
+pub use store::{JobCounts, JobStore};
+pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};

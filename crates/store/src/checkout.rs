@@ -344,8 +344,14 @@ async fn create_in(
             .execute(conn)
             .await?;
     }
-    // 6. SPEC 2.8: the scheduler issue inserts this order's order_timeout job here, in this
-    //    transaction, so an order and its timeout are committed together or not at all.
+    // 6. SPEC 2.8: the order and its timeout job are committed together or not at all.
+    if !paid_now {
+        crate::jobs::enqueue(
+            conn,
+            &luffy_scheduler::handlers::order_timeout_job(order_id, command.expires_at),
+        )
+        .await?;
+    }
     // 7. Nothing to pay: fulfil at once.
     if paid_now {
         grant_purchase(conn, order_id, user, command.now).await?;

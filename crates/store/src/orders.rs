@@ -376,7 +376,14 @@ impl OrderRepository for PgOrders {
                     &format!("订单[{number}]取消,退还积分"),
                 )
                 .await?;
-                // SPEC 2.8: the scheduler issue adds the alipay_close job for this order here.
+                // SPEC 2.8: close the remote trade so the buyer cannot pay a cancelled order;
+                // the pending timeout becomes moot.
+                crate::jobs::settle_timeout_job(conn, id).await?;
+                crate::jobs::enqueue(
+                    conn,
+                    &luffy_scheduler::handlers::alipay_close_job(id, &number, chrono::Utc::now()),
+                )
+                .await?;
                 Ok(())
             })
             .await;

@@ -110,7 +110,8 @@ async fn record_in(
     .await?;
     if won == 1 {
         grant_purchase(conn, order_id, user, event.paid_at).await?;
-        // SPEC 2.8: the order's pending timeout job becomes moot (the scheduler issue marks it).
+        // SPEC 2.7: the order's pending timeout job becomes moot.
+        crate::jobs::settle_timeout_job(conn, order_id).await?;
         return Ok(PaymentOutcome::Fulfilled { order_id });
     }
     // Cancelled, timed out, or already paid by another trade: keep the money on record and
@@ -122,6 +123,11 @@ async fn record_in(
         ))
         .execute(conn)
         .await?;
+    crate::jobs::enqueue(
+        conn,
+        &luffy_scheduler::handlers::alipay_refund_job(order_id, payment_id, chrono::Utc::now()),
+    )
+    .await?;
     Ok(PaymentOutcome::RefundPending {
         order_id,
         payment_id,

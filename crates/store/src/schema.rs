@@ -257,3 +257,24 @@ diesel::table! {
 
 diesel::joinable!(payments -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(payments, orders);
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Varchar,
+        payload -> Text,
+        run_at -> Timestamptz,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        status -> Varchar,
+        locked_by -> Nullable<Varchar>,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        order_id -> Nullable<Int8>,
+        created_time -> Timestamptz,
+        updated_time -> Timestamptz,
+    }
+}
+
+diesel::joinable!(jobs -> orders (order_id));
+diesel::allow_tables_to_appear_in_same_query!(jobs, orders);

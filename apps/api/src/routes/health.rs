@@ -36,6 +36,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Prometheus text exposition.
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // Job gauges are read from the table, so every instance reports the same backlog; if
+    // PostgreSQL is down the HTTP metrics are still served.
+    use luffy_scheduler::JobStore;
+    if let Ok(counts) = state.jobs.counts(chrono::Utc::now()).await {
+        state.job_metrics.due.set(counts.due);
+        state.job_metrics.lag.set(counts.oldest_due_age_secs);
+    }
     let body = state.metrics.render()?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

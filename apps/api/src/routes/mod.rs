@@ -76,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/payments/balance/{order_number}",
             web::post().to(payments::balance::pay_with_balance),
         )
+        .route("/admin/jobs", web::get().to(admin::job_stats::job_stats))
         .route(
             "/admin/coupons",
             web::post().to(admin::create_coupon::create_coupon),

@@ -3,4 +3,5 @@
 pub mod adjust_credit;
 pub mod create_coupon;
 pub mod grant_coupon;
+pub mod job_stats;
 pub mod revoke_grant;

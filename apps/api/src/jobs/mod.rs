@@ -1,0 +1,103 @@
+//! Wiring the scheduler (SPEC 2.8): the PostgreSQL job store, the handlers over the Alipay
+//! client and the store, the sweep, and metrics. Runs embedded in `luffy serve` or alone as
+//! `luffy worker`; any number may run at once.
+
+pub mod gateway;
+pub mod metrics;
+pub mod sweep;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use luffy_scheduler::handlers::{
+    AlipayCloseHandler, AlipayRefundHandler, OrderTimeoutHandler, ALIPAY_CLOSE, ALIPAY_REFUND,
+    ORDER_TIMEOUT,
+};
+use luffy_scheduler::{RetryPolicy, Worker, WorkerConfig};
+use luffy_store::{PgJobs, PgTimeouts};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+use gateway::AlipayGateway;
+
+/// A running worker and the switch that stops it.
+pub struct RunningWorker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningWorker {
+    /// Asks the worker to stop (running jobs finish or are released) and waits.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Aborts the worker at once, like a crash: held jobs come back after their lease.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+}
+
+/// The worker configuration from settings.
+pub fn worker_config(state: &AppState) -> WorkerConfig {
+    let settings = &state.settings;
+    WorkerConfig {
+        worker_id: format!(
+            "{}-{}-{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "luffy".into()),
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ),
+        poll_interval: Duration::from_millis(settings.worker_poll_ms),
+        batch_size: 16,
+        concurrency: settings.worker_concurrency,
+        lease: Duration::from_secs(settings.worker_lease_secs),
+        retry: RetryPolicy {
+            base: Duration::from_millis(settings.job_retry_base_ms),
+            max: Duration::from_secs(3600),
+        },
+        periodic_interval: Duration::from_secs(settings.sweep_interval_secs),
+        shutdown_grace: Duration::from_secs(10),
+    }
+}
+
+/// Builds a worker with every handler registered.
+pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
+    let gateway = AlipayGateway(state.alipay.clone());
+    let timeouts = PgTimeouts::new(state.pg.clone());
+    Worker::new(Arc::new(PgJobs::new(state.pg.clone())), config)
+        .handle(
+            ORDER_TIMEOUT,
+            Arc::new(OrderTimeoutHandler {
+                gateway: gateway.clone(),
+                store: timeouts.clone(),
+            }),
+        )
+        .handle(
+            ALIPAY_CLOSE,
+            Arc::new(AlipayCloseHandler {
+                gateway: gateway.clone(),
+            }),
+        )
+        .handle(
+            ALIPAY_REFUND,
+            Arc::new(AlipayRefundHandler {
+                gateway,
+                store: timeouts,
+            }),
+        )
+        .periodic(Arc::new(sweep::ExpiredOrderSweep(PgJobs::new(
+            state.pg.clone(),
+        ))))
+        .observe(Arc::new(state.job_metrics.clone()))
+}
+
+/// Starts a worker in the background.
+pub fn spawn_worker(state: &AppState) -> RunningWorker {
+    let (stop, receiver) = watch::channel(false);
+    let worker = build_worker(state, worker_config(state));
+    let task = tokio::spawn(worker.run(receiver));
+    RunningWorker { stop, task }
+}

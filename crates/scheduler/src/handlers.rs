@@ -1,0 +1,242 @@
+//! The order timeout, trade close and refund handlers (SPEC 2.7, 2.8), generic over the gateway
+//! and store ports so they are tested without Alipay or PostgreSQL.
+
+use std::future::Future;
+
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::job::{Job, JobError, NewJob};
+use crate::worker::{HandlerFuture, JobHandler};
+use luffy_common::StorageError;
+
+/// `order_timeout`: at `expires_at`, time an unpaid order out (or fulfil it if it was paid).
+pub const ORDER_TIMEOUT: &str = "order_timeout";
+/// `alipay_close`: after a user cancel, refuse further payment at the gateway.
+pub const ALIPAY_CLOSE: &str = "alipay_close";
+/// `alipay_refund`: refund a late payment.
+pub const ALIPAY_REFUND: &str = "alipay_refund";
+
+/// The timeout job of an order, inserted in the order's creation transaction.
+pub fn order_timeout_job(order_id: i64, expires_at: chrono::DateTime<chrono::Utc>) -> NewJob {
+    NewJob {
+        kind: ORDER_TIMEOUT.into(),
+        payload: json!({"order_id": order_id}),
+        run_at: expires_at,
+        max_attempts: 20,
+        order_id: Some(order_id),
+    }
+}
+
+/// The close job of a cancelled order, inserted in the cancel transaction.
+pub fn alipay_close_job(
+    order_id: i64,
+    order_number: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NewJob {
+    NewJob {
+        kind: ALIPAY_CLOSE.into(),
+        payload: json!({"order_id": order_id, "order_number": order_number}),
+        run_at: now,
+        max_attempts: 10,
+        order_id: Some(order_id),
+    }
+}
+
+/// The refund job of a late payment, inserted in the transaction that recorded it.
+pub fn alipay_refund_job(
+    order_id: i64,
+    payment_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NewJob {
+    NewJob {
+        kind: ALIPAY_REFUND.into(),
+        payload: json!({"payment_id": payment_id}),
+        run_at: now,
+        max_attempts: 30,
+        order_id: Some(order_id),
+    }
+}
+
+/// What the gateway says about a trade.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemoteTrade {
+    /// Paid: fulfil with these facts.
+    Paid {
+        /// Gateway trade number.
+        trade_no: String,
+        /// Amount paid.
+        amount: Decimal,
+        /// The verified response, kept as evidence.
+        raw: String,
+    },
+    /// Not paid (unknown to the gateway, waiting, or closed).
+    NotPaid,
+    /// The gateway could not tell (20000, timeout, unreachable).
+    Unknown(String),
+}
+
+/// The gateway calls the handlers need.
+pub trait TradeGateway: Send + Sync + 'static {
+    /// Queries a trade by our order number.
+    fn query(&self, order_number: &str) -> impl Future<Output = RemoteTrade> + Send;
+    /// Closes an unpaid trade; a trade the gateway never saw is fine. `Err` = try later.
+    fn close(&self, order_number: &str) -> impl Future<Output = Result<(), String>> + Send;
+    /// Refunds; the same `out_request_no` never refunds twice. `Err` = try later.
+    fn refund(
+        &self,
+        order_number: &str,
+        amount: Decimal,
+        out_request_no: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// An order still unpaid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnpaidOrder {
+    /// Id.
+    pub id: i64,
+    /// Number (out_trade_no).
+    pub order_number: String,
+}
+
+/// A payment waiting for its refund.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRefund {
+    /// The order's number.
+    pub order_number: String,
+    /// Amount to refund.
+    pub amount: Decimal,
+    /// Idempotency key for the gateway.
+    pub out_request_no: String,
+}
+
+/// The store calls the handlers need; each is one transaction in the adapter.
+pub trait TimeoutStore: Send + Sync + 'static {
+    /// The order if it is still unpaid.
+    fn unpaid_order(
+        &self,
+        order_id: i64,
+    ) -> impl Future<Output = Result<Option<UnpaidOrder>, StorageError>> + Send;
+    /// Records a payment found by querying and fulfils (idempotent, like a notify).
+    fn fulfil_remote(
+        &self,
+        order_number: &str,
+        trade_no: &str,
+        amount: Decimal,
+        raw: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// 0 -> 3 compare-and-set restoring coupon and points; true if this call won.
+    fn time_out(&self, order_id: i64) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// The refund still to make for a payment, if any.
+    fn pending_refund(
+        &self,
+        payment_id: i64,
+    ) -> impl Future<Output = Result<Option<PendingRefund>, StorageError>> + Send;
+    /// Marks a payment refunded.
+    fn mark_refunded(
+        &self,
+        payment_id: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+}
+
+fn storage(error: StorageError) -> JobError {
+    JobError::Retry(error.to_string())
+}
+
+/// Handles `order_timeout`.
+pub struct OrderTimeoutHandler<G, S> {
+    /// Gateway.
+    pub gateway: G,
+    /// Store.
+    pub store: S,
+}
+
+impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        let order_id = job.payload_i64("order_id")?;
+        let Some(order) = self.store.unpaid_order(order_id).await.map_err(storage)? else {
+            return Ok(()); // paid or cancelled meanwhile: moot
+        };
+        match self.gateway.query(&order.order_number).await {
+            RemoteTrade::Paid {
+                trade_no,
+                amount,
+                raw,
+            } => {
+                // Paid but the notify has not arrived: fulfil now.
+                self.store
+                    .fulfil_remote(&order.order_number, &trade_no, amount, &raw)
+                    .await
+                    .map_err(JobError::Retry)?;
+                return Ok(());
+            }
+            RemoteTrade::NotPaid => {
+                if let Err(error) = self.gateway.close(&order.order_number).await {
+                    tracing::warn!(%error, order = %order.order_number, "could not close the trade; timing out anyway");
+                }
+            }
+            RemoteTrade::Unknown(error) => {
+                // SPEC 2.8: the gateway being down must not keep coupons and points locked; a
+                // payment that still lands is refunded.
+                tracing::warn!(%error, order = %order.order_number, "gateway unavailable; timing out anyway");
+            }
+        }
+        self.store.time_out(order_id).await.map_err(storage)?;
+        Ok(())
+    }
+}
+
+impl<G: TradeGateway, S: TimeoutStore> JobHandler for OrderTimeoutHandler<G, S> {
+    fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
+        Box::pin(self.handle(job))
+    }
+}
+
+/// Handles `alipay_close`.
+pub struct AlipayCloseHandler<G> {
+    /// Gateway.
+    pub gateway: G,
+}
+
+impl<G: TradeGateway> JobHandler for AlipayCloseHandler<G> {
+    fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let number = job
+                .payload
+                .get("order_number")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| JobError::Fatal("payload has no order_number".into()))?;
+            self.gateway.close(number).await.map_err(JobError::Retry)
+        })
+    }
+}
+
+/// Handles `alipay_refund`.
+pub struct AlipayRefundHandler<G, S> {
+    /// Gateway.
+    pub gateway: G,
+    /// Store.
+    pub store: S,
+}
+
+impl<G: TradeGateway, S: TimeoutStore> JobHandler for AlipayRefundHandler<G, S> {
+    fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let payment_id = job.payload_i64("payment_id")?;
+            let Some(refund) = self
+                .store
+                .pending_refund(payment_id)
+                .await
+                .map_err(storage)?
+            else {
+                return Ok(()); // already refunded
+            };
+            self.gateway
+                .refund(&refund.order_number, refund.amount, &refund.out_request_no)
+                .await
+                .map_err(JobError::Retry)?;
+            self.store.mark_refunded(payment_id).await.map_err(storage)
+        })
+    }
+}

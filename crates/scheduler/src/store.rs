@@ -1,0 +1,74 @@
+//! The job storage port. The PostgreSQL adapter claims with `FOR UPDATE SKIP LOCKED`, so any
+//! number of workers on any number of machines can share one table.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use luffy_common::StorageError;
+
+use crate::job::Job;
+
+/// Counts for metrics and the staff route.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobCounts {
+    /// (kind, status, count).
+    pub by_kind_and_status: Vec<(String, String, i64)>,
+    /// Pending jobs whose run_at has passed.
+    pub due: i64,
+    /// Seconds since the oldest due job became due (0 when none): the worker lag.
+    pub oldest_due_age_secs: f64,
+    /// Dead jobs (id, kind, attempts, last_error), newest first, at most 100.
+    pub dead: Vec<(i64, String, i32, String)>,
+}
+
+/// Job storage. Every method changes only rows the worker holds (`locked_by`), so a worker
+/// whose lease expired cannot overwrite the work of the one that took over.
+pub trait JobStore: Send + Sync + 'static {
+    /// Claims up to `limit` jobs that are due (pending with `run_at <= now`, or running with an
+    /// expired lease), marking them running for `lease`, incrementing `attempts`.
+    fn claim_due(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        limit: i64,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Vec<Job>, StorageError>> + Send;
+
+    /// Marks a held job done.
+    fn complete(
+        &self,
+        job_id: i64,
+        worker: &str,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Records a failure: back to pending at `retry_at`, or dead when `retry_at` is `None`.
+    fn fail(
+        &self,
+        job_id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Extends a held job's lease; false if the worker no longer holds it.
+    fn renew(
+        &self,
+        job_id: i64,
+        worker: &str,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Gives a held job back without counting the attempt (graceful shutdown).
+    fn release(
+        &self,
+        job_id: i64,
+        worker: &str,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Counts for metrics and operators.
+    fn counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<JobCounts, StorageError>> + Send;
+}

@@ -1,0 +1,437 @@
+//! PostgreSQL adapter for the scheduler (SPEC 2.8): the jobs table, claimed with
+//! `FOR UPDATE SKIP LOCKED` so any number of workers can share it, plus the timeout/refund
+//! store the handlers use and the sweep for unpaid orders without a job.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Double, Integer, Text, Timestamptz};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use luffy_common::StorageError;
+use luffy_order::{Channel, OrderStatus, PaymentEvent, PaymentStore};
+use luffy_scheduler::handlers::{PendingRefund, TimeoutStore, UnpaidOrder};
+use luffy_scheduler::{Job, JobCounts, JobStore, NewJob};
+use rust_decimal::Decimal;
+
+use crate::errors::diesel_error;
+use crate::orders::restore_benefits;
+use crate::payments::PgPayments;
+use crate::postgres::{connection, PgPool};
+use crate::schema::{jobs, orders, payments};
+
+/// Inserts a job in the caller's transaction (SPEC 2.8: a job commits with the state that
+/// needs it, or not at all).
+pub async fn enqueue(conn: &mut AsyncPgConnection, job: &NewJob) -> Result<i64, DieselError> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::kind.eq(&job.kind),
+            jobs::payload.eq(job.payload.to_string()),
+            jobs::run_at.eq(job.run_at),
+            jobs::max_attempts.eq(job.max_attempts),
+            jobs::order_id.eq(job.order_id),
+        ))
+        .returning(jobs::id)
+        .get_result(conn)
+        .await
+}
+
+/// Marks an order's pending timeout job done (payment or cancel made it moot), in the caller's
+/// transaction.
+pub async fn settle_timeout_job(
+    conn: &mut AsyncPgConnection,
+    order_id: i64,
+) -> Result<(), DieselError> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::order_id.eq(order_id))
+            .filter(jobs::kind.eq(luffy_scheduler::handlers::ORDER_TIMEOUT))
+            .filter(jobs::status.eq("pending")),
+    )
+    .set((
+        jobs::status.eq("done"),
+        jobs::last_error.eq(Some("moot: order no longer unpaid")),
+        jobs::updated_time.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ClaimedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    payload: String,
+    #[diesel(sql_type = Timestamptz)]
+    run_at: DateTime<Utc>,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Integer)]
+    max_attempts: i32,
+}
+
+#[derive(QueryableByName)]
+struct DueRow {
+    #[diesel(sql_type = BigInt)]
+    due: i64,
+    #[diesel(sql_type = Double)]
+    age: f64,
+}
+
+/// The jobs table.
+#[derive(Clone)]
+pub struct PgJobs {
+    pool: PgPool,
+}
+
+impl PgJobs {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Inserts a job on its own (tests and operators; business code uses [`enqueue`]).
+    pub async fn insert(&self, job: &NewJob) -> Result<i64, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        enqueue(&mut conn, job)
+            .await
+            .map_err(|e| diesel_error(e, "inserting a job"))
+    }
+
+    /// SPEC 2.8 defence in depth: a timeout job for every unpaid order past its expiry that has
+    /// none pending or running. Returns how many were created.
+    pub async fn sweep_expired_orders(&self, now: DateTime<Utc>) -> Result<usize, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, run_at, max_attempts, order_id)
+             SELECT 'order_timeout', json_build_object('order_id', o.id)::text, $1, 20, o.id
+             FROM orders o
+             WHERE o.order_status = 0 AND o.expires_at < $1
+               AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.order_id = o.id AND j.kind = 'order_timeout'
+                               AND j.status IN ('pending', 'running'))",
+        )
+        .bind::<Timestamptz, _>(now)
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "sweeping expired orders"))
+    }
+}
+
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(60))
+}
+
+impl JobStore for PgJobs {
+    async fn claim_due(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<Job>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let rows: Vec<ClaimedRow> = diesel::sql_query(
+            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $3,
+                             attempts = attempts + 1, updated_time = now()
+             WHERE id IN (
+                 SELECT id FROM jobs
+                 WHERE (status = 'pending' AND run_at <= $2) OR (status = 'running' AND locked_until < $2)
+                 ORDER BY run_at
+                 LIMIT $4
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING id, kind, payload, run_at, attempts, max_attempts",
+        )
+        .bind::<Text, _>(worker)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Timestamptz, _>(lease_end(now, lease))
+        .bind::<BigInt, _>(limit)
+        .load(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "claiming jobs"))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Job {
+                id: row.id,
+                kind: row.kind,
+                payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null),
+                run_at: row.run_at,
+                attempts: row.attempts,
+                max_attempts: row.max_attempts,
+            })
+            .collect())
+    }
+
+    async fn complete(&self, job_id: i64, worker: &str) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(job_id))
+                .filter(jobs::locked_by.eq(worker))
+                .filter(jobs::status.eq("running")),
+        )
+        .set((
+            jobs::status.eq("done"),
+            jobs::locked_by.eq(None::<String>),
+            jobs::locked_until.eq(None::<DateTime<Utc>>),
+            jobs::updated_time.eq(diesel::dsl::now),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "completing a job"))?;
+        Ok(())
+    }
+
+    async fn fail(
+        &self,
+        job_id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let target = jobs::table
+            .filter(jobs::id.eq(job_id))
+            .filter(jobs::locked_by.eq(worker))
+            .filter(jobs::status.eq("running"));
+        let result = match retry_at {
+            Some(at) => {
+                diesel::update(target)
+                    .set((
+                        jobs::status.eq("pending"),
+                        jobs::run_at.eq(at),
+                        jobs::last_error.eq(Some(error)),
+                        jobs::locked_by.eq(None::<String>),
+                        jobs::locked_until.eq(None::<DateTime<Utc>>),
+                        jobs::updated_time.eq(diesel::dsl::now),
+                    ))
+                    .execute(&mut conn)
+                    .await
+            }
+            None => {
+                diesel::update(target)
+                    .set((
+                        jobs::status.eq("dead"),
+                        jobs::last_error.eq(Some(error)),
+                        jobs::locked_by.eq(None::<String>),
+                        jobs::locked_until.eq(None::<DateTime<Utc>>),
+                        jobs::updated_time.eq(diesel::dsl::now),
+                    ))
+                    .execute(&mut conn)
+                    .await
+            }
+        };
+        result.map_err(|e| diesel_error(e, "failing a job"))?;
+        Ok(())
+    }
+
+    async fn renew(
+        &self,
+        job_id: i64,
+        worker: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let updated = diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(job_id))
+                .filter(jobs::locked_by.eq(worker))
+                .filter(jobs::status.eq("running")),
+        )
+        .set(jobs::locked_until.eq(Some(until)))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "renewing a lease"))?;
+        Ok(updated == 1)
+    }
+
+    async fn release(&self, job_id: i64, worker: &str) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(job_id))
+                .filter(jobs::locked_by.eq(worker))
+                .filter(jobs::status.eq("running")),
+        )
+        .set((
+            jobs::status.eq("pending"),
+            jobs::attempts.eq(jobs::attempts - 1),
+            jobs::locked_by.eq(None::<String>),
+            jobs::locked_until.eq(None::<DateTime<Utc>>),
+            jobs::updated_time.eq(diesel::dsl::now),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "releasing a job"))?;
+        Ok(())
+    }
+
+    async fn counts(&self, now: DateTime<Utc>) -> Result<JobCounts, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let by_kind_and_status: Vec<(String, String, i64)> = jobs::table
+            .group_by((jobs::kind, jobs::status))
+            .select((jobs::kind, jobs::status, diesel::dsl::count_star()))
+            .order((jobs::kind, jobs::status))
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "counting jobs"))?;
+        let due: DueRow = diesel::sql_query(
+            "SELECT count(*)::bigint AS due,
+                    COALESCE(EXTRACT(EPOCH FROM ($1 - min(run_at))), 0)::float8 AS age
+             FROM jobs WHERE status = 'pending' AND run_at <= $1",
+        )
+        .bind::<Timestamptz, _>(now)
+        .get_result(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "measuring job lag"))?;
+        let dead: Vec<(i64, String, i32, Option<String>)> = jobs::table
+            .filter(jobs::status.eq("dead"))
+            .order(jobs::id.desc())
+            .limit(100)
+            .select((jobs::id, jobs::kind, jobs::attempts, jobs::last_error))
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "listing dead jobs"))?;
+        Ok(JobCounts {
+            by_kind_and_status,
+            due: due.due,
+            oldest_due_age_secs: due.age.max(0.0),
+            dead: dead
+                .into_iter()
+                .map(|(id, kind, attempts, error)| (id, kind, attempts, error.unwrap_or_default()))
+                .collect(),
+        })
+    }
+}
+
+/// The store side of the timeout, close and refund handlers.
+#[derive(Clone)]
+pub struct PgTimeouts {
+    pool: PgPool,
+    payments: PgPayments,
+}
+
+impl PgTimeouts {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            payments: PgPayments::new(pool.clone()),
+            pool,
+        }
+    }
+}
+
+impl TimeoutStore for PgTimeouts {
+    async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let number: Option<String> = orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
+            .select(orders::order_number)
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "reading an unpaid order"))?;
+        Ok(number.map(|order_number| UnpaidOrder {
+            id: order_id,
+            order_number,
+        }))
+    }
+
+    async fn fulfil_remote(
+        &self,
+        order_number: &str,
+        trade_no: &str,
+        amount: Decimal,
+        raw: &str,
+    ) -> Result<(), String> {
+        self.payments
+            .record_payment(PaymentEvent {
+                order_number: order_number.to_owned(),
+                trade_no: trade_no.to_owned(),
+                amount,
+                channel: Channel::Alipay,
+                payload: raw.to_owned(),
+                paid_at: Utc::now(),
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            let won: Option<(i64, i32, String)> = diesel::update(
+                orders::table
+                    .filter(orders::id.eq(order_id))
+                    .filter(orders::order_status.eq(OrderStatus::Unpaid.code())),
+            )
+            .set((
+                orders::order_status.eq(OrderStatus::TimedOut.code()),
+                orders::updated_time.eq(diesel::dsl::now),
+            ))
+            .returning((orders::user_id, orders::credit, orders::order_number))
+            .get_result(conn)
+            .await
+            .optional()?;
+            let Some((user, points, number)) = won else {
+                return Ok(false);
+            };
+            restore_benefits(
+                conn,
+                order_id,
+                user,
+                points,
+                &format!("订单[{number}]超时取消,退还积分"),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| diesel_error(e, "timing out an order"))
+    }
+
+    async fn pending_refund(&self, payment_id: i64) -> Result<Option<PendingRefund>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let row: Option<(String, Decimal, Option<String>)> = payments::table
+            .inner_join(orders::table)
+            .filter(payments::id.eq(payment_id))
+            .filter(payments::status.eq("refund_pending"))
+            .select((
+                orders::order_number,
+                payments::amount,
+                payments::refund_request_no,
+            ))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "reading a pending refund"))?;
+        Ok(row.map(|(order_number, amount, request_no)| PendingRefund {
+            out_request_no: request_no.unwrap_or_else(|| format!("refund-{order_number}")),
+            order_number,
+            amount,
+        }))
+    }
+
+    async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            payments::table
+                .filter(payments::id.eq(payment_id))
+                .filter(payments::status.eq("refund_pending")),
+        )
+        .set((
+            payments::status.eq("refunded"),
+            payments::updated_time.eq(diesel::dsl::now),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "marking a refund"))?;
+        Ok(())
+    }
+}
