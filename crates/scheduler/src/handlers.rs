@@ -240,3 +240,243 @@ impl<G: TradeGateway, S: TimeoutStore> JobHandler for AlipayRefundHandler<G, S> 
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct FakeGateway {
+        answer: Mutex<Option<RemoteTrade>>,
+        close_fails: bool,
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl TradeGateway for &'static FakeGateway {
+        async fn query(&self, order_number: &str) -> RemoteTrade {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("query {order_number}"));
+            self.answer
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or(RemoteTrade::NotPaid)
+        }
+        async fn close(&self, order_number: &str) -> Result<(), String> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("close {order_number}"));
+            if self.close_fails {
+                Err("down".into())
+            } else {
+                Ok(())
+            }
+        }
+        async fn refund(
+            &self,
+            order_number: &str,
+            amount: Decimal,
+            request: &str,
+        ) -> Result<(), String> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("refund {order_number} {amount} {request}"));
+            Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct FakeStore {
+        unpaid: bool,
+        refund_pending: bool,
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl TimeoutStore for &'static FakeStore {
+        async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
+            Ok(self.unpaid.then(|| UnpaidOrder {
+                id: order_id,
+                order_number: "N1".into(),
+            }))
+        }
+        async fn fulfil_remote(
+            &self,
+            number: &str,
+            trade_no: &str,
+            _amount: Decimal,
+            _raw: &str,
+        ) -> Result<(), String> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("fulfil {number} {trade_no}"));
+            Ok(())
+        }
+        async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("time_out {order_id}"));
+            Ok(true)
+        }
+        async fn pending_refund(
+            &self,
+            _payment_id: i64,
+        ) -> Result<Option<PendingRefund>, StorageError> {
+            Ok(self.refund_pending.then(|| PendingRefund {
+                order_number: "N1".into(),
+                amount: Decimal::new(1999, 2),
+                out_request_no: "refund-T1".into(),
+            }))
+        }
+        async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("refunded {payment_id}"));
+            Ok(())
+        }
+    }
+
+    fn leak<T>(value: T) -> &'static T {
+        Box::leak(Box::new(value))
+    }
+
+    fn job(payload: serde_json::Value) -> Job {
+        Job {
+            id: 1,
+            kind: ORDER_TIMEOUT.into(),
+            payload,
+            run_at: chrono::Utc::now(),
+            attempts: 1,
+            max_attempts: 5,
+        }
+    }
+
+    #[tokio::test]
+    async fn unpaid_order_is_closed_then_timed_out() {
+        let gateway = leak(FakeGateway::default());
+        let store = leak(FakeStore {
+            unpaid: true,
+            ..Default::default()
+        });
+        OrderTimeoutHandler { gateway, store }
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert_eq!(*gateway.calls.lock().unwrap(), vec!["query N1", "close N1"]);
+        assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
+    }
+
+    #[tokio::test]
+    async fn paid_at_the_gateway_is_fulfilled_not_timed_out() {
+        let gateway = leak(FakeGateway {
+            answer: Mutex::new(Some(RemoteTrade::Paid {
+                trade_no: "T1".into(),
+                amount: Decimal::ONE,
+                raw: String::new(),
+            })),
+            ..Default::default()
+        });
+        let store = leak(FakeStore {
+            unpaid: true,
+            ..Default::default()
+        });
+        OrderTimeoutHandler { gateway, store }
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert_eq!(*store.calls.lock().unwrap(), vec!["fulfil N1 T1"]);
+    }
+
+    #[tokio::test]
+    async fn gateway_down_still_times_out() {
+        let gateway = leak(FakeGateway {
+            answer: Mutex::new(Some(RemoteTrade::Unknown("20000".into()))),
+            close_fails: true,
+            ..Default::default()
+        });
+        let store = leak(FakeStore {
+            unpaid: true,
+            ..Default::default()
+        });
+        OrderTimeoutHandler { gateway, store }
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
+        assert_eq!(
+            *gateway.calls.lock().unwrap(),
+            vec!["query N1"],
+            "no close attempt when the state is unknown"
+        );
+    }
+
+    #[tokio::test]
+    async fn settled_orders_and_bad_payloads() {
+        let gateway = leak(FakeGateway::default());
+        let store = leak(FakeStore::default());
+        OrderTimeoutHandler { gateway, store }
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert!(
+            gateway.calls.lock().unwrap().is_empty(),
+            "moot: no gateway call"
+        );
+        let error = OrderTimeoutHandler { gateway, store }
+            .run(&job(json!({})))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, JobError::Fatal(_)));
+    }
+
+    #[tokio::test]
+    async fn refunds_once_with_the_request_number() {
+        let gateway = leak(FakeGateway::default());
+        let store = leak(FakeStore {
+            refund_pending: true,
+            ..Default::default()
+        });
+        AlipayRefundHandler { gateway, store }
+            .run(&job(json!({"payment_id": 3})))
+            .await
+            .unwrap();
+        assert_eq!(
+            *gateway.calls.lock().unwrap(),
+            vec!["refund N1 19.99 refund-T1"]
+        );
+        assert_eq!(*store.calls.lock().unwrap(), vec!["refunded 3"]);
+        let done = leak(FakeStore::default());
+        AlipayRefundHandler {
+            gateway,
+            store: done,
+        }
+        .run(&job(json!({"payment_id": 3})))
+        .await
+        .unwrap();
+        assert_eq!(
+            gateway.calls.lock().unwrap().len(),
+            1,
+            "already refunded: no second gateway call"
+        );
+    }
+
+    #[tokio::test]
+    async fn close_failures_retry() {
+        let gateway = leak(FakeGateway {
+            close_fails: true,
+            ..Default::default()
+        });
+        let error = AlipayCloseHandler { gateway }
+            .run(&job(json!({"order_number": "N1"})))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, JobError::Retry(_)));
+    }
+}
