@@ -74,6 +74,27 @@ test: services
         cargo test --workspace --no-fail-fast
     fi
 
+# Benchmarks: a release build over loopback vs pgbench and redis-benchmark; writes docs/benchmarks.md.
+# Extra loadgen flags via BENCH_ARGS (e.g. BENCH_ARGS="--duration 5 --timeout-jobs 20000").
+bench: services
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release -p luffy-api -p luffy-loadgen
+    export LUFFY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/luffy_bench
+    export LUFFY_REDIS_PREFIX="bench_$$:"
+    export LUFFY_JWT_SECRET="bench-only-secret-$RANDOM-$RANDOM"
+    export LUFFY_LISTEN=127.0.0.1:8099 LUFFY_PUBLIC_URL=http://127.0.0.1:8099 LUFFY_WORKER=false LUFFY_KEYS_DIR=keys
+    export RUST_LOG=warn
+    psql postgres://postgres@127.0.0.1:5432/postgres -qc 'DROP DATABASE IF EXISTS luffy_bench WITH (FORCE)'
+    ./target/release/luffy keys
+    ./target/release/luffy migrate
+    ./target/release/luffy seed
+    ./target/release/luffy serve > target/bench-server.log 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null || true; redis-cli --scan --pattern "${LUFFY_REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
+    ./target/release/luffy-loadgen --base http://127.0.0.1:8099 --database-url "$LUFFY_DATABASE_URL" \
+        --jwt-secret "$LUFFY_JWT_SECRET" --keys-dir keys --server-pid $pid ${BENCH_ARGS:-}
+
 # Formatting check and clippy with warnings as errors.
 lint:
     cargo fmt --all -- --check

@@ -1,0 +1,70 @@
+//! The physical limits: pgbench running the same database work as order creation, and
+//! redis-benchmark's raw HSET rate.
+
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+use crate::setup::Bench;
+use crate::Args;
+
+/// A limit measured by an external tool.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// Operations per second.
+    pub per_second: f64,
+    /// The command, for the report.
+    pub command: String,
+}
+
+/// `pgbench -M prepared` with the checkout script, same client count and duration.
+pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
+    let argv = vec![
+        "-n".to_owned(),
+        "-M".into(),
+        "prepared".into(),
+        "-f".into(),
+        args.pgbench_script.display().to_string(),
+        "-D".into(),
+        format!("first={}", bench.first_id),
+        "-D".into(),
+        format!("last={}", bench.last_id),
+        "-c".into(),
+        args.concurrency.to_string(),
+        "-j".into(),
+        "2".into(),
+        "-T".into(),
+        args.duration.to_string(),
+        args.database_url.clone(),
+    ];
+    let output = Command::new("pgbench").args(&argv).output().context("running pgbench (install postgresql-contrib or postgresql-client)")?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    if !output.status.success() {
+        bail!("pgbench failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
+    }
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .with_context(|| format!("no tps in pgbench output: {text}"))?;
+    Ok(Limit { per_second: tps, command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")) })
+}
+
+/// `redis-benchmark -t hset` with the same client count.
+pub fn redis_hset(args: &Args) -> anyhow::Result<Limit> {
+    let address = args.redis_url.trim_start_matches("redis://");
+    let host_port = address.split('/').next().unwrap_or("127.0.0.1:6379");
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, "6379"));
+    let argv = ["-h", host, "-p", port, "-t", "hset", "-n", "300000", "-c", &args.concurrency.to_string(), "-q"];
+    let output = Command::new("redis-benchmark").args(argv).output().context("running redis-benchmark")?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let rate = text
+        .split(['\r', '\n'])
+        .filter_map(|l| l.trim().strip_prefix("HSET: "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|n| n.parse::<f64>().ok())
+        .last()
+        .with_context(|| format!("no HSET rate in redis-benchmark output: {text}"))?;
+    Ok(Limit { per_second: rate, command: format!("redis-benchmark {}", argv.join(" ")) })
+}

@@ -1,0 +1,80 @@
+//! Bench users, coupon grants and tokens, written straight into the bench database (the API
+//! path for users is login, which is argon2 work we do not want in the setup).
+
+use anyhow::Context;
+use diesel::sql_types::BigInt;
+use diesel::QueryableByName;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use luffy_api::auth::TokenKeys;
+use luffy_common::UserId;
+use secrecy::SecretString;
+
+use crate::Args;
+
+/// One prepared user.
+#[derive(Debug, Clone)]
+pub struct BenchUser {
+    /// Token for `Authorization: jwt`.
+    pub token: String,
+    /// A coupon grant (30元通用优惠券) for the order.
+    pub grant: i64,
+}
+
+/// Everything the runs need.
+pub struct Bench {
+    /// Prepared users.
+    pub users: Vec<BenchUser>,
+    /// First bench user id.
+    pub first_id: i64,
+    /// Last bench user id.
+    pub last_id: i64,
+}
+
+#[derive(QueryableByName)]
+struct UserGrant {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    grant_id: i64,
+}
+
+/// Creates `args.users` users (same password hash as the demo user), each with three grants
+/// of the 30元 coupon (one for the API run, spares for pgbench), and mints their tokens.
+pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
+    let mut conn = AsyncPgConnection::establish(&args.database_url).await.context("connecting to the bench database")?;
+    conn.batch_execute(&format!(
+        "INSERT INTO users (username, mobile, password_hash)
+         SELECT 'bench' || g, '17' || lpad(g::text, 9, '0'), (SELECT password_hash FROM users WHERE username = 'luffy')
+         FROM generate_series(1, {n}) g
+         ON CONFLICT DO NOTHING;
+         INSERT INTO coupon_logs (user_id, coupon_id, name)
+         SELECT u.id, 1, '30元通用优惠券' FROM users u CROSS JOIN generate_series(1, 3)
+         WHERE u.username LIKE 'bench%';
+         ANALYZE;",
+        n = args.users
+    ))
+    .await
+    .context("inserting bench users")?;
+    let rows: Vec<UserGrant> = diesel::sql_query(
+        "SELECT u.id AS user_id, min(l.id) AS grant_id FROM users u JOIN coupon_logs l ON l.user_id = u.id
+         WHERE u.username LIKE 'bench%' GROUP BY u.id ORDER BY u.id",
+    )
+    .load(&mut conn)
+    .await
+    .context("reading bench users")?;
+    let keys = TokenKeys::new(&SecretString::from(args.jwt_secret.clone()), 24 * 3600);
+    let users = rows
+        .iter()
+        .map(|row| {
+            Ok(BenchUser {
+                token: keys.issue(UserId(row.user_id), &format!("bench{}", row.user_id), false)?,
+                grant: row.grant_id,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Bench {
+        first_id: rows.iter().next().map(|r| r.user_id).unwrap_or_default(),
+        last_id: rows.last().map(|r| r.user_id).unwrap_or_default(),
+        users,
+    })
+}
