@@ -241,7 +241,9 @@ async fn forged_notifies_fail_and_change_nothing() {
     let mut bad_signature = parse_form(genuine.as_bytes()).unwrap();
     for (k, v) in bad_signature.iter_mut() {
         if k == "sign" {
-            *v = format!("A{}", &v[1..]);
+            // Always a different first character, so the forgery never equals the original.
+            let replacement = if v.starts_with('A') { 'B' } else { 'A' };
+            *v = format!("{replacement}{}", &v[1..]);
         }
     }
     let forgeries = vec![

@@ -56,7 +56,13 @@ fn client() -> anyhow::Result<reqwest::Client> {
 }
 
 /// Runs `op(i)` from `concurrency` tasks until `duration` passes or `max_ops` are started.
-async fn timed<F, Fut>(name: &'static str, concurrency: usize, duration: Duration, max_ops: usize, op: F) -> anyhow::Result<RunStats>
+async fn timed<F, Fut>(
+    name: &'static str,
+    concurrency: usize,
+    duration: Duration,
+    max_ops: usize,
+    op: F,
+) -> anyhow::Result<RunStats>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = bool> + Send,
@@ -98,7 +104,13 @@ where
         ops += ok;
         errors += failed;
     }
-    Ok(RunStats { name, ops, errors, seconds: started.elapsed().as_secs_f64(), hist: total })
+    Ok(RunStats {
+        name,
+        ops,
+        errors,
+        seconds: started.elapsed().as_secs_f64(),
+        hist: total,
+    })
 }
 
 /// Puts courses 1, 2 and 7 (no promotion, all >= the 30元 coupon's condition) in every cart.
@@ -107,22 +119,32 @@ pub async fn fill_carts(args: &Args, bench: &Bench) -> anyhow::Result<()> {
     let base = args.base.clone();
     let tokens: Arc<Vec<String>> = Arc::new(bench.users.iter().map(|u| u.token.clone()).collect());
     let count = tokens.len() * 3;
-    let stats = timed("cart fill", args.concurrency * 2, Duration::from_secs(3600), count, move |i| {
-        let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
-        async move {
-            let course = [1, 2, 7][i % 3];
-            client
-                .post(format!("{base}/cart/"))
-                .header("Authorization", format!("jwt {}", tokens[i / 3]))
-                .json(&json!({"course_id": course}))
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        }
-    })
+    let stats = timed(
+        "cart fill",
+        args.concurrency * 2,
+        Duration::from_secs(3600),
+        count,
+        move |i| {
+            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+            async move {
+                let course = [1, 2, 7][i % 3];
+                client
+                    .post(format!("{base}/cart/"))
+                    .header("Authorization", format!("jwt {}", tokens[i / 3]))
+                    .json(&json!({"course_id": course}))
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        },
+    )
     .await?;
-    anyhow::ensure!(stats.errors == 0, "{} cart adds failed while preparing", stats.errors);
+    anyhow::ensure!(
+        stats.errors == 0,
+        "{} cart adds failed while preparing",
+        stats.errors
+    );
     Ok(())
 }
 
@@ -135,37 +157,50 @@ pub struct CreatedOrders {
 }
 
 /// (a) POST /orders/ with 3 courses and a coupon; each user orders once.
-pub async fn create_orders(args: &Args, bench: &Bench, duration: Duration) -> anyhow::Result<CreatedOrders> {
+pub async fn create_orders(
+    args: &Args,
+    bench: &Bench,
+    duration: Duration,
+) -> anyhow::Result<CreatedOrders> {
     let client = client()?;
     let base = args.base.clone();
     let users = Arc::new(bench.users.clone());
     let created = Arc::new(Mutex::new(Vec::new()));
     let sink = created.clone();
-    let run = timed("order creation (3 courses + coupon)", args.concurrency, duration, users.len(), move |i| {
-        let (client, base, users, sink) = (client.clone(), base.clone(), users.clone(), sink.clone());
-        async move {
-            let user = &users[i];
-            let Ok(response) = client
-                .post(format!("{base}/orders/"))
-                .header("Authorization", format!("jwt {}", user.token))
-                .json(&json!({"pay_type": 0, "user_coupon_id": user.grant, "credit": 0}))
-                .send()
-                .await
-            else {
-                return false;
-            };
-            if response.status().as_u16() != 201 {
-                return false;
+    let run = timed(
+        "order creation (3 courses + coupon)",
+        args.concurrency,
+        duration,
+        users.len(),
+        move |i| {
+            let (client, base, users, sink) =
+                (client.clone(), base.clone(), users.clone(), sink.clone());
+            async move {
+                let user = &users[i];
+                let Ok(response) = client
+                    .post(format!("{base}/orders/"))
+                    .header("Authorization", format!("jwt {}", user.token))
+                    .json(&json!({"pay_type": 0, "user_coupon_id": user.grant, "credit": 0}))
+                    .send()
+                    .await
+                else {
+                    return false;
+                };
+                if response.status().as_u16() != 201 {
+                    return false;
+                }
+                let Ok(body) = response.json::<serde_json::Value>().await else {
+                    return false;
+                };
+                let number = body["order_number"].as_str().unwrap_or_default().to_owned();
+                let price = body["real_price"].as_f64().unwrap_or_default();
+                if let Ok(mut list) = sink.lock() {
+                    list.push((number, format!("{price:.2}")));
+                }
+                true
             }
-            let Ok(body) = response.json::<serde_json::Value>().await else { return false };
-            let number = body["order_number"].as_str().unwrap_or_default().to_owned();
-            let price = body["real_price"].as_f64().unwrap_or_default();
-            if let Ok(mut list) = sink.lock() {
-                list.push((number, format!("{price:.2}")));
-            }
-            true
-        }
-    })
+        },
+    )
     .await?;
     let created = created.lock().map(|l| l.clone()).unwrap_or_default();
     Ok(CreatedOrders { run, created })
@@ -176,30 +211,44 @@ pub async fn cart_add(args: &Args, bench: &Bench, duration: Duration) -> anyhow:
     let client = client()?;
     let base = args.base.clone();
     let tokens: Arc<Vec<String>> = Arc::new(bench.users.iter().map(|u| u.token.clone()).collect());
-    timed("cart add", args.concurrency, duration, usize::MAX, move |_| {
-        let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
-        async move {
-            let (user, course) = {
-                let mut rng = rand::thread_rng();
-                (rng.gen_range(0..tokens.len()), [3, 4, 5, 6, 8][rng.gen_range(0..5)])
-            };
-            client
-                .post(format!("{base}/cart/"))
-                .header("Authorization", format!("jwt {}", tokens[user]))
-                .json(&json!({"course_id": course}))
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        }
-    })
+    timed(
+        "cart add",
+        args.concurrency,
+        duration,
+        usize::MAX,
+        move |_| {
+            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+            async move {
+                let (user, course) = {
+                    let mut rng = rand::thread_rng();
+                    (
+                        rng.gen_range(0..tokens.len()),
+                        [3, 4, 5, 6, 8][rng.gen_range(0..5)],
+                    )
+                };
+                client
+                    .post(format!("{base}/cart/"))
+                    .header("Authorization", format!("jwt {}", tokens[user]))
+                    .json(&json!({"course_id": course}))
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        },
+    )
     .await
 }
 
 /// (c) signed TRADE_SUCCESS notifies for the orders of run (a); each fulfils one order.
 /// Bodies are signed before the clock starts (RSA signing is the gateway's work, not ours).
-pub async fn notifies(args: &Args, orders: &[(String, String)], duration: Duration) -> anyhow::Result<RunStats> {
-    let key_text = std::fs::read_to_string(args.keys_dir.join("sandbox_private_key.pem")).context("reading the sandbox key")?;
+pub async fn notifies(
+    args: &Args,
+    orders: &[(String, String)],
+    duration: Duration,
+) -> anyhow::Result<RunStats> {
+    let key_text = std::fs::read_to_string(args.keys_dir.join("sandbox_private_key.pem"))
+        .context("reading the sandbox key")?;
     let key = Arc::new(parse_private_key(&key_text)?);
     let wanted: Vec<(String, String)> = orders.iter().take(4000).cloned().collect();
     let mut signers = Vec::new();
@@ -222,7 +271,10 @@ pub async fn notifies(args: &Args, orders: &[(String, String)], duration: Durati
                         ("trade_status".into(), "TRADE_SUCCESS".into()),
                         ("version".into(), "1.0".into()),
                     ];
-                    let content = signing_string(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), Purpose::Callback);
+                    let content = signing_string(
+                        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                        Purpose::Callback,
+                    );
                     let mut params = params;
                     params.push(("sign".into(), sign(&key, &content).unwrap_or_default()));
                     params.push(("sign_type".into(), "RSA2".into()));
@@ -239,41 +291,61 @@ pub async fn notifies(args: &Args, orders: &[(String, String)], duration: Durati
     let client = client()?;
     let base = args.base.clone();
     let count = bodies.len();
-    timed("signed notify (fulfils an order)", args.concurrency, duration, count, move |i| {
-        let (client, base, bodies) = (client.clone(), base.clone(), bodies.clone());
-        async move {
-            let Ok(response) = client
-                .post(format!("{base}/payments/alipay/notify"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(bodies[i].clone())
-                .send()
-                .await
-            else {
-                return false;
-            };
-            response.text().await.map(|t| t == "success").unwrap_or(false)
-        }
-    })
+    timed(
+        "signed notify (fulfils an order)",
+        args.concurrency,
+        duration,
+        count,
+        move |i| {
+            let (client, base, bodies) = (client.clone(), base.clone(), bodies.clone());
+            async move {
+                let Ok(response) = client
+                    .post(format!("{base}/payments/alipay/notify"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(bodies[i].clone())
+                    .send()
+                    .await
+                else {
+                    return false;
+                };
+                response
+                    .text()
+                    .await
+                    .map(|t| t == "success")
+                    .unwrap_or(false)
+            }
+        },
+    )
     .await
 }
 
 /// (d) GET /orders/list/ for random users.
-pub async fn order_list(args: &Args, bench: &Bench, duration: Duration) -> anyhow::Result<RunStats> {
+pub async fn order_list(
+    args: &Args,
+    bench: &Bench,
+    duration: Duration,
+) -> anyhow::Result<RunStats> {
     let client = client()?;
     let base = args.base.clone();
     let tokens: Arc<Vec<String>> = Arc::new(bench.users.iter().map(|u| u.token.clone()).collect());
-    timed("orders list", args.concurrency, duration, usize::MAX, move |_| {
-        let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
-        async move {
-            let user = rand::thread_rng().gen_range(0..tokens.len());
-            client
-                .get(format!("{base}/orders/list/"))
-                .header("Authorization", format!("jwt {}", tokens[user]))
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        }
-    })
+    timed(
+        "orders list",
+        args.concurrency,
+        duration,
+        usize::MAX,
+        move |_| {
+            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+            async move {
+                let user = rand::thread_rng().gen_range(0..tokens.len());
+                client
+                    .get(format!("{base}/orders/list/"))
+                    .header("Authorization", format!("jwt {}", tokens[user]))
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        },
+    )
     .await
 }

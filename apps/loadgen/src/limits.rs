@@ -37,10 +37,17 @@ pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
         args.duration.to_string(),
         args.database_url.clone(),
     ];
-    let output = Command::new("pgbench").args(&argv).output().context("running pgbench (install postgresql-contrib or postgresql-client)")?;
+    let output = Command::new("pgbench")
+        .args(&argv)
+        .output()
+        .context("running pgbench (install postgresql-contrib or postgresql-client)")?;
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     if !output.status.success() {
-        bail!("pgbench failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "pgbench failed: {}{}",
+            text,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let tps = text
         .lines()
@@ -48,7 +55,10 @@ pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
         .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
         .and_then(|n| n.parse::<f64>().ok())
         .with_context(|| format!("no tps in pgbench output: {text}"))?;
-    Ok(Limit { per_second: tps, command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")) })
+    Ok(Limit {
+        per_second: tps,
+        command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")),
+    })
 }
 
 /// `redis-benchmark -t hset` with the same client count.
@@ -56,8 +66,23 @@ pub fn redis_hset(args: &Args) -> anyhow::Result<Limit> {
     let address = args.redis_url.trim_start_matches("redis://");
     let host_port = address.split('/').next().unwrap_or("127.0.0.1:6379");
     let (host, port) = host_port.split_once(':').unwrap_or((host_port, "6379"));
-    let argv = ["-h", host, "-p", port, "-t", "hset", "-n", "300000", "-c", &args.concurrency.to_string(), "-q"];
-    let output = Command::new("redis-benchmark").args(argv).output().context("running redis-benchmark")?;
+    let argv = [
+        "-h",
+        host,
+        "-p",
+        port,
+        "-t",
+        "hset",
+        "-n",
+        "300000",
+        "-c",
+        &args.concurrency.to_string(),
+        "-q",
+    ];
+    let output = Command::new("redis-benchmark")
+        .args(argv)
+        .output()
+        .context("running redis-benchmark")?;
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     let rate = text
         .split(['\r', '\n'])
@@ -66,5 +91,8 @@ pub fn redis_hset(args: &Args) -> anyhow::Result<Limit> {
         .filter_map(|n| n.parse::<f64>().ok())
         .last()
         .with_context(|| format!("no HSET rate in redis-benchmark output: {text}"))?;
-    Ok(Limit { per_second: rate, command: format!("redis-benchmark {}", argv.join(" ")) })
+    Ok(Limit {
+        per_second: rate,
+        command: format!("redis-benchmark {}", argv.join(" ")),
+    })
 }

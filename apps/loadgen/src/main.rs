@@ -65,7 +65,13 @@ struct Args {
 async fn wait_for_health(base: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     for _ in 0..600 {
-        if client.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -98,7 +104,10 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("[bench] redis-benchmark limit");
     let redis_limit = limits::redis_hset(&args)?;
 
-    eprintln!("[bench] timeout processing ({} jobs, 1 then 2 workers)", args.timeout_jobs);
+    eprintln!(
+        "[bench] timeout processing ({} jobs, 1 then 2 workers)",
+        args.timeout_jobs
+    );
     let one = timeouts::run(&args, &bench, 1).await?;
     let two = timeouts::run(&args, &bench, 2).await?;
 

@@ -38,31 +38,56 @@ pub fn draw(path: &Path, r: &Results) -> anyhow::Result<()> {
     let root = BitMapBackend::new(path, (960, 540)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut builder = ChartBuilder::on(&root);
-    builder.margin(20).x_label_area_size(if labels { 40 } else { 5 }).y_label_area_size(if labels { 60 } else { 5 });
+    builder
+        .margin(20)
+        .x_label_area_size(if labels { 40 } else { 5 })
+        .y_label_area_size(if labels { 60 } else { 5 });
     if labels {
-        builder.caption("luffy latency percentiles (ms, log scale)", ("sans-serif", 22));
+        builder.caption(
+            "luffy latency percentiles (ms, log scale)",
+            ("sans-serif", 22),
+        );
     }
     let mut chart = builder
-        .build_cartesian_2d(0usize..percentiles.len() - 1, (0.05f64..max * 1.5).log_scale())
+        .build_cartesian_2d(
+            0usize..percentiles.len() - 1,
+            (0.05f64..max * 1.5).log_scale(),
+        )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if labels {
         chart
             .configure_mesh()
             .x_labels(percentiles.len())
-            .x_label_formatter(&|i| format!("p{}", percentiles.get(*i).copied().unwrap_or_default()))
+            .x_label_formatter(&|i| {
+                format!("p{}", percentiles.get(*i).copied().unwrap_or_default())
+            })
             .y_desc("ms")
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     } else {
-        chart.configure_mesh().disable_x_mesh().x_labels(0).y_labels(0).draw().map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(0)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let colors = [RED, BLUE, GREEN, MAGENTA];
     for (run, color) in runs.iter().zip(colors) {
         let series = chart
-            .draw_series(LineSeries::new(percentiles.iter().enumerate().map(|(i, p)| (i, run.ms(*p).max(0.05))), color.stroke_width(3)))
+            .draw_series(LineSeries::new(
+                percentiles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i, run.ms(*p).max(0.05))),
+                color.stroke_width(3),
+            ))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if labels {
-            series.label(run.name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
+            series.label(run.name).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+            });
         }
     }
     if labels {

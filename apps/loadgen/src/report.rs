@@ -45,16 +45,30 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 fn machine() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().find(|l| l.starts_with("MemTotal:")).map(|l| l.to_owned()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse::<u64>().ok()))
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .map(|l| l.to_owned())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse::<u64>().ok())
+        })
         .map(|kib| format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0))
         .unwrap_or_else(|| "unknown".into());
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     format!("{cores} cores ({cpu}), {memory} RAM")
 }
@@ -70,7 +84,15 @@ fn commit() -> String {
 }
 
 fn row(out: &mut String, run: &RunStats, limit: Option<&Limit>) {
-    let ratio = limit.map(|l| format!("{:.2}x of {:.0}/s", run.throughput() / l.per_second, l.per_second)).unwrap_or_else(|| "—".into());
+    let ratio = limit
+        .map(|l| {
+            format!(
+                "{:.2}x of {:.0}/s",
+                run.throughput() / l.per_second,
+                l.per_second
+            )
+        })
+        .unwrap_or_else(|| "—".into());
     let _ = writeln!(
         out,
         "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
@@ -88,7 +110,12 @@ fn row(out: &mut String, run: &RunStats, limit: Option<&Limit>) {
 /// A short summary for the terminal.
 pub fn summary(r: &Results) -> String {
     let mut out = String::new();
-    for (run, limit) in [(&r.orders, Some(&r.pg_limit)), (&r.cart, Some(&r.redis_limit)), (&r.notify, None), (&r.list, None)] {
+    for (run, limit) in [
+        (&r.orders, Some(&r.pg_limit)),
+        (&r.cart, Some(&r.redis_limit)),
+        (&r.notify, None),
+        (&r.list, None),
+    ] {
         let _ = writeln!(
             out,
             "{:<40} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}{}",
@@ -97,11 +124,24 @@ pub fn summary(r: &Results) -> String {
             run.ms(50.0),
             run.ms(99.0),
             run.errors,
-            limit.map(|l| format!("  ({:.2}x of {:.0}/s)", run.throughput() / l.per_second, l.per_second)).unwrap_or_default()
+            limit
+                .map(|l| format!(
+                    "  ({:.2}x of {:.0}/s)",
+                    run.throughput() / l.per_second,
+                    l.per_second
+                ))
+                .unwrap_or_default()
         );
     }
     for t in &r.timeouts {
-        let _ = writeln!(out, "timeout processing, {} worker(s): {:.0} jobs/s ({} jobs in {:.1} s)", t.workers, t.rate(), t.jobs, t.seconds);
+        let _ = writeln!(
+            out,
+            "timeout processing, {} worker(s): {:.0} jobs/s ({} jobs in {:.1} s)",
+            t.workers,
+            t.rate(),
+            t.jobs,
+            t.seconds
+        );
     }
     if let Some(kib) = r.rss_kib {
         let _ = writeln!(out, "server peak RSS: {:.1} MiB", kib as f64 / 1024.0);
@@ -124,7 +164,10 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
         r.concurrency,
         r.duration
     );
-    let _ = writeln!(out, "| operation | ok | errors | per second | p50 ms | p90 ms | p99 ms | ratio to the limit |");
+    let _ = writeln!(
+        out,
+        "| operation | ok | errors | per second | p50 ms | p90 ms | p99 ms | ratio to the limit |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     row(&mut out, &r.orders, Some(&r.pg_limit));
     row(&mut out, &r.cart, Some(&r.redis_limit));
@@ -132,19 +175,38 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
     row(&mut out, &r.list, None);
     let _ = writeln!(out, "\nLimits, same client count:\n");
     let _ = writeln!(out, "- order creation: `{}` (`apps/loadgen/pgbench/checkout.sql`: lock the user, insert order and 3 lines, reserve a coupon, insert the job, commit) = **{:.0} tps**", r.pg_limit.command, r.pg_limit.per_second);
-    let _ = writeln!(out, "- cart add: `{}` = **{:.0} HSET/s**", r.redis_limit.command, r.redis_limit.per_second);
+    let _ = writeln!(
+        out,
+        "- cart add: `{}` = **{:.0} HSET/s**",
+        r.redis_limit.command, r.redis_limit.per_second
+    );
     let _ = writeln!(out, "\nTimeout processing (due `order_timeout` jobs for unpaid orders holding points and a coupon; each queries the sandbox gateway, closes the trade, moves the order 0 -> 3 and restores coupon and points; every order checked afterwards):\n");
     let _ = writeln!(out, "| workers | jobs | seconds | jobs/s |");
     let _ = writeln!(out, "|---|---|---|---|");
     for t in &r.timeouts {
-        let _ = writeln!(out, "| {} | {} | {:.1} | {:.0} |", t.workers, t.jobs, t.seconds, t.rate());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.1} | {:.0} |",
+            t.workers,
+            t.jobs,
+            t.seconds,
+            t.rate()
+        );
     }
     let _ = writeln!(
         out,
         "\nServer peak RSS (VmHWM) after the order-creation run: **{}**.\n",
-        r.rss_kib.map(|k| format!("{:.1} MiB", k as f64 / 1024.0)).unwrap_or_else(|| "not available".into())
+        r.rss_kib
+            .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+            .unwrap_or_else(|| "not available".into())
     );
-    let _ = writeln!(out, "![latency percentiles]({})\n", plot.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "![latency percentiles]({})\n",
+        plot.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    );
     let _ = writeln!(out, "Reference: the tutorial's Django version reached 0.16-0.19x of the same pgbench script on this kind of machine (170-200 orders/s, p99 about 200 ms at 32 clients).");
     std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }

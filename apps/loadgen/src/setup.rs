@@ -41,7 +41,9 @@ struct UserGrant {
 /// Creates `args.users` users (same password hash as the demo user), each with three grants
 /// of the 30元 coupon (one for the API run, spares for pgbench), and mints their tokens.
 pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
-    let mut conn = AsyncPgConnection::establish(&args.database_url).await.context("connecting to the bench database")?;
+    let mut conn = AsyncPgConnection::establish(&args.database_url)
+        .await
+        .context("connecting to the bench database")?;
     conn.batch_execute(&format!(
         "INSERT INTO users (username, mobile, password_hash)
          SELECT 'bench' || g, '17' || lpad(g::text, 9, '0'), (SELECT password_hash FROM users WHERE username = 'luffy')

@@ -37,7 +37,10 @@ struct Count {
 }
 
 async fn count(conn: &mut AsyncPgConnection, sql: &str) -> anyhow::Result<i64> {
-    let row: Count = diesel::sql_query(sql).get_result(conn).await.with_context(|| sql.to_owned())?;
+    let row: Count = diesel::sql_query(sql)
+        .get_result(conn)
+        .await
+        .with_context(|| sql.to_owned())?;
     Ok(row.value)
 }
 
@@ -82,13 +85,18 @@ pub async fn run(args: &Args, bench: &Bench, workers: usize) -> anyhow::Result<T
     };
     let state = luffy_api::AppState::build(settings)?;
     let started = Instant::now();
-    let running: Vec<_> = (0..workers).map(|_| luffy_api::jobs::spawn_worker(&state)).collect();
+    let running: Vec<_> = (0..workers)
+        .map(|_| luffy_api::jobs::spawn_worker(&state))
+        .collect();
     let pending_sql = "SELECT count(*)::bigint AS value FROM jobs WHERE kind = 'order_timeout' AND status IN ('pending', 'running') AND run_at <= now()";
     loop {
         if count(&mut conn, pending_sql).await? == 0 {
             break;
         }
-        ensure!(started.elapsed() < Duration::from_secs(900), "timeout jobs did not finish in 15 minutes");
+        ensure!(
+            started.elapsed() < Duration::from_secs(900),
+            "timeout jobs did not finish in 15 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -103,9 +111,26 @@ pub async fn run(args: &Args, bench: &Bench, workers: usize) -> anyhow::Result<T
         "SELECT count(*)::bigint AS value FROM users u WHERE u.credit <> COALESCE((SELECT sum(number) FROM credit_ledger l WHERE l.user_id = u.id), 0)",
     )
     .await?;
-    ensure!(not_timed_out == 0, "{not_timed_out} orders did not time out");
-    ensure!(coupons_held == 0, "{coupons_held} coupons were not given back");
-    ensure!(refunds == args.timeout_jobs as i64, "{refunds} of {} points refunds", args.timeout_jobs);
-    ensure!(ledger_off == 0, "{ledger_off} users' credit differs from their ledger");
-    Ok(TimeoutRun { workers, jobs: args.timeout_jobs, seconds })
+    ensure!(
+        not_timed_out == 0,
+        "{not_timed_out} orders did not time out"
+    );
+    ensure!(
+        coupons_held == 0,
+        "{coupons_held} coupons were not given back"
+    );
+    ensure!(
+        refunds == args.timeout_jobs as i64,
+        "{refunds} of {} points refunds",
+        args.timeout_jobs
+    );
+    ensure!(
+        ledger_off == 0,
+        "{ledger_off} users' credit differs from their ledger"
+    );
+    Ok(TimeoutRun {
+        workers,
+        jobs: args.timeout_jobs,
+        seconds,
+    })
 }

@@ -98,6 +98,8 @@ pub struct UnpaidOrder {
     pub id: i64,
     /// Number (out_trade_no).
     pub order_number: String,
+    /// Whether a pay link was ever issued; without one no remote trade can exist.
+    pub pay_link_issued: bool,
 }
 
 /// A payment waiting for its refund.
@@ -158,6 +160,12 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
         let Some(order) = self.store.unpaid_order(order_id).await.map_err(storage)? else {
             return Ok(()); // paid or cancelled meanwhile: moot
         };
+        if !order.pay_link_issued {
+            // No signed link was ever handed out, and none is after expiry: the gateway cannot
+            // hold a trade for this order, so there is nothing to query or close.
+            self.store.time_out(order_id).await.map_err(storage)?;
+            return Ok(());
+        }
         match self.gateway.query(&order.order_number).await {
             RemoteTrade::Paid {
                 trade_no,
@@ -293,6 +301,7 @@ mod tests {
     #[derive(Default)]
     struct FakeStore {
         unpaid: bool,
+        no_link: bool,
         refund_pending: bool,
         calls: Mutex<Vec<String>>,
     }
@@ -370,6 +379,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(*gateway.calls.lock().unwrap(), vec!["query N1", "close N1"]);
+        assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
+    }
+
+    #[tokio::test]
+    async fn orders_without_a_pay_link_time_out_without_the_gateway() {
+        let gateway = leak(FakeGateway::default());
+        let store = leak(FakeStore {
+            unpaid: true,
+            no_link: true,
+            ..Default::default()
+        });
+        OrderTimeoutHandler { gateway, store }
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert!(gateway.calls.lock().unwrap().is_empty());
         assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
     }
 

@@ -83,38 +83,51 @@ pub(crate) async fn load_coupons(
         .load(conn)
         .await
         .map_err(|e| diesel_error(e, "loading coupons"))?;
-    let directions: Vec<(i64, i64, String)> = coupon_directions::table
-        .inner_join(course_directions::table)
-        .filter(coupon_directions::coupon_id.eq_any(ids))
-        .order(course_directions::id.asc())
-        .select((
-            coupon_directions::coupon_id,
-            course_directions::id,
-            course_directions::name,
-        ))
-        .load(conn)
-        .await
-        .map_err(|e| diesel_error(e, "loading coupon directions"))?;
-    let categories: Vec<(i64, i64, String)> = coupon_categories::table
-        .inner_join(course_categories::table)
-        .filter(coupon_categories::coupon_id.eq_any(ids))
-        .order(course_categories::id.asc())
-        .select((
-            coupon_categories::coupon_id,
-            course_categories::id,
-            course_categories::name,
-        ))
-        .load(conn)
-        .await
-        .map_err(|e| diesel_error(e, "loading coupon categories"))?;
-    let course_links: Vec<(i64, i64, String)> = coupon_courses::table
-        .inner_join(courses::table)
-        .filter(coupon_courses::coupon_id.eq_any(ids))
-        .order(courses::id.asc())
-        .select((coupon_courses::coupon_id, courses::id, courses::name))
-        .load(conn)
-        .await
-        .map_err(|e| diesel_error(e, "loading coupon courses"))?;
+    let wants = |code: i16| rows.iter().any(|r| r.coupon_type == code);
+    let directions: Vec<(i64, i64, String)> = if !wants(1) {
+        Vec::new()
+    } else {
+        coupon_directions::table
+            .inner_join(course_directions::table)
+            .filter(coupon_directions::coupon_id.eq_any(ids))
+            .order(course_directions::id.asc())
+            .select((
+                coupon_directions::coupon_id,
+                course_directions::id,
+                course_directions::name,
+            ))
+            .load(conn)
+            .await
+            .map_err(|e| diesel_error(e, "loading coupon directions"))?
+    };
+    let categories: Vec<(i64, i64, String)> = if !wants(2) {
+        Vec::new()
+    } else {
+        coupon_categories::table
+            .inner_join(course_categories::table)
+            .filter(coupon_categories::coupon_id.eq_any(ids))
+            .order(course_categories::id.asc())
+            .select((
+                coupon_categories::coupon_id,
+                course_categories::id,
+                course_categories::name,
+            ))
+            .load(conn)
+            .await
+            .map_err(|e| diesel_error(e, "loading coupon categories"))?
+    };
+    let course_links: Vec<(i64, i64, String)> = if !wants(3) {
+        Vec::new()
+    } else {
+        coupon_courses::table
+            .inner_join(courses::table)
+            .filter(coupon_courses::coupon_id.eq_any(ids))
+            .order(courses::id.asc())
+            .select((coupon_courses::coupon_id, courses::id, courses::name))
+            .load(conn)
+            .await
+            .map_err(|e| diesel_error(e, "loading coupon courses"))?
+    };
     let items = |links: &[(i64, i64, String)], coupon: i64| -> Vec<ScopeItem> {
         links
             .iter()

@@ -328,17 +328,18 @@ impl PgTimeouts {
 impl TimeoutStore for PgTimeouts {
     async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let number: Option<String> = orders::table
+        let row: Option<(String, Option<DateTime<Utc>>)> = orders::table
             .filter(orders::id.eq(order_id))
             .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
-            .select(orders::order_number)
+            .select((orders::order_number, orders::pay_link_at))
             .first(&mut conn)
             .await
             .optional()
             .map_err(|e| diesel_error(e, "reading an unpaid order"))?;
-        Ok(number.map(|order_number| UnpaidOrder {
+        Ok(row.map(|(order_number, link)| UnpaidOrder {
             id: order_id,
             order_number,
+            pay_link_issued: link.is_some(),
         }))
     }
 

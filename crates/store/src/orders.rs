@@ -244,6 +244,22 @@ pub struct PgOrders {
 }
 
 impl PgOrders {
+    /// Records that a pay link was issued for an unpaid order (the first time only).
+    pub async fn mark_pay_link_issued(&self, id: i64) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            orders::table
+                .filter(orders::id.eq(id))
+                .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
+                .filter(orders::pay_link_at.is_null()),
+        )
+        .set(orders::pay_link_at.eq(Some(chrono::Utc::now())))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "recording a pay link"))?;
+        Ok(())
+    }
+
     /// Wraps a pool.
     pub fn new(pool: PgPool) -> Self {
         Self { pool }

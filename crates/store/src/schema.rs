@@ -166,6 +166,7 @@ diesel::table! {
         request_hash -> Nullable<Varchar>,
         created_time -> Timestamptz,
         updated_time -> Timestamptz,
+        pay_link_at -> Nullable<Timestamptz>,
     }
 }
 

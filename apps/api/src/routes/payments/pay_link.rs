@@ -32,6 +32,8 @@ pub async fn pay_link(
     if order.expires_at <= now {
         return Err(ApiError::bad_request("订单超时或已取消!"));
     }
+    // Before the link leaves: the timeout job must know a remote trade may exist.
+    state.orders.mark_pay_link_issued(order.id).await?;
     let link = state
         .alipay
         .page_pay_url(
