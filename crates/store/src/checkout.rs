@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_common::money::round_cents;
 use luffy_common::{CourseId, StorageError, UserId};
@@ -22,7 +22,7 @@ use crate::coupons::lock_user_coupon;
 use crate::errors::diesel_error;
 use crate::orders::grant_purchase;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{coupon_logs, credit_ledger, order_details, orders, user_courses, users};
+use crate::schema::{coupon_logs, credit_ledger, order_details, orders, users};
 
 /// Checkout on PostgreSQL.
 #[derive(Clone)]
@@ -75,6 +75,14 @@ fn finish<T>(result: Result<T, TxError>, what: &'static str) -> Result<T, Checko
 }
 
 #[derive(QueryableByName)]
+struct Conflicts {
+    #[diesel(sql_type = Nullable<Text>)]
+    owned: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pending: Option<String>,
+}
+
+#[derive(QueryableByName)]
 struct NextVal {
     #[diesel(sql_type = BigInt)]
     value: i64,
@@ -88,9 +96,12 @@ async fn price_in(
     now: DateTime<Utc>,
     rate: CreditRate,
     lock: bool,
+    locked_balance: Option<i32>,
 ) -> Result<(Quote, Option<UserCoupon>), TxError> {
     let user = request.user.get();
-    let balance: Option<i32> = if lock {
+    let balance: Option<i32> = if let Some(balance) = locked_balance {
+        Some(balance)
+    } else if lock {
         users::table
             .find(user)
             .select(users::credit)
@@ -198,17 +209,17 @@ async fn create_in(
 ) -> Result<CreatedOrder, TxError> {
     let request = &command.request;
     let user = request.user.get();
-    // 1. Lock the user row: a user's checkouts run one at a time.
-    let exists: Option<i64> = users::table
+    // 1. Lock the user row (and read the balance): a user's checkouts run one at a time.
+    let balance: Option<i32> = users::table
         .find(user)
-        .select(users::id)
+        .select(users::credit)
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    if exists.is_none() {
+    let Some(balance) = balance else {
         return Err(CheckoutError::UserNotFound.into());
-    }
+    };
     // 2. Under the lock, an earlier request with the same key may have committed: answer it
     //    before pricing, which would see that order's coupon or points as taken.
     if let Some(key) = &request.idempotency {
@@ -223,31 +234,25 @@ async fn create_in(
         command.now,
         command.rate,
         true,
+        Some(balance),
     )
     .await?;
     let ids: Vec<i64> = quote.lines.iter().map(|l| l.course_id.get()).collect();
-    // 3. Never sell a course twice.
-    let owned: Option<String> = user_courses::table
-        .inner_join(crate::schema::courses::table)
-        .filter(user_courses::user_id.eq(user))
-        .filter(user_courses::course_id.eq_any(&ids))
-        .select(crate::schema::courses::name)
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(name) = owned {
+    // 3. Never sell a course twice: owned, or already in another unpaid order (one query).
+    let conflict: Conflicts = diesel::sql_query(
+        "SELECT (SELECT c.name FROM user_courses uc JOIN courses c ON c.id = uc.course_id
+                 WHERE uc.user_id = $1 AND uc.course_id = ANY($2) ORDER BY c.id LIMIT 1) AS owned,
+                (SELECT o.order_number FROM order_details d JOIN orders o ON o.id = d.order_id
+                 WHERE o.user_id = $1 AND o.order_status = 0 AND d.course_id = ANY($2) LIMIT 1) AS pending",
+    )
+    .bind::<BigInt, _>(user)
+    .bind::<Array<BigInt>, _>(&ids)
+    .get_result(conn)
+    .await?;
+    if let Some(name) = conflict.owned {
         return Err(CheckoutError::AlreadyOwned(name).into());
     }
-    let pending: Option<String> = order_details::table
-        .inner_join(orders::table)
-        .filter(orders::user_id.eq(user))
-        .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
-        .filter(order_details::course_id.eq_any(&ids))
-        .select(orders::order_number)
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(number) = pending {
+    if let Some(number) = conflict.pending {
         return Err(CheckoutError::AlreadyInUnpaidOrder(number).into());
     }
     // 4. Number, status, insert.
@@ -376,7 +381,7 @@ impl CheckoutStore for PgCheckout {
         rate: CreditRate,
     ) -> Result<Quote, CheckoutError> {
         let mut conn = connection(&self.pool).await?;
-        let result = price_in(&mut conn, request, course_ids, now, rate, false).await;
+        let result = price_in(&mut conn, request, course_ids, now, rate, false, None).await;
         finish(result.map(|(quote, _)| quote), "quoting a checkout")
     }
 
