@@ -135,24 +135,34 @@ impl JobStore for PgJobs {
         lease: Duration,
     ) -> Result<Vec<Job>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let rows: Vec<ClaimedRow> = diesel::sql_query(
-            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $3,
-                             attempts = attempts + 1, updated_time = now()
-             WHERE id IN (
-                 SELECT id FROM jobs
-                 WHERE (status = 'pending' AND run_at <= $2) OR (status = 'running' AND locked_until < $2)
-                 ORDER BY run_at
-                 LIMIT $4
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING id, kind, payload, run_at, attempts, max_attempts",
-        )
-        .bind::<Text, _>(worker)
-        .bind::<Timestamptz, _>(now)
-        .bind::<Timestamptz, _>(lease_end(now, lease))
-        .bind::<BigInt, _>(limit)
-        .load(&mut conn)
-        .await
-        .map_err(|e| diesel_error(e, "claiming jobs"))?;
+        // Two statements, each served by its partial index (an OR of the two would scan the
+        // table): first jobs whose worker died (lease expired), then due pending jobs.
+        let mut rows: Vec<ClaimedRow> = Vec::new();
+        for candidates in [
+            "SELECT id FROM jobs WHERE status = 'running' AND locked_until < $2
+             ORDER BY locked_until LIMIT $4 FOR UPDATE SKIP LOCKED",
+            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $2
+             ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED",
+        ] {
+            let wanted = limit - rows.len() as i64;
+            if wanted <= 0 {
+                break;
+            }
+            let claimed: Vec<ClaimedRow> = diesel::sql_query(format!(
+                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $3,
+                                 attempts = attempts + 1, updated_time = now()
+                 WHERE id IN ({candidates})
+                 RETURNING id, kind, payload, run_at, attempts, max_attempts"
+            ))
+            .bind::<Text, _>(worker)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Timestamptz, _>(lease_end(now, lease))
+            .bind::<BigInt, _>(wanted)
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "claiming jobs"))?;
+            rows.extend(claimed);
+        }
         Ok(rows
             .into_iter()
             .map(|row| Job {
