@@ -89,7 +89,7 @@ pub fn redis_hset(args: &Args) -> anyhow::Result<Limit> {
         .filter_map(|l| l.trim().strip_prefix("HSET: "))
         .filter_map(|rest| rest.split_whitespace().next())
         .filter_map(|n| n.parse::<f64>().ok())
-        .last()
+        .next_back()
         .with_context(|| format!("no HSET rate in redis-benchmark output: {text}"))?;
     Ok(Limit {
         per_second: rate,

@@ -75,7 +75,9 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Bench {
-        first_id: rows.iter().next().map(|r| r.user_id).unwrap_or_default(),
+        first_id: <[UserGrant]>::first(&rows)
+            .map(|r| r.user_id)
+            .unwrap_or_default(),
         last_id: rows.last().map(|r| r.user_id).unwrap_or_default(),
         users,
     })
