@@ -311,6 +311,7 @@ mod tests {
             Ok(self.unpaid.then(|| UnpaidOrder {
                 id: order_id,
                 order_number: "N1".into(),
+                pay_link_issued: !self.no_link,
             }))
         }
         async fn fulfil_remote(

@@ -14,6 +14,19 @@ use luffy_payment_alipay::TradeQuery;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The caller's order by number; someone else's looks missing (404).
+pub async fn callers_order(
+    state: &AppState,
+    caller: &crate::auth::AuthUser,
+    number: &str,
+) -> Result<luffy_order::Order, ApiError> {
+    state
+        .orders
+        .find_by_number(Some(caller.id), number)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))
+}
+
 /// Fulfils from a verified trade query (return and active query share it).
 pub async fn fulfil_from_query(
     state: &AppState,

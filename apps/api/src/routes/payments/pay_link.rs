@@ -17,11 +17,7 @@ pub async fn pay_link(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = state
-        .orders
-        .find_by_number(Some(caller.id), &path)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
+    let order = super::callers_order(&state, &caller, &path).await?;
     if order.status != OrderStatus::Unpaid {
         return Err(ApiError::bad_request(format!(
             "订单{},无法支付!",

@@ -16,11 +16,7 @@ pub async fn query_payment(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = state
-        .orders
-        .find_by_number(Some(caller.id), &path)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
+    let order = super::callers_order(&state, &caller, &path).await?;
     let paid = || Ok(HttpResponse::Ok().json(json!({"errmsg": "当前订单已支付!"})));
     if order.status == OrderStatus::Paid {
         return paid();
