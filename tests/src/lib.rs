@@ -257,6 +257,44 @@ impl TestApp {
         .await
     }
 
+    /// Sets the built-in Alipay sandbox's test modes (`answer_20000`, `notify`, ...).
+    pub async fn set_sandbox_mode(&self, mode: Value) {
+        let response = self
+            .send(
+                self.request(Method::PUT, "/sandbox/alipay/control/mode")
+                    .json(&mode),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    }
+
+    /// Presses Pay in the sandbox cashier without a browser; returns the signed return URL.
+    pub async fn press_pay(&self, number: &str) -> String {
+        let paid = self
+            .send(self.request(
+                Method::POST,
+                &format!("/sandbox/alipay/control/pay/{number}"),
+            ))
+            .await;
+        assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
+        paid.json["return_url"].as_str().unwrap().to_owned()
+    }
+
+    /// The signed notify body the sandbox would send for a trade, to replay or forge from.
+    pub async fn sandbox_notify_body(&self, number: &str) -> String {
+        self.client
+            .get(format!(
+                "{}/sandbox/alipay/control/notify-body/{number}",
+                self.base
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Stops the server gracefully (tests that restart dependencies call it explicitly).
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {

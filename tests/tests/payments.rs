@@ -9,7 +9,7 @@ use luffy_payment_alipay::form::{encode_form, parse_form};
 use luffy_payment_alipay::keys::parse_private_key;
 use luffy_payment_alipay::sign::{sign, signing_string, Purpose};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Creates an order for the demo user over the given courses; returns (token, order number, id).
 async fn order(app: &TestApp, courses: &[i64]) -> (String, String, i64) {
@@ -37,28 +37,6 @@ async fn open_link(app: &TestApp, token: &str, number: &str) -> String {
     let html = cashier.text().await.unwrap();
     assert!(html.contains("确认付款") && html.contains(number), "{html}");
     url
-}
-
-async fn set_mode(app: &TestApp, mode: Value) {
-    let response = app
-        .send(
-            app.request(Method::PUT, "/sandbox/alipay/control/mode")
-                .json(&mode),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
-}
-
-/// Presses Pay without a browser; returns the signed return URL.
-async fn press_pay(app: &TestApp, number: &str) -> String {
-    let paid = app
-        .send(app.request(
-            Method::POST,
-            &format!("/sandbox/alipay/control/pay/{number}"),
-        ))
-        .await;
-    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
-    paid.json["return_url"].as_str().unwrap().to_owned()
 }
 
 async fn status_of(app: &TestApp, id: i64) -> i64 {
@@ -102,7 +80,7 @@ async fn pay_through_the_sandbox_notify_and_return() {
     let app = spawn_app().await;
     let (token, number, id) = order(&app, &[1, 7]).await;
     open_link(&app, &token, &number).await;
-    let return_url = press_pay(&app, &number).await;
+    let return_url = app.press_pay(&number).await;
     wait_for_status(&app, id, 1).await; // the notify fulfilled it
     assert!(
         return_url.starts_with(&format!("{}/payments/alipay/result/?", app.base)),
@@ -144,7 +122,7 @@ async fn pay_through_the_sandbox_notify_and_return() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn return_and_active_query_fulfil_when_notifies_are_lost() {
     let app = spawn_app().await;
-    set_mode(&app, json!({"notify": "drop"})).await;
+    app.set_sandbox_mode(json!({"notify": "drop"})).await;
     let (token, number, id) = order(&app, &[2]).await;
     let unopened = app
         .get(&format!("/payments/alipay/query/{number}/"), &token)
@@ -160,7 +138,7 @@ async fn return_and_active_query_fulfil_when_notifies_are_lost() {
         .get(&format!("/payments/alipay/query/{number}/"), &token)
         .await;
     assert_eq!(waiting.status, StatusCode::BAD_REQUEST);
-    let return_url = press_pay(&app, &number).await;
+    let return_url = app.press_pay(&number).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(status_of(&app, id).await, 0, "no notify arrived");
     let result = app.send(app.client.get(&return_url)).await;
@@ -174,7 +152,7 @@ async fn return_and_active_query_fulfil_when_notifies_are_lost() {
     // Another order, fulfilled by the owner's active query alone.
     let (token, number, id) = order(&app, &[5]).await;
     open_link(&app, &token, &number).await;
-    press_pay(&app, &number).await;
+    app.press_pay(&number).await;
     let (other, _) = app.register_user().await;
     assert_eq!(
         app.get(&format!("/payments/alipay/query/{number}/"), &other)
@@ -222,22 +200,11 @@ fn set(params: &mut [(String, String)], key: &str, value: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forged_notifies_fail_and_change_nothing() {
     let app = spawn_app().await;
-    set_mode(&app, json!({"notify": "drop"})).await;
+    app.set_sandbox_mode(json!({"notify": "drop"})).await;
     let (token, number, id) = order(&app, &[7]).await;
     open_link(&app, &token, &number).await;
-    press_pay(&app, &number).await;
-    let genuine = app
-        .client
-        .get(format!(
-            "{}/sandbox/alipay/control/notify-body/{number}",
-            app.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.press_pay(&number).await;
+    let genuine = app.sandbox_notify_body(&number).await;
     let mut bad_signature = parse_form(genuine.as_bytes()).unwrap();
     for (k, v) in bad_signature.iter_mut() {
         if k == "sign" {
@@ -304,22 +271,11 @@ async fn forged_notifies_fail_and_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_notify_fifty_times_at_once_fulfils_once() {
     let app = spawn_app().await;
-    set_mode(&app, json!({"notify": "drop"})).await;
+    app.set_sandbox_mode(json!({"notify": "drop"})).await;
     let (token, number, id) = order(&app, &[1, 2, 7]).await;
     open_link(&app, &token, &number).await;
-    press_pay(&app, &number).await;
-    let body = app
-        .client
-        .get(format!(
-            "{}/sandbox/alipay/control/notify-body/{number}",
-            app.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.press_pay(&number).await;
+    let body = app.sandbox_notify_body(&number).await;
     let notifies = join_all((0..50).map(|_| notify(&app, body.clone())));
     let query_path = format!("/payments/alipay/query/{number}/");
     let queries = join_all((0..10).map(|_| app.get(&query_path, &token)));
@@ -352,7 +308,7 @@ async fn payment_after_cancel_is_recorded_for_refund() {
         .send(app.authed(Method::PUT, &format!("/orders/{id}/"), &token))
         .await;
     assert_eq!(cancel.status, StatusCode::OK);
-    press_pay(&app, &number).await; // the buyer still had the cashier open
+    app.press_pay(&number).await; // the buyer still had the cashier open
     let deadline = Instant::now() + Duration::from_secs(10);
     while count(&app, "payments").await == 0 {
         assert!(Instant::now() < deadline, "late payment never recorded");
@@ -385,9 +341,10 @@ async fn gateway_trouble_is_a_clear_503_and_changes_nothing() {
     let app = spawn_app().await;
     let (token, number, id) = order(&app, &[4]).await;
     open_link(&app, &token, &number).await;
-    set_mode(&app, json!({"notify": "drop"})).await;
-    let return_url = press_pay(&app, &number).await;
-    set_mode(&app, json!({"notify": "drop", "answer_20000": true})).await;
+    app.set_sandbox_mode(json!({"notify": "drop"})).await;
+    let return_url = app.press_pay(&number).await;
+    app.set_sandbox_mode(json!({"notify": "drop", "answer_20000": true}))
+        .await;
     let query = app
         .get(&format!("/payments/alipay/query/{number}/"), &token)
         .await;
@@ -400,7 +357,8 @@ async fn gateway_trouble_is_a_clear_503_and_changes_nothing() {
     assert!(!query.errmsg().is_empty());
     let result = app.send(app.client.get(&return_url)).await;
     assert_eq!(result.status, StatusCode::SERVICE_UNAVAILABLE);
-    set_mode(&app, json!({"notify": "drop", "response_delay_ms": 5000})).await;
+    app.set_sandbox_mode(json!({"notify": "drop", "response_delay_ms": 5000}))
+        .await;
     let slow = app
         .get(&format!("/payments/alipay/query/{number}/"), &token)
         .await;
@@ -411,7 +369,7 @@ async fn gateway_trouble_is_a_clear_503_and_changes_nothing() {
     );
     assert_eq!(status_of(&app, id).await, 0);
     assert_eq!(count(&app, "payments").await, 0);
-    set_mode(&app, json!({})).await;
+    app.set_sandbox_mode(json!({})).await;
     let query = app
         .get(&format!("/payments/alipay/query/{number}/"), &token)
         .await;

@@ -269,16 +269,6 @@ async fn failures_retry_with_backoff_then_die_at_max_attempts() {
     );
 }
 
-async fn set_mode(app: &TestApp, mode: serde_json::Value) {
-    let response = app
-        .send(
-            app.request(Method::PUT, "/sandbox/alipay/control/mode")
-                .json(&mode),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK);
-}
-
 async fn open_and_pay(app: &TestApp, token: &str, number: &str) -> String {
     let link = app.get(&format!("/payments/alipay/{number}/"), token).await;
     let url = link.json["link"].as_str().unwrap().to_owned();
@@ -286,30 +276,14 @@ async fn open_and_pay(app: &TestApp, token: &str, number: &str) -> String {
         app.client.get(&url).send().await.unwrap().status(),
         StatusCode::OK
     );
-    let paid = app
-        .send(app.request(
-            Method::POST,
-            &format!("/sandbox/alipay/control/pay/{number}"),
-        ))
-        .await;
-    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
-    app.client
-        .get(format!(
-            "{}/sandbox/alipay/control/notify-body/{number}",
-            app.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.press_pay(number).await;
+    app.sandbox_notify_body(number).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_both() {
     let app = quiet_app().await;
-    set_mode(&app, json!({"notify": "drop"})).await;
+    app.set_sandbox_mode(json!({"notify": "drop"})).await;
     let token = app.login_demo().await;
     let timeouts = PgTimeouts::new(app.state.pg.clone());
     let (mut paid, mut timed_out) = (0, 0);
@@ -481,14 +455,9 @@ async fn unpaid_orders_time_out_and_late_payments_are_refunded_end_to_end() {
         .send()
         .await
         .unwrap();
-    set_mode(&app, json!({"answer_20000": true, "notify": "drop"})).await;
-    let paid = app
-        .send(app.request(
-            Method::POST,
-            &format!("/sandbox/alipay/control/pay/{c_number}"),
-        ))
+    app.set_sandbox_mode(json!({"answer_20000": true, "notify": "drop"}))
         .await;
-    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
+    app.press_pay(&c_number).await;
     wait_until("C to time out with the gateway down", || async {
         app.scalar(&format!(
             "SELECT order_status::bigint AS value FROM orders WHERE id = {c_id}"
@@ -497,7 +466,7 @@ async fn unpaid_orders_time_out_and_late_payments_are_refunded_end_to_end() {
             == 3
     })
     .await;
-    set_mode(&app, json!({})).await;
+    app.set_sandbox_mode(json!({})).await;
     let resent = app
         .send(app.request(
             Method::POST,
