@@ -59,6 +59,10 @@ struct Args {
     /// Plot path.
     #[arg(long, default_value = "docs/benchmarks-latency.png")]
     plot: PathBuf,
+    /// Profiling aid: run only order creation and the pgbench limit, print them, and write
+    /// no report (`BENCH_ARGS=--orders-only just bench`).
+    #[arg(long)]
+    orders_only: bool,
 }
 
 /// Waits up to 60 s for the server's /healthz.
@@ -92,6 +96,21 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("[bench] (a) order creation");
     let orders = drive::create_orders(&args, &bench, duration).await?;
     let rss_kib = report::peak_rss_kib(args.server_pid);
+    if args.orders_only {
+        let pg_limit = limits::pgbench(&args, &bench).await?;
+        eprintln!(
+            "[bench] orders {:.0}/s p50 {:.1} p90 {:.1} p99 {:.1} ms, errors {}; pgbench {:.0} tps; ratio {:.2}x; peak RSS {} KiB",
+            orders.run.throughput(),
+            orders.run.ms(50.0),
+            orders.run.ms(90.0),
+            orders.run.ms(99.0),
+            orders.run.errors,
+            pg_limit.per_second,
+            orders.run.throughput() / pg_limit.per_second,
+            rss_kib.unwrap_or(0),
+        );
+        return Ok(());
+    }
     eprintln!("[bench] (b) cart add");
     let cart = drive::cart_add(&args, &bench, duration).await?;
     eprintln!("[bench] (c) signed notifies");
