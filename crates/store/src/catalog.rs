@@ -67,7 +67,7 @@ fn to_course(row: CourseJoin, promotions: Vec<PromotionLink>) -> Result<Course, 
 }
 
 async fn promotions_for(
-    conn: &mut diesel_async::AsyncPgConnection,
+    mut conn: &diesel_async::AsyncPgConnection,
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<HashMap<i64, Vec<PromotionLink>>, StorageError> {
@@ -89,7 +89,7 @@ async fn promotions_for(
             discounts::condition,
             discounts::sale,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await
         .map_err(|e| diesel_error(e, "loading promotions"))?;
     let mut by_course: HashMap<i64, Vec<PromotionLink>> = HashMap::new();
@@ -114,12 +114,20 @@ async fn promotions_for(
 }
 
 pub(crate) async fn load_courses(
-    conn: &mut diesel_async::AsyncPgConnection,
+    conn: &diesel_async::AsyncPgConnection,
     rows: Vec<CourseJoin>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Course>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|(c, _, _)| c.id).collect();
-    let mut promotions = promotions_for(conn, &ids, now).await?;
+    let promotions = promotions_for(conn, &ids, now).await?;
+    with_promotions(rows, promotions)
+}
+
+/// Attaches each course's promotion links.
+fn with_promotions(
+    rows: Vec<CourseJoin>,
+    mut promotions: HashMap<i64, Vec<PromotionLink>>,
+) -> Result<Vec<Course>, StorageError> {
     rows.into_iter()
         .map(|row| {
             let links = promotions.remove(&row.0.id).unwrap_or_default();
@@ -142,22 +150,27 @@ macro_rules! course_query {
     };
 }
 
-/// Courses by id on an existing connection (inside a transaction), in id order.
+/// Courses by id on an existing connection (inside a transaction), in id order. The courses
+/// and their promotions are read in one pipelined round trip.
 pub(crate) async fn courses_by_ids(
-    conn: &mut diesel_async::AsyncPgConnection,
+    conn: &diesel_async::AsyncPgConnection,
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<Vec<Course>, StorageError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<CourseJoin> = course_query!()
-        .filter(courses::id.eq_any(ids))
-        .order(courses::id.asc())
-        .load(conn)
-        .await
-        .map_err(|e| diesel_error(e, "finding courses"))?;
-    load_courses(conn, rows, now).await
+    let mut c = conn;
+    let rows = async {
+        course_query!()
+            .filter(courses::id.eq_any(ids))
+            .order(courses::id.asc())
+            .load::<CourseJoin>(&mut c)
+            .await
+            .map_err(|e| diesel_error(e, "finding courses"))
+    };
+    let (rows, promotions) = futures::try_join!(rows, promotions_for(conn, ids, now))?;
+    with_promotions(rows, promotions)
 }
 
 impl CatalogRepository for PgCatalog {

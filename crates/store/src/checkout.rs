@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Numeric, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_common::money::round_cents;
+use luffy_catalog::Course;
 use luffy_common::{CourseId, StorageError, UserId};
 use luffy_coupon::UserCoupon;
 use luffy_credit::{CreditRate, LedgerOperation};
@@ -20,6 +21,7 @@ use rust_decimal::Decimal;
 use crate::catalog::courses_by_ids;
 use crate::coupons::lock_user_coupon;
 use crate::errors::diesel_error;
+use crate::statement::cached_sql;
 use crate::orders::grant_purchase;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{coupon_logs, credit_ledger, order_details, orders, users};
@@ -74,6 +76,70 @@ fn finish<T>(result: Result<T, TxError>, what: &'static str) -> Result<T, Checko
     })
 }
 
+cached_sql! {
+    /// The user's balance, locking the user row: a user's checkouts run one at a time.
+    struct LockUser = "SELECT credit FROM users WHERE id = :user FOR UPDATE";
+    user: BigInt => i64,
+}
+
+cached_sql! {
+    /// Never sell a course twice: the first of the courses the user owns, and an unpaid order
+    /// already holding one of them, in one statement.
+    struct FindConflicts = "SELECT
+        (SELECT c.name FROM user_courses uc JOIN courses c ON c.id = uc.course_id
+         WHERE uc.user_id = :user AND uc.course_id = ANY(:courses) ORDER BY c.id LIMIT 1) AS owned,
+        (SELECT o.order_number FROM order_details d JOIN orders o ON o.id = d.order_id
+         WHERE o.user_id = :user AND o.order_status = 0 AND d.course_id = ANY(:courses)
+         LIMIT 1) AS pending";
+    user: BigInt => i64,
+    courses: Array<BigInt> => Vec<i64>,
+}
+
+cached_sql! {
+    /// The new order's id and number sequence, drawn with the reads so that every write can
+    /// go in one pipelined round trip (a refused checkout leaves a gap, as sequences do).
+    struct NextOrderIds = "SELECT nextval('orders_id_seq') AS id, nextval('order_number_seq') AS number";
+}
+
+cached_sql! {
+    /// All lines of an order in one statement, whatever their count.
+    struct InsertLines = "INSERT INTO order_details
+        (order_id, course_id, name, price, real_price, discount_name, coupon_discount)
+        SELECT :order_id, * FROM unnest(:course_ids::bigint[], :names::text[],
+            :prices::numeric[], :real_prices::numeric[], :discount_names::text[],
+            :coupon_discounts::numeric[])";
+    order_id: BigInt => i64,
+    course_ids: Array<BigInt> => Vec<i64>,
+    names: Array<Text> => Vec<String>,
+    prices: Array<Numeric> => Vec<Decimal>,
+    real_prices: Array<Numeric> => Vec<Decimal>,
+    discount_names: Array<Text> => Vec<String>,
+    coupon_discounts: Array<Numeric> => Vec<Decimal>,
+}
+
+cached_sql! {
+    /// Reserves a grant for the order; guarded so that a race loses cleanly (0 rows).
+    struct ReserveGrant = "UPDATE coupon_logs SET order_id = :order_id
+        WHERE id = :grant AND user_id = :user AND order_id IS NULL AND use_status = 0";
+    order_id: BigInt => i64,
+    grant: BigInt => i64,
+    user: BigInt => i64,
+}
+
+cached_sql! {
+    /// Spends points; guarded so that the balance never goes negative (0 rows).
+    struct SpendPoints = "UPDATE users SET credit = credit - :points
+        WHERE id = :user AND credit >= :points";
+    points: Integer => i32,
+    user: BigInt => i64,
+}
+
+#[derive(QueryableByName)]
+struct Balance {
+    #[diesel(sql_type = Integer)]
+    credit: i32,
+}
+
 #[derive(QueryableByName)]
 struct Conflicts {
     #[diesel(sql_type = Nullable<Text>)]
@@ -83,70 +149,83 @@ struct Conflicts {
 }
 
 #[derive(QueryableByName)]
-struct NextVal {
+struct OrderIds {
     #[diesel(sql_type = BigInt)]
-    value: i64,
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    number: i64,
 }
 
-/// Loads what pricing needs and prices. `lock` takes row locks (order creation) or not (quote).
-async fn price_in(
-    conn: &mut AsyncPgConnection,
-    request: &CheckoutRequest,
-    course_ids: &[CourseId],
-    now: DateTime<Utc>,
-    rate: CreditRate,
+/// The user's balance (None: no such user), locking the row when `lock`.
+async fn balance(
+    mut conn: &AsyncPgConnection,
+    user: i64,
     lock: bool,
-    locked_balance: Option<i32>,
-) -> Result<(Quote, Option<UserCoupon>), TxError> {
-    let user = request.user.get();
-    let balance: Option<i32> = if let Some(balance) = locked_balance {
-        Some(balance)
-    } else if lock {
-        users::table
-            .find(user)
-            .select(users::credit)
-            .for_update()
-            .first(conn)
+) -> Result<Option<i32>, TxError> {
+    let balance = if lock {
+        LockUser { user }
+            .get_result::<Balance>(&mut conn)
             .await
             .optional()?
+            .map(|b| b.credit)
     } else {
         users::table
             .find(user)
             .select(users::credit)
-            .first(conn)
+            .first(&mut conn)
             .await
             .optional()?
     };
+    Ok(balance)
+}
+
+/// The request's coupon grant (locked when `lock`); someone else's grant looks exactly like
+/// a missing one.
+async fn grant(
+    conn: &AsyncPgConnection,
+    request: &CheckoutRequest,
+    lock: bool,
+) -> Result<Option<UserCoupon>, TxError> {
+    let Some(grant_id) = request.coupon_id else {
+        return Ok(None);
+    };
+    let grant = if lock {
+        lock_user_coupon(conn, grant_id).await?
+    } else {
+        let mut c = conn;
+        let rows = coupon_logs::table
+            .find(grant_id)
+            .select(crate::coupons::CouponLogRow::as_select())
+            .load(&mut c)
+            .await?;
+        crate::coupons::to_user_coupons(conn, rows).await?.pop()
+    };
+    Ok(Some(
+        grant
+            .filter(|g| g.user == request.user)
+            .ok_or(PricingError::CouponNotFound)?,
+    ))
+}
+
+/// What pricing reads: the balance (None: no such user), the courses, the grant.
+type Loaded = (Option<i32>, Vec<Course>, Option<UserCoupon>);
+
+/// Prices what was read; every requested course must exist.
+fn price_loaded(
+    request: &CheckoutRequest,
+    ids: &[i64],
+    loaded: Loaded,
+    now: DateTime<Utc>,
+    rate: CreditRate,
+) -> Result<(Quote, Option<UserCoupon>), TxError> {
+    let (balance, courses, coupon) = loaded;
     let balance = balance.ok_or(CheckoutError::UserNotFound)?;
-    let ids: Vec<i64> = course_ids.iter().map(|c| c.get()).collect();
-    let courses = courses_by_ids(conn, &ids, now).await?;
     if let Some(missing) = ids
         .iter()
         .find(|id| !courses.iter().any(|c| c.id.get() == **id))
     {
         return Err(PricingError::CourseUnavailable(format!("#{missing}")).into());
     }
-    let coupon = match request.coupon_id {
-        None => None,
-        Some(grant_id) => {
-            let grant = if lock {
-                lock_user_coupon(conn, grant_id).await?
-            } else {
-                let rows = coupon_logs::table
-                    .find(grant_id)
-                    .select(crate::coupons::CouponLogRow::as_select())
-                    .load(conn)
-                    .await?;
-                crate::coupons::to_user_coupons(conn, rows).await?.pop()
-            };
-            // Someone else's grant looks exactly like a missing one.
-            Some(
-                grant
-                    .filter(|g| g.user == request.user)
-                    .ok_or(PricingError::CouponNotFound)?,
-            )
-        }
-    };
     let quote = price_checkout(&PricingInput {
         user: request.user,
         courses: &courses,
@@ -159,11 +238,29 @@ async fn price_in(
     Ok((quote, coupon))
 }
 
+/// Reads what pricing needs (one pipelined round trip) and prices, without locks (quote).
+async fn quote_in(
+    conn: &AsyncPgConnection,
+    request: &CheckoutRequest,
+    course_ids: &[CourseId],
+    now: DateTime<Utc>,
+    rate: CreditRate,
+) -> Result<Quote, TxError> {
+    let user = request.user.get();
+    let ids: Vec<i64> = course_ids.iter().map(|c| c.get()).collect();
+    let loaded = futures::try_join!(
+        balance(conn, user, false),
+        async { Ok(courses_by_ids(conn, &ids, now).await?) },
+        grant(conn, request, false),
+    )?;
+    Ok(price_loaded(request, &ids, loaded, now, rate)?.0)
+}
+
 /// id, number, status, real_price, expires_at, request fingerprint.
 type IdempotentOrderRow = (i64, String, i16, Decimal, DateTime<Utc>, Option<String>);
 
 async fn replay_in(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user: UserId,
     key: &IdempotencyKey,
 ) -> Result<Option<CreatedOrder>, TxError> {
@@ -178,7 +275,7 @@ async fn replay_in(
             orders::expires_at,
             orders::request_hash,
         ))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?;
     let Some((id, number, status, real_price, expires_at, fingerprint)) = found else {
@@ -190,7 +287,7 @@ async fn replay_in(
     let course_ids: Vec<i64> = order_details::table
         .filter(order_details::order_id.eq(id))
         .select(order_details::course_id)
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(Some(CreatedOrder {
         id,
@@ -203,63 +300,75 @@ async fn replay_in(
     }))
 }
 
+/// Creates the order in the caller's transaction in three round trips after BEGIN: every
+/// read in one pipeline, every write in another, then COMMIT.
+///
+/// Pipelined statements run one after another on the server, in the order they are sent,
+/// which is the order of the futures below (`try_join!` polls in order, and diesel-async
+/// sends each statement in its first poll, queueing behind a FIFO lock when it must be
+/// prepared first). So the user-row lock is taken before anything else is read, and in READ
+/// COMMITTED each later statement sees whatever a concurrent checkout of the same user
+/// committed before releasing it. The concurrency suite checks this under load.
 async fn create_in(
-    conn: &mut AsyncPgConnection,
+    tx: &mut AsyncPgConnection,
     command: CheckoutCommand,
 ) -> Result<CreatedOrder, TxError> {
+    let conn: &AsyncPgConnection = tx;
     let request = &command.request;
     let user = request.user.get();
-    // 1. Lock the user row (and read the balance): a user's checkouts run one at a time.
-    let balance: Option<i32> = users::table
-        .find(user)
-        .select(users::credit)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    let Some(balance) = balance else {
-        return Err(CheckoutError::UserNotFound.into());
-    };
-    // 2. Under the lock, an earlier request with the same key may have committed: answer it
-    //    before pricing, which would see that order's coupon or points as taken.
-    if let Some(key) = &request.idempotency {
-        if let Some(order) = replay_in(conn, request.user, key).await? {
+    let ids: Vec<i64> = command.course_ids.iter().map(|c| c.get()).collect();
+    let now = command.now;
+    let (balance, replayed, courses, coupon, conflict, next) = futures::try_join!(
+        // 1. Lock the user row (and read the balance).
+        balance(conn, user, true),
+        // 2. An earlier request with the same key may have committed: it is answered before
+        //    pricing, which would see that order's coupon or points as taken.
+        async {
+            match &request.idempotency {
+                Some(key) => replay_in(conn, request.user, key).await,
+                None => Ok(None),
+            }
+        },
+        async { Ok(courses_by_ids(conn, &ids, now).await?) },
+        grant(conn, request, true),
+        // 3. Owned, or already in another unpaid order.
+        async {
+            FindConflicts {
+                user,
+                courses: ids.clone(),
+            }
+            .get_result::<Conflicts>(&mut &*conn)
+            .await
+            .map_err(TxError::from)
+        },
+        async {
+            NextOrderIds {}
+                .get_result::<OrderIds>(&mut &*conn)
+                .await
+                .map_err(TxError::from)
+        },
+    )?;
+    if balance.is_some() {
+        if let Some(order) = replayed {
             return Ok(order);
         }
     }
-    let (quote, coupon) = price_in(
-        conn,
+    let (quote, coupon) = price_loaded(
         request,
-        &command.course_ids,
-        command.now,
+        &ids,
+        (balance, courses, coupon),
+        now,
         command.rate,
-        true,
-        Some(balance),
-    )
-    .await?;
-    let ids: Vec<i64> = quote.lines.iter().map(|l| l.course_id.get()).collect();
-    // 3. Never sell a course twice: owned, or already in another unpaid order (one query).
-    let conflict: Conflicts = diesel::sql_query(
-        "SELECT (SELECT c.name FROM user_courses uc JOIN courses c ON c.id = uc.course_id
-                 WHERE uc.user_id = $1 AND uc.course_id = ANY($2) ORDER BY c.id LIMIT 1) AS owned,
-                (SELECT o.order_number FROM order_details d JOIN orders o ON o.id = d.order_id
-                 WHERE o.user_id = $1 AND o.order_status = 0 AND d.course_id = ANY($2) LIMIT 1) AS pending",
-    )
-    .bind::<BigInt, _>(user)
-    .bind::<Array<BigInt>, _>(&ids)
-    .get_result(conn)
-    .await?;
+    )?;
     if let Some(name) = conflict.owned {
         return Err(CheckoutError::AlreadyOwned(name).into());
     }
     if let Some(number) = conflict.pending {
         return Err(CheckoutError::AlreadyInUnpaidOrder(number).into());
     }
-    // 4. Number, status, insert.
-    let sequence: NextVal = diesel::sql_query("SELECT nextval('order_number_seq') AS value")
-        .get_result(conn)
-        .await?;
-    let number = order_number(command.order_date, request.user, sequence.value);
+    // 4. Number, status, and every write in one pipeline.
+    let order_id = next.id;
+    let number = order_number(command.order_date, request.user, next.number);
     let paid_now = quote.real_price == Decimal::ZERO;
     let status = if paid_now {
         OrderStatus::Paid
@@ -270,73 +379,82 @@ async fn create_in(
         Some(k) => (Some(k.key.clone()), Some(k.fingerprint.clone())),
         None => (None, None),
     };
-    let order_id: i64 = diesel::insert_into(orders::table)
-        .values((
-            orders::user_id.eq(user),
-            orders::order_number.eq(&number),
-            orders::order_status.eq(status.code()),
-            orders::pay_type.eq(request.pay_type.code()),
-            orders::total_price.eq(quote.total_price),
-            orders::real_price.eq(quote.real_price),
-            orders::credit.eq(quote.credit),
-            orders::pay_time.eq(paid_now.then_some(command.now)),
-            orders::expires_at.eq(command.expires_at),
-            orders::idempotency_key.eq(key),
-            orders::request_hash.eq(fingerprint),
-        ))
-        .returning(orders::id)
-        .get_result(conn)
-        .await?;
-    let lines: Vec<_> = quote
-        .lines
-        .iter()
-        .map(|line| {
-            (
-                order_details::order_id.eq(order_id),
-                order_details::course_id.eq(line.course_id.get()),
-                order_details::name.eq(line.name.clone()),
-                order_details::price.eq(line.price),
-                order_details::real_price.eq(line.real_price),
-                order_details::discount_name.eq(line.discount_name.clone()),
-                order_details::coupon_discount.eq(round_cents(line.coupon_discount)),
-            )
-        })
-        .collect();
-    diesel::insert_into(order_details::table)
-        .values(lines)
-        .execute(conn)
-        .await?;
+    let insert_order = async {
+        diesel::insert_into(orders::table)
+            .values((
+                orders::id.eq(order_id),
+                orders::user_id.eq(user),
+                orders::order_number.eq(&number),
+                orders::order_status.eq(status.code()),
+                orders::pay_type.eq(request.pay_type.code()),
+                orders::total_price.eq(quote.total_price),
+                orders::real_price.eq(quote.real_price),
+                orders::credit.eq(quote.credit),
+                orders::pay_time.eq(paid_now.then_some(now)),
+                orders::expires_at.eq(command.expires_at),
+                orders::idempotency_key.eq(key),
+                orders::request_hash.eq(fingerprint),
+            ))
+            .execute(&mut &*conn)
+            .await
+            .map_err(TxError::from)
+    };
+    let lines = &quote.lines;
+    let insert_lines = async {
+        InsertLines {
+            order_id,
+            course_ids: lines.iter().map(|l| l.course_id.get()).collect(),
+            names: lines.iter().map(|l| l.name.clone()).collect(),
+            prices: lines.iter().map(|l| l.price).collect(),
+            real_prices: lines.iter().map(|l| l.real_price).collect(),
+            discount_names: lines.iter().map(|l| l.discount_name.clone()).collect(),
+            coupon_discounts: lines
+                .iter()
+                .map(|l| round_cents(l.coupon_discount))
+                .collect(),
+        }
+        .execute(&mut &*conn)
+        .await
+        .map_err(TxError::from)
+    };
     // 5. Reserve the coupon or spend the points, guarded so a race loses cleanly.
-    if let Some(coupon) = &coupon {
-        let reserved = diesel::update(
-            coupon_logs::table
-                .filter(coupon_logs::id.eq(coupon.id))
-                .filter(coupon_logs::user_id.eq(user))
-                .filter(coupon_logs::order_id.is_null())
-                .filter(coupon_logs::use_status.eq(0i16)),
-        )
-        .set(coupon_logs::order_id.eq(order_id))
-        .execute(conn)
+    let reserve = async {
+        let Some(coupon) = &coupon else {
+            return Ok(());
+        };
+        let reserved = ReserveGrant {
+            order_id,
+            grant: coupon.id,
+            user,
+        }
+        .execute(&mut &*conn)
         .await;
         match reserved {
-            Ok(1) => {}
+            Ok(1) => Ok(()),
             Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                return Err(PricingError::CouponUnavailable.into())
+                Err(PricingError::CouponUnavailable.into())
             }
-            Err(other) => return Err(other.into()),
+            Err(other) => Err(TxError::from(other)),
         }
-    }
-    if quote.credit > 0 {
-        let spent = diesel::update(
-            users::table
-                .filter(users::id.eq(user))
-                .filter(users::credit.ge(quote.credit)),
-        )
-        .set(users::credit.eq(users::credit - quote.credit))
-        .execute(conn)
+    };
+    let spend = async {
+        if quote.credit <= 0 {
+            return Ok(());
+        }
+        let spent = SpendPoints {
+            points: quote.credit,
+            user,
+        }
+        .execute(&mut &*conn)
         .await?;
         if spent != 1 {
             return Err(PricingError::PointsOverBalance.into());
+        }
+        Ok(())
+    };
+    let ledger = async {
+        if quote.credit <= 0 {
+            return Ok(());
         }
         diesel::insert_into(credit_ledger::table)
             .values((
@@ -346,20 +464,28 @@ async fn create_in(
                 credit_ledger::order_id.eq(order_id),
                 credit_ledger::remark.eq(format!("订单[{number}]抵扣积分")),
             ))
-            .execute(conn)
-            .await?;
-    }
+            .execute(&mut &*conn)
+            .await
+            .map(|_| ())
+            .map_err(TxError::from)
+    };
     // 6. SPEC 2.8: the order and its timeout job are committed together or not at all.
-    if !paid_now {
+    let job = async {
+        if paid_now {
+            return Ok(());
+        }
         crate::jobs::enqueue(
             conn,
             &luffy_scheduler::handlers::order_timeout_job(order_id, command.expires_at),
         )
-        .await?;
-    }
+        .await
+        .map(|_| ())
+        .map_err(TxError::from)
+    };
+    futures::try_join!(insert_order, insert_lines, reserve, spend, ledger, job)?;
     // 7. Nothing to pay: fulfil at once.
     if paid_now {
-        grant_purchase(conn, order_id, user, command.now).await?;
+        grant_purchase(tx, order_id, user, now).await?;
     }
     Ok(CreatedOrder {
         id: order_id,
@@ -380,9 +506,9 @@ impl CheckoutStore for PgCheckout {
         now: DateTime<Utc>,
         rate: CreditRate,
     ) -> Result<Quote, CheckoutError> {
-        let mut conn = connection(&self.pool).await?;
-        let result = price_in(&mut conn, request, course_ids, now, rate, false, None).await;
-        finish(result.map(|(quote, _)| quote), "quoting a checkout")
+        let conn = connection(&self.pool).await?;
+        let result = quote_in(&conn, request, course_ids, now, rate).await;
+        finish(result, "quoting a checkout")
     }
 
     async fn replay(
@@ -390,9 +516,9 @@ impl CheckoutStore for PgCheckout {
         user: UserId,
         key: &IdempotencyKey,
     ) -> Result<Option<CreatedOrder>, CheckoutError> {
-        let mut conn = connection(&self.pool).await?;
+        let conn = connection(&self.pool).await?;
         finish(
-            replay_in(&mut conn, user, key).await,
+            replay_in(&conn, user, key).await,
             "replaying an idempotent checkout",
         )
     }

@@ -71,7 +71,7 @@ pub struct CouponLogRow {
 
 /// Loads coupon definitions with their scope names.
 pub(crate) async fn load_coupons(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, Coupon>, StorageError> {
     if ids.is_empty() {
@@ -80,9 +80,19 @@ pub(crate) async fn load_coupons(
     let rows: Vec<CouponRow> = coupons::table
         .filter(coupons::id.eq_any(ids))
         .select(CouponRow::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
         .map_err(|e| diesel_error(e, "loading coupons"))?;
+    to_coupons(conn, rows).await
+}
+
+/// Turns coupon rows into coupons, reading scope links only for the scope types present.
+async fn to_coupons(
+    mut conn: &AsyncPgConnection,
+    rows: Vec<CouponRow>,
+) -> Result<HashMap<i64, Coupon>, StorageError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids = ids.as_slice();
     let wants = |code: i16| rows.iter().any(|r| r.coupon_type == code);
     let directions: Vec<(i64, i64, String)> = if !wants(1) {
         Vec::new()
@@ -96,7 +106,7 @@ pub(crate) async fn load_coupons(
                 course_directions::id,
                 course_directions::name,
             ))
-            .load(conn)
+            .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "loading coupon directions"))?
     };
@@ -112,7 +122,7 @@ pub(crate) async fn load_coupons(
                 course_categories::id,
                 course_categories::name,
             ))
-            .load(conn)
+            .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "loading coupon categories"))?
     };
@@ -124,7 +134,7 @@ pub(crate) async fn load_coupons(
             .filter(coupon_courses::coupon_id.eq_any(ids))
             .order(courses::id.asc())
             .select((coupon_courses::coupon_id, courses::id, courses::name))
-            .load(conn)
+            .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "loading coupon courses"))?
     };
@@ -172,11 +182,19 @@ pub(crate) async fn load_coupons(
 
 /// Joins grant rows with their coupons.
 pub(crate) async fn to_user_coupons(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     rows: Vec<CouponLogRow>,
 ) -> Result<Vec<UserCoupon>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.coupon_id).collect();
     let coupons = load_coupons(conn, &ids).await?;
+    with_coupons(rows, &coupons)
+}
+
+/// Pairs grant rows with their loaded coupons.
+fn with_coupons(
+    rows: Vec<CouponLogRow>,
+    coupons: &HashMap<i64, Coupon>,
+) -> Result<Vec<UserCoupon>, StorageError> {
     rows.into_iter()
         .map(|row| {
             let coupon = coupons.get(&row.coupon_id).cloned().ok_or_else(|| {
@@ -197,22 +215,39 @@ pub(crate) async fn to_user_coupons(
 }
 
 /// Loads one grant, locking it (`FOR UPDATE`) when inside a transaction.
+/// The grant and its coupon are read in one pipelined round trip (the coupon row is not
+/// locked: every holder of a coupon checks out at once); scope links, if the coupon has any,
+/// take a second.
 pub(crate) async fn lock_user_coupon(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     grant_id: i64,
 ) -> Result<Option<UserCoupon>, StorageError> {
-    let row: Option<CouponLogRow> = coupon_logs::table
-        .find(grant_id)
-        .select(CouponLogRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-        .map_err(|e| diesel_error(e, "locking a coupon grant"))?;
-    match row {
-        None => Ok(None),
-        Some(row) => Ok(to_user_coupons(conn, vec![row]).await?.pop()),
-    }
+    let (mut c1, mut c2) = (conn, conn);
+    let grant = async {
+        coupon_logs::table
+            .find(grant_id)
+            .select(CouponLogRow::as_select())
+            .for_update()
+            .first(&mut c1)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "locking a coupon grant"))
+    };
+    let coupon = async {
+        coupons::table
+            .inner_join(coupon_logs::table)
+            .filter(coupon_logs::id.eq(grant_id))
+            .select(CouponRow::as_select())
+            .load(&mut c2)
+            .await
+            .map_err(|e| diesel_error(e, "loading a grant's coupon"))
+    };
+    let (grant, coupon) = futures::try_join!(grant, coupon)?;
+    let Some(grant) = grant else {
+        return Ok(None);
+    };
+    let coupons = to_coupons(conn, coupon).await?;
+    Ok(with_coupons(vec![grant], &coupons)?.pop())
 }
 
 /// Coupon storage on PostgreSQL.

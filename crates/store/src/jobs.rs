@@ -23,7 +23,7 @@ use crate::schema::{jobs, orders, payments};
 
 /// Inserts a job in the caller's transaction (SPEC 2.8: a job commits with the state that
 /// needs it, or not at all).
-pub async fn enqueue(conn: &mut AsyncPgConnection, job: &NewJob) -> Result<i64, DieselError> {
+pub async fn enqueue(mut conn: &AsyncPgConnection, job: &NewJob) -> Result<i64, DieselError> {
     diesel::insert_into(jobs::table)
         .values((
             jobs::kind.eq(&job.kind),
@@ -33,7 +33,7 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, job: &NewJob) -> Result<i64, 
             jobs::order_id.eq(job.order_id),
         ))
         .returning(jobs::id)
-        .get_result(conn)
+        .get_result(&mut conn)
         .await
 }
 

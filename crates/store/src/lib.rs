@@ -17,6 +17,7 @@ pub mod redis;
 pub mod rows;
 pub mod schema;
 pub mod seed;
+mod statement;
 pub mod users;
 
 pub use cart::RedisCarts;
