@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use anyhow::{bail, Context};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 use crate::setup::Bench;
 use crate::Args;
@@ -18,7 +19,16 @@ pub struct Limit {
 }
 
 /// `pgbench -M prepared` with the checkout script, same client count and duration.
+/// The tables are vacuumed and analyzed first, so that pgbench starts from the same clean
+/// state as the API run did (which began right after the setup's ANALYZE), not in the middle
+/// of the autovacuum that the API run's writes trigger.
 pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
+    let mut conn = AsyncPgConnection::establish(&args.database_url)
+        .await
+        .context("connecting to the bench database")?;
+    conn.batch_execute("VACUUM (ANALYZE) users, orders, order_details, coupon_logs, jobs")
+        .await
+        .context("vacuuming before pgbench")?;
     let argv = vec![
         "-n".to_owned(),
         "-M".into(),
