@@ -52,22 +52,22 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
          INSERT INTO coupon_logs (user_id, coupon_id, name)
          SELECT u.id, 1, '30元通用优惠券' FROM users u CROSS JOIN generate_series(1, 3)
          WHERE u.username LIKE 'bench%';
-         -- A store's history: each bench user already bought courses 4 and 5 (a paid order,
+         -- A store's history: each bench user already bought courses 4 and 6 (a paid order,
          -- its lines, the ownership rows and the settled timeout job), so the tables the
          -- runs grow are not empty when PostgreSQL plans (and caches plans for) them.
          INSERT INTO orders (user_id, order_number, order_status, pay_type, total_price, real_price,
                              pay_time, trade_no, expires_at, created_time)
-         SELECT u.id, 'hist' || u.id, 1, 1, 1398.00, 1398.00, now() - interval '1 day',
+         SELECT u.id, 'hist' || u.id, 1, 1, 498.00, 498.00, now() - interval '1 day',
                 'hist' || u.id, now() - interval '1 day', now() - interval '1 day'
          FROM users u WHERE u.username LIKE 'bench%';
          INSERT INTO order_details (order_id, course_id, name, price, real_price)
          SELECT o.id, c.id, c.name, c.price, c.price
-         FROM orders o CROSS JOIN courses c WHERE o.order_number LIKE 'hist%' AND c.id IN (4, 5);
+         FROM orders o CROSS JOIN courses c WHERE o.order_number LIKE 'hist%' AND c.id IN (4, 6);
          INSERT INTO user_courses (user_id, course_id)
-         SELECT o.user_id, c FROM orders o CROSS JOIN (VALUES (4), (5)) v(c)
+         SELECT o.user_id, c FROM orders o CROSS JOIN (VALUES (4), (6)) v(c)
          WHERE o.order_number LIKE 'hist%';
          INSERT INTO jobs (kind, payload, run_at, status, order_id, attempts)
-         SELECT 'order_timeout', '{}', o.expires_at, 'done', o.id, 1
+         SELECT 'order_timeout', '{{}}', o.expires_at, 'done', o.id, 1
          FROM orders o WHERE o.order_number LIKE 'hist%';
          -- ... and has an unpaid order for course 8 that is not due yet (a store always has
          -- unpaid orders waiting for their payment or their timeout).
