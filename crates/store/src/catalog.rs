@@ -194,7 +194,7 @@ impl CatalogRepository for PgCatalog {
             .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "listing courses"))?;
-        let items = load_courses(&mut conn, rows, now).await?;
+        let items = load_courses(&conn, rows, now).await?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or_default(),
@@ -211,7 +211,7 @@ impl CatalogRepository for PgCatalog {
             .optional()
             .map_err(|e| diesel_error(e, "finding a course"))?;
         let row = row.ok_or(CatalogError::CourseNotFound)?;
-        let mut courses = load_courses(&mut conn, vec![row], now).await?;
+        let mut courses = load_courses(&conn, vec![row], now).await?;
         courses.pop().ok_or(CatalogError::CourseNotFound)
     }
 
@@ -231,7 +231,7 @@ impl CatalogRepository for PgCatalog {
             .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "finding courses"))?;
-        Ok(load_courses(&mut conn, rows, now).await?)
+        Ok(load_courses(&conn, rows, now).await?)
     }
 }
 

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Numeric, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use luffy_common::money::round_cents;
 use luffy_catalog::Course;
+use luffy_common::money::round_cents;
 use luffy_common::{CourseId, StorageError, UserId};
 use luffy_coupon::UserCoupon;
 use luffy_credit::{CreditRate, LedgerOperation};
@@ -21,10 +21,10 @@ use rust_decimal::Decimal;
 use crate::catalog::courses_by_ids;
 use crate::coupons::lock_user_coupon;
 use crate::errors::diesel_error;
-use crate::statement::cached_sql;
 use crate::orders::grant_purchase;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{coupon_logs, credit_ledger, order_details, orders, users};
+use crate::statement::cached_sql;
 
 /// Checkout on PostgreSQL.
 #[derive(Clone)]
@@ -353,13 +353,8 @@ async fn create_in(
             return Ok(order);
         }
     }
-    let (quote, coupon) = price_loaded(
-        request,
-        &ids,
-        (balance, courses, coupon),
-        now,
-        command.rate,
-    )?;
+    let (quote, coupon) =
+        price_loaded(request, &ids, (balance, courses, coupon), now, command.rate)?;
     if let Some(name) = conflict.owned {
         return Err(CheckoutError::AlreadyOwned(name).into());
     }

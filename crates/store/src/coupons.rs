@@ -317,7 +317,7 @@ impl CouponRepository for PgCoupons {
             .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "listing available coupons"))?;
-        to_user_coupons(&mut conn, rows).await
+        to_user_coupons(&conn, rows).await
     }
 
     async fn create(&self, coupon: NewCoupon) -> Result<Coupon, CreateCouponError> {

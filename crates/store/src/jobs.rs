@@ -20,6 +20,7 @@ use crate::orders::restore_benefits;
 use crate::payments::PgPayments;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{jobs, orders, payments};
+use crate::statement::cached_sql;
 
 /// Inserts a job in the caller's transaction (SPEC 2.8: a job commits with the state that
 /// needs it, or not at all).
@@ -40,23 +41,72 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, job: &NewJob) -> Result<i64, 
 /// Marks an order's pending timeout job done (payment or cancel made it moot), in the caller's
 /// transaction.
 pub async fn settle_timeout_job(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     order_id: i64,
 ) -> Result<(), DieselError> {
-    diesel::update(
-        jobs::table
-            .filter(jobs::order_id.eq(order_id))
-            .filter(jobs::kind.eq(luffy_scheduler::handlers::ORDER_TIMEOUT))
-            .filter(jobs::status.eq("pending")),
-    )
-    .set((
-        jobs::status.eq("done"),
-        jobs::last_error.eq(Some("moot: order no longer unpaid")),
-        jobs::updated_time.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
-    .await?;
+    SettleTimeoutJob { order_id }.execute(&mut conn).await?;
     Ok(())
+}
+
+cached_sql! {
+    /// See [`settle_timeout_job`].
+    struct SettleTimeoutJob = "UPDATE jobs SET status = 'done',
+            last_error = 'moot: order no longer unpaid', updated_time = now()
+        WHERE order_id = :order_id AND kind = 'order_timeout' AND status = 'pending'";
+    order_id: BigInt => i64,
+}
+
+cached_sql! {
+    /// Claims jobs whose worker died (lease expired), served by the lease partial index.
+    struct ClaimExpired = "UPDATE jobs SET status = 'running', locked_by = :worker,
+            locked_until = :until, attempts = attempts + 1, updated_time = now()
+        WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND locked_until < :now
+                     ORDER BY locked_until LIMIT :limit FOR UPDATE SKIP LOCKED)
+        RETURNING id, kind, payload, run_at, attempts, max_attempts";
+    worker: Text => String,
+    until: Timestamptz => DateTime<Utc>,
+    now: Timestamptz => DateTime<Utc>,
+    limit: BigInt => i64,
+}
+
+cached_sql! {
+    /// Claims due pending jobs, served by the due partial index.
+    struct ClaimDue = "UPDATE jobs SET status = 'running', locked_by = :worker,
+            locked_until = :until, attempts = attempts + 1, updated_time = now()
+        WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= :now
+                     ORDER BY run_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+        RETURNING id, kind, payload, run_at, attempts, max_attempts";
+    worker: Text => String,
+    until: Timestamptz => DateTime<Utc>,
+    now: Timestamptz => DateTime<Utc>,
+    limit: BigInt => i64,
+}
+
+cached_sql! {
+    /// A job its worker finished; guarded by the lease holder.
+    struct CompleteJob = "UPDATE jobs SET status = 'done', locked_by = NULL,
+            locked_until = NULL, updated_time = now()
+        WHERE id = :id AND locked_by = :worker AND status = 'running'";
+    id: BigInt => i64,
+    worker: Text => String,
+}
+
+cached_sql! {
+    /// The 0 -> 3 compare-and-set of a timeout; returns what must be given back.
+    struct TimeOutOrder = "UPDATE orders SET order_status = 3, updated_time = now()
+        WHERE id = :id AND order_status = 0
+        RETURNING user_id, credit, order_number";
+    id: BigInt => i64,
+}
+
+#[derive(QueryableByName)]
+struct TimedOutRow {
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = Integer)]
+    credit: i32,
+    #[diesel(sql_type = Text)]
+    order_number: String,
 }
 
 #[derive(QueryableByName)]
@@ -97,8 +147,8 @@ impl PgJobs {
 
     /// Inserts a job on its own (tests and operators; business code uses [`enqueue`]).
     pub async fn insert(&self, job: &NewJob) -> Result<i64, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        enqueue(&mut conn, job)
+        let conn = connection(&self.pool).await?;
+        enqueue(&conn, job)
             .await
             .map_err(|e| diesel_error(e, "inserting a job"))
     }
@@ -137,31 +187,28 @@ impl JobStore for PgJobs {
         let mut conn = connection(&self.pool).await?;
         // Two statements, each served by its partial index (an OR of the two would scan the
         // table): first jobs whose worker died (lease expired), then due pending jobs.
-        let mut rows: Vec<ClaimedRow> = Vec::new();
-        for candidates in [
-            "SELECT id FROM jobs WHERE status = 'running' AND locked_until < $2
-             ORDER BY locked_until LIMIT $4 FOR UPDATE SKIP LOCKED",
-            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $2
-             ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED",
-        ] {
-            let wanted = limit - rows.len() as i64;
-            if wanted <= 0 {
-                break;
+        let until = lease_end(now, lease);
+        let mut rows: Vec<ClaimedRow> = ClaimExpired {
+            worker: worker.to_owned(),
+            until,
+            now,
+            limit,
+        }
+        .load(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "claiming expired jobs"))?;
+        let wanted = limit - rows.len() as i64;
+        if wanted > 0 {
+            let due: Vec<ClaimedRow> = ClaimDue {
+                worker: worker.to_owned(),
+                until,
+                now,
+                limit: wanted,
             }
-            let claimed: Vec<ClaimedRow> = diesel::sql_query(format!(
-                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $3,
-                                 attempts = attempts + 1, updated_time = now()
-                 WHERE id IN ({candidates})
-                 RETURNING id, kind, payload, run_at, attempts, max_attempts"
-            ))
-            .bind::<Text, _>(worker)
-            .bind::<Timestamptz, _>(now)
-            .bind::<Timestamptz, _>(lease_end(now, lease))
-            .bind::<BigInt, _>(wanted)
             .load(&mut conn)
             .await
-            .map_err(|e| diesel_error(e, "claiming jobs"))?;
-            rows.extend(claimed);
+            .map_err(|e| diesel_error(e, "claiming due jobs"))?;
+            rows.extend(due);
         }
         Ok(rows
             .into_iter()
@@ -178,18 +225,10 @@ impl JobStore for PgJobs {
 
     async fn complete(&self, job_id: i64, worker: &str) -> Result<(), StorageError> {
         let mut conn = connection(&self.pool).await?;
-        diesel::update(
-            jobs::table
-                .filter(jobs::id.eq(job_id))
-                .filter(jobs::locked_by.eq(worker))
-                .filter(jobs::status.eq("running")),
-        )
-        .set((
-            jobs::status.eq("done"),
-            jobs::locked_by.eq(None::<String>),
-            jobs::locked_until.eq(None::<DateTime<Utc>>),
-            jobs::updated_time.eq(diesel::dsl::now),
-        ))
+        CompleteJob {
+            id: job_id,
+            worker: worker.to_owned(),
+        }
         .execute(&mut conn)
         .await
         .map_err(|e| diesel_error(e, "completing a job"))?;
@@ -377,20 +416,16 @@ impl TimeoutStore for PgTimeouts {
     async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
         let mut conn = connection(&self.pool).await?;
         conn.transaction::<_, DieselError, _>(async move |conn| {
-            let won: Option<(i64, i32, String)> = diesel::update(
-                orders::table
-                    .filter(orders::id.eq(order_id))
-                    .filter(orders::order_status.eq(OrderStatus::Unpaid.code())),
-            )
-            .set((
-                orders::order_status.eq(OrderStatus::TimedOut.code()),
-                orders::updated_time.eq(diesel::dsl::now),
-            ))
-            .returning((orders::user_id, orders::credit, orders::order_number))
-            .get_result(conn)
-            .await
-            .optional()?;
-            let Some((user, points, number)) = won else {
+            let won: Option<TimedOutRow> = TimeOutOrder { id: order_id }
+                .get_result(conn)
+                .await
+                .optional()?;
+            let Some(TimedOutRow {
+                user_id: user,
+                credit: points,
+                order_number: number,
+            }) = won
+            else {
                 return Ok(false);
             };
             restore_benefits(

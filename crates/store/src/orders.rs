@@ -9,18 +9,18 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
-use luffy_coupon::UseStatus;
 use luffy_credit::LedgerOperation;
 use luffy_order::{
     CancelError, CouponSummary, Order, OrderLine, OrderRepository, OrderStatus, PayType,
 };
 use rust_decimal::Decimal;
 
+use diesel::sql_types::{BigInt, Integer, Timestamptz};
+
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{
-    coupon_logs, coupons, courses, credit_ledger, order_details, orders, user_courses, users,
-};
+use crate::schema::{coupon_logs, coupons, courses, credit_ledger, order_details, orders};
+use crate::statement::cached_sql;
 
 /// An `orders` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -162,78 +162,84 @@ pub(crate) async fn hydrate(
 
 /// Gives an order's coupon and points back (SPEC 2.5, 2.6). Call it only from the transaction
 /// that won the order's 0 -> 2 or 0 -> 3 compare-and-set, so it runs at most once per order.
+/// The three writes are independent and go in one pipelined round trip.
 pub async fn restore_benefits(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: i64,
     user: i64,
     points: i32,
     remark: &str,
 ) -> Result<(), DieselError> {
-    diesel::update(
-        coupon_logs::table
-            .filter(coupon_logs::order_id.eq(order_id))
-            .filter(coupon_logs::use_status.eq(UseStatus::Unused.code())),
-    )
-    .set(coupon_logs::order_id.eq(None::<i64>))
-    .execute(conn)
-    .await?;
-    if points > 0 {
-        diesel::update(users::table.find(user))
-            .set(users::credit.eq(users::credit + points))
-            .execute(conn)
-            .await?;
-        diesel::insert_into(credit_ledger::table)
-            .values((
-                credit_ledger::user_id.eq(user),
-                credit_ledger::operation.eq(LedgerOperation::Refunded.code()),
-                credit_ledger::number.eq(points),
-                credit_ledger::order_id.eq(order_id),
-                credit_ledger::remark.eq(remark),
-            ))
-            .execute(conn)
-            .await?;
-    }
+    let release = ReleaseGrant { order_id }.execute(&mut &*conn);
+    let refund = async {
+        if points > 0 {
+            RefundPoints { user, points }.execute(&mut &*conn).await?;
+        }
+        Ok(())
+    };
+    let ledger = async {
+        if points > 0 {
+            diesel::insert_into(credit_ledger::table)
+                .values((
+                    credit_ledger::user_id.eq(user),
+                    credit_ledger::operation.eq(LedgerOperation::Refunded.code()),
+                    credit_ledger::number.eq(points),
+                    credit_ledger::order_id.eq(order_id),
+                    credit_ledger::remark.eq(remark),
+                ))
+                .execute(&mut &*conn)
+                .await?;
+        }
+        Ok(())
+    };
+    futures::try_join!(release, refund, ledger)?;
     Ok(())
+}
+
+cached_sql! {
+    /// Frees the grant an unpaid order reserved (never a used one).
+    struct ReleaseGrant = "UPDATE coupon_logs SET order_id = NULL
+        WHERE order_id = :order_id AND use_status = 0";
+    order_id: BigInt => i64,
+}
+
+cached_sql! {
+    /// Gives points back.
+    struct RefundPoints = "UPDATE users SET credit = credit + :points WHERE id = :user";
+    user: BigInt => i64,
+    points: Integer => i32,
+}
+
+cached_sql! {
+    /// The buyer owns the order's courses (once each, whatever the order's line count).
+    struct OwnOrderCourses = "INSERT INTO user_courses (user_id, course_id)
+        SELECT :user, course_id FROM order_details WHERE order_id = :order_id
+        ON CONFLICT DO NOTHING";
+    user: BigInt => i64,
+    order_id: BigInt => i64,
+}
+
+cached_sql! {
+    /// The grant the order reserved becomes used.
+    struct UseGrant = "UPDATE coupon_logs SET use_status = 1, use_time = :paid_at
+        WHERE order_id = :order_id AND use_status = 0";
+    paid_at: Timestamptz => DateTime<Utc>,
+    order_id: BigInt => i64,
 }
 
 /// Fulfilment steps after a won 0 -> 1 transition: the buyer owns the courses (once each) and
 /// the reserved coupon becomes used (SPEC 2.7).
+/// Both writes go in one pipelined round trip.
 pub async fn grant_purchase(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     order_id: i64,
     user: i64,
     paid_at: DateTime<Utc>,
 ) -> Result<(), DieselError> {
-    let course_ids: Vec<i64> = order_details::table
-        .filter(order_details::order_id.eq(order_id))
-        .select(order_details::course_id)
-        .load(conn)
-        .await?;
-    let rows: Vec<_> = course_ids
-        .iter()
-        .map(|c| {
-            (
-                user_courses::user_id.eq(user),
-                user_courses::course_id.eq(*c),
-            )
-        })
-        .collect();
-    diesel::insert_into(user_courses::table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    diesel::update(
-        coupon_logs::table
-            .filter(coupon_logs::order_id.eq(order_id))
-            .filter(coupon_logs::use_status.eq(UseStatus::Unused.code())),
-    )
-    .set((
-        coupon_logs::use_status.eq(UseStatus::Used.code()),
-        coupon_logs::use_time.eq(Some(paid_at)),
-    ))
-    .execute(conn)
-    .await?;
+    futures::try_join!(
+        OwnOrderCourses { user, order_id }.execute(&mut &*conn),
+        UseGrant { paid_at, order_id }.execute(&mut &*conn),
+    )?;
     Ok(())
 }
 

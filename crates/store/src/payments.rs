@@ -8,10 +8,13 @@ use luffy_common::UserId;
 use luffy_order::{Channel, OrderStatus, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
 use rust_decimal::Decimal;
 
+use diesel::sql_types::{BigInt, Text, Timestamptz};
+
 use crate::errors::diesel_error;
 use crate::orders::grant_purchase;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{orders, payments, users};
+use crate::statement::cached_sql;
 
 /// Payments on PostgreSQL.
 #[derive(Clone)]
@@ -42,6 +45,16 @@ fn finish<T>(result: Result<T, TxError>, what: &'static str) -> Result<T, Paymen
         TxError::Refused(error) => error,
         TxError::Db(error) => PaymentError::Storage(diesel_error(error, what)),
     })
+}
+
+cached_sql! {
+    /// The 0 -> 1 compare-and-set of a payment.
+    struct MarkPaid = "UPDATE orders SET order_status = 1, pay_time = :paid_at,
+            trade_no = :trade_no, updated_time = now()
+        WHERE id = :id AND order_status = 0";
+    id: BigInt => i64,
+    paid_at: Timestamptz => DateTime<Utc>,
+    trade_no: Text => String,
 }
 
 /// (id, user, status, real_price, expires_at) of an order, locked.
@@ -95,23 +108,20 @@ async fn record_in(
     let Some(payment_id) = inserted else {
         return Ok(PaymentOutcome::AlreadyRecorded { order_id });
     };
-    let won = diesel::update(
-        orders::table
-            .filter(orders::id.eq(order_id))
-            .filter(orders::order_status.eq(OrderStatus::Unpaid.code())),
-    )
-    .set((
-        orders::order_status.eq(OrderStatus::Paid.code()),
-        orders::pay_time.eq(Some(event.paid_at)),
-        orders::trade_no.eq(Some(&event.trade_no)),
-        orders::updated_time.eq(diesel::dsl::now),
-    ))
+    let won = MarkPaid {
+        id: order_id,
+        paid_at: event.paid_at,
+        trade_no: event.trade_no.clone(),
+    }
     .execute(conn)
     .await?;
     if won == 1 {
-        grant_purchase(conn, order_id, user, event.paid_at).await?;
-        // SPEC 2.7: the order's pending timeout job becomes moot.
-        crate::jobs::settle_timeout_job(conn, order_id).await?;
+        // SPEC 2.7: fulfil, and the order's pending timeout job becomes moot (one round trip).
+        let shared: &AsyncPgConnection = conn;
+        futures::try_join!(
+            grant_purchase(shared, order_id, user, event.paid_at),
+            crate::jobs::settle_timeout_job(shared, order_id),
+        )?;
         return Ok(PaymentOutcome::Fulfilled { order_id });
     }
     // Cancelled, timed out, or already paid by another trade: keep the money on record and

@@ -141,6 +141,19 @@ mod tests {
         assert_eq!(pieces(":x"), vec![Piece::Bind("x")]);
     }
 
+    /// Cached statements spell status codes as SQL literals (0 unpaid, 1 paid, 3 timed out;
+    /// grant 0 unused, 1 used): they must stay the domain's codes.
+    #[test]
+    fn status_codes_written_into_sql_match_the_domain() {
+        use luffy_coupon::UseStatus;
+        use luffy_order::OrderStatus;
+        assert_eq!(OrderStatus::Unpaid.code(), 0);
+        assert_eq!(OrderStatus::Paid.code(), 1);
+        assert_eq!(OrderStatus::TimedOut.code(), 3);
+        assert_eq!(UseStatus::Unused.code(), 0);
+        assert_eq!(UseStatus::Used.code(), 1);
+    }
+
     #[test]
     fn a_cast_right_after_a_bind_is_sql() {
         assert_eq!(
