@@ -39,7 +39,7 @@ struct Args {
     #[arg(long)]
     server_pid: u32,
     /// Users prepared for the order-creation run (each orders once).
-    #[arg(long, default_value_t = 12000)]
+    #[arg(long, default_value_t = 20000)]
     users: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
