@@ -12,6 +12,10 @@ use luffy_catalog::{
 };
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Numeric, SmallInt, Text, Timestamptz,
+};
+
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::rows::{CategoryRow, CourseRow, DirectionRow, PromotionRow};
@@ -19,6 +23,7 @@ use crate::schema::{
     activities, course_activity_prices, course_categories, course_directions, courses,
     discount_types, discounts, user_courses,
 };
+use crate::statement::cached_sql;
 
 /// Reads courses and promotions from PostgreSQL.
 #[derive(Clone)]
@@ -150,27 +155,158 @@ macro_rules! course_query {
     };
 }
 
-/// Courses by id on an existing connection (inside a transaction), in id order. The courses
-/// and their promotions are read in one pipelined round trip.
+cached_sql! {
+    /// Courses with their direction, category and running promotions, in one statement (the
+    /// checkout path reads them on every order).
+    struct CoursesWithPromotions = "SELECT c.id, c.name, c.course_cover, c.course_type,
+            c.price, c.credit, c.is_show, c.is_deleted,
+            d.id AS direction_id, d.name AS direction_name,
+            g.id AS category_id, g.name AS category_name, g.direction_id AS category_direction_id,
+            p.id AS promotion_id, a.name AS activity_name, a.start_time, a.end_time,
+            t.name AS discount_type, k.condition, k.sale
+        FROM courses c
+        JOIN course_directions d ON d.id = c.direction_id
+        JOIN course_categories g ON g.id = c.category_id
+        LEFT JOIN (course_activity_prices p
+                   JOIN activities a ON a.id = p.activity_id
+                   JOIN discounts k ON k.id = p.discount_id
+                   JOIN discount_types t ON t.id = k.discount_type_id)
+          ON p.course_id = c.id AND a.end_time > :now
+        WHERE c.id = ANY(:ids)
+        ORDER BY c.id, p.id";
+    now: Timestamptz => DateTime<Utc>,
+    ids: Array<BigInt> => Vec<i64>,
+}
+
+/// A row of [`CoursesWithPromotions`]: one per course and running promotion.
+#[derive(QueryableByName)]
+struct CoursePromotionRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    course_cover: String,
+    #[diesel(sql_type = SmallInt)]
+    course_type: i16,
+    #[diesel(sql_type = Numeric)]
+    price: rust_decimal::Decimal,
+    #[diesel(sql_type = Integer)]
+    credit: i32,
+    #[diesel(sql_type = Bool)]
+    is_show: bool,
+    #[diesel(sql_type = Bool)]
+    is_deleted: bool,
+    #[diesel(sql_type = BigInt)]
+    direction_id: i64,
+    #[diesel(sql_type = Text)]
+    direction_name: String,
+    #[diesel(sql_type = BigInt)]
+    category_id: i64,
+    #[diesel(sql_type = Text)]
+    category_name: String,
+    #[diesel(sql_type = BigInt)]
+    category_direction_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    promotion_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    activity_name: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    start_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    end_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    discount_type: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    condition: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    sale: Option<String>,
+}
+
+impl CoursePromotionRow {
+    /// The promotion half of the row, if the course has one here.
+    fn promotion(&self) -> Result<Option<PromotionLink>, StorageError> {
+        let (Some(id), Some(activity_name), Some(starts_at), Some(ends_at)) = (
+            self.promotion_id,
+            self.activity_name.clone(),
+            self.start_time,
+            self.end_time,
+        ) else {
+            return Ok(None);
+        };
+        let sale: SaleFormula = self
+            .sale
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| {
+                StorageError::Unexpected(anyhow!("stored sale formula is invalid: {e}"))
+            })?;
+        Ok(Some(PromotionLink {
+            id,
+            activity_name,
+            starts_at,
+            ends_at,
+            discount_type: self.discount_type.clone().unwrap_or_default(),
+            condition: self.condition.unwrap_or_default(),
+            sale,
+        }))
+    }
+
+    /// The course half of the row, in the shape the other catalog queries load.
+    fn course(&self) -> CourseJoin {
+        (
+            CourseRow {
+                id: self.id,
+                name: self.name.clone(),
+                course_cover: self.course_cover.clone(),
+                course_type: self.course_type,
+                price: self.price,
+                credit: self.credit,
+                is_show: self.is_show,
+                is_deleted: self.is_deleted,
+            },
+            DirectionRow {
+                id: self.direction_id,
+                name: self.direction_name.clone(),
+            },
+            CategoryRow {
+                id: self.category_id,
+                name: self.category_name.clone(),
+                direction_id: self.category_direction_id,
+            },
+        )
+    }
+}
+
+/// Courses by id on an existing connection (inside a transaction), in id order, with their
+/// promotions, in one statement.
 pub(crate) async fn courses_by_ids(
-    conn: &diesel_async::AsyncPgConnection,
+    mut conn: &diesel_async::AsyncPgConnection,
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<Vec<Course>, StorageError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut c = conn;
-    let rows = async {
-        course_query!()
-            .filter(courses::id.eq_any(ids))
-            .order(courses::id.asc())
-            .load::<CourseJoin>(&mut c)
-            .await
-            .map_err(|e| diesel_error(e, "finding courses"))
-    };
-    let (rows, promotions) = futures::try_join!(rows, promotions_for(conn, ids, now))?;
-    with_promotions(rows, promotions)
+    let rows: Vec<CoursePromotionRow> = CoursesWithPromotions {
+        now,
+        ids: ids.to_vec(),
+    }
+    .load(&mut conn)
+    .await
+    .map_err(|e| diesel_error(e, "finding courses"))?;
+    let mut courses: Vec<CourseJoin> = Vec::new();
+    let mut promotions: HashMap<i64, Vec<PromotionLink>> = HashMap::new();
+    for row in &rows {
+        if courses.last().map(|(c, _, _)| c.id) != Some(row.id) {
+            courses.push(row.course());
+        }
+        if let Some(link) = row.promotion()? {
+            promotions.entry(row.id).or_default().push(link);
+        }
+    }
+    with_promotions(courses, promotions)
 }
 
 impl CatalogRepository for PgCatalog {

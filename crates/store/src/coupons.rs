@@ -14,12 +14,15 @@ use luffy_coupon::{
     GrantError, NewCoupon, NewScope, RevokeError, ScopeItem, UseStatus, UserCoupon,
 };
 
+use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
+
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{
     coupon_categories, coupon_courses, coupon_directions, coupon_logs, coupons, course_categories,
     course_directions, courses, users,
 };
+use crate::statement::cached_sql;
 
 /// A `coupons` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -214,39 +217,93 @@ fn with_coupons(
         .collect()
 }
 
-/// Loads one grant, locking it (`FOR UPDATE`) when inside a transaction.
-/// The grant and its coupon are read in one pipelined round trip (the coupon row is not
-/// locked: every holder of a coupon checks out at once); scope links, if the coupon has any,
-/// take a second.
+cached_sql! {
+    /// A grant, locked, with its coupon, not locked (every holder of a coupon checks out at
+    /// once): `FOR UPDATE OF`, which diesel's query builder cannot write.
+    struct LockGrantWithCoupon = "SELECT l.id, l.user_id, l.coupon_id, l.order_id, l.use_time,
+            l.use_status, c.name, c.discount, c.coupon_type, c.total, c.has_total,
+            c.start_time, c.end_time, c.get_type, c.condition, c.per_limit, c.sale
+        FROM coupon_logs l JOIN coupons c ON c.id = l.coupon_id
+        WHERE l.id = :grant FOR UPDATE OF l";
+    grant: BigInt => i64,
+}
+
+/// A row of [`LockGrantWithCoupon`].
+#[derive(QueryableByName)]
+struct GrantWithCouponRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    user_id: i64,
+    #[diesel(sql_type = BigInt)]
+    coupon_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    order_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    use_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = SmallInt)]
+    use_status: i16,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = SmallInt)]
+    discount: i16,
+    #[diesel(sql_type = SmallInt)]
+    coupon_type: i16,
+    #[diesel(sql_type = Integer)]
+    total: i32,
+    #[diesel(sql_type = Integer)]
+    has_total: i32,
+    #[diesel(sql_type = Timestamptz)]
+    start_time: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    end_time: DateTime<Utc>,
+    #[diesel(sql_type = SmallInt)]
+    get_type: i16,
+    #[diesel(sql_type = Integer)]
+    condition: i32,
+    #[diesel(sql_type = Integer)]
+    per_limit: i32,
+    #[diesel(sql_type = Text)]
+    sale: String,
+}
+
+/// Loads one grant with its coupon, locking the grant, in one statement; scope links, if the
+/// coupon has any, take a second.
 pub(crate) async fn lock_user_coupon(
-    conn: &AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     grant_id: i64,
 ) -> Result<Option<UserCoupon>, StorageError> {
-    let (mut c1, mut c2) = (conn, conn);
-    let grant = async {
-        coupon_logs::table
-            .find(grant_id)
-            .select(CouponLogRow::as_select())
-            .for_update()
-            .first(&mut c1)
-            .await
-            .optional()
-            .map_err(|e| diesel_error(e, "locking a coupon grant"))
-    };
-    let coupon = async {
-        coupons::table
-            .inner_join(coupon_logs::table)
-            .filter(coupon_logs::id.eq(grant_id))
-            .select(CouponRow::as_select())
-            .load(&mut c2)
-            .await
-            .map_err(|e| diesel_error(e, "loading a grant's coupon"))
-    };
-    let (grant, coupon) = futures::try_join!(grant, coupon)?;
-    let Some(grant) = grant else {
+    let row: Option<GrantWithCouponRow> = LockGrantWithCoupon { grant: grant_id }
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(|e| diesel_error(e, "locking a coupon grant"))?;
+    let Some(row) = row else {
         return Ok(None);
     };
-    let coupons = to_coupons(conn, coupon).await?;
+    let grant = CouponLogRow {
+        id: row.id,
+        user_id: row.user_id,
+        coupon_id: row.coupon_id,
+        order_id: row.order_id,
+        use_time: row.use_time,
+        use_status: row.use_status,
+    };
+    let coupon = CouponRow {
+        id: row.coupon_id,
+        name: row.name,
+        discount: row.discount,
+        coupon_type: row.coupon_type,
+        total: row.total,
+        has_total: row.has_total,
+        start_time: row.start_time,
+        end_time: row.end_time,
+        get_type: row.get_type,
+        condition: row.condition,
+        per_limit: row.per_limit,
+        sale: row.sale,
+    };
+    let coupons = to_coupons(conn, vec![coupon]).await?;
     Ok(with_coupons(vec![grant], &coupons)?.pop())
 }
 
