@@ -68,13 +68,15 @@ type LineRow = (
 /// order_id, grant id, coupon name, sale, discount kind, condition.
 type OrderCouponRow = (Option<i64>, i64, String, String, i16, i32);
 
-/// Reads orders with lines and coupon summaries for the given rows.
+/// Reads orders with lines and coupon summaries for the given rows (both in one pipelined
+/// round trip).
 pub(crate) async fn hydrate(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     rows: Vec<OrderRow>,
 ) -> Result<Vec<Order>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let lines: Vec<LineRow> = order_details::table
+    let (mut c1, mut c2) = (conn, conn);
+    let lines = order_details::table
         .inner_join(courses::table)
         .filter(order_details::order_id.eq_any(&ids))
         .order((
@@ -92,10 +94,8 @@ pub(crate) async fn hydrate(
             order_details::coupon_discount,
             courses::course_cover,
         ))
-        .load(conn)
-        .await
-        .map_err(|e| diesel_error(e, "loading order lines"))?;
-    let coupon_rows: Vec<OrderCouponRow> = coupon_logs::table
+        .load::<LineRow>(&mut c1);
+    let coupon_rows = coupon_logs::table
         .inner_join(coupons::table)
         .filter(coupon_logs::order_id.eq_any(&ids))
         .select((
@@ -106,9 +106,9 @@ pub(crate) async fn hydrate(
             coupons::discount,
             coupons::condition,
         ))
-        .load(conn)
-        .await
-        .map_err(|e| diesel_error(e, "loading order coupons"))?;
+        .load::<OrderCouponRow>(&mut c2);
+    let (lines, coupon_rows) = futures::try_join!(lines, coupon_rows)
+        .map_err(|e| diesel_error(e, "loading order lines and coupons"))?;
     let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
     for (order_id, id, course_id, name, price, real_price, discount_name, coupon_discount, cover) in
         lines
@@ -302,7 +302,7 @@ impl PgOrders {
             .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "finding an order by number"))?;
-        Ok(hydrate(&mut conn, rows).await?.pop())
+        Ok(hydrate(&conn, rows).await?.pop())
     }
 }
 
@@ -313,7 +313,8 @@ impl OrderRepository for PgOrders {
         status: Option<OrderStatus>,
         page: PageRequest,
     ) -> Result<Page<Order>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
         let mut count_query = orders::table
             .filter(orders::user_id.eq(user.get()))
             .into_boxed();
@@ -324,20 +325,17 @@ impl OrderRepository for PgOrders {
             count_query = count_query.filter(orders::order_status.eq(status.code()));
             rows_query = rows_query.filter(orders::order_status.eq(status.code()));
         }
-        let total: i64 = count_query
-            .count()
-            .get_result(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "counting orders"))?;
-        let rows: Vec<OrderRow> = rows_query
+        // The count and the page in one pipelined round trip.
+        let total = count_query.count().get_result::<i64>(&mut c1);
+        let rows = rows_query
             .order(orders::id.desc())
             .limit(page.limit())
             .offset(page.offset())
             .select(OrderRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "listing orders"))?;
-        let items = hydrate(&mut conn, rows).await?;
+            .load::<OrderRow>(&mut c2);
+        let (total, rows) =
+            futures::try_join!(total, rows).map_err(|e| diesel_error(e, "listing orders"))?;
+        let items = hydrate(&conn, rows).await?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or_default(),
@@ -354,7 +352,7 @@ impl OrderRepository for PgOrders {
             .load(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "finding an order"))?;
-        Ok(hydrate(&mut conn, rows).await?.pop())
+        Ok(hydrate(&conn, rows).await?.pop())
     }
 
     async fn cancel(&self, user: UserId, id: i64) -> Result<Order, CancelError> {
