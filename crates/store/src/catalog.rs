@@ -339,15 +339,8 @@ impl CatalogRepository for PgCatalog {
     }
 
     async fn find_course(&self, id: CourseId, now: DateTime<Utc>) -> Result<Course, CatalogError> {
-        let mut conn = connection(&self.pool).await?;
-        let row: Option<CourseJoin> = course_query!()
-            .filter(courses::id.eq(id.get()))
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(|e| diesel_error(e, "finding a course"))?;
-        let row = row.ok_or(CatalogError::CourseNotFound)?;
-        let mut courses = load_courses(&conn, vec![row], now).await?;
+        let conn = connection(&self.pool).await?;
+        let mut courses = courses_by_ids(&conn, &[id.get()], now).await?;
         courses.pop().ok_or(CatalogError::CourseNotFound)
     }
 
@@ -360,14 +353,8 @@ impl CatalogRepository for PgCatalog {
             return Ok(Vec::new());
         }
         let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        let mut conn = connection(&self.pool).await?;
-        let rows: Vec<CourseJoin> = course_query!()
-            .filter(courses::id.eq_any(&raw))
-            .order(courses::id.asc())
-            .load(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "finding courses"))?;
-        Ok(load_courses(&conn, rows, now).await?)
+        let conn = connection(&self.pool).await?;
+        Ok(courses_by_ids(&conn, &raw, now).await?)
     }
 }
 
