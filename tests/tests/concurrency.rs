@@ -297,3 +297,38 @@ async fn cancel_racing_cancel_restores_once() {
     assert_eq!(free, 1, "coupon available again");
     app.assert_ledger_matches().await;
 }
+
+/// The checkout pipelines its reads behind the user-row lock; on a fresh connection every
+/// statement is prepared first, which is when the send order could slip. Ten fresh pools,
+/// each racing twelve identical checkouts: exactly one order per round, the rest 409.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pipelined_reads_stay_behind_the_user_lock_on_fresh_connections() {
+    let app = spawn_app().await;
+    let luffy = app.user_id("luffy").await;
+    for round in 0..10 {
+        let pool = luffy_store::postgres::build_pg_pool(
+            &app.database.url,
+            &luffy_store::PgPoolSettings::default(),
+        )
+        .unwrap();
+        let store = PgCheckout::new(pool);
+        let courses = [[1, 2], [3, 4], [5, 6], [7, 8], [1, 8]][round % 5];
+        let results =
+            join_all((0..12).map(|_| store.create_order(command(luffy, &courses, -1, 0)))).await;
+        let won: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(won.len(), 1, "round {round}: {results:?}");
+        for result in results.iter().filter(|r| r.is_err()) {
+            assert!(
+                matches!(result, Err(CheckoutError::AlreadyInUnpaidOrder(_))),
+                "round {round}: {result:?}"
+            );
+        }
+        // Free the courses for a later round: cancel the winner.
+        app.sql(&format!(
+            "UPDATE orders SET order_status = 2 WHERE id = {}",
+            won[0].id
+        ))
+        .await;
+    }
+    assert_eq!(order_count(&app).await, 10);
+}
