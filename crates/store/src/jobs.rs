@@ -56,31 +56,37 @@ cached_sql! {
     order_id: BigInt => i64,
 }
 
-cached_sql! {
-    /// Claims jobs whose worker died (lease expired), served by the lease partial index.
-    struct ClaimExpired = "UPDATE jobs SET status = 'running', locked_by = :worker,
-            locked_until = :until, attempts = attempts + 1, updated_time = now()
-        WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND locked_until < :now
-                     ORDER BY locked_until LIMIT :limit FOR UPDATE SKIP LOCKED)
-        RETURNING id, kind, payload, run_at, attempts, max_attempts";
-    worker: Text => String,
-    until: Timestamptz => DateTime<Utc>,
-    now: Timestamptz => DateTime<Utc>,
-    limit: BigInt => i64,
+/// The claim statements differ only in which rows are candidates: each is served by its own
+/// partial index (an OR of the two would scan the table).
+macro_rules! claim_statement {
+    ($(#[$meta:meta])* $name:ident, $candidates:literal) => {
+        cached_sql! {
+            $(#[$meta])*
+            struct $name = concat!(
+                "UPDATE jobs SET status = 'running', locked_by = :worker,
+                    locked_until = :until, attempts = attempts + 1, updated_time = now()
+                WHERE id IN (", $candidates, " LIMIT :limit FOR UPDATE SKIP LOCKED)
+                RETURNING id, kind, payload, run_at, attempts, max_attempts"
+            );
+            worker: Text => String,
+            until: Timestamptz => DateTime<Utc>,
+            now: Timestamptz => DateTime<Utc>,
+            limit: BigInt => i64,
+        }
+    };
 }
 
-cached_sql! {
-    /// Claims due pending jobs, served by the due partial index.
-    struct ClaimDue = "UPDATE jobs SET status = 'running', locked_by = :worker,
-            locked_until = :until, attempts = attempts + 1, updated_time = now()
-        WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= :now
-                     ORDER BY run_at LIMIT :limit FOR UPDATE SKIP LOCKED)
-        RETURNING id, kind, payload, run_at, attempts, max_attempts";
-    worker: Text => String,
-    until: Timestamptz => DateTime<Utc>,
-    now: Timestamptz => DateTime<Utc>,
-    limit: BigInt => i64,
-}
+claim_statement!(
+    /// Claims jobs whose worker died (lease expired).
+    ClaimExpired,
+    "SELECT id FROM jobs WHERE status = 'running' AND locked_until < :now ORDER BY locked_until"
+);
+
+claim_statement!(
+    /// Claims due pending jobs.
+    ClaimDue,
+    "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= :now ORDER BY run_at"
+);
 
 cached_sql! {
     /// A job its worker finished; guarded by the lease holder.
