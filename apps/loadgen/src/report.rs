@@ -156,7 +156,7 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
     let _ = writeln!(
         out,
         "Written by `just bench` ({}), commit `{}`, on {}. A release build of `luffy serve` (embedded worker off) over loopback, \
-         driven by `apps/loadgen` with {} concurrent clients for {} s per run; PostgreSQL and Redis on the same machine. \
+         driven by `apps/loadgen` with {} concurrent clients for {} s per run (a run ends earlier if its prepared users or signed notifies run out: see the ok column); PostgreSQL and Redis on the same machine. \
          Speed is measured here, never asserted in tests.\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         commit(),
