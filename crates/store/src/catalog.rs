@@ -18,11 +18,8 @@ use diesel::sql_types::{
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
-use crate::rows::{CategoryRow, CourseRow, DirectionRow, PromotionRow};
-use crate::schema::{
-    activities, course_activity_prices, course_categories, course_directions, courses,
-    discount_types, discounts, user_courses,
-};
+use crate::rows::{CategoryRow, CourseRow, DirectionRow};
+use crate::schema::{courses, user_courses};
 use crate::statement::cached_sql;
 
 /// Reads courses and promotions from PostgreSQL.
@@ -71,63 +68,6 @@ fn to_course(row: CourseJoin, promotions: Vec<PromotionLink>) -> Result<Course, 
     })
 }
 
-async fn promotions_for(
-    mut conn: &diesel_async::AsyncPgConnection,
-    ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<HashMap<i64, Vec<PromotionLink>>, StorageError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<PromotionRow> = course_activity_prices::table
-        .inner_join(activities::table)
-        .inner_join(discounts::table.inner_join(discount_types::table))
-        .filter(course_activity_prices::course_id.eq_any(ids))
-        .filter(activities::end_time.gt(now))
-        .select((
-            course_activity_prices::id,
-            course_activity_prices::course_id,
-            activities::name,
-            activities::start_time,
-            activities::end_time,
-            discount_types::name,
-            discounts::condition,
-            discounts::sale,
-        ))
-        .load(&mut conn)
-        .await
-        .map_err(|e| diesel_error(e, "loading promotions"))?;
-    let mut by_course: HashMap<i64, Vec<PromotionLink>> = HashMap::new();
-    for row in rows {
-        let sale: SaleFormula = row.sale.parse().map_err(|e| {
-            StorageError::Unexpected(anyhow!("stored sale formula is invalid: {e}"))
-        })?;
-        by_course
-            .entry(row.course_id)
-            .or_default()
-            .push(PromotionLink {
-                id: row.id,
-                activity_name: row.activity_name,
-                starts_at: row.start_time,
-                ends_at: row.end_time,
-                discount_type: row.discount_type,
-                condition: row.condition,
-                sale,
-            });
-    }
-    Ok(by_course)
-}
-
-pub(crate) async fn load_courses(
-    conn: &diesel_async::AsyncPgConnection,
-    rows: Vec<CourseJoin>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Course>, StorageError> {
-    let ids: Vec<i64> = rows.iter().map(|(c, _, _)| c.id).collect();
-    let promotions = promotions_for(conn, &ids, now).await?;
-    with_promotions(rows, promotions)
-}
-
 /// Attaches each course's promotion links.
 fn with_promotions(
     rows: Vec<CourseJoin>,
@@ -139,20 +79,6 @@ fn with_promotions(
             to_course(row, links)
         })
         .collect()
-}
-
-/// Courses joined with their direction and category, selecting the three row structs.
-macro_rules! course_query {
-    () => {
-        courses::table
-            .inner_join(course_directions::table)
-            .inner_join(course_categories::table)
-            .select((
-                CourseRow::as_select(),
-                DirectionRow::as_select(),
-                CategoryRow::as_select(),
-            ))
-    };
 }
 
 cached_sql! {
@@ -315,22 +241,24 @@ impl CatalogRepository for PgCatalog {
         page: PageRequest,
         now: DateTime<Utc>,
     ) -> Result<Page<Course>, CatalogError> {
-        let mut conn = connection(&self.pool).await?;
-        let total: i64 = courses::table
-            .filter(courses::is_show.eq(true).and(courses::is_deleted.eq(false)))
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        let listed = courses::is_show.eq(true).and(courses::is_deleted.eq(false));
+        // The count and the page's ids in one pipelined round trip, then the courses.
+        let total = courses::table
+            .filter(listed)
             .count()
-            .get_result(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "counting courses"))?;
-        let rows: Vec<CourseJoin> = course_query!()
-            .filter(courses::is_show.eq(true).and(courses::is_deleted.eq(false)))
+            .get_result::<i64>(&mut c1);
+        let ids = courses::table
+            .filter(listed)
             .order(courses::id.asc())
             .limit(page.limit())
             .offset(page.offset())
-            .load(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "listing courses"))?;
-        let items = load_courses(&conn, rows, now).await?;
+            .select(courses::id)
+            .load::<i64>(&mut c2);
+        let (total, ids) =
+            futures::try_join!(total, ids).map_err(|e| diesel_error(e, "listing courses"))?;
+        let items = courses_by_ids(&conn, &ids, now).await?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or_default(),

@@ -77,12 +77,6 @@ fn finish<T>(result: Result<T, TxError>, what: &'static str) -> Result<T, Checko
 }
 
 cached_sql! {
-    /// The user's balance, locking the user row: a user's checkouts run one at a time.
-    struct LockUser = "SELECT credit FROM users WHERE id = :user FOR UPDATE";
-    user: BigInt => i64,
-}
-
-cached_sql! {
     /// Never sell a course twice: the first of the courses the user owns, and an unpaid order
     /// already holding one of them, in one statement.
     struct FindConflicts = "SELECT
@@ -135,12 +129,6 @@ cached_sql! {
 }
 
 #[derive(QueryableByName)]
-struct Balance {
-    #[diesel(sql_type = Integer)]
-    credit: i32,
-}
-
-#[derive(QueryableByName)]
 struct Conflicts {
     #[diesel(sql_type = Nullable<Text>)]
     owned: Option<String>,
@@ -156,18 +144,21 @@ struct OrderIds {
     number: i64,
 }
 
-/// The user's balance (None: no such user), locking the row when `lock`.
+/// The user's balance (None: no such user), locking the row when `lock`: a user's checkouts
+/// run one at a time.
 async fn balance(
     mut conn: &AsyncPgConnection,
     user: i64,
     lock: bool,
 ) -> Result<Option<i32>, TxError> {
     let balance = if lock {
-        LockUser { user }
-            .get_result::<Balance>(&mut conn)
+        users::table
+            .find(user)
+            .select(users::credit)
+            .for_update()
+            .first(&mut conn)
             .await
             .optional()?
-            .map(|b| b.credit)
     } else {
         users::table
             .find(user)
@@ -348,10 +339,8 @@ async fn create_in(
                 .map_err(TxError::from)
         },
     )?;
-    if balance.is_some() {
-        if let Some(order) = replayed {
-            return Ok(order);
-        }
+    if let Some(order) = replayed {
+        return Ok(order);
     }
     let (quote, coupon) =
         price_loaded(request, &ids, (balance, courses, coupon), now, command.rate)?;

@@ -1,6 +1,5 @@
 //! Row structs: what diesel reads and writes, mapped to domain types here and nowhere else.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 
@@ -70,25 +69,4 @@ pub struct CategoryRow {
     pub name: String,
     /// Parent direction.
     pub direction_id: i64,
-}
-
-/// One promotion link joined with its activity, discount and discount type.
-#[derive(Debug, Clone, Queryable)]
-pub struct PromotionRow {
-    /// Link id.
-    pub id: i64,
-    /// The course it applies to.
-    pub course_id: i64,
-    /// Activity name.
-    pub activity_name: String,
-    /// Activity start.
-    pub start_time: DateTime<Utc>,
-    /// Activity end.
-    pub end_time: DateTime<Utc>,
-    /// Discount type name.
-    pub discount_type: String,
-    /// Minimum price.
-    pub condition: i32,
-    /// Sale formula text.
-    pub sale: String,
 }
