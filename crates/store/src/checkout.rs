@@ -10,7 +10,7 @@ use luffy_catalog::Course;
 use luffy_common::money::round_cents;
 use luffy_common::{CourseId, StorageError, UserId};
 use luffy_coupon::UserCoupon;
-use luffy_credit::{CreditRate, LedgerOperation};
+use luffy_credit::{CreditRate, LedgerEntry, LedgerOperation};
 use luffy_order::number::order_number;
 use luffy_order::{
     price_checkout, CheckoutCommand, CheckoutError, CheckoutRequest, CheckoutStore, CreatedOrder,
@@ -21,9 +21,10 @@ use rust_decimal::Decimal;
 use crate::catalog::courses_by_ids;
 use crate::coupons::lock_user_coupon;
 use crate::errors::diesel_error;
+use crate::ledger::append_ledger;
 use crate::orders::grant_purchase;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{coupon_logs, credit_ledger, order_details, orders, users};
+use crate::schema::{coupon_logs, order_details, orders, users};
 use crate::statement::cached_sql;
 
 /// Checkout on PostgreSQL.
@@ -440,18 +441,14 @@ async fn create_in(
         if quote.credit <= 0 {
             return Ok(());
         }
-        diesel::insert_into(credit_ledger::table)
-            .values((
-                credit_ledger::user_id.eq(user),
-                credit_ledger::operation.eq(LedgerOperation::Spent.code()),
-                credit_ledger::number.eq(-quote.credit),
-                credit_ledger::order_id.eq(order_id),
-                credit_ledger::remark.eq(format!("订单[{number}]抵扣积分")),
-            ))
-            .execute(&mut &*conn)
-            .await
-            .map(|_| ())
-            .map_err(TxError::from)
+        let entry = LedgerEntry {
+            user: request.user,
+            operation: LedgerOperation::Spent,
+            number: -quote.credit,
+            order_id: Some(order_id),
+            remark: format!("订单[{number}]抵扣积分"),
+        };
+        append_ledger(conn, &entry).await.map_err(TxError::from)
     };
     // 6. SPEC 2.8: the order and its timeout job are committed together or not at all.
     let job = async {

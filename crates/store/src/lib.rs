@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod database;
 pub mod errors;
 pub mod jobs;
+mod ledger;
 pub mod migrations;
 pub mod orders;
 pub mod payments;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
-use luffy_credit::LedgerOperation;
+use luffy_credit::{LedgerEntry, LedgerOperation};
 use luffy_order::{
     CancelError, CouponSummary, Order, OrderLine, OrderRepository, OrderStatus, PayType,
 };
@@ -18,8 +18,9 @@ use rust_decimal::Decimal;
 use diesel::sql_types::{BigInt, Integer, Timestamptz};
 
 use crate::errors::diesel_error;
+use crate::ledger::append_ledger;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{coupon_logs, coupons, courses, credit_ledger, order_details, orders};
+use crate::schema::{coupon_logs, coupons, courses, order_details, orders};
 use crate::statement::cached_sql;
 
 /// An `orders` row.
@@ -179,16 +180,14 @@ pub async fn restore_benefits(
     };
     let ledger = async {
         if points > 0 {
-            diesel::insert_into(credit_ledger::table)
-                .values((
-                    credit_ledger::user_id.eq(user),
-                    credit_ledger::operation.eq(LedgerOperation::Refunded.code()),
-                    credit_ledger::number.eq(points),
-                    credit_ledger::order_id.eq(order_id),
-                    credit_ledger::remark.eq(remark),
-                ))
-                .execute(&mut &*conn)
-                .await?;
+            let entry = LedgerEntry {
+                user: UserId(user),
+                operation: LedgerOperation::Refunded,
+                number: points,
+                order_id: Some(order_id),
+                remark: remark.to_owned(),
+            };
+            append_ledger(conn, &entry).await?;
         }
         Ok(())
     };

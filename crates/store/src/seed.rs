@@ -4,10 +4,12 @@
 use anyhow::Context;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
-use luffy_credit::LedgerOperation;
+use luffy_common::UserId;
+use luffy_credit::{LedgerEntry, LedgerOperation};
 
+use crate::ledger::append_ledger;
 use crate::postgres::PgPool;
-use crate::schema::{credit_ledger, users};
+use crate::schema::users;
 
 /// The demo catalog as SQL with fixed ids.
 const CATALOG_SQL: &str = include_str!("seed/catalog.sql");
@@ -67,16 +69,18 @@ pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result
                 .context("creating a demo user")?;
             let Some(id) = id else { continue };
             if user.credit != 0 {
-                diesel::insert_into(credit_ledger::table)
-                    .values((
-                        credit_ledger::user_id.eq(id),
-                        credit_ledger::operation.eq(LedgerOperation::Granted.code()),
-                        credit_ledger::number.eq(user.credit),
-                        credit_ledger::remark.eq("演示账号赠送积分"),
-                    ))
-                    .execute(conn)
-                    .await
-                    .context("writing the demo points ledger row")?;
+                append_ledger(
+                    conn,
+                    &LedgerEntry {
+                        user: UserId(id),
+                        operation: LedgerOperation::Granted,
+                        number: user.credit,
+                        order_id: None,
+                        remark: "演示账号赠送积分".to_owned(),
+                    },
+                )
+                .await
+                .context("writing the demo points ledger row")?;
             }
             report.created_users.push(user.username);
         }

@@ -8,9 +8,10 @@ use luffy_credit::LedgerEntry;
 use rust_decimal::Decimal;
 
 use crate::errors::diesel_error;
+use crate::ledger::append_ledger;
 use crate::postgres::{connection, PgPool};
 use crate::rows::UserRow;
-use crate::schema::{credit_ledger, users};
+use crate::schema::users;
 
 /// A user account as the API sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,16 +147,7 @@ impl PgUsers {
             .await
             .optional()?;
             if balance.is_some() {
-                diesel::insert_into(credit_ledger::table)
-                    .values((
-                        credit_ledger::user_id.eq(entry.user.get()),
-                        credit_ledger::operation.eq(entry.operation.code()),
-                        credit_ledger::number.eq(entry.number),
-                        credit_ledger::order_id.eq(entry.order_id),
-                        credit_ledger::remark.eq(&entry.remark),
-                    ))
-                    .execute(conn)
-                    .await?;
+                append_ledger(conn, &entry).await?;
             }
             Ok(balance)
         })
@@ -189,15 +181,17 @@ impl PgUsers {
                     .set(users::credit.eq(balance))
                     .execute(conn)
                     .await?;
-                diesel::insert_into(credit_ledger::table)
-                    .values((
-                        credit_ledger::user_id.eq(user.get()),
-                        credit_ledger::operation.eq(luffy_credit::LedgerOperation::Granted.code()),
-                        credit_ledger::number.eq(difference),
-                        credit_ledger::remark.eq(&remark),
-                    ))
-                    .execute(conn)
-                    .await?;
+                append_ledger(
+                    conn,
+                    &LedgerEntry {
+                        user,
+                        operation: luffy_credit::LedgerOperation::Granted,
+                        number: difference,
+                        order_id: None,
+                        remark: remark.clone(),
+                    },
+                )
+                .await?;
             }
             Ok(Some((old, balance)))
         })

@@ -1,0 +1,27 @@
+//! The points ledger (SPEC 2.5): every balance change writes one row, in the transaction that
+//! changes the balance, so `credit == sum(ledger)` always holds.
+
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use luffy_credit::LedgerEntry;
+
+use crate::schema::credit_ledger;
+
+/// Appends one ledger row; call it next to the balance update, in the same transaction.
+pub(crate) async fn append_ledger(
+    mut conn: &AsyncPgConnection,
+    entry: &LedgerEntry,
+) -> Result<(), DieselError> {
+    diesel::insert_into(credit_ledger::table)
+        .values((
+            credit_ledger::user_id.eq(entry.user.get()),
+            credit_ledger::operation.eq(entry.operation.code()),
+            credit_ledger::number.eq(entry.number),
+            credit_ledger::order_id.eq(entry.order_id),
+            credit_ledger::remark.eq(&entry.remark),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
