@@ -135,6 +135,7 @@ async fn build_template() -> String {
             database_url: url.clone(),
             database_pool_size: 1,
             keys_dir: crate::fixture_keys_dir(),
+            media_dir: crate::test_media_dir(),
             ..luffy_api::Settings::default()
         };
         let state = luffy_api::AppState::build(settings).expect("template state");

@@ -17,6 +17,7 @@
 )]
 
 pub mod database;
+pub mod postgres_server;
 pub mod redis_server;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
 pub use database::{run_sql, TestDatabase};
+pub use postgres_server::PrivatePostgres;
 pub use redis_server::PrivateRedis;
 
 /// Default PostgreSQL server for tests.
@@ -41,6 +43,11 @@ pub const DEMO_PASSWORD: &str = "luffy12345";
 /// Test-only key pairs (never used outside tests): the merchant pair and the sandbox pair.
 pub fn fixture_keys_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/alipay/keys")
+}
+
+/// Where tests' servers keep media (the seed's demo pictures), outside the source tree.
+pub fn test_media_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("luffy-test-media")
 }
 
 /// The Redis URL tests use.
@@ -86,6 +93,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         luffy_api::telemetry::init_tracing(false);
     }
     let database = TestDatabase::create().await;
+    luffy_api::commands::demo_images::write_demo_images(&test_media_dir())
+        .expect("writing the demo pictures");
     let redis_prefix = format!("test_{}:", uuid::Uuid::new_v4().simple());
     let mut settings = Settings {
         database_url: database.url.clone(),
@@ -100,6 +109,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         alipay_timeout_secs: 3,
         sandbox_notify_retry_ms: 100,
         alipay_seller_id: "2088000000000000".into(),
+        media_dir: test_media_dir(),
         ..Settings::default()
     };
     adjust(&mut settings);

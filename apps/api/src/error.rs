@@ -25,11 +25,14 @@ pub enum ApiError {
     /// 404: missing, or not the caller's.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the path exists, the method does not.
+    #[error("不支持该请求方法!")]
+    MethodNotAllowed,
     /// 409: conflicts with existing state.
     #[error("{0}")]
     Conflict(String),
     /// 413: body over the limit.
-    #[error("request body is larger than {limit} bytes")]
+    #[error("请求内容过大,不能超过{limit}字节!")]
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
@@ -55,6 +58,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,6 +88,9 @@ impl From<StorageError> for ApiError {
         match error {
             StorageError::Unavailable(cause) => Self::Unavailable(cause),
             StorageError::Unexpected(cause) => Self::Unexpected(cause),
+            StorageError::InvalidInput(_) => {
+                Self::BadRequest(crate::edge::CONTROL_CHARACTER_MESSAGE.into())
+            }
         }
     }
 }

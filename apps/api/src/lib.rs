@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod commands;
 pub mod dto;
+pub mod edge;
 pub mod error;
 pub mod jobs;
 pub mod metrics;

@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::ServerHandle;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
@@ -13,6 +13,7 @@ use anyhow::Context;
 use tokio::task::JoinHandle;
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use crate::edge;
 use crate::error::ApiError;
 use crate::metrics::record_metrics;
 use crate::routes;
@@ -89,6 +90,14 @@ fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     api.into()
 }
 
+fn form_error(error: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    match error {
+        UrlencodedError::Overflow { limit, .. } => ApiError::PayloadTooLarge { limit },
+        other => ApiError::bad_request(format!("表单格式错误: {other}")),
+    }
+    .into()
+}
+
 fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::bad_request(format!("invalid query string: {error}")).into()
 }
@@ -136,6 +145,8 @@ fn serve(
 ) -> anyhow::Result<RunningServer> {
     let workers = state.settings.http_workers;
     let data = web::Data::new(state.clone());
+    let origins = state.settings.cors_origin_list();
+    let media_dir = state.settings.media_dir.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -145,10 +156,15 @@ fn serve(
                     .error_handler(json_error),
             )
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
-            .app_data(web::FormConfig::default().limit(BODY_LIMIT))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(BODY_LIMIT)
+                    .error_handler(form_error),
+            )
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
+            .service(actix_files::Files::new("/uploads", media_dir.clone()))
             .configure(|cfg| {
                 if let Some(sandbox) = data.sandbox.clone() {
                     cfg.service(
@@ -158,9 +174,13 @@ fn serve(
             })
             .default_service(web::to(not_found))
             .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(from_fn(edge::request_deadline))
+            .wrap(from_fn(edge::reject_control_characters))
+            .wrap(from_fn(edge::errmsg_for_bare_errors))
             .wrap(from_fn(record_metrics))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::default())
+            .wrap(edge::cors(&origins))
     })
     .listen(listener)
     .context("listening")?

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -88,7 +88,48 @@ pub struct Settings {
     pub timezone: String,
     /// Log as JSON lines instead of human-readable text.
     pub log_json: bool,
+    /// Comma-separated origins a browser client may call the API from (`LUFFY_CORS_ORIGINS`);
+    /// empty = the tutorial's development origins on port 3000. Production refuses `*`.
+    pub cors_origins: String,
+    /// Directory served at `/uploads/` (covers, avatars, videos) (`LUFFY_MEDIA_DIR`).
+    pub media_dir: PathBuf,
+    /// Server-side limit of one SQL statement, in milliseconds; 0 = none
+    /// (`LUFFY_DATABASE_STATEMENT_TIMEOUT_MS`).
+    pub database_statement_timeout_ms: u64,
+    /// Client-side deadline of one request, in seconds: a request still running after it
+    /// answers 503 and its transaction rolls back (`LUFFY_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout_secs: u64,
+    /// Seconds an account's active/staff state may be served from the Redis cache before it is
+    /// read again (changes through the API invalidate it at once).
+    pub account_cache_secs: u64,
 }
+
+/// The tutorial's client origins (vite on port 3000), allowed when `cors_origins` is empty.
+pub const DEVELOPMENT_CORS_ORIGINS: [&str; 3] = [
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://www.luffycity.cn:3000",
+];
+
+/// Settings whose values are text. figment would read an all-digit value such as a real
+/// Alipay app id as a number (and drop leading zeros), so these are taken from the
+/// environment verbatim.
+pub const STRING_SETTINGS: [&str; 14] = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_PREFIX",
+    "LISTEN",
+    "PUBLIC_URL",
+    "JWT_SECRET",
+    "ALIPAY_GATEWAY",
+    "ALIPAY_APP_ID",
+    "ALIPAY_SELLER_ID",
+    "ALIPAY_RETURN_URL",
+    "KEYS_DIR",
+    "TIMEZONE",
+    "CORS_ORIGINS",
+    "MEDIA_DIR",
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -123,6 +164,11 @@ impl Default for Settings {
             sweep_interval_secs: 60,
             timezone: "Asia/Shanghai".into(),
             log_json: false,
+            cors_origins: String::new(),
+            media_dir: PathBuf::from("media"),
+            database_statement_timeout_ms: 5000,
+            request_timeout_secs: 15,
+            account_cache_secs: 300,
         }
     }
 }
@@ -130,16 +176,34 @@ impl Default for Settings {
 impl Settings {
     /// Loads defaults, then the TOML file named by `LUFFY_CONFIG` if set, then `LUFFY_*`.
     pub fn load() -> anyhow::Result<Self> {
+        let settings = Self::extract().context("reading LUFFY_* settings")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Reads the sources without validating (so a test can see each value as read).
+    fn extract() -> Result<Self, figment::Error> {
         let mut figment = Figment::new();
         if let Ok(path) = std::env::var("LUFFY_CONFIG") {
             figment = figment.merge(Toml::file_exact(path));
         }
-        let settings: Self = figment
-            .merge(Env::prefixed("LUFFY_").ignore(&["CONFIG"]))
+        let verbatim: std::collections::BTreeMap<String, String> = STRING_SETTINGS
+            .iter()
+            .filter_map(|key| {
+                std::env::var(format!("LUFFY_{key}"))
+                    .ok()
+                    .map(|value| (key.to_ascii_lowercase(), value))
+            })
+            .collect();
+        figment
+            .merge(Env::prefixed("LUFFY_").filter(|key| {
+                !key.as_str().eq_ignore_ascii_case("CONFIG")
+                    && !STRING_SETTINGS
+                        .iter()
+                        .any(|text| key.as_str().eq_ignore_ascii_case(text))
+            }))
+            .merge(Serialized::defaults(verbatim))
             .extract()
-            .context("reading LUFFY_* settings")?;
-        settings.validate()?;
-        Ok(settings)
     }
 
     /// Refuses settings that cannot work, and development secrets in production.
@@ -154,7 +218,22 @@ impl Settings {
             bail!("LUFFY_ORDER_TIMEOUT_SECS must be at least 1");
         }
         self.store_timezone()?;
+        if self.request_timeout_secs == 0 {
+            bail!("LUFFY_REQUEST_TIMEOUT_SECS must be at least 1");
+        }
+        let origins = self.cors_origin_list();
+        let not_an_origin = |origin: &String| {
+            origin != "*"
+                && url::Url::parse(origin)
+                    .map_or(true, |url| url.origin().ascii_serialization() != *origin)
+        };
+        if let Some(bad) = origins.iter().find(|origin| not_an_origin(origin)) {
+            bail!("LUFFY_CORS_ORIGINS: {bad:?} is not an origin like http://localhost:3000");
+        }
         if self.environment == Environment::Production {
+            if origins.iter().any(|o| o == "*") {
+                bail!("production refuses LUFFY_CORS_ORIGINS=*: list the store's own origins");
+            }
             let secret = self.jwt_secret.expose_secret();
             if secret == DEVELOPMENT_JWT_SECRET || secret.len() < 32 {
                 bail!("production needs LUFFY_JWT_SECRET of at least 32 characters, not the development default");
@@ -171,6 +250,21 @@ impl Settings {
         self.timezone
             .parse()
             .map_err(|_| anyhow::anyhow!("unknown timezone {:?}", self.timezone))
+    }
+
+    /// The allowed browser origins: the configured list, or the development default.
+    pub fn cors_origin_list(&self) -> Vec<String> {
+        let configured: Vec<String> = self
+            .cors_origins
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        if configured.is_empty() {
+            DEVELOPMENT_CORS_ORIGINS.iter().map(|o| (*o).to_owned()).collect()
+        } else {
+            configured
+        }
     }
 
     /// `public_url` without a trailing slash, for building links.
@@ -238,5 +332,91 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    /// The text value each string setting reads back as, given an all-digit value.
+    fn read_back(settings: &Settings, key: &str) -> String {
+        match key {
+            "DATABASE_URL" => settings.database_url.clone(),
+            "REDIS_URL" => settings.redis_url.clone(),
+            "REDIS_PREFIX" => settings.redis_prefix.clone(),
+            "LISTEN" => settings.listen.clone(),
+            "PUBLIC_URL" => settings.public_url.clone(),
+            "JWT_SECRET" => settings.jwt_secret.expose_secret().to_owned(),
+            "ALIPAY_GATEWAY" => settings.alipay_gateway.clone(),
+            "ALIPAY_APP_ID" => settings.alipay_app_id.clone(),
+            "ALIPAY_SELLER_ID" => settings.alipay_seller_id.clone(),
+            "ALIPAY_RETURN_URL" => settings.alipay_return_url.clone(),
+            "KEYS_DIR" => settings.keys_dir.display().to_string(),
+            "TIMEZONE" => settings.timezone.clone(),
+            "CORS_ORIGINS" => settings.cors_origins.clone(),
+            "MEDIA_DIR" => settings.media_dir.display().to_string(),
+            other => panic!("no reader for {other}"),
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn every_string_setting_accepts_an_all_digit_value() {
+        for key in STRING_SETTINGS {
+            figment::Jail::expect_with(|jail| {
+                // Leading zeros and a value past u64 must survive as text too.
+                let value = "0020210000000000012345678901234567890";
+                jail.set_env(format!("LUFFY_{key}"), value);
+                // Reading must accept it; validation may then refuse values that are not
+                // URLs or zones, which is a different, clear error.
+                let settings = Settings::extract().map_err(|e| e.to_string())?;
+                assert_eq!(read_back(&settings, key), value, "{key}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn all_digit_alipay_ids_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LUFFY_ALIPAY_APP_ID", "2021000000000001");
+            jail.set_env("LUFFY_ALIPAY_SELLER_ID", "2088000000000001");
+            jail.set_env("LUFFY_REDIS_PREFIX", "007");
+            jail.set_env("LUFFY_JWT_SECRET", "12345678901234567890123456789012345678901234");
+            let settings = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(settings.alipay_app_id, "2021000000000001");
+            assert_eq!(settings.alipay_seller_id, "2088000000000001");
+            assert_eq!(settings.redis_prefix, "007");
+            assert_eq!(
+                settings.jwt_secret.expose_secret(),
+                "12345678901234567890123456789012345678901234"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn cors_origins_default_and_production_refuses_star() {
+        let settings = Settings::default();
+        assert_eq!(settings.cors_origin_list(), DEVELOPMENT_CORS_ORIGINS);
+        let settings = Settings {
+            environment: Environment::Production,
+            alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
+            jwt_secret: SecretString::from("x".repeat(40)),
+            cors_origins: "https://www.example.com, *".into(),
+            ..Settings::default()
+        };
+        assert!(settings.validate().is_err());
+        let settings = Settings {
+            cors_origins: "https://www.example.com,https://admin.example.com/".into(),
+            ..settings
+        };
+        settings.validate().unwrap();
+        assert_eq!(
+            settings.cors_origin_list(),
+            ["https://www.example.com", "https://admin.example.com"]
+        );
+        let settings = Settings {
+            cors_origins: "not an origin".into(),
+            ..Settings::default()
+        };
+        assert!(settings.validate().is_err());
     }
 }

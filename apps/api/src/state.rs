@@ -48,6 +48,8 @@ pub struct AppState {
     pub catalog: PgCatalog,
     /// Accounts.
     pub users: PgUsers,
+    /// Whether an account may still act (active, staff), cached in Redis.
+    pub accounts: crate::auth::AccountGate,
     /// Cart use cases.
     pub carts: Carts,
     /// Coupons and grants.
@@ -125,6 +127,7 @@ impl AppState {
                 wait_timeout: Duration::from_secs(settings.database_timeout_secs),
                 create_timeout: Duration::from_secs(settings.database_timeout_secs),
                 recycle_timeout: Duration::from_secs(settings.database_timeout_secs),
+                statement_timeout: Duration::from_millis(settings.database_statement_timeout_ms),
             },
         )?;
         let redis = build_redis_pool(
@@ -173,6 +176,14 @@ impl AppState {
             credit_rate: CreditRate::new(settings.credit_to_money)
                 .context("LUFFY_CREDIT_TO_MONEY")?,
             users: PgUsers::new(pg.clone()),
+            accounts: crate::auth::AccountGate::new(
+                PgUsers::new(pg.clone()),
+                luffy_store::RedisAccountCache::new(
+                    redis.clone(),
+                    settings.redis_prefix.clone(),
+                    Duration::from_secs(settings.account_cache_secs),
+                ),
+            ),
             catalog,
             carts,
             jobs: luffy_store::PgJobs::new(pg.clone()),

@@ -1,11 +1,16 @@
 //! The course catalog: courses, their directions and categories, and the promotion rules that
 //! give a course its current sale price (SPEC 2.1).
 
+pub mod browse;
 pub mod course;
 pub mod promotion;
 pub mod repository;
 pub mod sale;
 
+pub use browse::{
+    CatalogBrowser, Chapter, CourseFilter, CourseLevel, CourseOrdering, CourseProfile, Lesson,
+    Teacher, TeacherRole,
+};
 pub use course::{Category, Course, CourseType, Direction};
 pub use promotion::{current_discount, CourseDiscount, PromotionLink};
 pub use repository::{CatalogError, CatalogRepository, CourseOwnership};

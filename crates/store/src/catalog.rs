@@ -33,6 +33,11 @@ impl PgCatalog {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+
+    /// The pool, for the course-pages adapter.
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 pub(crate) type CourseJoin = (CourseRow, DirectionRow, CategoryRow);

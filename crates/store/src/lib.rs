@@ -2,6 +2,8 @@
 //! Redis through deadpool-redis (SPEC 1). Domain crates never see diesel or Redis types;
 //! row structs live here and map to domain types.
 
+pub mod account_cache;
+pub mod browse;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
@@ -21,6 +23,7 @@ pub mod seed;
 mod statement;
 pub mod users;
 
+pub use account_cache::RedisAccountCache;
 pub use cart::RedisCarts;
 pub use catalog::PgCatalog;
 pub use checkout::PgCheckout;
@@ -30,4 +33,4 @@ pub use orders::PgOrders;
 pub use payments::PgPayments;
 pub use postgres::{PgPool, PgPoolSettings};
 pub use redis::{RedisPool, RedisPoolSettings};
-pub use users::{NewUser, PgUsers, User, UserError};
+pub use users::{AccountState, NewUser, PgUsers, User, UserError};

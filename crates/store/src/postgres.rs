@@ -29,6 +29,9 @@ pub struct PgPoolSettings {
     pub create_timeout: Duration,
     /// How long checking a returned connection may take.
     pub recycle_timeout: Duration,
+    /// Server-side limit of one statement (`SET statement_timeout` on every new connection);
+    /// zero means none. A statement over it fails, and the request gets a 503.
+    pub statement_timeout: Duration,
 }
 
 impl Default for PgPoolSettings {
@@ -38,6 +41,7 @@ impl Default for PgPoolSettings {
             wait_timeout: Duration::from_secs(5),
             create_timeout: Duration::from_secs(5),
             recycle_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -50,6 +54,21 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
     // died unnoticed fails its request with 503 and is then discarded.
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
+    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    config.custom_setup = Box::new(move |url| {
+        Box::pin(async move {
+            use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            if statement_timeout_ms > 0 {
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {statement_timeout_ms}"
+                ))
+                .await
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            }
+            Ok(conn)
+        })
+    });
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)

@@ -45,6 +45,12 @@ diesel::table! {
         is_deleted -> Bool,
         created_time -> Timestamptz,
         updated_time -> Timestamptz,
+        course_video -> Varchar,
+        description -> Text,
+        level -> Int2,
+        students -> Int4,
+        lessons -> Int4,
+        teacher_id -> Nullable<Int8>,
     }
 }
 

@@ -198,4 +198,70 @@ impl PgUsers {
         .await
         .map_err(|e| diesel_error(e, "setting a points balance"))
     }
+
+    /// The account flags that authorisation needs, without the rest of the row.
+    pub async fn account_state(&self, id: UserId) -> Result<Option<AccountState>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let row: Option<(bool, bool)> = users::table
+            .find(id.get())
+            .select((users::is_active, users::is_staff))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "reading an account's state"))?;
+        Ok(row.map(|(is_active, is_staff)| AccountState {
+            is_active,
+            is_staff,
+        }))
+    }
+
+    /// Activates or deactivates an account and grants or revokes staff; unset flags are kept.
+    /// Returns the new state, or `None` when the user does not exist.
+    pub async fn set_account_state(
+        &self,
+        id: UserId,
+        is_active: Option<bool>,
+        is_staff: Option<bool>,
+    ) -> Result<Option<AccountState>, StorageError> {
+        use diesel::sql_types::{BigInt, Bool, Nullable};
+        let mut conn = connection(&self.pool).await?;
+        let row: Option<AccountRow> = diesel::sql_query(
+            "UPDATE users SET is_active = COALESCE($1, is_active),
+                              is_staff = COALESCE($2, is_staff),
+                              updated_time = now()
+             WHERE id = $3
+             RETURNING is_active, is_staff",
+        )
+        .bind::<Nullable<Bool>, _>(is_active)
+        .bind::<Nullable<Bool>, _>(is_staff)
+        .bind::<BigInt, _>(id.get())
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(|e| diesel_error(e, "changing an account's state"))?;
+        Ok(row.map(|row| AccountState {
+            is_active: row.is_active,
+            is_staff: row.is_staff,
+        }))
+    }
+}
+
+/// The flags `set_account_state` reads back.
+#[derive(QueryableByName)]
+struct AccountRow {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    is_active: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    is_staff: bool,
+}
+
+/// Whether an account may act at all, and whether it may act as an operator. Read on every
+/// authenticated request (through a cache), so a deactivated or demoted account loses its
+/// rights at once instead of when its token expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountState {
+    /// May log in and act.
+    pub is_active: bool,
+    /// May use operator routes.
+    pub is_staff: bool,
 }

@@ -1,6 +1,7 @@
-//! Extractors: `AuthUser` for any logged-in user, `StaffUser` for operator routes.
+//! Extractors: `AuthUser` for any logged-in user whose account is still active, `StaffUser`
+//! for operator routes (staff now, not merely when the token was issued).
 
-use std::future::{ready, Ready};
+use futures::future::LocalBoxFuture;
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
@@ -16,7 +17,7 @@ pub struct AuthUser {
     pub id: UserId,
     /// Username at token issue time.
     pub username: String,
-    /// Staff flag at token issue time.
+    /// Staff flag as the account has it now.
     pub is_staff: bool,
 }
 
@@ -32,9 +33,11 @@ pub fn bearer_token(header: &str) -> Option<&str> {
     (known && !token.is_empty()).then_some(token)
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// Verifies the token (no I/O); the account's live state is checked by [`authenticate`].
+fn verify_token(req: &HttpRequest) -> Result<(web::Data<AppState>, AuthUser), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
+        .cloned()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState missing")))?;
     let header = req
         .headers()
@@ -49,34 +52,53 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .tokens
         .verify(token)
         .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
-    Ok(AuthUser {
+    let user = AuthUser {
         id: UserId(claims.user_id),
         username: claims.username,
         is_staff: claims.is_staff,
+    };
+    Ok((state, user))
+}
+
+/// A valid token whose account still exists and is active, with its current staff flag.
+fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<AuthUser, ApiError>> {
+    let verified = verify_token(req);
+    Box::pin(async move {
+        let (state, mut user) = verified?;
+        let account = state
+            .accounts
+            .state(user.id)
+            .await?
+            .filter(|account| account.is_active)
+            .ok_or_else(|| ApiError::Unauthorized("用户不存在或已停用,请重新登录!".into()))?;
+        user.is_staff = account.is_staff;
+        Ok(user)
     })
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(authenticate(req))
+        authenticate(req)
     }
 }
 
 impl FromRequest for StaffUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
+        let user = authenticate(req);
+        Box::pin(async move {
+            let user = user.await?;
             if user.is_staff {
                 Ok(StaffUser(user))
             } else {
                 Err(ApiError::Forbidden("需要管理员权限!".into()))
             }
-        }))
+        })
     }
 }
 

@@ -10,7 +10,8 @@ pub const DEMO_USER: (&str, &str, &str) = ("luffy", "13800000001", "luffy12345")
 /// The demo operator: `admin` / `admin12345`.
 pub const DEMO_STAFF: (&str, &str, &str) = ("admin", "13800000000", "admin12345");
 
-/// Loads the demo catalog and creates the demo accounts that do not exist yet.
+/// Loads the demo catalog, creates the demo accounts that do not exist yet, and draws the
+/// demo covers and avatars that are missing under `LUFFY_MEDIA_DIR`.
 pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
     let users = vec![
         DemoUser {
@@ -28,5 +29,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
             credit: 0,
         },
     ];
-    seed_demo(&state.pg, &users).await
+    let report = seed_demo(&state.pg, &users).await?;
+    let media_dir = state.settings.media_dir.clone();
+    let written =
+        tokio::task::spawn_blocking(move || super::demo_images::write_demo_images(&media_dir))
+            .await??;
+    for path in written {
+        tracing::info!(path = %path.display(), "wrote demo image");
+    }
+    Ok(report)
 }

@@ -1,5 +1,6 @@
 //! Wire formats shared by handlers: lenient number input, money output, store-time output.
 
 pub mod flexible;
+pub mod media;
 pub mod money;
 pub mod time;

@@ -21,6 +21,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/login", web::post().to(users::login::login))
         .route("/users/me", web::get().to(users::me::me))
         .route("/courses", web::get().to(courses::list::list_courses))
+        // Fixed and longer paths before `/courses/{id}` and `/courses/{d}/{c}`.
+        .route(
+            "/courses/directions",
+            web::get().to(courses::filters::list_directions),
+        )
+        .route(
+            "/courses/categories/{direction}",
+            web::get().to(courses::filters::list_categories),
+        )
+        .route(
+            r"/courses/{id:\d+}/chapters",
+            web::get().to(courses::chapters::course_chapters),
+        )
+        .route(
+            r"/courses/{direction:\d+}/{category:\d+}",
+            web::get().to(courses::browse::browse_courses),
+        )
         .route(
             "/courses/{id}",
             web::get().to(courses::detail::course_detail),
@@ -34,9 +51,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(cart::remove::remove_item)),
         )
         .route("/cart/order", web::get().to(cart::checkout::checkout_items))
+        // The client's later name for the same page.
+        .route("/cart/select", web::get().to(cart::checkout::checkout_items))
         .route("/coupon", web::get().to(coupons::list::list_coupons))
         .route(
             "/coupon/enable",
+            web::get().to(coupons::enable::enabled_coupons),
+        )
+        .route(
+            "/coupon/user",
             web::get().to(coupons::enable::enabled_coupons),
         )
         .route(
@@ -48,6 +71,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders/quote", web::post().to(orders::quote::quote_order))
         .route(
             "/orders/pay/choices",
+            web::get().to(orders::choices::pay_choices),
+        )
+        .route(
+            "/orders/pay/status",
             web::get().to(orders::choices::pay_choices),
         )
         .route("/orders/list", web::get().to(orders::list::list_orders))
@@ -88,6 +115,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/coupon-grants/{id}",
             web::delete().to(admin::revoke_grant::revoke_grant),
+        )
+        .route(
+            "/admin/users/{id}",
+            web::patch().to(admin::update_user::update_user),
         )
         .route(
             "/admin/users/{id}/credit",

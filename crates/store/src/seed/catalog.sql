@@ -51,3 +51,61 @@ SELECT setval(pg_get_serial_sequence('discount_types', 'id'), (SELECT max(id) FR
 SELECT setval(pg_get_serial_sequence('discounts', 'id'), (SELECT max(id) FROM discounts));
 SELECT setval(pg_get_serial_sequence('activities', 'id'), (SELECT max(id) FROM activities));
 SELECT setval(pg_get_serial_sequence('course_activity_prices', 'id'), (SELECT max(id) FROM course_activity_prices));
+
+-- Course pages (issue 10): teachers, levels, students, descriptions, chapters and lessons.
+INSERT INTO teachers (id, name, avatar, title, role, brief) VALUES
+    (1, '路飞老师', '/uploads/teacher/avatar/1.png', '前端架构师', 0,
+        '<p>十年前端开发经验，主导过多个大型 Vue 与 Typescript 项目。</p>'),
+    (2, '索隆老师', '/uploads/teacher/avatar/2.png', 'Python高级工程师', 1,
+        '<p>专注 Python Web 与数据采集，带过上千名学员入门到就业。</p>'),
+    (3, '娜美老师', '/uploads/teacher/avatar/3.png', '算法工程师', 2,
+        '<p>ACM 区域赛金牌，擅长把算法讲得简单易懂。</p>')
+ON CONFLICT (id) DO NOTHING;
+
+UPDATE courses c SET teacher_id = v.teacher_id, level = v.level, students = v.students,
+                     lessons = v.lessons, description = v.description
+FROM (VALUES
+    (1, 1, 0, 1203, 12, '<p>从零开始学习 <strong>Typescript</strong>：类型系统、接口、泛型与工程实践。</p>'),
+    (2, 1, 2, 560, 16, '<p>Typescript 进阶：类型体操、声明文件与大型项目工程化。</p>'),
+    (3, 1, 1, 2890, 20, '<p><strong>Vue3</strong> 全家桶：组合式 API、Pinia、Vue Router 与 Vite 实战。</p>'),
+    (4, 2, 0, 8870, 21, '<p>21 天入门 Python：语法、数据结构、函数与模块。</p>'),
+    (5, 2, 1, 1540, 40, '<p>Python Web 全栈：Django、DRF、Vue 与部署上线。</p>'),
+    (6, 2, 1, 990, 18, '<p>Python 爬虫：requests、解析、反爬与分布式采集。</p>'),
+    (7, 3, 1, 3310, 24, '<p>数据结构与算法：线性表、树、图、排序与动态规划。</p>'),
+    (8, 3, 2, 760, 30, '<p>LeetCode 高频题精讲，面试前的系统训练。</p>')
+) AS v(id, teacher_id, level, students, lessons, description)
+WHERE c.id = v.id AND c.teacher_id IS NULL;
+
+INSERT INTO course_chapters (id, course_id, orders, name, summary) VALUES
+    (1, 1, 1, 'Typescript 快速入门', '环境搭建与第一个程序'),
+    (2, 1, 2, '类型系统', '基础类型、接口与泛型'),
+    (3, 3, 1, 'Vue3 基础', '组合式 API 与响应式原理'),
+    (4, 3, 2, '工程化与路由', 'Vite、Vue Router 与 Pinia'),
+    (5, 4, 1, 'Python 初识', '安装、解释器与基础语法'),
+    (6, 5, 1, 'Django 入门', '项目结构、模型与视图'),
+    (7, 6, 1, '爬虫基础', 'HTTP 协议与 requests'),
+    (8, 7, 1, '线性结构', '数组、链表、栈与队列'),
+    (9, 8, 1, '双指针与滑动窗口', '高频题型与模板'),
+    (10, 2, 1, '类型体操', '条件类型与映射类型')
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO course_lessons (id, chapter_id, course_id, orders, name, duration, free_trail) VALUES
+    (1, 1, 1, 1, '课程介绍', '05:12', TRUE),
+    (2, 1, 1, 2, '搭建开发环境', '12:40', TRUE),
+    (3, 2, 1, 1, '基础类型', '18:05', FALSE),
+    (4, 2, 1, 2, '接口与泛型', '25:31', FALSE),
+    (5, 3, 3, 1, 'setup 与 ref', '15:20', TRUE),
+    (6, 3, 3, 2, 'reactive 与 computed', '21:45', FALSE),
+    (7, 4, 3, 1, 'Vite 工程搭建', '10:02', TRUE),
+    (8, 4, 3, 2, '路由与状态管理', '28:16', FALSE),
+    (9, 5, 4, 1, '第一个 Python 程序', '08:30', TRUE),
+    (10, 6, 5, 1, '创建 Django 项目', '16:44', TRUE),
+    (11, 7, 6, 1, 'HTTP 请求与响应', '14:09', TRUE),
+    (12, 8, 7, 1, '数组与链表', '22:18', TRUE),
+    (13, 9, 8, 1, '两数之和', '11:11', TRUE),
+    (14, 10, 2, 1, '条件类型', '19:27', TRUE)
+ON CONFLICT (id) DO NOTHING;
+
+SELECT setval(pg_get_serial_sequence('teachers', 'id'), (SELECT max(id) FROM teachers));
+SELECT setval(pg_get_serial_sequence('course_chapters', 'id'), (SELECT max(id) FROM course_chapters));
+SELECT setval(pg_get_serial_sequence('course_lessons', 'id'), (SELECT max(id) FROM course_lessons));

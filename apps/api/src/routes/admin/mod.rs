@@ -5,3 +5,4 @@ pub mod create_coupon;
 pub mod grant_coupon;
 pub mod job_stats;
 pub mod revoke_grant;
+pub mod update_user;

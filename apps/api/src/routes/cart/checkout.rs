@@ -14,5 +14,8 @@ pub async fn checkout_items(
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let lines = state.carts.selected_lines(caller.id).await?;
-    Ok(HttpResponse::Ok().json(CartListResponse::new(&lines)))
+    Ok(HttpResponse::Ok().json(CartListResponse::new(
+        &lines,
+        state.settings.public_base(),
+    )))
 }

@@ -4,6 +4,7 @@ use luffy_cart::CartLine;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::dto::media::media_url;
 use crate::dto::money;
 use crate::routes::courses::view::DiscountView;
 
@@ -21,12 +22,13 @@ pub struct CartItemView {
     selected: bool,
 }
 
-impl From<&CartLine> for CartItemView {
-    fn from(line: &CartLine) -> Self {
+impl CartItemView {
+    /// One line, with its cover as an absolute URL under `public_base`.
+    pub fn new(line: &CartLine, public_base: &str) -> Self {
         Self {
             id: line.course.id.get(),
             name: line.course.name.clone(),
-            course_cover: line.course.course_cover.clone(),
+            course_cover: media_url(public_base, &line.course.course_cover),
             price: line.course.price,
             credit: line.course.credit,
             discount: DiscountView::from(&line.discount),
@@ -46,11 +48,14 @@ pub struct CartListResponse {
 }
 
 impl CartListResponse {
-    /// Renders lines.
-    pub fn new(lines: &[CartLine]) -> Self {
+    /// Renders lines, covers under `public_base`.
+    pub fn new(lines: &[CartLine], public_base: &str) -> Self {
         Self {
             errmsg: "ok!",
-            cart: lines.iter().map(CartItemView::from).collect(),
+            cart: lines
+                .iter()
+                .map(|line| CartItemView::new(line, public_base))
+                .collect(),
         }
     }
 }

@@ -1,11 +1,12 @@
-//! `GET /courses/{id}/`: one shown course.
+//! `GET /courses/{id}/`: one shown course with its page data (teacher, level, lessons,
+//! description, video) and the running promotion's countdown.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use luffy_catalog::CatalogRepository;
+use luffy_catalog::CatalogBrowser;
 use luffy_common::CourseId;
 
-use super::view::CourseView;
+use super::view::CourseDetailView;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -15,12 +16,16 @@ pub async fn course_detail(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
-    let course = state
+    let profile = state
         .catalog
-        .find_course(CourseId(path.into_inner()), now)
+        .course_profile(CourseId(path.into_inner()), now)
         .await?;
-    if !course.is_purchasable() {
+    if !profile.course.is_purchasable() {
         return Err(ApiError::NotFound("当前课程不存在!".into()));
     }
-    Ok(HttpResponse::Ok().json(CourseView::new(&course, now)))
+    Ok(HttpResponse::Ok().json(CourseDetailView::new(
+        &profile,
+        now,
+        state.settings.public_base(),
+    )))
 }

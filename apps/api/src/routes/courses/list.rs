@@ -61,7 +61,7 @@ pub async fn list_courses(
         results: page
             .items
             .iter()
-            .map(|course| CourseView::new(course, now))
+            .map(|course| CourseView::new(course, now, state.settings.public_base()))
             .collect(),
     }))
 }

@@ -1,10 +1,11 @@
 //! The course JSON shape shared by the catalog and the cart (SPEC 3).
 
 use chrono::{DateTime, Utc};
-use luffy_catalog::{Course, CourseDiscount};
+use luffy_catalog::{Course, CourseDiscount, CourseProfile, Teacher};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::dto::media::media_url;
 use crate::dto::money;
 
 /// The `discount` object: `{}` without a running promotion; `price` only when it applies.
@@ -38,6 +39,94 @@ pub struct NamedRef {
     name: String,
 }
 
+impl NamedRef {
+    /// A reference from an id and a name.
+    pub fn new(id: i64, name: &str) -> Self {
+        Self {
+            id,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// The teacher on a course page.
+#[derive(Debug, Serialize)]
+pub struct TeacherView {
+    id: i64,
+    name: String,
+    avatar: String,
+    title: String,
+    role: i16,
+    get_role_display: &'static str,
+    brief: String,
+}
+
+impl TeacherView {
+    /// Renders a teacher, the avatar under `public_base`.
+    pub fn new(teacher: &Teacher, public_base: &str) -> Self {
+        Self {
+            id: teacher.id,
+            name: teacher.name.clone(),
+            avatar: media_url(public_base, &teacher.avatar),
+            title: teacher.title.clone(),
+            role: teacher.role.code(),
+            get_role_display: teacher.role.display_name(),
+            brief: teacher.brief.clone(),
+        }
+    }
+}
+
+/// A course card in the course list (`/courses/{direction}/{category}/`).
+#[derive(Debug, Serialize)]
+pub struct CourseCardView {
+    #[serde(flatten)]
+    course: CourseView,
+    students: i32,
+    level: i16,
+    get_level_display: &'static str,
+    lessons: i32,
+    pub_lessons: i32,
+}
+
+impl CourseCardView {
+    /// Renders a card at `now`.
+    pub fn new(profile: &CourseProfile, now: DateTime<Utc>, public_base: &str) -> Self {
+        Self {
+            course: CourseView::new(&profile.course, now, public_base),
+            students: profile.students,
+            level: profile.level.code(),
+            get_level_display: profile.level.display_name(),
+            lessons: profile.lessons,
+            pub_lessons: profile.pub_lessons,
+        }
+    }
+}
+
+/// A course page (`/courses/{id}/`): the card plus video, description and teacher.
+#[derive(Debug, Serialize)]
+pub struct CourseDetailView {
+    #[serde(flatten)]
+    card: CourseCardView,
+    course_video: String,
+    description: String,
+    teacher: Option<TeacherView>,
+}
+
+impl CourseDetailView {
+    /// Renders a course page at `now`.
+    pub fn new(profile: &CourseProfile, now: DateTime<Utc>, public_base: &str) -> Self {
+        Self {
+            card: CourseCardView::new(profile, now, public_base),
+            course_video: media_url(public_base, &profile.course_video),
+            description: profile.description.clone(),
+            teacher: profile
+                .teacher
+                .as_ref()
+                .map(|teacher| TeacherView::new(teacher, public_base)),
+        }
+    }
+}
+
 /// A course as the catalog shows it.
 #[derive(Debug, Serialize)]
 pub struct CourseView {
@@ -54,12 +143,12 @@ pub struct CourseView {
 }
 
 impl CourseView {
-    /// Renders a course with its discount at `now`.
-    pub fn new(course: &Course, now: DateTime<Utc>) -> Self {
+    /// Renders a course with its discount at `now`, its cover under `public_base`.
+    pub fn new(course: &Course, now: DateTime<Utc>, public_base: &str) -> Self {
         Self {
             id: course.id.get(),
             name: course.name.clone(),
-            course_cover: course.course_cover.clone(),
+            course_cover: media_url(public_base, &course.course_cover),
             course_type: course.course_type.display_name(),
             price: course.price,
             credit: course.credit,

@@ -65,6 +65,6 @@ pub async fn list_orders(
         "count": page.total,
         "next": page.has_next().then(|| link(request.page() + 1)),
         "previous": page.has_previous().then(|| link(request.page() - 1)),
-        "results": page.items.iter().map(|o| OrderView::new(o, state.timezone)).collect::<Vec<_>>(),
+        "results": page.items.iter().map(|o| OrderView::new(o, state.timezone, state.settings.public_base())).collect::<Vec<_>>(),
     })))
 }

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::dto::media::media_url;
 use crate::dto::money;
 use crate::dto::time::store_time;
 
@@ -46,8 +47,8 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    /// Renders an order in the store timezone.
-    pub fn new(order: &Order, timezone: chrono_tz::Tz) -> Self {
+    /// Renders an order in the store timezone, covers under `public_base`.
+    pub fn new(order: &Order, timezone: chrono_tz::Tz, public_base: &str) -> Self {
         Self {
             id: order.id,
             order_number: order.order_number.clone(),
@@ -77,7 +78,7 @@ impl OrderView {
                     discount_name: line.discount_name.clone(),
                     course_id: line.course_id.get(),
                     course_name: line.course_name.clone(),
-                    course_cover: line.course_cover.clone(),
+                    course_cover: media_url(public_base, &line.course_cover),
                 })
                 .collect(),
         }

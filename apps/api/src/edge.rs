@@ -1,0 +1,263 @@
+//! What every request passes through before a handler (issue 10): CORS for the tutorial's
+//! browser client, a refusal of control characters before any text reaches PostgreSQL, one
+//! JSON 413 for every kind of body, a deadline so a frozen dependency never hangs a request,
+//! and `{"errmsg"}` on the bodiless 404 and 405 answers of the router.
+
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{web, HttpMessage, ResponseError};
+use futures::StreamExt;
+
+use crate::error::ApiError;
+use crate::server::BODY_LIMIT;
+use crate::state::AppState;
+
+/// The answer to any text that carries a control character.
+pub const CONTROL_CHARACTER_MESSAGE: &str = "请求参数包含非法字符!";
+
+/// CORS for the configured origins: the `Authorization`, `Content-Type` and `Idempotency-Key`
+/// request headers, `x-request-id` exposed. Preflights are answered here, before routing, so
+/// every route (with path parameters too) has one. A request from an origin that is not
+/// allowed still reaches its handler (the same-origin sandbox cashier posts with an `Origin`),
+/// but gets no `Access-Control-Allow-Origin`, so a browser withholds the answer.
+pub fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .block_on_origin_mismatch(false)
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// Whether a character may appear in text that arrived in a body (tab and line breaks may).
+fn allowed_in_body(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Whether percent-decoded path or query bytes carry a control character (NUL included).
+fn has_control_byte(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes).chars().any(char::is_control)
+}
+
+/// Whether a path or query string, once percent-decoded, carries a control character.
+pub fn url_has_control_characters(path: &str, query: &str) -> bool {
+    let path: Vec<u8> = percent_encoding::percent_decode_str(path).collect();
+    has_control_byte(&path)
+        || has_control_byte(query.as_bytes())
+        || url::form_urlencoded::parse(query.as_bytes())
+            .any(|(key, value)| key.chars().any(char::is_control) || value.chars().any(char::is_control))
+}
+
+/// Whether any string (or object key) of a JSON document carries a forbidden control
+/// character. A body that is not JSON passes: its handler refuses it with a clearer message.
+pub fn json_has_control_characters(body: &[u8]) -> bool {
+    fn walk(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(text) => !text.chars().all(allowed_in_body),
+            serde_json::Value::Array(items) => items.iter().any(walk),
+            serde_json::Value::Object(map) => map
+                .iter()
+                .any(|(key, value)| !key.chars().all(allowed_in_body) || walk(value)),
+            _ => false,
+        }
+    }
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|value| walk(&value))
+}
+
+/// Whether any decoded field of a form body carries a forbidden control character.
+pub fn form_has_control_characters(body: &[u8]) -> bool {
+    url::form_urlencoded::parse(body).any(|(key, value)| {
+        !key.chars().all(allowed_in_body) || !value.chars().all(allowed_in_body)
+    })
+}
+
+/// The body kinds this guard reads and checks; others (uploads) are left to their handlers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TextBody {
+    Json,
+    Form,
+}
+
+fn text_body_kind(req: &ServiceRequest) -> Option<TextBody> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        Some(TextBody::Form)
+    } else if content_type.contains("json") {
+        Some(TextBody::Json)
+    } else {
+        None
+    }
+}
+
+/// Answers a request with an error without calling the handler.
+fn refuse(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    let (http, _) = req.into_parts();
+    ServiceResponse::new(http, error.error_response())
+}
+
+/// Reads a body up to [`BODY_LIMIT`]; `None` when it is larger.
+async fn read_limited(payload: &mut Payload) -> Result<Option<Bytes>, actix_web::Error> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
+}
+
+/// Refuses, with a 400, a path, query or JSON/form body that carries NUL or another control
+/// character, so such text never reaches PostgreSQL (which refuses NUL with an error that
+/// would otherwise be a 500). JSON and form bodies over [`BODY_LIMIT`] get the one JSON 413.
+pub async fn reject_control_characters(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if url_has_control_characters(req.path(), req.query_string()) {
+        return Ok(refuse(
+            req,
+            ApiError::bad_request(CONTROL_CHARACTER_MESSAGE),
+        ));
+    }
+    let has_body = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if has_body {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > BODY_LIMIT) {
+            return Ok(refuse(req, ApiError::PayloadTooLarge { limit: BODY_LIMIT }));
+        }
+        if let Some(kind) = text_body_kind(&req) {
+            let mut payload = req.take_payload();
+            let Some(body) = read_limited(&mut payload).await? else {
+                return Ok(refuse(req, ApiError::PayloadTooLarge { limit: BODY_LIMIT }));
+            };
+            let bad = match kind {
+                TextBody::Json => json_has_control_characters(&body),
+                TextBody::Form => form_has_control_characters(&body),
+            };
+            if bad {
+                return Ok(refuse(
+                    req,
+                    ApiError::bad_request(CONTROL_CHARACTER_MESSAGE),
+                ));
+            }
+            req.set_payload(Payload::from(body));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Gives every request `LUFFY_REQUEST_TIMEOUT_SECS`: past it the handler is dropped (its open
+/// transaction rolls back with the connection, which the pool then discards) and the client
+/// gets a 503. Bounds requests even when PostgreSQL or Redis stops answering altogether, where
+/// a server-side statement timeout cannot fire.
+pub async fn request_deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let seconds = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(15, |state| state.settings.request_timeout_secs);
+    let http = req.request().clone();
+    match tokio::time::timeout(Duration::from_secs(seconds), next.call(req)).await {
+        Ok(response) => Ok(response?.map_into_boxed_body()),
+        Err(_) => {
+            let error = ApiError::Unavailable(anyhow::anyhow!(
+                "{} {} did not finish within {seconds} s",
+                http.method(),
+                http.path()
+            ));
+            Ok(ServiceResponse::new(http, error.error_response()))
+        }
+    }
+}
+
+/// Puts `{"errmsg"}` on the router's own bodiless 404 (no such path) and 405 (path exists,
+/// method does not) answers, so a client can always read the reason.
+pub async fn errmsg_for_bare_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let status = response.status();
+    let bare = matches!(
+        response.response().body().size(),
+        actix_web::body::BodySize::None | actix_web::body::BodySize::Sized(0)
+    );
+    if !bare {
+        return Ok(response);
+    }
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound("not found".into()),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        _ => return Ok(response),
+    };
+    let (http, old) = response.into_parts();
+    let mut answer = error.error_response();
+    if let Some(allow) = old.headers().get(header::ALLOW) {
+        answer.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    Ok(ServiceResponse::new(http, answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_urls_are_found() {
+        assert!(url_has_control_characters("/payments/alipay/%00", ""));
+        assert!(url_has_control_characters("/courses", "page=%01"));
+        assert!(url_has_control_characters("/courses", "a%0Ab=1"));
+        assert!(!url_has_control_characters("/payments/alipay/2026112600000001", "page=2&size=10"));
+        assert!(!url_has_control_characters("/courses/%E5%89%8D", "q=%E5%89%8D%E7%AB%AF"));
+    }
+
+    #[test]
+    fn control_characters_in_json_are_found_in_values_and_keys() {
+        assert!(json_has_control_characters(br#"{"username":"\u0000"}"#));
+        assert!(json_has_control_characters(br#"{"a":["ok",{"b":"x\u001by"}]}"#));
+        assert!(json_has_control_characters(br#"{"\u0000":1}"#));
+        assert!(json_has_control_characters(br#"{"a":"\u007f"}"#));
+        assert!(!json_has_control_characters(br#"{"reason":"line one\nline two\t"}"#));
+        assert!(!json_has_control_characters(r#"{"name":"Vue3全家桶实战"}"#.as_bytes()));
+        // A backslash followed by u0000 as text is not a control character.
+        assert!(!json_has_control_characters(br#"{"name":"\\u0000"}"#));
+        assert!(!json_has_control_characters(b"not json"));
+    }
+
+    #[test]
+    fn control_characters_in_forms_are_found() {
+        assert!(form_has_control_characters(b"out_trade_no=%00&a=1"));
+        assert!(!form_has_control_characters(b"subject=%E8%B7%AF%E9%A3%9E&total_amount=1.00"));
+    }
+}

@@ -1,0 +1,64 @@
+//! `PATCH /admin/users/{id}/` `{is_active?, is_staff?}`: deactivate or reactivate an account,
+//! grant or revoke staff. The change holds from the account's next request, whatever tokens
+//! it already has.
+
+use actix_web::{web, HttpResponse};
+use luffy_common::UserId;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::StaffUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The flags to change; absent ones are kept.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountForm {
+    #[serde(default)]
+    is_active: Option<bool>,
+    #[serde(default)]
+    is_staff: Option<bool>,
+}
+
+/// The account's state after the change.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    id: i64,
+    is_active: bool,
+    is_staff: bool,
+}
+
+/// Changes an account's flags. An operator cannot deactivate or demote themself (the store
+/// would be left without the operator who could undo it).
+pub async fn update_user(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<i64>,
+    form: web::Json<AccountForm>,
+) -> Result<HttpResponse, ApiError> {
+    let user = UserId(path.into_inner());
+    let form = form.into_inner();
+    if form.is_active.is_none() && form.is_staff.is_none() {
+        return Err(ApiError::bad_request("请指定 is_active 或 is_staff!"));
+    }
+    if user == staff.0.id && (form.is_active == Some(false) || form.is_staff == Some(false)) {
+        return Err(ApiError::bad_request("不能停用自己的账号或取消自己的管理员权限!"));
+    }
+    let account = state
+        .accounts
+        .change(user, form.is_active, form.is_staff)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
+    tracing::info!(
+        operator = staff.0.id.get(),
+        user = user.get(),
+        is_active = account.is_active,
+        is_staff = account.is_staff,
+        "account state changed"
+    );
+    Ok(HttpResponse::Ok().json(AccountView {
+        id: user.get(),
+        is_active: account.is_active,
+        is_staff: account.is_staff,
+    }))
+}

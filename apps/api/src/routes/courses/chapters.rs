@@ -1,0 +1,67 @@
+//! `GET /courses/{id}/chapters/`: a shown course's chapters with their lessons, in the
+//! tutorial's shape (`get_lesson_list`).
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use luffy_catalog::{CatalogBrowser, CatalogRepository, Chapter};
+use luffy_common::CourseId;
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// One lesson.
+#[derive(Debug, Serialize)]
+pub struct LessonView {
+    id: i64,
+    orders: i32,
+    name: String,
+    duration: String,
+    free_trail: bool,
+}
+
+/// One chapter with its lessons.
+#[derive(Debug, Serialize)]
+pub struct ChapterView {
+    id: i64,
+    orders: i32,
+    name: String,
+    summary: String,
+    get_lesson_list: Vec<LessonView>,
+}
+
+impl From<&Chapter> for ChapterView {
+    fn from(chapter: &Chapter) -> Self {
+        Self {
+            id: chapter.id,
+            orders: chapter.orders,
+            name: chapter.name.clone(),
+            summary: chapter.summary.clone(),
+            get_lesson_list: chapter
+                .lessons
+                .iter()
+                .map(|lesson| LessonView {
+                    id: lesson.id,
+                    orders: lesson.orders,
+                    name: lesson.name.clone(),
+                    duration: lesson.duration.clone(),
+                    free_trail: lesson.free_trail,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The chapters of a shown course; hidden, deleted and missing courses are 404.
+pub async fn course_chapters(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CourseId(path.into_inner());
+    let course = state.catalog.find_course(id, Utc::now()).await?;
+    if !course.is_purchasable() {
+        return Err(ApiError::NotFound("当前课程不存在!".into()));
+    }
+    let chapters = state.catalog.chapters(id).await?;
+    Ok(HttpResponse::Ok().json(chapters.iter().map(ChapterView::from).collect::<Vec<_>>()))
+}

@@ -1,0 +1,10 @@
+DROP TABLE course_lessons;
+DROP TABLE course_chapters;
+ALTER TABLE courses
+    DROP COLUMN teacher_id,
+    DROP COLUMN lessons,
+    DROP COLUMN students,
+    DROP COLUMN level,
+    DROP COLUMN description,
+    DROP COLUMN course_video;
+DROP TABLE teachers;
