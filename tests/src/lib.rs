@@ -82,6 +82,40 @@ impl TestResponse {
     }
 }
 
+/// The invariants that no failure may break, checked on any luffy database: no order without
+/// lines, no reserved coupon without an unpaid order, every user's points equal to their
+/// ledger (and never negative), and no paid order without its courses owned.
+pub async fn assert_invariants(database_url: &str) {
+    let checks = [
+        (
+            "an order without lines",
+            "SELECT count(*)::bigint AS value FROM orders o
+             WHERE NOT EXISTS (SELECT 1 FROM order_details d WHERE d.order_id = o.id)",
+        ),
+        (
+            "a reserved coupon without an unpaid order",
+            "SELECT count(*)::bigint AS value FROM coupon_logs c
+             WHERE c.order_id IS NOT NULL AND c.use_status = 0
+               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id AND o.order_status = 0)",
+        ),
+        (
+            "points that differ from the ledger",
+            "SELECT count(*)::bigint AS value FROM users u
+             WHERE u.credit < 0
+                OR u.credit <> COALESCE((SELECT sum(number) FROM credit_ledger l WHERE l.user_id = u.id), 0)",
+        ),
+        (
+            "a paid order whose courses are not owned",
+            "SELECT count(*)::bigint AS value FROM order_details d JOIN orders o ON o.id = d.order_id
+             WHERE o.order_status = 1
+               AND NOT EXISTS (SELECT 1 FROM user_courses u WHERE u.user_id = o.user_id AND u.course_id = d.course_id)",
+        ),
+    ];
+    for (what, sql) in checks {
+        assert_eq!(database::scalar(database_url, sql).await, 0, "found {what}");
+    }
+}
+
 /// Spawns an app with default test settings.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await

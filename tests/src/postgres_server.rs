@@ -91,10 +91,16 @@ impl PrivatePostgres {
         }
         let bin = postgres_bin_dir();
         let mut initdb = pg_command(&bin, "initdb");
-        initdb
-            .arg("-D")
-            .arg(dir.join("data"))
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
+        initdb.arg("-D").arg(dir.join("data")).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]);
         run(initdb, "initdb");
         let mut server = Self {
             port,
@@ -150,7 +156,10 @@ impl PrivatePostgres {
         run(ctl, "pg_ctl start");
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "private PostgreSQL did not start");
+            assert!(
+                Instant::now() < deadline,
+                "private PostgreSQL did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

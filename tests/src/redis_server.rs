@@ -30,9 +30,28 @@ impl PrivateRedis {
 
     /// Kills the server (like a crash).
     pub fn stop(&mut self) {
+        self.thaw();
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+    }
+
+    /// Freezes the server with SIGSTOP: connections stay open and nothing answers.
+    pub fn freeze(&mut self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args(["-STOP", &child.id().to_string()])
+                .status();
+        }
+    }
+
+    /// Lets a frozen server run again.
+    pub fn thaw(&mut self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args(["-CONT", &child.id().to_string()])
+                .status();
         }
     }
 

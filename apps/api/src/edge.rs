@@ -63,8 +63,9 @@ pub fn url_has_control_characters(path: &str, query: &str) -> bool {
     let path: Vec<u8> = percent_encoding::percent_decode_str(path).collect();
     has_control_byte(&path)
         || has_control_byte(query.as_bytes())
-        || url::form_urlencoded::parse(query.as_bytes())
-            .any(|(key, value)| key.chars().any(char::is_control) || value.chars().any(char::is_control))
+        || url::form_urlencoded::parse(query.as_bytes()).any(|(key, value)| {
+            key.chars().any(char::is_control) || value.chars().any(char::is_control)
+        })
 }
 
 /// Whether any string (or object key) of a JSON document carries a forbidden control
@@ -176,27 +177,74 @@ pub async fn reject_control_characters(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// A request that ran past its deadline: a 503 with the usual body, and the CORS header a
+/// browser needs to read it (this answer bypasses the CORS middleware, see
+/// [`request_deadline`]).
+#[derive(Debug)]
+struct DeadlineExceeded {
+    allow_origin: Option<header::HeaderValue>,
+    error: ApiError,
+}
+
+impl std::fmt::Display for DeadlineExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for DeadlineExceeded {
+    fn status_code(&self) -> StatusCode {
+        self.error.status_code()
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let mut response = self.error.error_response();
+        if let Some(origin) = &self.allow_origin {
+            response
+                .headers_mut()
+                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        }
+        response
+    }
+}
+
 /// Gives every request `LUFFY_REQUEST_TIMEOUT_SECS`: past it the handler is dropped (its open
 /// transaction rolls back with the connection, which the pool then discards) and the client
 /// gets a 503. Bounds requests even when PostgreSQL or Redis stops answering altogether, where
 /// a server-side statement timeout cannot fire.
+///
+/// It is the outermost middleware: the request cannot be kept (routing needs it unshared), so
+/// a timeout is answered as an error, which goes straight to the client.
 pub async fn request_deadline(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let seconds = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(15, |state| state.settings.request_timeout_secs);
-    let http = req.request().clone();
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let (seconds, origins) =
+        req.app_data::<web::Data<AppState>>()
+            .map_or((15, Vec::new()), |state| {
+                (
+                    state.settings.request_timeout_secs,
+                    state.settings.cors_origin_list(),
+                )
+            });
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let allow_origin = origin.filter(|origin| {
+        origins
+            .iter()
+            .any(|allowed| allowed == "*" || origin.as_bytes() == allowed.as_bytes())
+    });
+    let what = format!("{} {}", req.method(), req.path());
     match tokio::time::timeout(Duration::from_secs(seconds), next.call(req)).await {
-        Ok(response) => Ok(response?.map_into_boxed_body()),
+        Ok(response) => response,
         Err(_) => {
-            let error = ApiError::Unavailable(anyhow::anyhow!(
-                "{} {} did not finish within {seconds} s",
-                http.method(),
-                http.path()
-            ));
-            Ok(ServiceResponse::new(http, error.error_response()))
+            tracing::warn!(request = %what, seconds, "request deadline exceeded");
+            Err(DeadlineExceeded {
+                allow_origin,
+                error: ApiError::Unavailable(anyhow::anyhow!(
+                    "{what} did not finish within {seconds} s"
+                )),
+            }
+            .into())
         }
     }
 }
@@ -238,18 +286,30 @@ mod tests {
         assert!(url_has_control_characters("/payments/alipay/%00", ""));
         assert!(url_has_control_characters("/courses", "page=%01"));
         assert!(url_has_control_characters("/courses", "a%0Ab=1"));
-        assert!(!url_has_control_characters("/payments/alipay/2026112600000001", "page=2&size=10"));
-        assert!(!url_has_control_characters("/courses/%E5%89%8D", "q=%E5%89%8D%E7%AB%AF"));
+        assert!(!url_has_control_characters(
+            "/payments/alipay/2026112600000001",
+            "page=2&size=10"
+        ));
+        assert!(!url_has_control_characters(
+            "/courses/%E5%89%8D",
+            "q=%E5%89%8D%E7%AB%AF"
+        ));
     }
 
     #[test]
     fn control_characters_in_json_are_found_in_values_and_keys() {
         assert!(json_has_control_characters(br#"{"username":"\u0000"}"#));
-        assert!(json_has_control_characters(br#"{"a":["ok",{"b":"x\u001by"}]}"#));
+        assert!(json_has_control_characters(
+            br#"{"a":["ok",{"b":"x\u001by"}]}"#
+        ));
         assert!(json_has_control_characters(br#"{"\u0000":1}"#));
         assert!(json_has_control_characters(br#"{"a":"\u007f"}"#));
-        assert!(!json_has_control_characters(br#"{"reason":"line one\nline two\t"}"#));
-        assert!(!json_has_control_characters(r#"{"name":"Vue3全家桶实战"}"#.as_bytes()));
+        assert!(!json_has_control_characters(
+            br#"{"reason":"line one\nline two\t"}"#
+        ));
+        assert!(!json_has_control_characters(
+            r#"{"name":"Vue3全家桶实战"}"#.as_bytes()
+        ));
         // A backslash followed by u0000 as text is not a control character.
         assert!(!json_has_control_characters(br#"{"name":"\\u0000"}"#));
         assert!(!json_has_control_characters(b"not json"));
@@ -258,6 +318,8 @@ mod tests {
     #[test]
     fn control_characters_in_forms_are_found() {
         assert!(form_has_control_characters(b"out_trade_no=%00&a=1"));
-        assert!(!form_has_control_characters(b"subject=%E8%B7%AF%E9%A3%9E&total_amount=1.00"));
+        assert!(!form_has_control_characters(
+            b"subject=%E8%B7%AF%E9%A3%9E&total_amount=1.00"
+        ));
     }
 }

@@ -261,7 +261,10 @@ impl Settings {
             .filter(|origin| !origin.is_empty())
             .collect();
         if configured.is_empty() {
-            DEVELOPMENT_CORS_ORIGINS.iter().map(|o| (*o).to_owned()).collect()
+            DEVELOPMENT_CORS_ORIGINS
+                .iter()
+                .map(|o| (*o).to_owned())
+                .collect()
         } else {
             configured
         }
@@ -379,7 +382,10 @@ mod tests {
             jail.set_env("LUFFY_ALIPAY_APP_ID", "2021000000000001");
             jail.set_env("LUFFY_ALIPAY_SELLER_ID", "2088000000000001");
             jail.set_env("LUFFY_REDIS_PREFIX", "007");
-            jail.set_env("LUFFY_JWT_SECRET", "12345678901234567890123456789012345678901234");
+            jail.set_env(
+                "LUFFY_JWT_SECRET",
+                "12345678901234567890123456789012345678901234",
+            );
             let settings = Settings::load().map_err(|e| e.to_string())?;
             assert_eq!(settings.alipay_app_id, "2021000000000001");
             assert_eq!(settings.alipay_seller_id, "2088000000000001");

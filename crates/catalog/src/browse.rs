@@ -241,8 +241,14 @@ mod tests {
     #[test]
     fn codes_round_trip_and_unknown_codes_are_refused() {
         for code in 0..3 {
-            assert_eq!(CourseLevel::from_code(code).map(CourseLevel::code), Some(code));
-            assert_eq!(TeacherRole::from_code(code).map(TeacherRole::code), Some(code));
+            assert_eq!(
+                CourseLevel::from_code(code).map(CourseLevel::code),
+                Some(code)
+            );
+            assert_eq!(
+                TeacherRole::from_code(code).map(TeacherRole::code),
+                Some(code)
+            );
         }
         assert_eq!(CourseLevel::from_code(3), None);
         assert_eq!(TeacherRole::from_code(-1), None);
@@ -254,9 +260,18 @@ mod tests {
     fn ordering_accepts_the_tutorials_four_values_only() {
         assert_eq!(CourseOrdering::parse(""), Some(CourseOrdering::Newest));
         assert_eq!(CourseOrdering::parse("-id"), Some(CourseOrdering::Newest));
-        assert_eq!(CourseOrdering::parse("-students"), Some(CourseOrdering::MostStudents));
-        assert_eq!(CourseOrdering::parse("price"), Some(CourseOrdering::PriceAscending));
-        assert_eq!(CourseOrdering::parse("-price"), Some(CourseOrdering::PriceDescending));
+        assert_eq!(
+            CourseOrdering::parse("-students"),
+            Some(CourseOrdering::MostStudents)
+        );
+        assert_eq!(
+            CourseOrdering::parse("price"),
+            Some(CourseOrdering::PriceAscending)
+        );
+        assert_eq!(
+            CourseOrdering::parse("-price"),
+            Some(CourseOrdering::PriceDescending)
+        );
         assert_eq!(CourseOrdering::parse("id; DROP TABLE courses"), None);
     }
 }

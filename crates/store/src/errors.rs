@@ -135,7 +135,10 @@ mod tests {
     fn connection_level_failures_are_unavailable() {
         for error in [
             database(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
-            database(DatabaseErrorKind::ClosedConnection, "server closed the connection"),
+            database(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
             database(
                 DatabaseErrorKind::Unknown,
                 "canceling statement due to statement timeout",
@@ -163,7 +166,10 @@ mod tests {
             diesel_error(nul, "x"),
             StorageError::InvalidInput(_)
         ));
-        let other = database(DatabaseErrorKind::CheckViolation, "violates check constraint");
+        let other = database(
+            DatabaseErrorKind::CheckViolation,
+            "violates check constraint",
+        );
         assert!(matches!(
             diesel_error(other, "x"),
             StorageError::Unexpected(_)

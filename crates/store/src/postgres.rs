@@ -60,11 +60,9 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
             use diesel_async::{AsyncConnection, SimpleAsyncConnection};
             let mut conn = AsyncPgConnection::establish(url).await?;
             if statement_timeout_ms > 0 {
-                conn.batch_execute(&format!(
-                    "SET statement_timeout = {statement_timeout_ms}"
-                ))
-                .await
-                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             }
             Ok(conn)
         })

@@ -42,7 +42,9 @@ pub async fn update_user(
         return Err(ApiError::bad_request("请指定 is_active 或 is_staff!"));
     }
     if user == staff.0.id && (form.is_active == Some(false) || form.is_staff == Some(false)) {
-        return Err(ApiError::bad_request("不能停用自己的账号或取消自己的管理员权限!"));
+        return Err(ApiError::bad_request(
+            "不能停用自己的账号或取消自己的管理员权限!",
+        ));
     }
     let account = state
         .accounts

@@ -14,8 +14,5 @@ pub async fn checkout_items(
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let lines = state.carts.selected_lines(caller.id).await?;
-    Ok(HttpResponse::Ok().json(CartListResponse::new(
-        &lines,
-        state.settings.public_base(),
-    )))
+    Ok(HttpResponse::Ok().json(CartListResponse::new(&lines, state.settings.public_base())))
 }

@@ -13,8 +13,5 @@ pub async fn list_cart(
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let lines = state.carts.lines(caller.id).await?;
-    Ok(HttpResponse::Ok().json(CartListResponse::new(
-        &lines,
-        state.settings.public_base(),
-    )))
+    Ok(HttpResponse::Ok().json(CartListResponse::new(&lines, state.settings.public_base())))
 }

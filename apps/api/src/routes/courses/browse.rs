@@ -50,9 +50,8 @@ pub async fn browse_courses(
     query: web::Query<BrowseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (direction, category) = path.into_inner();
-    let ordering = CourseOrdering::parse(&query.ordering).ok_or_else(|| {
-        ApiError::bad_request("ordering 只能是 -id、-students、price 或 -price!")
-    })?;
+    let ordering = CourseOrdering::parse(&query.ordering)
+        .ok_or_else(|| ApiError::bad_request("ordering 只能是 -id、-students、price 或 -price!"))?;
     let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
     let filter = CourseFilter {
         direction,

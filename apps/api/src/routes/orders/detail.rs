@@ -19,5 +19,9 @@ pub async fn order_detail(
         .find(caller.id, path.into_inner())
         .await?
         .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
-    Ok(HttpResponse::Ok().json(OrderView::new(&order, state.timezone, state.settings.public_base())))
+    Ok(HttpResponse::Ok().json(OrderView::new(
+        &order,
+        state.timezone,
+        state.settings.public_base(),
+    )))
 }
