@@ -56,6 +56,17 @@ services:
     fi
     echo "PostgreSQL and Redis are running" >&2
 
+# Install Debian's chromium and chromium-driver when missing (the browser test drives them).
+browser:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then exit 0; fi
+    SUDO=""
+    if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+    echo "installing chromium and chromium-driver with apt-get" >&2
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
 # Serve the API on http://127.0.0.1:8000 with demo data (starts the services, migrates, seeds).
 run: services
     cargo build -p luffy-api --bin luffy
@@ -65,7 +76,7 @@ run: services
     ./target/debug/luffy serve
 
 # The whole suite: unit, property and end-to-end tests against real PostgreSQL and Redis.
-test: services
+test: services browser
     #!/usr/bin/env bash
     set -euo pipefail
     if cargo nextest --version >/dev/null 2>&1; then

@@ -182,7 +182,7 @@ impl Settings {
     }
 
     /// Reads the sources without validating (so a test can see each value as read).
-    fn extract() -> Result<Self, figment::Error> {
+    fn extract() -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::new();
         if let Ok(path) = std::env::var("LUFFY_CONFIG") {
             figment = figment.merge(Toml::file_exact(path));
@@ -204,6 +204,7 @@ impl Settings {
             }))
             .merge(Serialized::defaults(verbatim))
             .extract()
+            .map_err(Box::new)
     }
 
     /// Refuses settings that cannot work, and development secrets in production.

@@ -50,7 +50,7 @@ pub async fn alipay_result(
         "course_list": order.lines.iter().map(|l| json!({
             "id": l.course_id.get(),
             "name": l.course_name,
-            "course_cover": l.course_cover,
+            "course_cover": crate::dto::media::media_url(state.settings.public_base(), &l.course_cover),
         })).collect::<Vec<_>>(),
     })))
 }
