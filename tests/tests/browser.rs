@@ -204,7 +204,10 @@ async fn a_browser_on_another_origin_buys_a_course() {
     assert_eq!(order["order_courses"].as_array().unwrap().len(), 2);
 
     // Back on the client's first page the course list and page were drawn from the API.
-    client.goto(&format!("{client_origin}/?view")).await.unwrap();
+    client
+        .goto(&format!("{client_origin}/?view"))
+        .await
+        .unwrap();
     let owned_error = client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -223,7 +226,10 @@ async fn a_browser_on_another_origin_buys_a_course() {
         .text()
         .await
         .unwrap();
-    assert!(courses.contains("Typescript入门到实战 ￥398.00"), "{courses}");
+    assert!(
+        courses.contains("Typescript入门到实战 ￥398.00"),
+        "{courses}"
+    );
     let teacher = client
         .find(Locator::Css("#teacher"))
         .await
@@ -239,7 +245,11 @@ async fn a_browser_on_another_origin_buys_a_course() {
         )
         .await
         .unwrap();
-    assert_eq!(cover_loaded, json!(320), "the cover image loaded cross-origin");
+    assert_eq!(
+        cover_loaded,
+        json!(320),
+        "the cover image loaded cross-origin"
+    );
     screenshot(&client, "3-courses.png").await;
 
     client.close().await.unwrap();

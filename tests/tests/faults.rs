@@ -137,8 +137,17 @@ async fn postgres_stopping_mid_request_gives_503_never_500_and_recovers() {
         if created.status == StatusCode::CREATED {
             break;
         }
-        assert_ne!(created.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", created.text);
-        assert!(Instant::now() < deadline, "never recovered: {}", created.text);
+        assert_ne!(
+            created.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}",
+            created.text
+        );
+        assert!(
+            Instant::now() < deadline,
+            "never recovered: {}",
+            created.text
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_invariants(&url).await;
@@ -171,8 +180,13 @@ async fn a_frozen_postgres_gives_503_within_the_deadline_and_leaves_nothing_half
             let began = Instant::now();
             let response = match i % 4 {
                 0 => {
-                    app.json(Method::POST, "/orders/", &token, json!({"pay_type": 0, "credit": 10}))
-                        .await
+                    app.json(
+                        Method::POST,
+                        "/orders/",
+                        &token,
+                        json!({"pay_type": 0, "credit": 10}),
+                    )
+                    .await
                 }
                 1 => app.get("/orders/list/", &token).await,
                 2 => app.send(app.request(Method::GET, "/courses/1/")).await,
@@ -181,15 +195,16 @@ async fn a_frozen_postgres_gives_503_within_the_deadline_and_leaves_nothing_half
                         .await
                 }
             };
-            (response.status, response.errmsg().to_owned(), began.elapsed())
+            (
+                response.status,
+                response.errmsg().to_owned(),
+                began.elapsed(),
+            )
         }));
     }
     // Without a deadline these requests would wait for the thaw: give up after 12 s.
-    let statuses = tokio::time::timeout(
-        Duration::from_secs(12),
-        futures::future::join_all(requests),
-    )
-    .await;
+    let statuses =
+        tokio::time::timeout(Duration::from_secs(12), futures::future::join_all(requests)).await;
     let waited = started.elapsed();
     tokio::task::block_in_place(|| postgres.thaw());
     let statuses: Vec<_> = statuses
@@ -201,9 +216,15 @@ async fn a_frozen_postgres_gives_503_within_the_deadline_and_leaves_nothing_half
         assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{errmsg}");
         assert_eq!(errmsg, "service temporarily unavailable, please retry");
         // The deadline is 2 s; generous slack for a loaded two-core machine.
-        assert!(*elapsed < Duration::from_secs(8), "a request waited {elapsed:?}");
+        assert!(
+            *elapsed < Duration::from_secs(8),
+            "a request waited {elapsed:?}"
+        );
     }
-    assert!(waited < Duration::from_secs(10), "the batch waited {waited:?}");
+    assert!(
+        waited < Duration::from_secs(10),
+        "the batch waited {waited:?}"
+    );
 
     // After the thaw everything works again and nothing was half-written.
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -214,8 +235,17 @@ async fn a_frozen_postgres_gives_503_within_the_deadline_and_leaves_nothing_half
         if created.status == StatusCode::CREATED {
             break;
         }
-        assert_ne!(created.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", created.text);
-        assert!(Instant::now() < deadline, "never recovered: {}", created.text);
+        assert_ne!(
+            created.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}",
+            created.text
+        );
+        assert!(
+            Instant::now() < deadline,
+            "never recovered: {}",
+            created.text
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_invariants(&url).await;
@@ -256,7 +286,10 @@ async fn a_frozen_or_stopped_redis_gives_503_within_the_deadline() {
                 "{phase} {method} {path}: {}",
                 response.text
             );
-            assert!(began.elapsed() < Duration::from_secs(8), "{phase} {path} waited");
+            assert!(
+                began.elapsed() < Duration::from_secs(8),
+                "{phase} {path} waited"
+            );
         }
         // Reads that do not need Redis still work (the account check falls back to PostgreSQL).
         let orders = app.get("/orders/list/", &token).await;
