@@ -154,10 +154,40 @@ async fn build_template() -> String {
         .await
         .expect("publishing the template");
     }
+    drop_stale_templates(&mut conn, &name).await;
     conn.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
         .await
         .expect("releasing the template lock");
     name
+}
+
+#[derive(diesel::QueryableByName)]
+struct DatabaseName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Drops the templates of earlier days and other schema versions, so `just test` does not
+/// leave one behind per day or migration change. A template in use (being cloned right now)
+/// refuses the drop, and is left for a later run.
+async fn drop_stale_templates(conn: &mut AsyncPgConnection, current: &str) {
+    use diesel_async::RunQueryDsl;
+    let stale: Vec<DatabaseName> = diesel::sql_query(
+        "SELECT datname FROM pg_database
+         WHERE datname LIKE 'luffy\\_tpl\\_%' AND datname NOT LIKE '%\\_build' AND datname <> $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(current)
+    .load(conn)
+    .await
+    .unwrap_or_default();
+    for database in stale {
+        if let Err(error) = conn
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\"", database.datname))
+            .await
+        {
+            eprintln!("left stale template {}: {error}", database.datname);
+        }
+    }
 }
 
 /// A database of its own for one test.

@@ -143,8 +143,8 @@ pub enum CheckoutError {
     /// The same Idempotency-Key came with a different body (409).
     #[error("Idempotency-Key 已用于另一个不同的下单请求!")]
     IdempotencyMismatch,
-    /// The buyer's account is gone (401).
-    #[error("用户不存在!")]
+    /// The buyer's account is gone or deactivated (401).
+    #[error("用户不存在或已停用,请重新登录!")]
     UserNotFound,
     /// Storage failed.
     #[error(transparent)]

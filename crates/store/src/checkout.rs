@@ -152,9 +152,12 @@ async fn balance(
     user: i64,
     lock: bool,
 ) -> Result<Option<i32>, TxError> {
+    // A deactivated account reads as missing: its token may still be valid, but it may not
+    // buy (checked here, on the row the checkout locks anyway, at no extra round trip).
     let balance = if lock {
         users::table
             .find(user)
+            .filter(users::is_active.eq(true))
             .select(users::credit)
             .for_update()
             .first(&mut conn)
@@ -163,6 +166,7 @@ async fn balance(
     } else {
         users::table
             .find(user)
+            .filter(users::is_active.eq(true))
             .select(users::credit)
             .first(&mut conn)
             .await

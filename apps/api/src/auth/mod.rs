@@ -7,5 +7,5 @@ pub mod password;
 pub mod token;
 
 pub use accounts::AccountGate;
-pub use extractor::{AuthUser, StaffUser};
+pub use extractor::{AuthUser, StaffUser, TokenUser};
 pub use token::{TokenError, TokenKeys};

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::form::CheckoutForm;
-use crate::auth::AuthUser;
+use crate::auth::TokenUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -13,7 +13,7 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub async fn create_order(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    TokenUser(caller): TokenUser,
     req: HttpRequest,
     form: web::Json<CheckoutForm>,
 ) -> Result<HttpResponse, ApiError> {

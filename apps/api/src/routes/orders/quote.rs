@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::form::CheckoutForm;
-use crate::auth::AuthUser;
+use crate::auth::TokenUser;
 use crate::dto::money;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -41,7 +41,7 @@ struct QuoteView {
 /// The same pricing function as order creation, so the quote is what the order charges.
 pub async fn quote_order(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    TokenUser(caller): TokenUser,
     req: HttpRequest,
     form: web::Json<CheckoutForm>,
 ) -> Result<HttpResponse, ApiError> {
