@@ -2,7 +2,7 @@
 //! loads `Settings` and calls the library.
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use luffy_api::commands::{keys, migrate, seed};
 use luffy_api::{settings::Settings, telemetry, AppState};
 
@@ -10,7 +10,11 @@ use luffy_api::{settings::Settings, telemetry, AppState};
 #[command(
     name = "luffy",
     version,
-    about = "Order, coupon, points and payment back end for course stores"
+    about = "Order, coupon, points and payment back end for course stores",
+    long_about = "Order, coupon, points and payment back end for online course stores: the \
+        checkout half of the luffycity tutorial (cart, orders, coupons, points, Alipay and balance \
+        payment, timeouts) as an HTTP API, with a built-in Alipay sandbox for development.\n\n\
+        Typical first run: `luffy keys && luffy migrate && luffy seed && luffy serve`."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -20,14 +24,41 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API (LUFFY_LISTEN) with the embedded job worker (unless LUFFY_WORKER=false).
+    #[command(
+        long_about = "Serve the HTTP API on LUFFY_LISTEN (default 127.0.0.1:8000). Unless \
+            LUFFY_WORKER=false it also runs the job worker (order timeouts, trade closes, refunds of \
+            late payments). Without LUFFY_ALIPAY_GATEWAY it serves the built-in Alipay sandbox under \
+            /sandbox/alipay/. Needs PostgreSQL (migrated), Redis and the keys in LUFFY_KEYS_DIR."
+    )]
     Serve,
     /// Run a job worker only (several may run, on several machines).
+    #[command(
+        long_about = "Run a job worker without the HTTP API: it claims due jobs (order timeouts, \
+            trade closes, refunds) with leases, so any number of workers may run on any number of \
+            machines. Stops gracefully on SIGINT or SIGTERM."
+    )]
     Worker,
     /// Create the database if missing and apply migrations.
+    #[command(
+        long_about = "Create the database named in LUFFY_DATABASE_URL if it is missing, then apply \
+            the pending migrations (embedded in the binary). Safe to run on every deploy."
+    )]
     Migrate,
     /// Load the demo data (idempotent).
+    #[command(
+        long_about = "Load the demo catalog (directions, categories, courses, teachers, chapters, \
+            promotions), the demo accounts luffy/luffy12345 and admin/admin12345, the tutorial's \
+            coupons, and draw the demo pictures into LUFFY_MEDIA_DIR. Running it again changes \
+            nothing but the promotion window, which is kept running."
+    )]
     Seed,
     /// Write missing development key pairs into LUFFY_KEYS_DIR.
+    #[command(
+        long_about = "Write the missing development RSA key pairs into LUFFY_KEYS_DIR: the \
+            merchant pair (app_private_key.pem, app_public_key.pem) and the sandbox's pair \
+            (sandbox_private_key.pem, alipay_public_key.pem). Existing files are kept. For a real \
+            store, put the merchant key and Alipay's public key there instead."
+    )]
     Keys,
 }
 
@@ -56,7 +87,13 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let settings_help = luffy_api::settings::environment_help();
+    let mut command = Cli::command().after_long_help(settings_help.clone());
+    for name in ["serve", "worker", "migrate", "seed", "keys"] {
+        command = command.mut_subcommand(name, |sub| sub.after_long_help(settings_help.clone()));
+    }
+    let cli = Cli::from_arg_matches_mut(&mut command.get_matches())
+        .unwrap_or_else(|error| error.exit());
     let settings = Settings::load()?;
     telemetry::init_tracing(settings.log_json);
     match cli.command {

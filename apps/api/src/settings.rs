@@ -13,7 +13,7 @@ use serde::Deserialize;
 pub const DEVELOPMENT_JWT_SECRET: &str = "luffy-development-jwt-secret-do-not-use-in-production";
 
 /// Where the server runs; production refuses development secrets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// Local development and tests.
@@ -23,7 +23,7 @@ pub enum Environment {
 }
 
 /// Every setting of the `luffy` binary and the embeddable server.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct Settings {
     /// development | production.
@@ -50,6 +50,7 @@ pub struct Settings {
     /// derived from the bound address (for port 0).
     pub public_url: String,
     /// HS256 secret for user tokens (`LUFFY_JWT_SECRET`).
+    #[serde(skip_serializing)]
     pub jwt_secret: SecretString,
     /// Token lifetime in seconds (7 days).
     pub jwt_ttl_secs: i64,
@@ -171,6 +172,68 @@ impl Default for Settings {
             account_cache_secs: 300,
         }
     }
+}
+
+/// What each setting means, by field name, for `luffy --help` (every field must be here; a
+/// test checks it).
+const SETTING_MEANINGS: [(&str, &str); 35] = [
+    ("environment", "development | production (production refuses development secrets and the sandbox)"),
+    ("database_url", "PostgreSQL URL"),
+    ("database_pool_size", "PostgreSQL connections per process"),
+    ("database_timeout_secs", "seconds to wait for a PostgreSQL connection before a 503"),
+    ("database_statement_timeout_ms", "server-side limit of one SQL statement, ms (0 = none)"),
+    ("redis_url", "Redis URL"),
+    ("redis_prefix", "prefix of every Redis key (tenants, tests)"),
+    ("redis_pool_size", "Redis connections per process"),
+    ("redis_timeout_secs", "seconds a Redis connect or command may take before a 503"),
+    ("listen", "address to serve on (port 0 = any free port)"),
+    ("http_workers", "HTTP worker threads (0 = one per core)"),
+    ("public_url", "public base URL: notify URL, paging links, media URLs"),
+    ("jwt_secret", "HS256 secret of user tokens (at least 32 characters in production)"),
+    ("jwt_ttl_secs", "token lifetime, seconds"),
+    ("order_timeout_secs", "unpaid orders time out after this many seconds"),
+    ("credit_to_money", "points per yuan"),
+    ("worker", "run the job worker inside `luffy serve`"),
+    ("alipay_gateway", "Alipay gateway URL (empty = the built-in sandbox)"),
+    ("alipay_app_id", "merchant app id"),
+    ("alipay_seller_id", "seller id checked on notifies (empty = not checked)"),
+    ("alipay_return_url", "where Alipay sends the buyer back (empty = /payments/alipay/result/)"),
+    ("alipay_timeout_secs", "timeout of every Alipay call, seconds"),
+    ("sandbox_notify_retry_ms", "first delay of the sandbox's notify retries, ms"),
+    ("keys_dir", "directory of the RSA key pairs"),
+    ("worker_poll_ms", "how often an idle worker polls for due jobs, ms"),
+    ("worker_concurrency", "jobs one worker runs at once"),
+    ("worker_lease_secs", "job lease: a crashed worker's job runs again after it"),
+    ("job_retry_base_ms", "first retry delay of a failed job, ms (doubling, capped at an hour)"),
+    ("sweep_interval_secs", "how often expired unpaid orders without a timeout job are swept"),
+    ("timezone", "store timezone for order numbers and displayed times"),
+    ("log_json", "log JSON lines instead of text"),
+    ("cors_origins", "browser origins allowed to call the API, comma-separated (empty = the tutorial's :3000 origins)"),
+    ("media_dir", "directory served at /uploads/"),
+    ("request_timeout_secs", "a request still running after this many seconds answers 503"),
+    ("account_cache_secs", "seconds an account's active/staff state may be served from Redis"),
+];
+
+/// The environment variables `luffy` reads, with defaults and meanings, for `--help`.
+pub fn environment_help() -> String {
+    let defaults = serde_json::to_value(Settings::default()).unwrap_or_default();
+    let mut text = String::from(
+        "Settings: defaults, then the TOML file named by LUFFY_CONFIG (keys are the names below in\n\
+         lower case, without LUFFY_), then these environment variables:\n\n",
+    );
+    for (field, meaning) in SETTING_MEANINGS {
+        let default = match defaults.get(field) {
+            Some(serde_json::Value::String(text)) if text.is_empty() => "(empty)".to_owned(),
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+            None => "(development secret)".to_owned(),
+        };
+        text.push_str(&format!(
+            "  LUFFY_{}\n      {meaning}\n      default: {default}\n",
+            field.to_ascii_uppercase()
+        ));
+    }
+    text
 }
 
 impl Settings {
@@ -397,6 +460,26 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn help_describes_every_setting() {
+        let defaults = serde_json::to_value(Settings::default()).unwrap();
+        let mut fields: Vec<&str> = defaults
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .chain(["jwt_secret"])
+            .collect();
+        fields.sort_unstable();
+        let mut described: Vec<&str> = SETTING_MEANINGS.iter().map(|(f, _)| *f).collect();
+        described.sort_unstable();
+        assert_eq!(fields, described);
+        let help = environment_help();
+        assert!(help.contains("LUFFY_ALIPAY_APP_ID\n      merchant app id\n      default: 2021000000000000"));
+        assert!(help.contains("LUFFY_CONFIG"));
+        assert!(!help.contains(DEVELOPMENT_JWT_SECRET));
     }
 
     #[test]

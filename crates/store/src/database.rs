@@ -26,6 +26,44 @@ pub fn split_database_url(database_url: &str) -> anyhow::Result<(String, String)
     Ok((maintenance, name.to_owned()))
 }
 
+/// Says what was wrong when a connection to `database_url` failed: the host could not be
+/// reached, the server refused the user or password, or the database does not exist, naming
+/// the host, user and database (never the password).
+pub fn explain_connection_failure(database_url: &str, error: &dyn std::fmt::Display) -> String {
+    let message = error.to_string();
+    let (host, user, database) = match url::Url::parse(database_url) {
+        Ok(url) => (
+            format!(
+                "{}:{}",
+                url.host_str().unwrap_or("localhost"),
+                url.port().unwrap_or(5432)
+            ),
+            if url.username().is_empty() {
+                "(default user)".to_owned()
+            } else {
+                url.username().to_owned()
+            },
+            url.path().trim_start_matches('/').to_owned(),
+        ),
+        Err(_) => return format!("the database URL is not a valid URL: {message}"),
+    };
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("password") || lower.contains("role") || lower.contains("authentication")
+    {
+        format!("PostgreSQL at {host} refused user {user:?} (check the user and password in the URL): {message}")
+    } else if lower.contains("database") && lower.contains("does not exist") {
+        format!("PostgreSQL at {host} has no database {database:?} (`luffy migrate` creates it): {message}")
+    } else if lower.contains("error connecting to server")
+        || lower.contains("connection refused")
+        || lower.contains("lookup")
+        || lower.contains("resolve")
+    {
+        format!("cannot reach PostgreSQL at {host}: nothing answers there, or the host name does not resolve ({message})")
+    } else {
+        format!("connecting to PostgreSQL at {host} as {user:?}, database {database:?}: {message}")
+    }
+}
+
 /// Database names are interpolated into DDL, so only plain identifiers are accepted.
 pub fn check_identifier(name: &str) -> anyhow::Result<()> {
     let valid = !name.is_empty()
@@ -63,6 +101,7 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bo
     check_identifier(&name)?;
     let mut conn = AsyncPgConnection::establish(&maintenance)
         .await
+        .map_err(|e| anyhow::anyhow!(explain_connection_failure(&maintenance, &e)))
         .with_context(|| format!("connecting to the maintenance database to create {name}"))?;
     if database_exists(&mut conn, &name).await? {
         return Ok(false);
@@ -110,5 +149,24 @@ mod tests {
         assert!(check_identifier("luffy_test_1").is_ok());
         assert!(check_identifier("x\"; DROP").is_err());
         assert!(check_identifier("1abc").is_err());
+    }
+}
+
+#[cfg(test)]
+mod connection_failure_tests {
+    use super::explain_connection_failure;
+
+    #[test]
+    fn names_host_user_or_database() {
+        let url = "postgres://shop:secret@db.example.com:6543/store";
+        let host = explain_connection_failure(url, &"error connecting to server");
+        assert!(host.contains("cannot reach PostgreSQL at db.example.com:6543"), "{host}");
+        let auth = explain_connection_failure(url, &"password authentication failed for user \"shop\"");
+        assert!(auth.contains("refused user \"shop\""), "{auth}");
+        let missing = explain_connection_failure(url, &"database \"store\" does not exist");
+        assert!(missing.contains("no database \"store\""), "{missing}");
+        for text in [host, auth, missing] {
+            assert!(!text.contains("secret"), "the password never shows: {text}");
+        }
     }
 }
