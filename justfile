@@ -6,6 +6,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 export LUFFY_DATABASE_URL := env_var_or_default("LUFFY_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/luffy")
 export LUFFY_REDIS_URL := env_var_or_default("LUFFY_REDIS_URL", "redis://127.0.0.1:6379/0")
 
+# Where cargo puts its builds (honours CARGO_TARGET_DIR and .cargo/config).
+target_dir := `cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'`
+
 # List the recipes.
 default:
     @just --list
@@ -68,12 +71,16 @@ browser:
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
 # Serve the API on http://127.0.0.1:8000 with demo data (starts the services, migrates, seeds).
-run: services
-    cargo build -p luffy-api --bin luffy
-    ./target/debug/luffy keys
-    ./target/debug/luffy migrate
-    ./target/debug/luffy seed
-    ./target/debug/luffy serve
+# It builds the whole workspace with its tests, like `just test`, so the two share one build.
+run: services build
+    "{{target_dir}}/debug/luffy" keys
+    "{{target_dir}}/debug/luffy" migrate
+    "{{target_dir}}/debug/luffy" seed
+    "{{target_dir}}/debug/luffy" serve
+
+# Build everything `just test` and `just run` need, with one set of features (one build).
+build:
+    cargo build --workspace --all-targets
 
 # The whole suite: unit, property and end-to-end tests against real PostgreSQL and Redis.
 test: services browser
@@ -97,13 +104,14 @@ bench: services
     export LUFFY_LISTEN=127.0.0.1:8099 LUFFY_PUBLIC_URL=http://127.0.0.1:8099 LUFFY_WORKER=false LUFFY_KEYS_DIR=keys
     export RUST_LOG=warn
     psql postgres://postgres@127.0.0.1:5432/postgres -qc 'DROP DATABASE IF EXISTS luffy_bench WITH (FORCE)'
-    ./target/release/luffy keys
-    ./target/release/luffy migrate
-    ./target/release/luffy seed
-    ./target/release/luffy serve > target/bench-server.log 2>&1 &
+    bin="{{target_dir}}/release"
+    "$bin/luffy" keys
+    "$bin/luffy" migrate
+    "$bin/luffy" seed
+    "$bin/luffy" serve > "{{target_dir}}/bench-server.log" 2>&1 &
     pid=$!
     trap 'kill $pid 2>/dev/null || true; redis-cli --scan --pattern "${LUFFY_REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
-    ./target/release/luffy-loadgen --base http://127.0.0.1:8099 --database-url "$LUFFY_DATABASE_URL" \
+    "$bin/luffy-loadgen" --base http://127.0.0.1:8099 --database-url "$LUFFY_DATABASE_URL" \
         --jwt-secret "$LUFFY_JWT_SECRET" --keys-dir keys --server-pid $pid ${BENCH_ARGS:-}
 
 # Formatting check and clippy with warnings as errors.
@@ -116,15 +124,15 @@ fmt:
     cargo fmt --all
 
 # Write missing development key pairs into keys/.
-keys:
-    cargo run -q -p luffy-api --bin luffy -- keys
+keys: build
+    "{{target_dir}}/debug/luffy" keys
 
 # Drop and recreate the development database with demo data.
-db-reset: services
+db-reset: services build
     #!/usr/bin/env bash
     set -euo pipefail
     name="${LUFFY_DATABASE_URL##*/}"; name="${name%%\?*}"
     server="${LUFFY_DATABASE_URL%/*}"
     psql "$server/postgres" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
-    cargo run -q -p luffy-api --bin luffy -- migrate
-    cargo run -q -p luffy-api --bin luffy -- seed
+    "{{target_dir}}/debug/luffy" migrate
+    "{{target_dir}}/debug/luffy" seed

@@ -91,6 +91,22 @@ async fn pay_through_the_sandbox_notify_and_return() {
     assert_eq!(result.json["real_price"], 697.0);
     assert_eq!(result.json["course_list"].as_array().unwrap().len(), 2);
     assert_eq!(result.json["pay_time"].as_str().unwrap().len(), 19);
+    // A browser gets a page, not JSON.
+    let page = app
+        .send(
+            app.client
+                .get(&return_url)
+                .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    for needle in ["支付成功", number.as_str(), "￥697.00", "Typescript入门到实战", "数据结构与算法", "返回商城"] {
+        assert!(page.text.contains(needle), "{needle} missing: {}", page.text);
+    }
 
     let list = app.get("/orders/list/?status=1", &token).await;
     assert_eq!(list.json["count"], 1);

@@ -69,7 +69,8 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(cause) => tracing::warn!(error = ?cause, "dependency unavailable"),
             Self::Unexpected(cause) => tracing::error!(error = ?cause, "unexpected error"),
-            _ => {}
+            // A client's mistake (a browser's /favicon.ico included) is not a warning.
+            other => tracing::debug!(status = %other.status_code(), error = %other, "request refused"),
         }
         let message = self.to_string();
         HttpResponse::build(self.status_code()).json(ErrorBody { errmsg: &message })

@@ -14,6 +14,8 @@ pub fn init_tracing(json: bool) {
             .with(fmt::layer().json().with_current_span(true))
             .try_init()
     } else {
-        registry.with(fmt::layer()).try_init()
+        // Colours only on a terminal: a log file or journald must not get escape codes.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        registry.with(fmt::layer().with_ansi(ansi)).try_init()
     };
 }

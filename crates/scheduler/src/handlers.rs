@@ -163,7 +163,9 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
         if !order.pay_link_issued {
             // No signed link was ever handed out, and none is after expiry: the gateway cannot
             // hold a trade for this order, so there is nothing to query or close.
-            self.store.time_out(order_id).await.map_err(storage)?;
+            if self.store.time_out(order_id).await.map_err(storage)? {
+                tracing::info!(order = %order.order_number, "order timed out");
+            }
             return Ok(());
         }
         match self.gateway.query(&order.order_number).await {
@@ -177,6 +179,7 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
                     .fulfil_remote(&order.order_number, &trade_no, amount, &raw)
                     .await
                     .map_err(JobError::Retry)?;
+                tracing::info!(order = %order.order_number, "paid order found by the timeout's query");
                 return Ok(());
             }
             RemoteTrade::NotPaid => {
@@ -190,7 +193,9 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
                 tracing::warn!(%error, order = %order.order_number, "gateway unavailable; timing out anyway");
             }
         }
-        self.store.time_out(order_id).await.map_err(storage)?;
+        if self.store.time_out(order_id).await.map_err(storage)? {
+            tracing::info!(order = %order.order_number, "order timed out");
+        }
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ pub async fn cancel_order(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let order = state.orders.cancel(caller.id, path.into_inner()).await?;
+    tracing::info!(order = %order.order_number, user = caller.id.get(), "order cancelled");
     Ok(HttpResponse::Ok().json(json!({
         "errmsg": "订单取消成功!",
         "order_status": order.status.code(),

@@ -23,6 +23,13 @@ pub async fn create_order(
         tracing::warn!(order = %outcome.order.order_number, "order created but the cart could not be cleaned up");
     }
     let order = outcome.order;
+    tracing::info!(
+        order = %order.order_number,
+        user = caller.id.get(),
+        real_price = %order.real_price,
+        status = order.status.code(),
+        "order created"
+    );
     let real_price: f64 = order.real_price.try_into().unwrap_or_default();
     Ok(HttpResponse::Created().json(json!({
         "id": order.id,

@@ -21,6 +21,7 @@ pub async fn pay_with_balance(
         .payments
         .pay_with_balance(UserId(caller.id.get()), &path, Utc::now())
         .await?;
+    tracing::info!(order = %path, user = caller.id.get(), channel = "balance", "order paid");
     Ok(HttpResponse::Ok()
         .json(json!({"errmsg": "支付成功!", "pay_time": store_time(paid_at, state.timezone)})))
 }

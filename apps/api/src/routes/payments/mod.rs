@@ -27,6 +27,25 @@ pub async fn callers_order(
         .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))
 }
 
+/// One log line per recorded payment: INFO when it paid the order, WARN when it was late and
+/// its refund job was enqueued (in the same transaction).
+pub fn log_payment_outcome(order_number: &str, outcome: &PaymentOutcome) {
+    match outcome {
+        PaymentOutcome::Fulfilled { order_id } => {
+            tracing::info!(order = %order_number, order_id, channel = "alipay", "order paid");
+        }
+        PaymentOutcome::AlreadyRecorded { .. } => {
+            tracing::debug!(order = %order_number, "payment already recorded");
+        }
+        PaymentOutcome::RefundPending {
+            order_id,
+            payment_id,
+        } => {
+            tracing::warn!(order = %order_number, order_id, payment_id, "late payment recorded; refund job enqueued");
+        }
+    }
+}
+
 /// Fulfils from a verified trade query (return and active query share it).
 pub async fn fulfil_from_query(
     state: &AppState,
@@ -43,8 +62,6 @@ pub async fn fulfil_from_query(
             paid_at: Utc::now(),
         })
         .await?;
-    if let PaymentOutcome::RefundPending { payment_id, .. } = &outcome {
-        tracing::warn!(order = %trade.out_trade_no, payment_id, "late payment recorded for refund");
-    }
+    log_payment_outcome(&trade.out_trade_no, &outcome);
     Ok(outcome)
 }

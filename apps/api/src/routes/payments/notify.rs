@@ -4,7 +4,7 @@
 use actix_web::web::{Bytes, Data};
 use actix_web::HttpResponse;
 use chrono::Utc;
-use luffy_order::{Channel, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+use luffy_order::{Channel, PaymentError, PaymentEvent, PaymentStore};
 use luffy_payment_alipay::form::parse_form;
 use luffy_payment_alipay::{verify_notify, Notification};
 
@@ -72,11 +72,10 @@ pub async fn alipay_notify(state: Data<AppState>, body: Bytes) -> HttpResponse {
         paid_at: notification.gmt_payment.unwrap_or_else(Utc::now),
     };
     match state.payments.record_payment(event).await {
-        Ok(PaymentOutcome::RefundPending { payment_id, .. }) => {
-            tracing::warn!(order = %notification.out_trade_no, payment_id, "late payment recorded for refund");
+        Ok(outcome) => {
+            super::log_payment_outcome(&notification.out_trade_no, &outcome);
             reply(true)
         }
-        Ok(_) => reply(true),
         Err(PaymentError::Storage(error)) => {
             tracing::error!(%error, "could not record an Alipay payment; Alipay will retry");
             reply(false)

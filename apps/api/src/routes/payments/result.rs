@@ -43,6 +43,9 @@ pub async fn alipay_result(
     let Some(pay_time) = order.pay_time else {
         return Err(ApiError::bad_request("订单超时或已取消!"));
     };
+    if wants_html(&req) {
+        return Ok(paid_page(&state, &order, &store_time(pay_time, state.timezone)));
+    }
     let real_price: f64 = order.real_price.try_into().unwrap_or_default();
     Ok(HttpResponse::Ok().json(json!({
         "pay_time": store_time(pay_time, state.timezone),
@@ -53,4 +56,53 @@ pub async fn alipay_result(
             "course_cover": crate::dto::media::media_url(state.settings.public_base(), &l.course_cover),
         })).collect::<Vec<_>>(),
     })))
+}
+
+/// Whether the caller is a browser (its `Accept` names `text/html`); API clients get JSON.
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A small 支付成功 page for a buyer's browser: the order number, the courses, the amount and a
+/// link back to the store's web client (the first allowed origin).
+fn paid_page(state: &AppState, order: &luffy_order::Order, pay_time: &str) -> HttpResponse {
+    let courses: String = order
+        .lines
+        .iter()
+        .map(|line| format!("<li>{}</li>", escape(&line.course_name)))
+        .collect();
+    let back = state
+        .settings
+        .cors_origin_list()
+        .into_iter()
+        .find(|origin| origin != "*")
+        .unwrap_or_else(|| state.settings.public_base().to_owned());
+    let body = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>支付成功</title>\
+         <style>body{{font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}}\
+         .box{{border:1px solid #52c41a;border-radius:8px;padding:1.5rem}}h1{{color:#52c41a}}</style>\
+         </head><body><div class=\"box\"><h1>支付成功</h1>\
+         <p>订单号: <strong id=\"order-number\">{number}</strong></p>\
+         <p>支付金额: <strong id=\"amount\">￥{amount}</strong></p><p>支付时间: {pay_time}</p>\
+         <p>购买的课程:</p><ul id=\"courses\">{courses}</ul>\
+         <p><a id=\"back\" href=\"{back}\">返回商城</a></p></div></body></html>",
+        number = escape(&order.order_number),
+        amount = order.real_price,
+        pay_time = escape(pay_time),
+        back = escape(&back),
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
