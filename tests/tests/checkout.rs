@@ -119,6 +119,7 @@ async fn demo_flow_coupon_order_points_order_list_and_cancel() {
     assert_eq!(oldest["order_number"], number);
     assert_eq!(oldest["coupon"]["name"], "Typescript课程专用券");
     assert_eq!(oldest["coupon"]["sale"], "*0.88");
+    assert_eq!(oldest["coupon"]["released"], false);
     let lines = oldest["order_courses"].as_array().unwrap();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["course_id"], 1);
@@ -146,6 +147,16 @@ async fn demo_flow_coupon_order_points_order_list_and_cancel() {
     assert_eq!(refunds, 1);
     let cancelled = app.get("/orders/list/?status=2", &token).await;
     assert_eq!(cancelled.json["count"], 2);
+    // The cancelled order still names the coupon its lines' discount came from, released.
+    let with_coupon = cancelled.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == coupon_order)
+        .unwrap();
+    assert_eq!(with_coupon["coupon"]["name"], "Typescript课程专用券");
+    assert_eq!(with_coupon["coupon"]["released"], true);
+    assert_eq!(with_coupon["order_courses"][0]["coupon_discount"], 47.76);
     let again = app
         .send(app.authed(Method::PUT, &format!("/orders/{points_order}/"), &token))
         .await;

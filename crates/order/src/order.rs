@@ -36,6 +36,9 @@ pub struct CouponSummary {
     pub id: i64,
     /// Coupon name.
     pub name: String,
+    /// Whether the grant was given back to the buyer (the order was cancelled or timed out);
+    /// the order's lines still show the discount it gave while it was reserved.
+    pub released: bool,
     /// Sale formula text.
     pub sale: String,
     /// 1 reduction or 2 percent.

@@ -383,6 +383,7 @@ async fn create_in(
                 orders::expires_at.eq(command.expires_at),
                 orders::idempotency_key.eq(key),
                 orders::request_hash.eq(fingerprint),
+                orders::coupon_log_id.eq(coupon.as_ref().map(|c| c.id)),
             ))
             .execute(&mut &*conn)
             .await

@@ -51,6 +51,8 @@ pub struct OrderRow {
     pub created_time: DateTime<Utc>,
     /// Times out at.
     pub expires_at: DateTime<Utc>,
+    /// The coupon grant the order used, kept after it is released.
+    pub coupon_log_id: Option<i64>,
 }
 
 /// order_id, line id, course_id, name, price, real_price, discount_name, coupon_discount, cover.
@@ -66,8 +68,8 @@ type LineRow = (
     String,
 );
 
-/// order_id, grant id, coupon name, sale, discount kind, condition.
-type OrderCouponRow = (Option<i64>, i64, String, String, i16, i32);
+/// grant id, the order holding the grant now, coupon name, sale, discount kind, condition.
+type OrderCouponRow = (i64, Option<i64>, String, String, i16, i32);
 
 /// Reads orders with lines and coupon summaries for the given rows (both in one pipelined
 /// round trip).
@@ -76,6 +78,7 @@ pub(crate) async fn hydrate(
     rows: Vec<OrderRow>,
 ) -> Result<Vec<Order>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let grant_ids: Vec<i64> = rows.iter().filter_map(|r| r.coupon_log_id).collect();
     let (mut c1, mut c2) = (conn, conn);
     let lines = order_details::table
         .inner_join(courses::table)
@@ -98,10 +101,10 @@ pub(crate) async fn hydrate(
         .load::<LineRow>(&mut c1);
     let coupon_rows = coupon_logs::table
         .inner_join(coupons::table)
-        .filter(coupon_logs::order_id.eq_any(&ids))
+        .filter(coupon_logs::id.eq_any(&grant_ids))
         .select((
-            coupon_logs::order_id,
             coupon_logs::id,
+            coupon_logs::order_id,
             coupons::name,
             coupons::sale,
             coupons::discount,
@@ -130,15 +133,20 @@ pub(crate) async fn hydrate(
             let invalid = |what: &str| {
                 StorageError::Unexpected(anyhow!("order {} has an invalid {what}", row.id))
             };
-            let coupon = coupon_rows.iter().find(|c| c.0 == Some(row.id)).map(
-                |(_, id, name, sale, discount, condition)| CouponSummary {
-                    id: *id,
-                    name: name.clone(),
-                    sale: sale.clone(),
-                    discount: *discount,
-                    condition: *condition,
-                },
-            );
+            let coupon = coupon_rows
+                .iter()
+                .find(|c| Some(c.0) == row.coupon_log_id)
+                .map(
+                    |(id, holder, name, sale, discount, condition)| CouponSummary {
+                        id: *id,
+                        name: name.clone(),
+                        sale: sale.clone(),
+                        discount: *discount,
+                        condition: *condition,
+                        // A cancel or timeout gives the grant back (order_id cleared).
+                        released: *holder != Some(row.id),
+                    },
+                );
             Ok(Order {
                 id: row.id,
                 order_number: row.order_number,

@@ -173,6 +173,7 @@ diesel::table! {
         created_time -> Timestamptz,
         updated_time -> Timestamptz,
         pay_link_at -> Nullable<Timestamptz>,
+        coupon_log_id -> Nullable<Int8>,
     }
 }
 

@@ -61,7 +61,7 @@ impl OrderView {
             coupon: order
                 .coupon
                 .as_ref()
-                .map(|c| json!({"id": c.id, "name": c.name, "sale": c.sale, "discount": c.discount, "condition": c.condition}))
+                .map(|c| json!({"id": c.id, "name": c.name, "sale": c.sale, "discount": c.discount, "condition": c.condition, "released": c.released}))
                 .unwrap_or_else(|| json!({})),
             pay_type: order.pay_type.code(),
             get_pay_type_display: order.pay_type.display_name(),

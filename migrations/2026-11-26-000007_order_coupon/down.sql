@@ -1,0 +1,1 @@
+ALTER TABLE orders DROP COLUMN coupon_log_id;
