@@ -90,7 +90,7 @@ async fn registration_validation_errors() {
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert!(
-        missing.errmsg().contains("missing field"),
+        missing.errmsg().starts_with("缺少参数 password"),
         "{}",
         missing.text
     );

@@ -80,12 +80,12 @@ fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             ApiError::PayloadTooLarge { limit: *limit }
         }
         JsonPayloadError::ContentType => {
-            ApiError::bad_request("Content-Type must be application/json")
+            ApiError::bad_request("请使用 Content-Type: application/json 提交!")
         }
         JsonPayloadError::Deserialize(cause) => {
-            ApiError::bad_request(format!("invalid JSON body: {cause}"))
+            ApiError::bad_request(crate::dto::json::chinese_message("", cause))
         }
-        other => ApiError::bad_request(format!("invalid request body: {other}")),
+        _ => ApiError::bad_request("请求体读取失败!"),
     };
     api.into()
 }
@@ -99,7 +99,8 @@ fn form_error(error: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::bad_request(format!("invalid query string: {error}")).into()
+    tracing::debug!(%error, "refused query string");
+    ApiError::bad_request("查询参数格式错误!").into()
 }
 
 fn path_error(_error: PathError, _req: &HttpRequest) -> actix_web::Error {

@@ -83,12 +83,12 @@ impl NewCoupon {
         let invalid = |message: &str| InvalidCoupon(message.to_owned());
         let name = draft.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 50 {
-            return Err(invalid("name must be 1 to 50 characters"));
+            return Err(invalid("参数 name 必须是1到50个字符!"));
         }
         let kind = CouponKind::from_code(draft.discount)
-            .ok_or_else(|| invalid("discount must be 1 (减免) or 2 (折扣)"))?;
+            .ok_or_else(|| invalid("参数 discount 只能是 1(减免) 或 2(折扣)!"))?;
         let get_type =
-            GetType::from_code(draft.get_type).ok_or_else(|| invalid("get_type must be 0 or 1"))?;
+            GetType::from_code(draft.get_type).ok_or_else(|| invalid("参数 get_type 只能是 0(系统赠送) 或 1(自行领取)!"))?;
         let sale: SaleFormula = draft
             .sale
             .parse()
@@ -98,7 +98,7 @@ impl NewCoupon {
             | (CouponKind::Percent, SaleFormula::Multiply(_)) => {}
             _ => {
                 return Err(invalid(
-                    "sale must be -N for a reduction coupon and *0.xx for a percent coupon",
+                    "参数 sale 与 discount 不符: 减免券为 -N, 折扣券为 *0.xx!",
                 ))
             }
         }
@@ -107,24 +107,24 @@ impl NewCoupon {
         ids.dedup();
         let scope = match draft.coupon_type {
             0 if ids.is_empty() => NewScope::All,
-            0 => return Err(invalid("a coupon for all courses takes no scope ids")),
+            0 => return Err(invalid("通用券(coupon_type 0)不能指定 scope_ids!")),
             1..=3 if ids.is_empty() => {
-                return Err(invalid("a scoped coupon needs at least one scope id"))
+                return Err(invalid("指定范围的优惠券至少需要一个 scope_ids!"))
             }
             1 => NewScope::Directions(ids),
             2 => NewScope::Categories(ids),
             3 => NewScope::Courses(ids),
-            _ => return Err(invalid("coupon_type must be 0 to 3")),
+            _ => return Err(invalid("参数 coupon_type 只能是 0 到 3!")),
         };
         if draft.ends_at <= draft.starts_at {
-            return Err(invalid("end_time must be after start_time"));
+            return Err(invalid("参数 end_time 必须晚于 start_time!"));
         }
         let small = |value: i64, min: i64, what: &str| -> Result<i32, InvalidCoupon> {
             i32::try_from(value)
                 .ok()
                 .filter(|v| i64::from(*v) >= min)
                 .ok_or_else(|| {
-                    InvalidCoupon(format!("{what} must be between {min} and {}", i32::MAX))
+                    InvalidCoupon(format!("参数 {what} 必须在 {min} 到 {} 之间!", i32::MAX))
                 })
         };
         Ok(Self {

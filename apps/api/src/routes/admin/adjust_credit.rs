@@ -9,6 +9,7 @@ use crate::auth::StaffUser;
 use crate::dto::flexible;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The new balance and why.
 #[derive(Debug, Deserialize)]
@@ -25,16 +26,14 @@ pub async fn adjust_credit(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<i64>,
-    form: web::Json<CreditForm>,
+    form: Json<CreditForm>,
 ) -> Result<HttpResponse, ApiError> {
     let balance = i32::try_from(form.credit)
         .ok()
         .filter(|b| *b >= 0)
-        .ok_or_else(|| ApiError::bad_request("credit must be between 0 and 2147483647"))?;
+        .ok_or_else(|| ApiError::bad_request("参数 credit 必须在 0 到 2147483647 之间!"))?;
     if form.remark.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "remark must be at most 200 characters",
-        ));
+        return Err(ApiError::bad_request("参数 remark 不能超过200个字符!"));
     }
     let remark = if form.remark.is_empty() {
         format!("管理员[{}]调整积分", staff.0.username)

@@ -11,6 +11,7 @@ use crate::dto::time::parse_store_time;
 use crate::error::ApiError;
 use crate::routes::coupons::view::CouponItem;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The coupon form; times are RFC 3339 or `YYYY-MM-DD HH:MM:SS` in the store timezone.
 #[derive(Debug, Deserialize)]
@@ -41,19 +42,21 @@ fn one() -> i64 {
 }
 
 fn small(value: i64, field: &str) -> Result<i16, ApiError> {
-    i16::try_from(value).map_err(|_| ApiError::bad_request(format!("{field} is out of range")))
+    i16::try_from(value).map_err(|_| ApiError::bad_request(format!("参数 {field} 超出范围!")))
 }
 
 /// Validates with the coupon crate's rules, then saves coupon and scope in one transaction.
 pub async fn create_coupon(
     state: web::Data<AppState>,
     _staff: StaffUser,
-    form: web::Json<CouponForm>,
+    form: Json<CouponForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let time = |text: &str, field: &str| {
         parse_store_time(text, state.timezone).ok_or_else(|| {
-            ApiError::bad_request(format!("{field} must be RFC 3339 or YYYY-MM-DD HH:MM:SS"))
+            ApiError::bad_request(format!(
+                "参数 {field} 的时间格式应为 YYYY-MM-DD HH:MM:SS 或 RFC 3339!"
+            ))
         })
     };
     let draft = CouponDraft {

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::auth::StaffUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// Most users one request may grant to.
 const MAX_USERS: usize = 1000;
@@ -25,7 +26,7 @@ pub async fn grant_coupon(
     state: web::Data<AppState>,
     _staff: StaffUser,
     path: web::Path<i64>,
-    form: web::Json<GrantForm>,
+    form: Json<GrantForm>,
 ) -> Result<HttpResponse, ApiError> {
     if form.user_ids.is_empty() || form.user_ids.len() > MAX_USERS {
         return Err(ApiError::bad_request(format!(

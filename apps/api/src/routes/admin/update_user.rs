@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::StaffUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The flags to change; absent ones are kept.
 #[derive(Debug, Deserialize)]
@@ -34,7 +35,7 @@ pub async fn update_user(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<i64>,
-    form: web::Json<AccountForm>,
+    form: Json<AccountForm>,
 ) -> Result<HttpResponse, ApiError> {
     let user = UserId(path.into_inner());
     let form = form.into_inner();

@@ -9,6 +9,7 @@ use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The add form; `course_id` may be a number or a numeric string.
 #[derive(Debug, Deserialize)]
@@ -21,7 +22,7 @@ pub struct AddForm {
 pub async fn add_to_cart(
     state: web::Data<AppState>,
     caller: AuthUser,
-    form: web::Json<AddForm>,
+    form: Json<AddForm>,
 ) -> Result<HttpResponse, ApiError> {
     let cart_total = state.carts.add(caller.id, CourseId(form.course_id)).await?;
     Ok(HttpResponse::Ok()

@@ -8,6 +8,7 @@ use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The select-all form.
 #[derive(Debug, Deserialize)]
@@ -20,7 +21,7 @@ pub struct SelectAllForm {
 pub async fn select_all(
     state: web::Data<AppState>,
     caller: AuthUser,
-    form: web::Json<SelectAllForm>,
+    form: Json<SelectAllForm>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .carts

@@ -9,6 +9,7 @@ use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The toggle form.
 #[derive(Debug, Deserialize)]
@@ -23,7 +24,7 @@ pub struct ToggleForm {
 pub async fn toggle_item(
     state: web::Data<AppState>,
     caller: AuthUser,
-    form: web::Json<ToggleForm>,
+    form: Json<ToggleForm>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .carts

@@ -10,6 +10,7 @@ use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The claim form.
 #[derive(Debug, Deserialize)]
@@ -22,7 +23,7 @@ pub struct ClaimForm {
 pub async fn claim_coupon(
     state: web::Data<AppState>,
     caller: AuthUser,
-    form: web::Json<ClaimForm>,
+    form: Json<ClaimForm>,
 ) -> Result<HttpResponse, ApiError> {
     let grant_id = state
         .coupons

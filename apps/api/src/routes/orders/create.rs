@@ -7,6 +7,7 @@ use super::form::CheckoutForm;
 use crate::auth::TokenUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// 201 `{id, order_number, order_timeout, order_status, real_price}`; a replayed
 /// `Idempotency-Key` answers the original order again.
@@ -15,7 +16,7 @@ pub async fn create_order(
     state: web::Data<AppState>,
     TokenUser(caller): TokenUser,
     req: HttpRequest,
-    form: web::Json<CheckoutForm>,
+    form: Json<CheckoutForm>,
 ) -> Result<HttpResponse, ApiError> {
     let request = form.into_inner().into_request(&caller, &req)?;
     let outcome = state.checkout.create(request).await?;

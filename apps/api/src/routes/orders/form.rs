@@ -36,7 +36,7 @@ impl CheckoutForm {
             Some(value) => Some(
                 value
                     .to_str()
-                    .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?
+                    .map_err(|_| ApiError::bad_request("Idempotency-Key 只能包含可见的 ASCII 字符!"))?
                     .to_owned(),
             ),
         };

@@ -49,7 +49,7 @@ pub async fn list_orders(
             i16::try_from(code)
                 .ok()
                 .and_then(OrderStatus::from_code)
-                .ok_or_else(|| ApiError::bad_request("status must be -1 (all) or 0 to 3"))?,
+                .ok_or_else(|| ApiError::bad_request("参数 status 只能是 -1(全部) 或 0 到 3!"))?,
         ),
     };
     let page = state.orders.list(caller.id, status, request).await?;

@@ -9,6 +9,7 @@ use crate::auth::TokenUser;
 use crate::dto::money;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 #[derive(Debug, Serialize)]
 struct QuoteLineView {
@@ -43,7 +44,7 @@ pub async fn quote_order(
     state: web::Data<AppState>,
     TokenUser(caller): TokenUser,
     req: HttpRequest,
-    form: web::Json<CheckoutForm>,
+    form: Json<CheckoutForm>,
 ) -> Result<HttpResponse, ApiError> {
     let request = form.into_inner().into_request(&caller, &req)?;
     let quote = state.checkout.quote(&request).await?;

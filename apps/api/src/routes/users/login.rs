@@ -7,6 +7,7 @@ use super::{cart_total_or_zero, TokenResponse};
 use crate::auth::password::verify_password;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 
 /// The login form; `username` may hold a username or a mobile number, and `mobile` is accepted
 /// as an alias.
@@ -24,7 +25,7 @@ pub struct LoginForm {
 #[tracing::instrument(skip_all)]
 pub async fn login(
     state: web::Data<AppState>,
-    form: web::Json<LoginForm>,
+    form: Json<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let login = form

@@ -10,6 +10,7 @@ use super::{cart_total_or_zero, TokenResponse};
 use crate::auth::password::hash_password;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::dto::json::Json;
 use luffy_store::NewUser;
 
 #[allow(clippy::expect_used)]
@@ -55,7 +56,7 @@ impl RegisterForm {
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: web::Data<AppState>,
-    form: web::Json<RegisterForm>,
+    form: Json<RegisterForm>,
 ) -> Result<HttpResponse, ApiError> {
     let valid = form.into_inner().validate()?;
     let password_hash = hash_password(valid.password).await?;
