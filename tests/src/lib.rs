@@ -105,6 +105,12 @@ pub async fn assert_invariants(database_url: &str) {
                 OR u.credit <> COALESCE((SELECT sum(number) FROM credit_ledger l WHERE l.user_id = u.id), 0)",
         ),
         (
+            "a balance that differs from its ledger",
+            "SELECT count(*)::bigint AS value FROM users u
+             WHERE u.money < 0
+                OR u.money <> COALESCE((SELECT sum(amount) FROM money_ledger l WHERE l.user_id = u.id), 0)",
+        ),
+        (
             "a paid order whose courses are not owned",
             "SELECT count(*)::bigint AS value FROM order_details d JOIN orders o ON o.id = d.order_id
              WHERE o.order_status = 1
@@ -257,8 +263,8 @@ impl TestApp {
         database::scalar(&self.database.url, sql).await
     }
 
-    /// SPEC 2.5 invariant: every user's balance equals the sum of their ledger rows, and no
-    /// balance is negative.
+    /// SPEC 2.5 invariant: every user's points and money balances equal the sums of their
+    /// ledgers, and no balance is negative.
     pub async fn assert_ledger_matches(&self) {
         let mismatched = self
             .scalar(
@@ -270,6 +276,17 @@ impl TestApp {
         assert_eq!(
             mismatched, 0,
             "a user's credit differs from the sum of their ledger"
+        );
+        let mismatched = self
+            .scalar(
+                "SELECT count(*)::bigint AS value FROM users u
+                 WHERE u.money < 0
+                    OR u.money <> COALESCE((SELECT sum(amount) FROM money_ledger l WHERE l.user_id = u.id), 0)",
+            )
+            .await;
+        assert_eq!(
+            mismatched, 0,
+            "a user's balance differs from the sum of their balance ledger"
         );
     }
 

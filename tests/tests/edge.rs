@@ -409,3 +409,39 @@ async fn wrong_bodies_get_a_chinese_errmsg_naming_the_field() {
         .await;
     assert_eq!(not_json.errmsg(), "请求体不是合法的JSON!");
 }
+
+#[tokio::test]
+async fn the_demo_balance_and_top_ups_are_in_the_ledger() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    assert_eq!(app.get("/users/me/", &token).await.json["money"], 2000.0);
+    let staff = app.login("admin", "admin12345").await;
+    let id = app.user_id("luffy").await;
+    let path = format!("/admin/users/{id}/balance/");
+    for (body, expected) in [
+        (json!({"amount": 0}), "充值金额必须大于0!"),
+        (json!({"amount": -5}), "充值金额必须大于0!"),
+        (json!({"amount": 1.001}), "充值金额最多两位小数!"),
+        (json!({"amount": "abc"}), "参数 amount 的值无效!"),
+        (json!({"amount": 20000000}), "单次充值不能超过10000000元!"),
+    ] {
+        let refused = app.json(Method::POST, &path, &staff, body.clone()).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(refused.errmsg(), expected, "{body}");
+    }
+    let ok = app
+        .json(Method::POST, &path, &staff, json!({"amount": "12.34"}))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.json["money"], 2012.34);
+    let buyer = app
+        .json(Method::POST, &path, &token, json!({"amount": 1}))
+        .await;
+    assert_eq!(buyer.status, StatusCode::FORBIDDEN);
+    let missing = app
+        .json(Method::POST, "/admin/users/999999/balance/", &staff, json!({"amount": 1}))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    app.assert_ledger_matches().await;
+    luffy_e2e::assert_invariants(&app.database.url).await;
+}

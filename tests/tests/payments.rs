@@ -440,7 +440,15 @@ async fn pay_links_only_for_the_owners_unpaid_unexpired_orders() {
 #[tokio::test]
 async fn balance_payment_deducts_money_once() {
     let app = spawn_app().await;
-    let (token, number, id) = order(&app, &[7]).await;
+    // A new buyer has no balance.
+    let (token, mobile) = app.register_user().await;
+    app.fill_cart(&token, &[7]).await;
+    let created = app
+        .json(Method::POST, "/orders/", &token, json!({"pay_type": 2}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let number = created.json["order_number"].as_str().unwrap().to_owned();
+    let id = created.json["id"].as_i64().unwrap();
     let poor = app
         .send(app.authed(
             Method::POST,
@@ -450,8 +458,19 @@ async fn balance_payment_deducts_money_once() {
         .await;
     assert_eq!(poor.status, StatusCode::BAD_REQUEST);
     assert_eq!(poor.errmsg(), "余额不足!");
-    app.sql("UPDATE users SET money = 500 WHERE username = 'luffy'")
+    // An operator tops the balance up, with a ledger row.
+    let staff = app.login("admin", "admin12345").await;
+    let user = app.user_id(&mobile).await;
+    let topped = app
+        .json(
+            Method::POST,
+            &format!("/admin/users/{user}/balance/"),
+            &staff,
+            json!({"amount": 500, "remark": "线下转账"}),
+        )
         .await;
+    assert_eq!(topped.status, StatusCode::OK, "{}", topped.text);
+    assert_eq!(topped.json["money"], 500.0);
     let (other, _) = app.register_user().await;
     assert_eq!(
         app.send(app.authed(
@@ -473,4 +492,13 @@ async fn balance_payment_deducts_money_once() {
     assert_eq!(status_of(&app, id).await, 1);
     assert_eq!(app.get("/users/me/", &token).await.json["money"], 201.0);
     assert_eq!(count(&app, "payments WHERE channel = 'balance'").await, 1);
+    assert_eq!(
+        count(&app, &format!("money_ledger WHERE user_id = {user} AND operation = 0 AND amount = 500 AND remark = '线下转账'")).await,
+        1
+    );
+    assert_eq!(
+        count(&app, &format!("money_ledger WHERE user_id = {user} AND operation = 1 AND amount = -299 AND order_id = {id}")).await,
+        1
+    );
+    app.assert_ledger_matches().await;
 }

@@ -1,9 +1,11 @@
-//! Points ("credit", SPEC 2.5): the conversion rate to money and the ledger operations every
-//! balance change is recorded under. The invariant kept everywhere: a user's balance equals the
+//! Points ("credit", SPEC 2.5) and the money balance: the conversion rate to money and the
+//! ledger operations every balance change is recorded under. The invariant kept everywhere: a user's balance equals the
 //! sum of their ledger numbers.
 
+pub mod balance;
 pub mod ledger;
 pub mod rate;
 
+pub use balance::{validate_top_up, BalanceEntry, BalanceOperation, InvalidTopUp, MAX_TOP_UP};
 pub use ledger::{LedgerEntry, LedgerOperation};
 pub use rate::{CreditRate, InvalidCreditRate};

@@ -163,7 +163,7 @@ impl PaymentStore for PgPayments {
         let number = order_number.to_owned();
         let result = conn
             .transaction::<_, TxError, _>(async move |conn| {
-                let (_order_id, owner, status, real_price, expires_at) = lock_order(conn, &number)
+                let (order_id, owner, status, real_price, expires_at) = lock_order(conn, &number)
                     .await?
                     .filter(|o| o.1 == user.get())
                     .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
@@ -184,6 +184,17 @@ impl PaymentStore for PgPayments {
                 if spent != 1 {
                     return Err(TxError::Refused(PaymentError::InsufficientBalance));
                 }
+                crate::ledger::append_balance_ledger(
+                    conn,
+                    &luffy_credit::BalanceEntry {
+                        user: UserId(owner),
+                        operation: luffy_credit::BalanceOperation::Payment,
+                        amount: -real_price,
+                        order_id: Some(order_id),
+                        remark: format!("支付订单[{number}]"),
+                    },
+                )
+                .await?;
                 let outcome = record_in(
                     conn,
                     PaymentEvent {

@@ -99,6 +99,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    money_ledger (id) {
+        id -> Int8,
+        user_id -> Int8,
+        operation -> Int2,
+        amount -> Numeric,
+        order_id -> Nullable<Int8>,
+        remark -> Varchar,
+        created_time -> Timestamptz,
+    }
+}
+
+diesel::table! {
     credit_ledger (id) {
         id -> Int8,
         user_id -> Int8,

@@ -31,6 +31,8 @@ pub struct DemoUser {
     pub is_staff: bool,
     /// Starting points, written with a 系统赠送 ledger row.
     pub credit: i32,
+    /// Starting balance in yuan, written with a 充值 balance ledger row.
+    pub money: rust_decimal::Decimal,
 }
 
 /// What a seed run did, for the command's output.
@@ -68,6 +70,25 @@ pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result
                 .optional()
                 .context("creating a demo user")?;
             let Some(id) = id else { continue };
+            if user.money > rust_decimal::Decimal::ZERO {
+                diesel::update(users::table.find(id))
+                    .set(users::money.eq(user.money))
+                    .execute(conn)
+                    .await
+                    .context("giving the demo balance")?;
+                crate::ledger::append_balance_ledger(
+                    conn,
+                    &luffy_credit::BalanceEntry {
+                        user: UserId(id),
+                        operation: luffy_credit::BalanceOperation::TopUp,
+                        amount: user.money,
+                        order_id: None,
+                        remark: "演示账号充值".to_owned(),
+                    },
+                )
+                .await
+                .context("writing the demo balance ledger row")?;
+            }
             if user.credit != 0 {
                 append_ledger(
                     conn,

@@ -199,6 +199,43 @@ impl PgUsers {
         .map_err(|e| diesel_error(e, "setting a points balance"))
     }
 
+    /// Adds money to a balance with a 充值 ledger row, in one transaction. Returns the new
+    /// balance, or `None` when the user does not exist. The amount is validated by the caller
+    /// (`luffy_credit::validate_top_up`).
+    pub async fn top_up(
+        &self,
+        user: UserId,
+        amount: Decimal,
+        remark: &str,
+    ) -> Result<Option<Decimal>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let remark = remark.to_owned();
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            let balance: Option<Decimal> = diesel::update(users::table.find(user.get()))
+                .set(users::money.eq(users::money + amount))
+                .returning(users::money)
+                .get_result(conn)
+                .await
+                .optional()?;
+            if balance.is_some() {
+                crate::ledger::append_balance_ledger(
+                    conn,
+                    &luffy_credit::BalanceEntry {
+                        user,
+                        operation: luffy_credit::BalanceOperation::TopUp,
+                        amount,
+                        order_id: None,
+                        remark,
+                    },
+                )
+                .await?;
+            }
+            Ok(balance)
+        })
+        .await
+        .map_err(|e| diesel_error(e, "topping up a balance"))
+    }
+
     /// The account flags that authorisation needs, without the rest of the row.
     pub async fn account_state(&self, id: UserId) -> Result<Option<AccountState>, StorageError> {
         let mut conn = connection(&self.pool).await?;

@@ -5,7 +5,7 @@ use luffy_store::seed::{seed_demo, DemoUser, SeedReport};
 use crate::auth::password::hash_password;
 use crate::state::AppState;
 
-/// The demo buyer: `luffy` / `luffy12345` with 1000 points.
+/// The demo buyer: `luffy` / `luffy12345` with 1000 points and a 2000元 balance.
 pub const DEMO_USER: (&str, &str, &str) = ("luffy", "13800000001", "luffy12345");
 /// The demo operator: `admin` / `admin12345`.
 pub const DEMO_STAFF: (&str, &str, &str) = ("admin", "13800000000", "admin12345");
@@ -20,6 +20,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
             password_hash: hash_password(DEMO_USER.2.into()).await?,
             is_staff: false,
             credit: 1000,
+            money: rust_decimal::Decimal::from(2000),
         },
         DemoUser {
             username: DEMO_STAFF.0.into(),
@@ -27,6 +28,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<SeedReport> {
             password_hash: hash_password(DEMO_STAFF.2.into()).await?,
             is_staff: true,
             credit: 0,
+            money: rust_decimal::Decimal::ZERO,
         },
     ];
     let report = seed_demo(&state.pg, &users).await?;

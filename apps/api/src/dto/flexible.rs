@@ -80,6 +80,46 @@ pub fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Er
     deserializer.deserialize_any(BoolVisitor)
 }
 
+struct MoneyVisitor;
+
+impl Visitor<'_> for MoneyVisitor {
+    type Value = rust_decimal::Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an amount in yuan (number or numeric string)")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(rust_decimal::Decimal::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(rust_decimal::Decimal::from(v))
+    }
+
+    /// A JSON number arrives as the nearest f64; its shortest decimal form (what the client
+    /// wrote, for any amount with a few decimals) is parsed exactly, never the binary value.
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if !v.is_finite() {
+            return Err(E::custom("amount must be finite"));
+        }
+        self.visit_str(&v.to_string())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        v.trim()
+            .parse()
+            .map_err(|_| E::custom(format!("expected an amount, got {v:?}")))
+    }
+}
+
+/// Deserializes an amount of money exactly, from a JSON number or a numeric string.
+pub fn money<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<rust_decimal::Decimal, D::Error> {
+    deserializer.deserialize_any(MoneyVisitor)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -104,6 +144,28 @@ mod tests {
         assert_eq!((body.id, body.on), (4, false));
         let body = parse(r#"{"id": 5, "on": 1}"#).unwrap();
         assert_eq!((body.id, body.on), (5, true));
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Amount {
+        #[serde(deserialize_with = "super::money")]
+        amount: rust_decimal::Decimal,
+    }
+
+    #[test]
+    fn money_is_exact_from_numbers_and_strings() {
+        for (json, text) in [
+            (r#"{"amount": 12.34}"#, "12.34"),
+            (r#"{"amount": 0.1}"#, "0.1"),
+            (r#"{"amount": "99.99"}"#, "99.99"),
+            (r#"{"amount": 500}"#, "500"),
+        ] {
+            let amount: Amount = serde_json::from_str(json).unwrap();
+            assert_eq!(amount.amount.to_string(), text, "{json}");
+        }
+        for bad in [r#"{"amount": "x"}"#, r#"{"amount": true}"#, r#"{"amount": null}"#] {
+            assert!(serde_json::from_str::<Amount>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

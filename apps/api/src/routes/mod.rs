@@ -114,6 +114,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(admin::update_user::update_user)),
         )
         .service(
+            web::resource("/admin/users/{id}/balance")
+                .route(web::post().to(admin::top_up::top_up)),
+        )
+        .service(
             web::resource("/admin/users/{id}/credit")
                 .route(web::put().to(admin::adjust_credit::adjust_credit)),
         );

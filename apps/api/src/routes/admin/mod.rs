@@ -5,4 +5,5 @@ pub mod create_coupon;
 pub mod grant_coupon;
 pub mod job_stats;
 pub mod revoke_grant;
+pub mod top_up;
 pub mod update_user;
