@@ -388,16 +388,50 @@ async fn wrong_bodies_get_a_chinese_errmsg_naming_the_field() {
     let token = app.login_demo().await;
     let staff = app.login("admin", "admin12345").await;
     for (path, who, body, expected) in [
-        ("/cart/", &token, json!({"course_id": "abc"}), "参数 course_id 的值无效!"),
+        (
+            "/cart/",
+            &token,
+            json!({"course_id": "abc"}),
+            "参数 course_id 的值无效!",
+        ),
         ("/cart/", &token, json!({}), "缺少参数 course_id!"),
-        ("/orders/", &token, json!({"pay_type": 0, "coupon": 3}), "不支持的参数 coupon!"),
-        ("/admin/coupons/", &staff, json!({"name": "x"}), "缺少参数 discount!"),
-        ("/admin/coupons/1/grant/", &staff, json!({"user_ids": ["a"]}), "参数 user_ids[0] 的值无效!"),
-        ("/admin/users/1/credit/", &staff, json!({"credit": 1, "remark": 5}), "参数 remark 的值无效!"),
+        (
+            "/orders/",
+            &token,
+            json!({"pay_type": 0, "coupon": 3}),
+            "不支持的参数 coupon!",
+        ),
+        (
+            "/admin/coupons/",
+            &staff,
+            json!({"name": "x"}),
+            "缺少参数 discount!",
+        ),
+        (
+            "/admin/coupons/1/grant/",
+            &staff,
+            json!({"user_ids": ["a"]}),
+            "参数 user_ids[0] 的值无效!",
+        ),
+        (
+            "/admin/users/1/credit/",
+            &staff,
+            json!({"credit": 1, "remark": 5}),
+            "参数 remark 的值无效!",
+        ),
     ] {
-        let method = if path.ends_with("credit/") { Method::PUT } else { Method::POST };
+        let method = if path.ends_with("credit/") {
+            Method::PUT
+        } else {
+            Method::POST
+        };
         let response = app.json(method, path, who, body.clone()).await;
-        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{path} {body}: {}", response.text);
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{path} {body}: {}",
+            response.text
+        );
         assert_eq!(response.errmsg(), expected, "{path} {body}");
     }
     let not_json = app
@@ -439,7 +473,12 @@ async fn the_demo_balance_and_top_ups_are_in_the_ledger() {
         .await;
     assert_eq!(buyer.status, StatusCode::FORBIDDEN);
     let missing = app
-        .json(Method::POST, "/admin/users/999999/balance/", &staff, json!({"amount": 1}))
+        .json(
+            Method::POST,
+            "/admin/users/999999/balance/",
+            &staff,
+            json!({"amount": 1}),
+        )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     app.assert_ledger_matches().await;

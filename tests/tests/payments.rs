@@ -104,8 +104,19 @@ async fn pay_through_the_sandbox_notify_and_return() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    for needle in ["支付成功", number.as_str(), "￥697.00", "Typescript入门到实战", "数据结构与算法", "返回商城"] {
-        assert!(page.text.contains(needle), "{needle} missing: {}", page.text);
+    for needle in [
+        "支付成功",
+        number.as_str(),
+        "￥697.00",
+        "Typescript入门到实战",
+        "数据结构与算法",
+        "返回商城",
+    ] {
+        assert!(
+            page.text.contains(needle),
+            "{needle} missing: {}",
+            page.text
+        );
     }
 
     let list = app.get("/orders/list/?status=1", &token).await;

@@ -70,7 +70,9 @@ impl ResponseError for ApiError {
             Self::Unavailable(cause) => tracing::warn!(error = ?cause, "dependency unavailable"),
             Self::Unexpected(cause) => tracing::error!(error = ?cause, "unexpected error"),
             // A client's mistake (a browser's /favicon.ico included) is not a warning.
-            other => tracing::debug!(status = %other.status_code(), error = %other, "request refused"),
+            other => {
+                tracing::debug!(status = %other.status_code(), error = %other, "request refused")
+            }
         }
         let message = self.to_string();
         HttpResponse::build(self.status_code()).json(ErrorBody { errmsg: &message })

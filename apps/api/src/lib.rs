@@ -3,6 +3,7 @@
 //! The `luffy` binary (`main.rs`) only parses the command line and calls into here.
 
 pub mod auth;
+pub mod business_metrics;
 pub mod commands;
 pub mod dto;
 pub mod edge;

@@ -92,8 +92,8 @@ async fn main() -> anyhow::Result<()> {
     for name in ["serve", "worker", "migrate", "seed", "keys"] {
         command = command.mut_subcommand(name, |sub| sub.after_long_help(settings_help.clone()));
     }
-    let cli = Cli::from_arg_matches_mut(&mut command.get_matches())
-        .unwrap_or_else(|error| error.exit());
+    let cli =
+        Cli::from_arg_matches_mut(&mut command.get_matches()).unwrap_or_else(|error| error.exit());
     let settings = Settings::load()?;
     telemetry::init_tracing(settings.log_json);
     match cli.command {

@@ -477,7 +477,9 @@ mod tests {
         described.sort_unstable();
         assert_eq!(fields, described);
         let help = environment_help();
-        assert!(help.contains("LUFFY_ALIPAY_APP_ID\n      merchant app id\n      default: 2021000000000000"));
+        assert!(help.contains(
+            "LUFFY_ALIPAY_APP_ID\n      merchant app id\n      default: 2021000000000000"
+        ));
         assert!(help.contains("LUFFY_CONFIG"));
         assert!(!help.contains(DEVELOPMENT_JWT_SECRET));
     }

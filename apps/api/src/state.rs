@@ -70,6 +70,8 @@ pub struct AppState {
     pub job_metrics: crate::jobs::metrics::JobMetrics,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Orders, payments and notifies, in the same registry.
+    pub business: crate::business_metrics::BusinessMetrics,
 }
 
 fn read_key(settings: &Settings, name: &str) -> anyhow::Result<String> {
@@ -164,6 +166,7 @@ impl AppState {
         let (alipay, sandbox) = build_alipay(&settings)?;
         let metrics = Metrics::new()?;
         let job_metrics = crate::jobs::metrics::JobMetrics::register(metrics.registry())?;
+        let business = crate::business_metrics::BusinessMetrics::register(metrics.registry())?;
         Ok(Self {
             timezone,
             payments: PgPayments::new(pg.clone()),
@@ -188,6 +191,7 @@ impl AppState {
             carts,
             jobs: luffy_store::PgJobs::new(pg.clone()),
             job_metrics,
+            business,
             metrics,
             pg,
             redis,

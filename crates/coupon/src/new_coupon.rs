@@ -87,8 +87,8 @@ impl NewCoupon {
         }
         let kind = CouponKind::from_code(draft.discount)
             .ok_or_else(|| invalid("参数 discount 只能是 1(减免) 或 2(折扣)!"))?;
-        let get_type =
-            GetType::from_code(draft.get_type).ok_or_else(|| invalid("参数 get_type 只能是 0(系统赠送) 或 1(自行领取)!"))?;
+        let get_type = GetType::from_code(draft.get_type)
+            .ok_or_else(|| invalid("参数 get_type 只能是 0(系统赠送) 或 1(自行领取)!"))?;
         let sale: SaleFormula = draft
             .sale
             .parse()

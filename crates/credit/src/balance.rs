@@ -103,8 +103,7 @@ mod tests {
     mod rust_decimal_macros_free {
         macro_rules! dec {
             ($text:literal) => {
-                <rust_decimal::Decimal as std::str::FromStr>::from_str(stringify!($text))
-                    .unwrap()
+                <rust_decimal::Decimal as std::str::FromStr>::from_str(stringify!($text)).unwrap()
             };
         }
         pub(crate) use dec;
@@ -130,7 +129,10 @@ mod tests {
         assert_eq!(validate_top_up(dec!(0)), Err(InvalidTopUp::NotPositive));
         assert_eq!(validate_top_up(dec!(-1)), Err(InvalidTopUp::NotPositive));
         assert_eq!(validate_top_up(dec!(1.001)), Err(InvalidTopUp::TooPrecise));
-        assert_eq!(validate_top_up(dec!(10000000.01)), Err(InvalidTopUp::TooLarge));
+        assert_eq!(
+            validate_top_up(dec!(10000000.01)),
+            Err(InvalidTopUp::TooLarge)
+        );
         assert_eq!(validate_top_up(MAX_TOP_UP), Ok(MAX_TOP_UP));
     }
 

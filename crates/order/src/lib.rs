@@ -14,6 +14,6 @@ pub use checkout::{
     CheckoutStore, CreatedOrder, IdempotencyKey,
 };
 pub use order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository};
-pub use payment::{Channel, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+pub use payment::{Channel, PaidOrder, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use status::{OrderStatus, PayType};

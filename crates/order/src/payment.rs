@@ -43,14 +43,26 @@ pub struct PaymentEvent {
     pub paid_at: DateTime<Utc>,
 }
 
+/// An order that a payment has just paid: what the business metrics and logs report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidOrder {
+    /// The order.
+    pub order_id: i64,
+    /// How the buyer chose to pay.
+    pub pay_type: crate::PayType,
+    /// The amount paid (the order's real_price).
+    pub amount: Decimal,
+    /// When the order was created.
+    pub ordered_at: DateTime<Utc>,
+    /// When it was paid.
+    pub paid_at: DateTime<Utc>,
+}
+
 /// What recording a payment did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentOutcome {
     /// This payment won the 0 -> 1 transition: the order is paid and the courses are owned.
-    Fulfilled {
-        /// The order.
-        order_id: i64,
-    },
+    Fulfilled(PaidOrder),
     /// This trade was recorded before (a replayed or late notify): nothing changed.
     AlreadyRecorded {
         /// The order.
@@ -99,12 +111,12 @@ pub trait PaymentStore: Send + Sync {
     ) -> impl Future<Output = Result<PaymentOutcome, PaymentError>> + Send;
 
     /// Pays the caller's unpaid, unexpired order from `users.money` with a guarded deduction and
-    /// fulfils it. Returns the pay time. Errors: `UnknownOrder`, `NotUnpaid`, `Expired`,
+    /// fulfils it. Returns the paid order. Errors: `UnknownOrder`, `NotUnpaid`, `Expired`,
     /// `InsufficientBalance`, `Storage`.
     fn pay_with_balance(
         &self,
         user: UserId,
         order_number: &str,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<DateTime<Utc>, PaymentError>> + Send;
+    ) -> impl Future<Output = Result<PaidOrder, PaymentError>> + Send;
 }

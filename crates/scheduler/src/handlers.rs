@@ -100,7 +100,24 @@ pub struct UnpaidOrder {
     pub order_number: String,
     /// Whether a pay link was ever issued; without one no remote trade can exist.
     pub pay_link_issued: bool,
+    /// The buyer's pay type code (for metrics and logs).
+    pub pay_type: i16,
+    /// What the order costs.
+    pub real_price: Decimal,
+    /// When it was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// What the timeout handler reports as it decides, for metrics; every method defaults to
+/// doing nothing (`()` reports nothing).
+pub trait TimeoutEvents: Send + Sync + 'static {
+    /// This run timed the order out (it won the compare-and-set).
+    fn timed_out(&self, _order: &UnpaidOrder) {}
+    /// This run found the order paid at the gateway and fulfilled it.
+    fn paid_remotely(&self, _order: &UnpaidOrder) {}
+}
+
+impl TimeoutEvents for () {}
 
 /// A payment waiting for its refund.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,14 +137,15 @@ pub trait TimeoutStore: Send + Sync + 'static {
         &self,
         order_id: i64,
     ) -> impl Future<Output = Result<Option<UnpaidOrder>, StorageError>> + Send;
-    /// Records a payment found by querying and fulfils (idempotent, like a notify).
+    /// Records a payment found by querying and fulfils (idempotent, like a notify); true when
+    /// this call paid the order.
     fn fulfil_remote(
         &self,
         order_number: &str,
         trade_no: &str,
         amount: Decimal,
         raw: &str,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<bool, String>> + Send;
     /// 0 -> 3 compare-and-set restoring coupon and points; true if this call won.
     fn time_out(&self, order_id: i64) -> impl Future<Output = Result<bool, StorageError>> + Send;
     /// The refund still to make for a payment, if any.
@@ -147,14 +165,16 @@ fn storage(error: StorageError) -> JobError {
 }
 
 /// Handles `order_timeout`.
-pub struct OrderTimeoutHandler<G, S> {
+pub struct OrderTimeoutHandler<G, S, E = ()> {
     /// Gateway.
     pub gateway: G,
     /// Store.
     pub store: S,
+    /// Where outcomes are reported (metrics).
+    pub events: E,
 }
 
-impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
+impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> OrderTimeoutHandler<G, S, E> {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let order_id = job.payload_i64("order_id")?;
         let Some(order) = self.store.unpaid_order(order_id).await.map_err(storage)? else {
@@ -165,6 +185,7 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
             // hold a trade for this order, so there is nothing to query or close.
             if self.store.time_out(order_id).await.map_err(storage)? {
                 tracing::info!(order = %order.order_number, "order timed out");
+                self.events.timed_out(&order);
             }
             return Ok(());
         }
@@ -175,11 +196,15 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
                 raw,
             } => {
                 // Paid but the notify has not arrived: fulfil now.
-                self.store
+                let paid = self
+                    .store
                     .fulfil_remote(&order.order_number, &trade_no, amount, &raw)
                     .await
                     .map_err(JobError::Retry)?;
-                tracing::info!(order = %order.order_number, "paid order found by the timeout's query");
+                if paid {
+                    tracing::info!(order = %order.order_number, "order paid (found by the timeout's query)");
+                    self.events.paid_remotely(&order);
+                }
                 return Ok(());
             }
             RemoteTrade::NotPaid => {
@@ -195,12 +220,15 @@ impl<G: TradeGateway, S: TimeoutStore> OrderTimeoutHandler<G, S> {
         }
         if self.store.time_out(order_id).await.map_err(storage)? {
             tracing::info!(order = %order.order_number, "order timed out");
+            self.events.timed_out(&order);
         }
         Ok(())
     }
 }
 
-impl<G: TradeGateway, S: TimeoutStore> JobHandler for OrderTimeoutHandler<G, S> {
+impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> JobHandler
+    for OrderTimeoutHandler<G, S, E>
+{
     fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
         Box::pin(self.handle(job))
     }
@@ -317,6 +345,9 @@ mod tests {
                 id: order_id,
                 order_number: "N1".into(),
                 pay_link_issued: !self.no_link,
+                pay_type: 0,
+                real_price: Decimal::new(1999, 2),
+                created_at: chrono::Utc::now(),
             }))
         }
         async fn fulfil_remote(
@@ -325,12 +356,12 @@ mod tests {
             trade_no: &str,
             _amount: Decimal,
             _raw: &str,
-        ) -> Result<(), String> {
+        ) -> Result<bool, String> {
             self.calls
                 .lock()
                 .unwrap()
                 .push(format!("fulfil {number} {trade_no}"));
-            Ok(())
+            Ok(true)
         }
         async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
             self.calls
@@ -380,10 +411,14 @@ mod tests {
             unpaid: true,
             ..Default::default()
         });
-        OrderTimeoutHandler { gateway, store }
-            .run(&job(json!({"order_id": 7})))
-            .await
-            .unwrap();
+        OrderTimeoutHandler {
+            gateway,
+            store,
+            events: (),
+        }
+        .run(&job(json!({"order_id": 7})))
+        .await
+        .unwrap();
         assert_eq!(*gateway.calls.lock().unwrap(), vec!["query N1", "close N1"]);
         assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
     }
@@ -396,10 +431,14 @@ mod tests {
             no_link: true,
             ..Default::default()
         });
-        OrderTimeoutHandler { gateway, store }
-            .run(&job(json!({"order_id": 7})))
-            .await
-            .unwrap();
+        OrderTimeoutHandler {
+            gateway,
+            store,
+            events: (),
+        }
+        .run(&job(json!({"order_id": 7})))
+        .await
+        .unwrap();
         assert!(gateway.calls.lock().unwrap().is_empty());
         assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
     }
@@ -418,10 +457,14 @@ mod tests {
             unpaid: true,
             ..Default::default()
         });
-        OrderTimeoutHandler { gateway, store }
-            .run(&job(json!({"order_id": 7})))
-            .await
-            .unwrap();
+        OrderTimeoutHandler {
+            gateway,
+            store,
+            events: (),
+        }
+        .run(&job(json!({"order_id": 7})))
+        .await
+        .unwrap();
         assert_eq!(*store.calls.lock().unwrap(), vec!["fulfil N1 T1"]);
     }
 
@@ -436,10 +479,14 @@ mod tests {
             unpaid: true,
             ..Default::default()
         });
-        OrderTimeoutHandler { gateway, store }
-            .run(&job(json!({"order_id": 7})))
-            .await
-            .unwrap();
+        OrderTimeoutHandler {
+            gateway,
+            store,
+            events: (),
+        }
+        .run(&job(json!({"order_id": 7})))
+        .await
+        .unwrap();
         assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
         assert_eq!(
             *gateway.calls.lock().unwrap(),
@@ -452,18 +499,26 @@ mod tests {
     async fn settled_orders_and_bad_payloads() {
         let gateway = leak(FakeGateway::default());
         let store = leak(FakeStore::default());
-        OrderTimeoutHandler { gateway, store }
-            .run(&job(json!({"order_id": 7})))
-            .await
-            .unwrap();
+        OrderTimeoutHandler {
+            gateway,
+            store,
+            events: (),
+        }
+        .run(&job(json!({"order_id": 7})))
+        .await
+        .unwrap();
         assert!(
             gateway.calls.lock().unwrap().is_empty(),
             "moot: no gateway call"
         );
-        let error = OrderTimeoutHandler { gateway, store }
-            .run(&job(json!({})))
-            .await
-            .unwrap_err();
+        let error = OrderTimeoutHandler {
+            gateway,
+            store,
+            events: (),
+        }
+        .run(&job(json!({})))
+        .await
+        .unwrap_err();
         assert!(matches!(error, JobError::Fatal(_)));
     }
 

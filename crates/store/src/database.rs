@@ -48,8 +48,7 @@ pub fn explain_connection_failure(database_url: &str, error: &dyn std::fmt::Disp
         Err(_) => return format!("the database URL is not a valid URL: {message}"),
     };
     let lower = message.to_ascii_lowercase();
-    if lower.contains("password") || lower.contains("role") || lower.contains("authentication")
-    {
+    if lower.contains("password") || lower.contains("role") || lower.contains("authentication") {
         format!("PostgreSQL at {host} refused user {user:?} (check the user and password in the URL): {message}")
     } else if lower.contains("database") && lower.contains("does not exist") {
         format!("PostgreSQL at {host} has no database {database:?} (`luffy migrate` creates it): {message}")
@@ -160,8 +159,12 @@ mod connection_failure_tests {
     fn names_host_user_or_database() {
         let url = "postgres://shop:secret@db.example.com:6543/store";
         let host = explain_connection_failure(url, &"error connecting to server");
-        assert!(host.contains("cannot reach PostgreSQL at db.example.com:6543"), "{host}");
-        let auth = explain_connection_failure(url, &"password authentication failed for user \"shop\"");
+        assert!(
+            host.contains("cannot reach PostgreSQL at db.example.com:6543"),
+            "{host}"
+        );
+        let auth =
+            explain_connection_failure(url, &"password authentication failed for user \"shop\"");
         assert!(auth.contains("refused user \"shop\""), "{auth}");
         let missing = explain_connection_failure(url, &"database \"store\" does not exist");
         assert!(missing.contains("no database \"store\""), "{missing}");

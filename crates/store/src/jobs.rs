@@ -383,19 +383,31 @@ impl PgTimeouts {
 impl TimeoutStore for PgTimeouts {
     async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let row: Option<(String, Option<DateTime<Utc>>)> = orders::table
+        type Row = (String, Option<DateTime<Utc>>, i16, Decimal, DateTime<Utc>);
+        let row: Option<Row> = orders::table
             .filter(orders::id.eq(order_id))
             .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
-            .select((orders::order_number, orders::pay_link_at))
+            .select((
+                orders::order_number,
+                orders::pay_link_at,
+                orders::pay_type,
+                orders::real_price,
+                orders::created_time,
+            ))
             .first(&mut conn)
             .await
             .optional()
             .map_err(|e| diesel_error(e, "reading an unpaid order"))?;
-        Ok(row.map(|(order_number, link)| UnpaidOrder {
-            id: order_id,
-            order_number,
-            pay_link_issued: link.is_some(),
-        }))
+        Ok(row.map(
+            |(order_number, link, pay_type, real_price, created_at)| UnpaidOrder {
+                id: order_id,
+                order_number,
+                pay_link_issued: link.is_some(),
+                pay_type,
+                real_price,
+                created_at,
+            },
+        ))
     }
 
     async fn fulfil_remote(
@@ -404,7 +416,7 @@ impl TimeoutStore for PgTimeouts {
         trade_no: &str,
         amount: Decimal,
         raw: &str,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         self.payments
             .record_payment(PaymentEvent {
                 order_number: order_number.to_owned(),
@@ -415,7 +427,7 @@ impl TimeoutStore for PgTimeouts {
                 paid_at: Utc::now(),
             })
             .await
-            .map(|_| ())
+            .map(|outcome| matches!(outcome, luffy_order::PaymentOutcome::Fulfilled(_)))
             .map_err(|e| e.to_string())
     }
 

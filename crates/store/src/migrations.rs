@@ -15,9 +15,7 @@ pub async fn run_pending(database_url: &str) -> anyhow::Result<Vec<String>> {
     let url = database_url.to_owned();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .map_err(|e| {
-                anyhow::anyhow!(crate::database::explain_connection_failure(&url, &e))
-            })
+            .map_err(|e| anyhow::anyhow!(crate::database::explain_connection_failure(&url, &e)))
             .context("connecting to PostgreSQL to migrate")?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)

@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_common::UserId;
-use luffy_order::{Channel, OrderStatus, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+use luffy_order::{
+    Channel, OrderStatus, PaidOrder, PayType, PaymentError, PaymentEvent, PaymentOutcome,
+    PaymentStore,
+};
 use rust_decimal::Decimal;
 
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -57,8 +60,8 @@ cached_sql! {
     trade_no: Text => String,
 }
 
-/// (id, user, status, real_price, expires_at) of an order, locked.
-type LockedOrder = (i64, i64, i16, Decimal, DateTime<Utc>);
+/// (id, user, status, real_price, expires_at, pay_type, created_time) of an order, locked.
+type LockedOrder = (i64, i64, i16, Decimal, DateTime<Utc>, i16, DateTime<Utc>);
 
 async fn lock_order(
     conn: &mut AsyncPgConnection,
@@ -72,6 +75,8 @@ async fn lock_order(
             orders::order_status,
             orders::real_price,
             orders::expires_at,
+            orders::pay_type,
+            orders::created_time,
         ))
         .for_update()
         .first(conn)
@@ -84,9 +89,10 @@ async fn record_in(
     event: PaymentEvent,
 ) -> Result<PaymentOutcome, TxError> {
     // The order row lock serialises every payment message for this order.
-    let (order_id, user, _status, real_price, _) = lock_order(conn, &event.order_number)
-        .await?
-        .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
+    let (order_id, user, _status, real_price, _, pay_type, ordered_at) =
+        lock_order(conn, &event.order_number)
+            .await?
+            .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
     if event.amount != real_price {
         return Err(TxError::Refused(PaymentError::AmountMismatch));
     }
@@ -122,7 +128,17 @@ async fn record_in(
             grant_purchase(shared, order_id, user, event.paid_at),
             crate::jobs::settle_timeout_job(shared, order_id),
         )?;
-        return Ok(PaymentOutcome::Fulfilled { order_id });
+        return Ok(PaymentOutcome::Fulfilled(PaidOrder {
+            order_id,
+            pay_type: PayType::from_code(i64::from(pay_type)).ok_or_else(|| {
+                DieselError::DeserializationError(
+                    format!("order {order_id} has an unknown pay_type {pay_type}").into(),
+                )
+            })?,
+            amount: real_price,
+            ordered_at,
+            paid_at: event.paid_at,
+        }));
     }
     // Cancelled, timed out, or already paid by another trade: keep the money on record and
     // refund it; never drop it silently.
@@ -158,15 +174,16 @@ impl PaymentStore for PgPayments {
         user: UserId,
         order_number: &str,
         now: DateTime<Utc>,
-    ) -> Result<DateTime<Utc>, PaymentError> {
+    ) -> Result<PaidOrder, PaymentError> {
         let mut conn = connection(&self.pool).await?;
         let number = order_number.to_owned();
         let result = conn
             .transaction::<_, TxError, _>(async move |conn| {
-                let (order_id, owner, status, real_price, expires_at) = lock_order(conn, &number)
-                    .await?
-                    .filter(|o| o.1 == user.get())
-                    .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
+                let (order_id, owner, status, real_price, expires_at, _, _) =
+                    lock_order(conn, &number)
+                        .await?
+                        .filter(|o| o.1 == user.get())
+                        .ok_or(TxError::Refused(PaymentError::UnknownOrder))?;
                 if status != OrderStatus::Unpaid.code() {
                     return Err(TxError::Refused(PaymentError::NotUnpaid));
                 }
@@ -208,7 +225,7 @@ impl PaymentStore for PgPayments {
                 )
                 .await?;
                 match outcome {
-                    PaymentOutcome::Fulfilled { .. } => Ok(now),
+                    PaymentOutcome::Fulfilled(paid) => Ok(paid),
                     _ => Err(TxError::Refused(PaymentError::NotUnpaid)),
                 }
             })

@@ -163,7 +163,11 @@ mod tests {
             let amount: Amount = serde_json::from_str(json).unwrap();
             assert_eq!(amount.amount.to_string(), text, "{json}");
         }
-        for bad in [r#"{"amount": "x"}"#, r#"{"amount": true}"#, r#"{"amount": null}"#] {
+        for bad in [
+            r#"{"amount": "x"}"#,
+            r#"{"amount": true}"#,
+            r#"{"amount": null}"#,
+        ] {
             assert!(serde_json::from_str::<Amount>(bad).is_err(), "{bad}");
         }
     }

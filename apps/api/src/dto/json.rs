@@ -99,7 +99,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::bad_request("请使用 Content-Type: application/json 提交!"));
+                return Err(ApiError::bad_request(
+                    "请使用 Content-Type: application/json 提交!",
+                ));
             }
             let body = body.await.map_err(|error| {
                 if error.as_response_error().status_code()
@@ -150,15 +152,24 @@ mod tests {
     fn messages_are_chinese_and_name_the_field() {
         assert_eq!(message("{}"), "缺少参数 course_id!");
         assert_eq!(message(r#"{"course_id": 1, "x": 2}"#), "不支持的参数 x!");
-        assert_eq!(message(r#"{"course_id": "abc"}"#), "参数 course_id 的值无效!");
+        assert_eq!(
+            message(r#"{"course_id": "abc"}"#),
+            "参数 course_id 的值无效!"
+        );
         assert_eq!(
             message(r#"{"course_id": 1, "inner": {"price": -1}}"#),
             "参数 inner.price 的值无效!"
         );
-        assert_eq!(message(r#"{"course_id": 1, "inner": {}}"#), "缺少参数 inner.price!");
+        assert_eq!(
+            message(r#"{"course_id": 1, "inner": {}}"#),
+            "缺少参数 inner.price!"
+        );
         assert_eq!(message("{"), "请求体不是合法的JSON!");
         assert_eq!(message(r#""text""#), "请求参数格式错误!");
-        assert_eq!(message(r#"{"course_id": 1} trailing"#), "请求体不是合法的JSON!");
+        assert_eq!(
+            message(r#"{"course_id": 1} trailing"#),
+            "请求体不是合法的JSON!"
+        );
         assert!(parse_body::<Form>(br#"{"course_id": "7"}"#).is_ok());
     }
 }

@@ -73,6 +73,7 @@ pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
             Arc::new(OrderTimeoutHandler {
                 gateway: gateway.clone(),
                 store: timeouts.clone(),
+                events: state.business.clone(),
             }),
         )
         .handle(

@@ -114,8 +114,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(admin::update_user::update_user)),
         )
         .service(
-            web::resource("/admin/users/{id}/balance")
-                .route(web::post().to(admin::top_up::top_up)),
+            web::resource("/admin/users/{id}/balance").route(web::post().to(admin::top_up::top_up)),
         )
         .service(
             web::resource("/admin/users/{id}/credit")

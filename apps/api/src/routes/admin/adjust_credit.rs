@@ -7,9 +7,9 @@ use serde_json::json;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// The new balance and why.
 #[derive(Debug, Deserialize)]

@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
+use crate::dto::json::Json;
 use crate::dto::time::parse_store_time;
 use crate::error::ApiError;
 use crate::routes::coupons::view::CouponItem;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// The coupon form; times are RFC 3339 or `YYYY-MM-DD HH:MM:SS` in the store timezone.
 #[derive(Debug, Deserialize)]

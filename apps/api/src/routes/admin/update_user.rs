@@ -7,9 +7,9 @@ use luffy_common::UserId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::StaffUser;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// The flags to change; absent ones are kept.
 #[derive(Debug, Deserialize)]

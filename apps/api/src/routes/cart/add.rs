@@ -7,9 +7,9 @@ use serde_json::json;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// The add form; `course_id` may be a number or a numeric string.
 #[derive(Debug, Deserialize)]

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// The claim form.
 #[derive(Debug, Deserialize)]

@@ -16,6 +16,7 @@ pub async fn cancel_order(
 ) -> Result<HttpResponse, ApiError> {
     let order = state.orders.cancel(caller.id, path.into_inner()).await?;
     tracing::info!(order = %order.order_number, user = caller.id.get(), "order cancelled");
+    state.business.order_cancelled(order.pay_type);
     Ok(HttpResponse::Ok().json(json!({
         "errmsg": "订单取消成功!",
         "order_status": order.status.code(),

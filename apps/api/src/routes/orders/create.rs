@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::form::CheckoutForm;
 use crate::auth::TokenUser;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// 201 `{id, order_number, order_timeout, order_status, real_price}`; a replayed
 /// `Idempotency-Key` answers the original order again.
@@ -19,11 +19,18 @@ pub async fn create_order(
     form: Json<CheckoutForm>,
 ) -> Result<HttpResponse, ApiError> {
     let request = form.into_inner().into_request(&caller, &req)?;
+    let pay_type = request.pay_type;
     let outcome = state.checkout.create(request).await?;
     if !outcome.cart_cleared {
         tracing::warn!(order = %outcome.order.order_number, "order created but the cart could not be cleaned up");
     }
     let order = outcome.order;
+    if !order.replayed {
+        state.business.order_created(pay_type);
+        if order.status == luffy_order::OrderStatus::Paid {
+            state.business.free_order_paid(pay_type);
+        }
+    }
     tracing::info!(
         order = %order.order_number,
         user = caller.id.get(),

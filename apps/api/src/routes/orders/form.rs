@@ -36,7 +36,9 @@ impl CheckoutForm {
             Some(value) => Some(
                 value
                     .to_str()
-                    .map_err(|_| ApiError::bad_request("Idempotency-Key 只能包含可见的 ASCII 字符!"))?
+                    .map_err(|_| {
+                        ApiError::bad_request("Idempotency-Key 只能包含可见的 ASCII 字符!")
+                    })?
                     .to_owned(),
             ),
         };

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::form::CheckoutForm;
 use crate::auth::TokenUser;
+use crate::dto::json::Json;
 use crate::dto::money;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 #[derive(Debug, Serialize)]
 struct QuoteLineView {

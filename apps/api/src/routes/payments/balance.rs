@@ -17,10 +17,12 @@ pub async fn pay_with_balance(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let paid_at = state
+    let paid = state
         .payments
         .pay_with_balance(UserId(caller.id.get()), &path, Utc::now())
         .await?;
+    state.business.order_paid(&paid);
+    let paid_at = paid.paid_at;
     tracing::info!(order = %path, user = caller.id.get(), channel = "balance", "order paid");
     Ok(HttpResponse::Ok()
         .json(json!({"errmsg": "支付成功!", "pay_time": store_time(paid_at, state.timezone)})))

@@ -29,10 +29,11 @@ pub async fn callers_order(
 
 /// One log line per recorded payment: INFO when it paid the order, WARN when it was late and
 /// its refund job was enqueued (in the same transaction).
-pub fn log_payment_outcome(order_number: &str, outcome: &PaymentOutcome) {
+pub fn log_payment_outcome(state: &AppState, order_number: &str, outcome: &PaymentOutcome) {
     match outcome {
-        PaymentOutcome::Fulfilled { order_id } => {
-            tracing::info!(order = %order_number, order_id, channel = "alipay", "order paid");
+        PaymentOutcome::Fulfilled(paid) => {
+            tracing::info!(order = %order_number, order_id = paid.order_id, channel = "alipay", "order paid");
+            state.business.order_paid(paid);
         }
         PaymentOutcome::AlreadyRecorded { .. } => {
             tracing::debug!(order = %order_number, "payment already recorded");
@@ -62,6 +63,6 @@ pub async fn fulfil_from_query(
             paid_at: Utc::now(),
         })
         .await?;
-    log_payment_outcome(&trade.out_trade_no, &outcome);
+    log_payment_outcome(state, &trade.out_trade_no, &outcome);
     Ok(outcome)
 }

@@ -44,7 +44,11 @@ pub async fn alipay_result(
         return Err(ApiError::bad_request("订单超时或已取消!"));
     };
     if wants_html(&req) {
-        return Ok(paid_page(&state, &order, &store_time(pay_time, state.timezone)));
+        return Ok(paid_page(
+            &state,
+            &order,
+            &store_time(pay_time, state.timezone),
+        ));
     }
     let real_price: f64 = order.real_price.try_into().unwrap_or_default();
     Ok(HttpResponse::Ok().json(json!({

@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use super::{cart_total_or_zero, TokenResponse};
 use crate::auth::password::verify_password;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 
 /// The login form; `username` may hold a username or a mobile number, and `mobile` is accepted
 /// as an alias.

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::{cart_total_or_zero, TokenResponse};
 use crate::auth::password::hash_password;
+use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::dto::json::Json;
 use luffy_store::NewUser;
 
 #[allow(clippy::expect_used)]
