@@ -9,6 +9,9 @@ export LUFFY_REDIS_URL := env_var_or_default("LUFFY_REDIS_URL", "redis://127.0.0
 # Where cargo puts its builds (honours CARGO_TARGET_DIR and .cargo/config).
 target_dir := `cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'`
 
+# The crates published for other projects to reuse.
+library_crates := "-p luffy-common -p luffy-catalog -p luffy-cart -p luffy-coupon -p luffy-credit -p luffy-order -p luffy-payment-alipay -p luffy-scheduler"
+
 # List the recipes.
 default:
     @just --list
@@ -88,6 +91,8 @@ test: services browser
     set -euo pipefail
     if cargo nextest --version >/dev/null 2>&1; then
         cargo nextest run --workspace --no-fail-fast
+        # nextest does not run doctests (the crates' README examples among them).
+        cargo test --doc --workspace --no-fail-fast
     else
         cargo test --workspace --no-fail-fast
     fi
@@ -114,10 +119,12 @@ bench: services
     "$bin/luffy-loadgen" --base http://127.0.0.1:8099 --database-url "$LUFFY_DATABASE_URL" \
         --jwt-secret "$LUFFY_JWT_SECRET" --keys-dir keys --server-pid $pid ${BENCH_ARGS:-}
 
-# Formatting check and clippy with warnings as errors.
+# Formatting check, clippy with warnings as errors, and packaging of the library crates (what
+# `cargo publish` would upload, built from the package alone).
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo package --allow-dirty {{library_crates}}
 
 # Format the code.
 fmt:

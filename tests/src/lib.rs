@@ -42,7 +42,8 @@ pub const DEMO_PASSWORD: &str = "luffy12345";
 
 /// Test-only key pairs (never used outside tests): the merchant pair and the sandbox pair.
 pub fn fixture_keys_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/alipay/keys")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/payment-alipay/tests/fixtures/alipay/keys")
 }
 
 /// Where tests' servers keep media (the seed's demo pictures), outside the source tree.

@@ -9,3 +9,8 @@ pub mod service;
 pub use item::{CartEntry, CartLine};
 pub use repository::CartRepository;
 pub use service::{CartError, CartService};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

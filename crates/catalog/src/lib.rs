@@ -15,3 +15,8 @@ pub use course::{Category, Course, CourseType, Direction};
 pub use promotion::{current_discount, CourseDiscount, PromotionLink};
 pub use repository::{CatalogError, CatalogRepository, CourseOwnership};
 pub use sale::{InvalidSale, SaleFormula};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

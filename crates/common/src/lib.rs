@@ -11,3 +11,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{CourseId, UserId};
 pub use paging::{Page, PageRequest};
 pub use storage::StorageError;
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -11,3 +11,8 @@ pub use coupon::{Coupon, CouponKind, CouponScope, GetType, ScopeItem};
 pub use grant::{UseStatus, UserCoupon};
 pub use new_coupon::{CouponDraft, InvalidCoupon, NewCoupon, NewScope};
 pub use repository::{ClaimError, CouponRepository, CreateCouponError, GrantError, RevokeError};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

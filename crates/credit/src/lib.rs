@@ -9,3 +9,8 @@ pub mod rate;
 pub use balance::{validate_top_up, BalanceEntry, BalanceOperation, InvalidTopUp, MAX_TOP_UP};
 pub use ledger::{LedgerEntry, LedgerOperation};
 pub use rate::{CreditRate, InvalidCreditRate};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

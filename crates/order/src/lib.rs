@@ -17,3 +17,8 @@ pub use order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository};
 pub use payment::{Channel, PaidOrder, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use status::{OrderStatus, PayType};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -18,3 +18,8 @@ pub use config::AlipayConfig;
 pub use error::AlipayError;
 pub use notify::{verify_notify, verify_return, Notification, ReturnParams, TradeStatus};
 pub use page_pay::PagePay;
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

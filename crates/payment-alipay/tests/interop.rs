@@ -1,5 +1,5 @@
 //! Interoperability with an independent implementation: fixtures written by the PyPI package
-//! `python-alipay-sdk` (tests/fixtures/alipay/make_fixtures.py, test-only keys) must verify
+//! `python-alipay-sdk` (crates/payment-alipay/tests/fixtures/alipay/make_fixtures.py, test-only keys) must verify
 //! with this crate, and this crate's signatures over the same strings must be byte-identical to
 //! the SDK's (PKCS#1 v1.5 signatures are deterministic), so the SDK verifies ours.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -14,7 +14,7 @@ use luffy_payment_alipay::{verify_notify, verify_return, TradeStatus};
 use serde_json::Value;
 
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/alipay")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alipay")
 }
 
 fn fixtures() -> Value {

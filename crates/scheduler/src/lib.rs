@@ -17,3 +17,8 @@ pub use job::{Job, JobError, JobStatus, NewJob};
 pub use retry::RetryPolicy;
 pub use store::{JobCounts, JobStore};
 pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
