@@ -257,3 +257,32 @@ async fn a_browser_on_another_origin_buys_a_course() {
     let _ = std::fs::remove_dir_all(&profile);
     luffy_e2e::assert_invariants(&app.database.url).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_docs_page_renders_every_operation_with_no_network() {
+    let app = luffy_e2e::spawn_app().await;
+    let driver = tokio::task::block_in_place(Driver::start);
+    let profile = std::env::temp_dir().join(format!("luffy-chromium-{}", uuid::Uuid::new_v4()));
+    let client = browser(&driver, &profile).await;
+    client.goto(&format!("{}/docs/", app.base)).await.unwrap();
+    wait_for(&client, ".opblock", "docs").await;
+    let operations: Value = client
+        .execute(
+            "return document.querySelectorAll('.opblock').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let title: Value = client
+        .execute(
+            "return document.querySelector('.info .title').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "4-docs.png").await;
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(operations.as_u64().unwrap() >= 40, "{operations}");
+    assert!(title.as_str().unwrap().contains("luffy"), "{title}");
+}

@@ -10,6 +10,7 @@ pub mod edge;
 pub mod error;
 pub mod jobs;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod server;
 pub mod settings;

@@ -111,6 +111,13 @@ async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("not found".into()))
 }
 
+/// `/docs` and `/docs/` (trimmed to `/docs`) open the Swagger UI page.
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Found()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/index.html"))
+        .finish()
+}
+
 /// Echoes tracing-actix-web's request id as `x-request-id`, so a client can quote it.
 async fn request_id_header(
     req: actix_web::dev::ServiceRequest,
@@ -166,6 +173,12 @@ fn serve(
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
             .service(actix_files::Files::new("/uploads", media_dir.clone()))
+            // The API's description and its docs page (assets compiled in).
+            .service(
+                utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", crate::openapi::document()),
+            )
+            .route("/docs", web::get().to(docs_redirect))
             .configure(|cfg| {
                 if let Some(sandbox) = data.sandbox.clone() {
                     cfg.service(

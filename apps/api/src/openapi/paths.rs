@@ -1,0 +1,443 @@
+//! Every operation, declared for utoipa. Handlers live in `crate::routes`; the test in
+//! `tests/tests/openapi.rs` fails when a registered route is missing here.
+
+#![allow(dead_code, missing_docs)]
+
+use super::schemas::*;
+
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "ops",
+    summary = "Liveness",
+    responses((status = 200, description = "OK", body = Health)),
+)]
+pub fn healthz() {}
+
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "ops",
+    summary = "Readiness: PostgreSQL and Redis",
+    responses((status = 200, description = "OK", body = Readiness), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn readyz() {}
+
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "ops",
+    summary = "Prometheus metrics (text)",
+    responses((status = 200, description = "OK", body = String, content_type = "text/plain")),
+)]
+pub fn metrics() {}
+
+#[utoipa::path(
+    post,
+    path = "/users/register",
+    tag = "users",
+    summary = "Register with a mobile number",
+    request_body = RegisterForm,
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn register() {}
+
+#[utoipa::path(
+    post,
+    path = "/users/login",
+    tag = "users",
+    summary = "Log in with username or mobile",
+    request_body = LoginForm,
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn login() {}
+
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    tag = "users",
+    summary = "The caller's profile",
+    responses((status = 200, description = "OK", body = Profile), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn me() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses",
+    tag = "courses",
+    summary = "Shown courses, paged",
+    params(("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 50")),
+    responses((status = 200, description = "OK", body = CoursePage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn list_courses() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/directions",
+    tag = "courses",
+    summary = "Learning directions",
+    responses((status = 200, description = "OK", body = Vec<Named>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn list_directions() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/categories/{direction}",
+    tag = "courses",
+    summary = "Categories of a direction (0 = all)",
+    params(("direction" = i64, Path, description = "Direction id, 0 = all")),
+    responses((status = 200, description = "OK", body = Vec<Named>), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn list_categories() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/{id}/chapters",
+    tag = "courses",
+    summary = "A course's chapters with lessons",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Vec<Chapter>), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn course_chapters() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/{direction}/{category}",
+    tag = "courses",
+    summary = "Courses of a direction and category (0 = all), sorted",
+    params(("direction" = i64, Path, description = "Direction id, 0 = all"), ("category" = i64, Path, description = "Category id, 0 = all"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 50"), ("ordering" = Option<String>, Query, description = "-id (default), -students, price or -price")),
+    responses((status = 200, description = "OK", body = CourseCardPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn browse_courses() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/{id}",
+    tag = "courses",
+    summary = "A course page",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = CourseDetail), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn course_detail() {}
+
+#[utoipa::path(
+    post,
+    path = "/cart",
+    tag = "cart",
+    summary = "Add a course to the cart",
+    request_body = CartAddForm,
+    responses((status = 200, description = "OK", body = CartTotal), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn add_to_cart() {}
+
+#[utoipa::path(
+    get,
+    path = "/cart",
+    tag = "cart",
+    summary = "The cart",
+    responses((status = 200, description = "OK", body = CartList), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn list_cart() {}
+
+#[utoipa::path(
+    patch,
+    path = "/cart",
+    tag = "cart",
+    summary = "Select or unselect an item",
+    request_body = CartToggleForm,
+    responses((status = 200, description = "OK", body = Message), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn toggle_item() {}
+
+#[utoipa::path(
+    put,
+    path = "/cart",
+    tag = "cart",
+    summary = "Select or unselect every item",
+    request_body = CartSelectAllForm,
+    responses((status = 200, description = "OK", body = Message), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn select_all() {}
+
+#[utoipa::path(
+    delete,
+    path = "/cart",
+    tag = "cart",
+    summary = "Remove an item",
+    params(("course_id" = i64, Query, description = "The course to remove")),
+    responses((status = 200, description = "OK", body = CartTotal), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn remove_item() {}
+
+#[utoipa::path(
+    get,
+    path = "/cart/order",
+    tag = "cart",
+    summary = "The selected items (the checkout page)",
+    responses((status = 200, description = "OK", body = CartList), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn checkout_items() {}
+
+#[utoipa::path(
+    get,
+    path = "/cart/select",
+    tag = "cart",
+    summary = "Same as /cart/order (the client's later name)",
+    responses((status = 200, description = "OK", body = CartList), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn checkout_items_alias() {}
+
+#[utoipa::path(
+    get,
+    path = "/coupon",
+    tag = "coupons",
+    summary = "The caller's coupons",
+    responses((status = 200, description = "OK", body = Vec<CouponItem>), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn list_coupons() {}
+
+#[utoipa::path(
+    get,
+    path = "/coupon/enable",
+    tag = "coupons",
+    summary = "Coupons usable for the selected items, and the points",
+    responses((status = 200, description = "OK", body = EnabledCoupons), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn enabled_coupons() {}
+
+#[utoipa::path(
+    get,
+    path = "/coupon/user",
+    tag = "coupons",
+    summary = "Same as /coupon/enable (the client's later name)",
+    responses((status = 200, description = "OK", body = EnabledCoupons), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn enabled_coupons_alias() {}
+
+#[utoipa::path(
+    post,
+    path = "/coupon/claim",
+    tag = "coupons",
+    summary = "Claim a claimable coupon",
+    request_body = ClaimForm,
+    responses((status = 201, description = "OK", body = Claimed), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 409, description = "Conflicts with existing state", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn claim_coupon() {}
+
+#[utoipa::path(
+    post,
+    path = "/orders",
+    tag = "orders",
+    summary = "Create an order from the selected items",
+    request_body = CheckoutForm,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order again (visible ASCII, up to 64)")),
+    responses((status = 201, description = "OK", body = CreatedOrder), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 409, description = "Conflicts with existing state", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_order() {}
+
+#[utoipa::path(
+    post,
+    path = "/orders/quote",
+    tag = "orders",
+    summary = "Price the selected items without ordering",
+    request_body = CheckoutForm,
+    responses((status = 200, description = "OK", body = Quote), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn quote_order() {}
+
+#[utoipa::path(
+    get,
+    path = "/orders/pay/choices",
+    tag = "orders",
+    summary = "Order statuses: [[code, name]]",
+    responses((status = 200, description = "OK", body = Vec<Vec<serde_json::Value>>)),
+)]
+pub fn pay_choices() {}
+
+#[utoipa::path(
+    get,
+    path = "/orders/pay/status",
+    tag = "orders",
+    summary = "Same as /orders/pay/choices (the client's later name)",
+    responses((status = 200, description = "OK", body = Vec<Vec<serde_json::Value>>)),
+)]
+pub fn pay_choices_alias() {}
+
+#[utoipa::path(
+    get,
+    path = "/orders/list",
+    tag = "orders",
+    summary = "The caller's orders, paged",
+    params(("status" = Option<i64>, Query, description = "-1 all, or an order status"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 50")),
+    responses((status = 200, description = "OK", body = OrderPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn list_orders() {}
+
+#[utoipa::path(
+    get,
+    path = "/orders/{id}",
+    tag = "orders",
+    summary = "One of the caller's orders",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Order), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn order_detail() {}
+
+#[utoipa::path(
+    put,
+    path = "/orders/{id}",
+    tag = "orders",
+    summary = "Cancel an unpaid order (coupon and points come back)",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Cancelled), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn cancel_order() {}
+
+#[utoipa::path(
+    post,
+    path = "/payments/alipay/notify",
+    tag = "payments",
+    summary = "Alipay's asynchronous notify (form); answers success or fail",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The signed notify form"),
+    responses((status = 200, description = "OK", body = String, content_type = "text/plain"), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 413, description = "Body over 64 KiB", body = ErrorBody)),
+)]
+pub fn alipay_notify() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/alipay/result",
+    tag = "payments",
+    summary = "Where the buyer returns from Alipay (signed query); HTML for a browser",
+    responses((status = 200, description = "OK", body = PaymentResult), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn alipay_result() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/alipay/query/{order_number}",
+    tag = "payments",
+    summary = "Ask Alipay and fulfil a paid trade",
+    params(("order_number" = String, Path, description = "Order number")),
+    responses((status = 200, description = "OK", body = Message), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn query_payment() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/alipay/{order_number}",
+    tag = "payments",
+    summary = "The Alipay pay link of an unpaid order",
+    params(("order_number" = String, Path, description = "Order number")),
+    responses((status = 200, description = "OK", body = PayLink), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn pay_link() {}
+
+#[utoipa::path(
+    post,
+    path = "/payments/balance/{order_number}",
+    tag = "payments",
+    summary = "Pay an unpaid order from the balance",
+    params(("order_number" = String, Path, description = "Order number")),
+    responses((status = 200, description = "OK", body = BalancePaid), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn pay_with_balance() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/jobs",
+    tag = "admin",
+    summary = "Job counts, backlog and dead jobs",
+    responses((status = 200, description = "OK", body = JobStats), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn job_stats() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/coupons",
+    tag = "admin",
+    summary = "Create a coupon with its scope",
+    request_body = CouponForm,
+    responses((status = 201, description = "OK", body = CouponItem), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_coupon() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/coupons/{id}/grant",
+    tag = "admin",
+    summary = "Grant a coupon to users (all or nothing)",
+    request_body = GrantForm,
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 201, description = "OK", body = Granted), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 409, description = "Conflicts with existing state", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn grant_coupon() {}
+
+#[utoipa::path(
+    delete,
+    path = "/admin/coupon-grants/{id}",
+    tag = "admin",
+    summary = "Revoke an unused grant",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Message), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 409, description = "Conflicts with existing state", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn revoke_grant() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/users/{id}",
+    tag = "admin",
+    summary = "Deactivate or reactivate, grant or revoke staff",
+    request_body = AccountForm,
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Account), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_user() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/balance",
+    tag = "admin",
+    summary = "Top a balance up (with a ledger row)",
+    request_body = TopUpForm,
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = ToppedUp), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn top_up() {}
+
+#[utoipa::path(
+    put,
+    path = "/admin/users/{id}/credit",
+    tag = "admin",
+    summary = "Set a points balance (with a ledger row)",
+    request_body = CreditForm,
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = CreditSet), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn adjust_credit() {}

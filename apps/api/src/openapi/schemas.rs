@@ -1,0 +1,702 @@
+//! The shapes of request and response bodies, as the OpenAPI document describes them. The e2e
+//! suite checks real responses against these (tests/tests/openapi.rs), so they cannot drift
+//! from what the handlers send. Money is a JSON number, times are store-time strings.
+
+#![allow(dead_code)]
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error: a Chinese message in the tutorial's style.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for the user.
+    pub errmsg: String,
+}
+
+/// A success message alone.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    /// e.g. 切换状态成功!
+    pub errmsg: String,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ok` or `unavailable`.
+    pub postgres: String,
+    /// `ok` or `unavailable`.
+    pub redis: String,
+}
+
+/// `POST /users/register/`.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterForm {
+    /// `^1[3-9]\d{9}$`; also the username.
+    pub mobile: String,
+    /// 6 to 16 characters.
+    pub password: String,
+    /// The same again.
+    pub password2: String,
+}
+
+/// `POST /users/login/`.
+#[derive(Serialize, ToSchema)]
+pub struct LoginForm {
+    /// Username or mobile.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Register and login.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send back as `Authorization: jwt <token>` (or `Bearer <token>`).
+    pub token: String,
+    /// Items in the cart.
+    pub cart_total: u64,
+}
+
+/// `GET /users/me/`.
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    /// Id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Mobile.
+    pub mobile: String,
+    /// Balance in yuan.
+    pub money: f64,
+    /// Points.
+    pub credit: i64,
+    /// Operator.
+    pub is_staff: bool,
+}
+
+/// `{id, name}` of a direction or category.
+#[derive(Serialize, ToSchema)]
+pub struct Named {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+}
+
+/// A course's promotion: `{}` without one.
+#[derive(Serialize, ToSchema)]
+pub struct Discount {
+    /// 限时免费, 限时折扣 or 限时减免.
+    #[serde(rename = "type")]
+    pub type_name: Option<String>,
+    /// Seconds left in the running promotion.
+    pub expire: Option<i64>,
+    /// The promotion price, when it applies.
+    pub price: Option<f64>,
+}
+
+/// A course as the catalog lists it.
+#[derive(Serialize, ToSchema)]
+pub struct Course {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Absolute URL.
+    pub course_cover: String,
+    /// 实战课程, 会员专享 or 学位课程.
+    pub course_type: String,
+    /// List price.
+    pub price: f64,
+    /// Most points the course takes.
+    pub credit: i64,
+    /// Promotion.
+    pub discount: Discount,
+    /// Direction.
+    pub direction: Named,
+    /// Category.
+    pub category: Named,
+}
+
+/// A course card of the filtered list.
+#[derive(Serialize, ToSchema)]
+pub struct CourseCard {
+    /// The course.
+    #[serde(flatten)]
+    pub course: Course,
+    /// Students so far.
+    pub students: i64,
+    /// 0 初级, 1 中级, 2 高级.
+    pub level: i64,
+    /// The level's name.
+    pub get_level_display: String,
+    /// Lessons planned.
+    pub lessons: i64,
+    /// Lessons published.
+    pub pub_lessons: i64,
+}
+
+/// A course's teacher.
+#[derive(Serialize, ToSchema)]
+pub struct Teacher {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Absolute URL.
+    pub avatar: String,
+    /// Title.
+    pub title: String,
+    /// 0 讲师, 1 导师, 2 班主任.
+    pub role: i64,
+    /// The role's name.
+    pub get_role_display: String,
+    /// Biography.
+    pub brief: String,
+}
+
+/// `GET /courses/{id}/`.
+#[derive(Serialize, ToSchema)]
+pub struct CourseDetail {
+    /// The card.
+    #[serde(flatten)]
+    pub card: CourseCard,
+    /// Absolute URL, or empty.
+    pub course_video: String,
+    /// HTML.
+    pub description: String,
+    /// The teacher, if any.
+    pub teacher: Option<Teacher>,
+}
+
+/// A DRF page of courses.
+#[derive(Serialize, ToSchema)]
+pub struct CoursePage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<Course>,
+}
+
+/// A DRF page of course cards.
+#[derive(Serialize, ToSchema)]
+pub struct CourseCardPage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<CourseCard>,
+}
+
+/// A lesson.
+#[derive(Serialize, ToSchema)]
+pub struct Lesson {
+    /// Id.
+    pub id: i64,
+    /// Position.
+    pub orders: i64,
+    /// Title.
+    pub name: String,
+    /// `mm:ss`.
+    pub duration: String,
+    /// Free to watch.
+    pub free_trail: bool,
+}
+
+/// A chapter with its lessons.
+#[derive(Serialize, ToSchema)]
+pub struct Chapter {
+    /// Id.
+    pub id: i64,
+    /// Chapter number.
+    pub orders: i64,
+    /// Title.
+    pub name: String,
+    /// Summary.
+    pub summary: String,
+    /// Lessons in order.
+    pub get_lesson_list: Vec<Lesson>,
+}
+
+/// `POST /cart/`.
+#[derive(Serialize, ToSchema)]
+pub struct CartAddForm {
+    /// The course (number or numeric string).
+    pub course_id: i64,
+}
+
+/// `PATCH /cart/`.
+#[derive(Serialize, ToSchema)]
+pub struct CartToggleForm {
+    /// The course.
+    pub course_id: i64,
+    /// Selected for checkout (also 0/1).
+    pub selected: bool,
+}
+
+/// `PUT /cart/`.
+#[derive(Serialize, ToSchema)]
+pub struct CartSelectAllForm {
+    /// Select or unselect every item.
+    pub selected: bool,
+}
+
+/// Cart add and remove.
+#[derive(Serialize, ToSchema)]
+pub struct CartTotal {
+    /// Message.
+    pub errmsg: String,
+    /// Items in the cart.
+    pub cart_total: u64,
+}
+
+/// A cart item.
+#[derive(Serialize, ToSchema)]
+pub struct CartItem {
+    /// Course id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Absolute URL.
+    pub course_cover: String,
+    /// List price.
+    pub price: f64,
+    /// Most points.
+    pub credit: i64,
+    /// Promotion.
+    pub discount: Discount,
+    /// Course type name.
+    pub course_type: String,
+    /// Selected for checkout.
+    pub selected: bool,
+}
+
+/// `GET /cart/` and the checkout page.
+#[derive(Serialize, ToSchema)]
+pub struct CartList {
+    /// `ok!`.
+    pub errmsg: String,
+    /// Items.
+    pub cart: Vec<CartItem>,
+}
+
+/// The tutorial's coupon item (scalars as strings).
+#[derive(Serialize, ToSchema)]
+pub struct CouponItem {
+    /// The grant id to check out with.
+    pub user_coupon_id: i64,
+    /// Coupon id.
+    pub coupon_id: String,
+    /// Name.
+    pub name: String,
+    /// 1 减免, 2 折扣.
+    pub discount: String,
+    /// Its name.
+    pub get_discount_display: String,
+    /// 0 all, 1 directions, 2 categories, 3 courses.
+    pub coupon_type: String,
+    /// Its name.
+    pub get_coupon_type_display: String,
+    /// Store time.
+    pub start_time: String,
+    /// Store time.
+    pub end_time: String,
+    /// 0 granted, 1 claimable.
+    pub get_type: String,
+    /// Its name.
+    pub get_get_type_display: String,
+    /// Least price.
+    pub condition: String,
+    /// `-N` or `*0.xx`.
+    pub sale: String,
+    /// Directions in scope.
+    pub to_direction: Vec<serde_json::Value>,
+    /// Categories in scope.
+    pub to_category: Vec<serde_json::Value>,
+    /// Courses in scope.
+    pub to_course: Vec<serde_json::Value>,
+    /// `/coupon/enable/` only: `"__all__"` or the usable course ids.
+    pub enable_course: Option<serde_json::Value>,
+}
+
+/// `GET /coupon/enable/`.
+#[derive(Serialize, ToSchema)]
+pub struct EnabledCoupons {
+    /// `ok`.
+    pub errmsg: String,
+    /// Usable for the selected items.
+    pub coupon_list: Vec<CouponItem>,
+    /// Points balance.
+    pub has_credit: i64,
+    /// Points per yuan.
+    pub credit_to_money: i64,
+}
+
+/// `POST /coupon/claim/`.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimForm {
+    /// A claimable coupon.
+    pub coupon_id: i64,
+}
+
+/// `POST /coupon/claim/` answer.
+#[derive(Serialize, ToSchema)]
+pub struct Claimed {
+    /// Message.
+    pub errmsg: String,
+    /// The new grant.
+    pub user_coupon_id: i64,
+}
+
+/// Quote and order creation.
+#[derive(Serialize, ToSchema)]
+pub struct CheckoutForm {
+    /// 0 支付宝, 2 余额 (1 微信 is refused).
+    pub pay_type: i64,
+    /// The grant to use; -1 or 0 for none.
+    pub user_coupon_id: Option<i64>,
+    /// Points to spend (not with a coupon).
+    pub credit: Option<i64>,
+}
+
+/// A quoted line.
+#[derive(Serialize, ToSchema)]
+pub struct QuoteLine {
+    /// Course.
+    pub course_id: i64,
+    /// Name.
+    pub name: String,
+    /// List price.
+    pub price: f64,
+    /// After promotion.
+    pub real_price: f64,
+    /// Promotion name.
+    pub discount_name: String,
+    /// Coupon share.
+    pub coupon_discount: f64,
+    /// Most points.
+    pub credit: i64,
+}
+
+/// `POST /orders/quote/`.
+#[derive(Serialize, ToSchema)]
+pub struct Quote {
+    /// Sum of list prices.
+    pub total_price: f64,
+    /// Coupon and points.
+    pub discount_price: f64,
+    /// To pay.
+    pub real_price: f64,
+    /// Points spent.
+    pub credit: i64,
+    /// Most points usable.
+    pub max_use_credit: i64,
+    /// Points per yuan.
+    pub credit_to_money: i64,
+    /// Lines.
+    pub lines: Vec<QuoteLine>,
+}
+
+/// `POST /orders/`.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedOrder {
+    /// Id.
+    pub id: i64,
+    /// Number.
+    pub order_number: String,
+    /// Seconds until it times out.
+    pub order_timeout: i64,
+    /// 0 unpaid, 1 paid (free orders).
+    pub order_status: i64,
+    /// To pay.
+    pub real_price: f64,
+}
+
+/// The coupon an order used; `{}` when none.
+#[derive(Serialize, ToSchema)]
+pub struct OrderCoupon {
+    /// Grant id.
+    pub id: Option<i64>,
+    /// Name.
+    pub name: Option<String>,
+    /// Formula.
+    pub sale: Option<String>,
+    /// 1 or 2.
+    pub discount: Option<i64>,
+    /// Least price.
+    pub condition: Option<i64>,
+    /// Given back (cancelled or timed out).
+    pub released: Option<bool>,
+}
+
+/// A bought course in an order.
+#[derive(Serialize, ToSchema)]
+pub struct OrderCourse {
+    /// Line id.
+    pub id: i64,
+    /// List price.
+    pub price: f64,
+    /// After promotion.
+    pub real_price: f64,
+    /// Coupon share.
+    pub coupon_discount: f64,
+    /// Promotion name.
+    pub discount_name: String,
+    /// Course.
+    pub course_id: i64,
+    /// Name.
+    pub course_name: String,
+    /// Absolute URL.
+    pub course_cover: String,
+}
+
+/// An order.
+#[derive(Serialize, ToSchema)]
+pub struct Order {
+    /// Id.
+    pub id: i64,
+    /// Number.
+    pub order_number: String,
+    /// Sum of list prices.
+    pub total_price: f64,
+    /// Paid or to pay.
+    pub real_price: f64,
+    /// Store time, when paid.
+    pub pay_time: Option<String>,
+    /// Store time.
+    pub created_time: String,
+    /// Store time.
+    pub expires_at: String,
+    /// Points spent.
+    pub credit: i64,
+    /// Coupon used.
+    pub coupon: OrderCoupon,
+    /// Pay type code.
+    pub pay_type: i64,
+    /// Its name.
+    pub get_pay_type_display: String,
+    /// 0 未支付, 1 已支付, 2 已取消, 3 超时取消.
+    pub order_status: i64,
+    /// Its name.
+    pub get_order_status_display: String,
+    /// Lines.
+    pub order_courses: Vec<OrderCourse>,
+}
+
+/// A DRF page of orders.
+#[derive(Serialize, ToSchema)]
+pub struct OrderPage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<Order>,
+}
+
+/// `PUT /orders/{id}/`.
+#[derive(Serialize, ToSchema)]
+pub struct Cancelled {
+    /// Message.
+    pub errmsg: String,
+    /// 2.
+    pub order_status: i64,
+}
+
+/// `GET /payments/alipay/{order_number}/`.
+#[derive(Serialize, ToSchema)]
+pub struct PayLink {
+    /// 0.
+    pub pay_type: i64,
+    /// 支付宝.
+    pub get_pay_type_display: String,
+    /// The signed gateway URL to open.
+    pub link: String,
+}
+
+/// A course in a payment result.
+#[derive(Serialize, ToSchema)]
+pub struct ResultCourse {
+    /// Course id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Absolute URL.
+    pub course_cover: String,
+}
+
+/// `GET /payments/alipay/result/` (JSON form).
+#[derive(Serialize, ToSchema)]
+pub struct PaymentResult {
+    /// Store time.
+    pub pay_time: String,
+    /// Paid.
+    pub real_price: f64,
+    /// The courses.
+    pub course_list: Vec<ResultCourse>,
+}
+
+/// `POST /payments/balance/{order_number}/`.
+#[derive(Serialize, ToSchema)]
+pub struct BalancePaid {
+    /// Message.
+    pub errmsg: String,
+    /// Store time.
+    pub pay_time: String,
+}
+
+/// `POST /admin/coupons/`.
+#[derive(Serialize, ToSchema)]
+pub struct CouponForm {
+    /// 1-50 characters.
+    pub name: String,
+    /// 1 减免, 2 折扣.
+    pub discount: i64,
+    /// 0 all, 1 directions, 2 categories, 3 courses.
+    pub coupon_type: i64,
+    /// Ids in scope; empty for type 0.
+    pub scope_ids: Option<Vec<i64>>,
+    /// How many may be granted.
+    pub total: i64,
+    /// `YYYY-MM-DD HH:MM:SS` (store time) or RFC 3339.
+    pub start_time: String,
+    /// After start_time.
+    pub end_time: String,
+    /// 0 granted (default), 1 claimable.
+    pub get_type: Option<i64>,
+    /// Least course price (default 0).
+    pub condition: Option<i64>,
+    /// Grants per user (default 1).
+    pub per_limit: Option<i64>,
+    /// `-N` (reduction) or `*0.xx` (percent).
+    pub sale: String,
+}
+
+/// `POST /admin/coupons/{id}/grant/`.
+#[derive(Serialize, ToSchema)]
+pub struct GrantForm {
+    /// Users to grant to (all or nothing).
+    pub user_ids: Vec<i64>,
+}
+
+/// Grant answer.
+#[derive(Serialize, ToSchema)]
+pub struct Granted {
+    /// Message.
+    pub errmsg: String,
+    /// New grant ids.
+    pub user_coupon_ids: Vec<i64>,
+}
+
+/// `PUT /admin/users/{id}/credit/`.
+#[derive(Serialize, ToSchema)]
+pub struct CreditForm {
+    /// New balance, 0 to 2147483647.
+    pub credit: i64,
+    /// Up to 200 characters.
+    pub remark: Option<String>,
+}
+
+/// Credit answer.
+#[derive(Serialize, ToSchema)]
+pub struct CreditSet {
+    /// Message.
+    pub errmsg: String,
+    /// Before.
+    pub old_credit: i64,
+    /// After.
+    pub credit: i64,
+}
+
+/// `POST /admin/users/{id}/balance/`.
+#[derive(Serialize, ToSchema)]
+pub struct TopUpForm {
+    /// Yuan, positive, two decimals at most, at most 10000000.
+    pub amount: f64,
+    /// Up to 200 characters.
+    pub remark: Option<String>,
+}
+
+/// Top-up answer.
+#[derive(Serialize, ToSchema)]
+pub struct ToppedUp {
+    /// Message.
+    pub errmsg: String,
+    /// New balance.
+    pub money: f64,
+}
+
+/// `PATCH /admin/users/{id}/`.
+#[derive(Serialize, ToSchema)]
+pub struct AccountForm {
+    /// Activate or deactivate.
+    pub is_active: Option<bool>,
+    /// Grant or revoke staff.
+    pub is_staff: Option<bool>,
+}
+
+/// Account answer.
+#[derive(Serialize, ToSchema)]
+pub struct Account {
+    /// User id.
+    pub id: i64,
+    /// Active.
+    pub is_active: bool,
+    /// Staff.
+    pub is_staff: bool,
+}
+
+/// A job count.
+#[derive(Serialize, ToSchema)]
+pub struct JobCount {
+    /// Kind.
+    pub kind: String,
+    /// Status.
+    pub status: String,
+    /// How many.
+    pub count: i64,
+}
+
+/// A dead job.
+#[derive(Serialize, ToSchema)]
+pub struct DeadJob {
+    /// Id.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// Last error.
+    pub last_error: Option<String>,
+}
+
+/// `GET /admin/jobs/`.
+#[derive(Serialize, ToSchema)]
+pub struct JobStats {
+    /// By kind and status.
+    pub counts: Vec<JobCount>,
+    /// Pending and due.
+    pub due: i64,
+    /// Age of the oldest due job.
+    pub oldest_due_age_secs: Option<f64>,
+    /// Dead jobs.
+    pub dead: Vec<DeadJob>,
+}
