@@ -124,6 +124,7 @@ bench: services
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p luffy-api --no-default-features -- -D warnings
     cargo package --allow-dirty {{library_crates}}
 
 # Format the code.

@@ -506,3 +506,80 @@ async fn unpaid_orders_time_out_and_late_payments_are_refunded_end_to_end() {
     );
     let _ = spawn_app; // the plain harness is used by the other suites
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_workers_sweeping_at_once_give_each_expired_order_one_timeout_job() {
+    let app = quiet_app().await;
+    // Ten unpaid orders past expiry that have lost their timeout jobs.
+    let token = app.login_demo().await;
+    let mut ids = Vec::new();
+    for course in [1, 2, 4, 5, 7] {
+        app.fill_cart(&token, &[course]).await;
+        let created = app
+            .json(
+                Method::POST,
+                "/orders/",
+                &token,
+                serde_json::json!({"pay_type": 0}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        ids.push(created.json["id"].as_i64().unwrap());
+    }
+    let (other, _) = app.register_user().await;
+    for course in [1, 2, 4, 5, 7] {
+        app.fill_cart(&other, &[course]).await;
+        let created = app
+            .json(
+                Method::POST,
+                "/orders/",
+                &other,
+                serde_json::json!({"pay_type": 0}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        ids.push(created.json["id"].as_i64().unwrap());
+    }
+    app.sql("UPDATE orders SET expires_at = now() - interval '1 minute'; DELETE FROM jobs WHERE kind = 'order_timeout';")
+        .await;
+    for round in 0..5 {
+        // Three workers, each with its own pool, sweep at the same moment.
+        let sweepers: Vec<_> = (0..3)
+            .map(|_| luffy_store::PgJobs::new(app.state.pg.clone()))
+            .collect();
+        let results = futures::future::join_all(
+            sweepers
+                .iter()
+                .map(|jobs| jobs.sweep_expired_orders(chrono::Utc::now())),
+        )
+        .await;
+        let created: usize = results.into_iter().map(Result::unwrap).sum();
+        assert_eq!(
+            created,
+            if round == 0 { ids.len() } else { 0 },
+            "round {round}"
+        );
+        let per_order = app
+            .scalar(
+                "SELECT COALESCE(max(n), 0)::bigint AS value FROM (SELECT count(*) AS n FROM jobs
+                 WHERE kind = 'order_timeout' AND status IN ('pending', 'running') GROUP BY order_id) c",
+            )
+            .await;
+        assert_eq!(
+            per_order, 1,
+            "round {round}: an order got more than one live timeout job"
+        );
+    }
+    // The unique index itself refuses a second live job.
+    let id = ids[0];
+    let url = app.database.url.clone();
+    let duplicate = tokio::spawn(async move {
+        luffy_e2e::run_sql(
+            &url,
+            &format!("INSERT INTO jobs (kind, payload, run_at, max_attempts, order_id) VALUES ('order_timeout', '{{}}', now(), 20, {id})"),
+        )
+        .await;
+    })
+    .await;
+    assert!(duplicate.is_err(), "a second live timeout job was accepted");
+}

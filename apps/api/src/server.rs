@@ -180,11 +180,14 @@ fn serve(
             )
             .route("/docs", web::get().to(docs_redirect))
             .configure(|cfg| {
+                #[cfg(feature = "sandbox")]
                 if let Some(sandbox) = data.sandbox.clone() {
                     cfg.service(
                         web::scope("/sandbox/alipay").configure(move |cfg| sandbox.configure(cfg)),
                     );
                 }
+                #[cfg(not(feature = "sandbox"))]
+                let _ = cfg;
             })
             .default_service(web::to(not_found))
             .wrap(NormalizePath::new(TrailingSlash::Trim))

@@ -14,7 +14,13 @@ use luffy_store::{
 };
 use luffy_store::{PgCheckout, PgCoupons, PgOrders};
 
+#[cfg(feature = "sandbox")]
 use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
+
+/// The in-process sandbox gateway; without the `sandbox` feature there is none to hold.
+#[cfg(not(feature = "sandbox"))]
+#[derive(Clone)]
+pub enum Sandbox {}
 use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
 use luffy_payment_alipay::{AlipayClient, AlipayConfig};
 use luffy_store::PgPayments;
@@ -96,6 +102,16 @@ fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<San
         return_url: settings.alipay_return_url(),
         timeout: Duration::from_secs(settings.alipay_timeout_secs),
     };
+    #[cfg(not(feature = "sandbox"))]
+    let sandbox: Option<Sandbox> = if settings.alipay_gateway.is_empty() {
+        anyhow::bail!(
+            "this binary was built without the built-in Alipay sandbox (cargo feature `sandbox`): \
+             set LUFFY_ALIPAY_GATEWAY to a real gateway"
+        );
+    } else {
+        None
+    };
+    #[cfg(feature = "sandbox")]
     let sandbox = if settings.alipay_gateway.is_empty() {
         let first = Duration::from_millis(settings.sandbox_notify_retry_ms);
         Some(Sandbox::new(SandboxConfig {

@@ -188,7 +188,9 @@ impl<S: JobStore> Worker<S> {
                             });
                         }
                     }
-                    Err(error) => tracing::warn!(%error, "claiming jobs failed"),
+                    Err(error) => {
+                        tracing::warn!(error = %error_chain(&error), "claiming jobs failed")
+                    }
                 }
             }
             if claimed < config.batch_size.min(free.max(1)) {
@@ -214,7 +216,7 @@ impl<S: JobStore> Worker<S> {
                 .unwrap_or_default();
             for id in left {
                 if let Err(error) = shared.store.release(id, &config.worker_id).await {
-                    tracing::warn!(%error, job = id, "could not release a job; its lease will expire");
+                    tracing::warn!(error = %error_chain(&error), job = id, "could not release a job; its lease will expire");
                 }
             }
         }
@@ -290,6 +292,40 @@ async fn run_job<S: JobStore>(shared: &Shared<S>, job: Job) {
         }
     };
     if let Err(error) = recorded {
-        tracing::warn!(%error, job = job.id, "could not record a job outcome; its lease will expire");
+        tracing::warn!(error = %error_chain(&error), job = job.id, "could not record a job outcome; its lease will expire");
+    }
+}
+
+/// An error with every cause after it (`outer: inner: root`), so a warning shows what actually
+/// failed, not only the outermost context.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod error_chain_tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("claiming expired jobs")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn shows_every_cause() {
+        let error = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(
+            error_chain(&error),
+            "claiming expired jobs: connection refused"
+        );
     }
 }

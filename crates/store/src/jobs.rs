@@ -160,7 +160,8 @@ impl PgJobs {
     }
 
     /// SPEC 2.8 defence in depth: a timeout job for every unpaid order past its expiry that has
-    /// none pending or running. Returns how many were created.
+    /// none pending or running. Returns how many were created. Safe to run from any number of
+    /// workers at once: `jobs_one_live_timeout_per_order` admits one live job per order.
     pub async fn sweep_expired_orders(&self, now: DateTime<Utc>) -> Result<usize, StorageError> {
         let mut conn = connection(&self.pool).await?;
         diesel::sql_query(
@@ -169,7 +170,11 @@ impl PgJobs {
              FROM orders o
              WHERE o.order_status = 0 AND o.expires_at < $1
                AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.order_id = o.id AND j.kind = 'order_timeout'
-                               AND j.status IN ('pending', 'running'))",
+                               AND j.status IN ('pending', 'running'))
+             -- Another worker's sweep may insert the same job at the same moment: the unique
+             -- index on live timeout jobs lets exactly one of them in.
+             ON CONFLICT (order_id) WHERE kind = 'order_timeout' AND status IN ('pending', 'running')
+             DO NOTHING",
         )
         .bind::<Timestamptz, _>(now)
         .execute(&mut conn)

@@ -17,7 +17,7 @@ impl PeriodicTask for ExpiredOrderSweep {
                 .0
                 .sweep_expired_orders(Utc::now())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| luffy_scheduler::worker::error_chain(&e))?;
             if created > 0 {
                 tracing::warn!(
                     created,

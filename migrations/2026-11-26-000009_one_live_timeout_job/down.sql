@@ -1,0 +1,1 @@
+DROP INDEX jobs_one_live_timeout_per_order;
