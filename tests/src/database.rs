@@ -127,22 +127,7 @@ async fn build_template() -> String {
         conn.batch_execute(&format!("CREATE DATABASE \"{building}\""))
             .await
             .expect("creating the template");
-        let url = url_for(&building);
-        luffy_store::migrations::run_pending(&url)
-            .await
-            .expect("migrating the template");
-        let settings = luffy_api::Settings {
-            database_url: url.clone(),
-            database_pool_size: 1,
-            keys_dir: crate::fixture_keys_dir(),
-            media_dir: crate::test_media_dir(),
-            ..luffy_api::Settings::default()
-        };
-        let state = luffy_api::AppState::build(settings).expect("template state");
-        luffy_api::commands::seed::seed(&state)
-            .await
-            .expect("seeding the template");
-        drop(state);
+        migrate_and_seed(&url_for(&building)).await;
         conn.batch_execute(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{building}' AND pid <> pg_backend_pid()"
         ))
@@ -188,6 +173,25 @@ async fn drop_stale_templates(conn: &mut AsyncPgConnection, current: &str) {
             eprintln!("left stale template {}: {error}", database.datname);
         }
     }
+}
+
+/// Migrates an empty database and loads the demo data, as `luffy migrate` and `luffy seed` do;
+/// the template and the private PostgreSQL of the fault tests are both made this way.
+pub async fn migrate_and_seed(url: &str) {
+    luffy_store::migrations::run_pending(url)
+        .await
+        .expect("migrating a test database");
+    let settings = luffy_api::Settings {
+        database_url: url.to_owned(),
+        database_pool_size: 1,
+        keys_dir: crate::fixture_keys_dir(),
+        media_dir: crate::test_media_dir(),
+        ..luffy_api::Settings::default()
+    };
+    let state = luffy_api::AppState::build(settings).expect("test database state");
+    luffy_api::commands::seed::seed(&state)
+        .await
+        .expect("seeding a test database");
 }
 
 /// A database of its own for one test.

@@ -122,20 +122,7 @@ impl PrivatePostgres {
     pub async fn create_luffy_database(&self) -> String {
         crate::run_sql(&self.url("postgres"), "CREATE DATABASE luffy").await;
         let url = self.url("luffy");
-        luffy_store::migrations::run_pending(&url)
-            .await
-            .expect("migrating the private database");
-        let settings = luffy_api::Settings {
-            database_url: url.clone(),
-            database_pool_size: 1,
-            keys_dir: crate::fixture_keys_dir(),
-            media_dir: crate::test_media_dir(),
-            ..luffy_api::Settings::default()
-        };
-        let state = luffy_api::AppState::build(settings).expect("private database state");
-        luffy_api::commands::seed::seed(&state)
-            .await
-            .expect("seeding the private database");
+        crate::database::migrate_and_seed(&url).await;
         url
     }
 

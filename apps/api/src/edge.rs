@@ -219,24 +219,27 @@ pub async fn request_deadline(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let (seconds, origins) =
-        req.app_data::<web::Data<AppState>>()
-            .map_or((15, Vec::new()), |state| {
-                (
-                    state.settings.request_timeout_secs,
-                    state.settings.cors_origin_list(),
-                )
-            });
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let seconds = state
+        .as_ref()
+        .map_or(15, |state| state.settings.request_timeout_secs);
+    // Kept for the rare timeout (the request itself cannot be: routing needs it unshared);
+    // the answer's CORS header and the log line are only worked out then.
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let allow_origin = origin.filter(|origin| {
-        origins
-            .iter()
-            .any(|allowed| allowed == "*" || origin.as_bytes() == allowed.as_bytes())
-    });
-    let what = format!("{} {}", req.method(), req.path());
+    let method = req.method().clone();
+    let uri = req.uri().clone();
     match tokio::time::timeout(Duration::from_secs(seconds), next.call(req)).await {
         Ok(response) => response,
         Err(_) => {
+            let origins = state
+                .map(|state| state.settings.cors_origin_list())
+                .unwrap_or_default();
+            let allow_origin = origin.filter(|origin| {
+                origins
+                    .iter()
+                    .any(|allowed| allowed == "*" || origin.as_bytes() == allowed.as_bytes())
+            });
+            let what = format!("{method} {}", uri.path());
             tracing::warn!(request = %what, seconds, "request deadline exceeded");
             Err(DeadlineExceeded {
                 allow_origin,

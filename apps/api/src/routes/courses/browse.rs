@@ -6,41 +6,22 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use luffy_catalog::{CatalogBrowser, CourseFilter, CourseOrdering};
 use luffy_common::PageRequest;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::view::CourseCardView;
+use super::list::MAX_PAGE_SIZE;
+use super::view::{CourseCardView, DrfPage};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Largest page a client may ask for.
-const MAX_PAGE_SIZE: u32 = 50;
 
 /// Paging and sorting query.
 #[derive(Debug, Deserialize)]
 pub struct BrowseQuery {
-    #[serde(default = "first_page")]
+    #[serde(default = "super::list::first_page")]
     page: i64,
-    #[serde(default = "default_size")]
+    #[serde(default = "super::list::default_size")]
     size: i64,
     #[serde(default)]
     ordering: String,
-}
-
-fn first_page() -> i64 {
-    1
-}
-
-fn default_size() -> i64 {
-    10
-}
-
-/// DRF-style page: count, next/previous links and results.
-#[derive(Debug, Serialize)]
-pub struct CourseCardPage {
-    count: u64,
-    next: Option<String>,
-    previous: Option<String>,
-    results: Vec<CourseCardView>,
 }
 
 /// One page of shown courses in a direction and category.
@@ -72,14 +53,9 @@ pub async fn browse_courses(
         }
         url
     };
-    Ok(HttpResponse::Ok().json(CourseCardPage {
-        count: page.total,
-        next: page.has_next().then(|| link(request.page() + 1)),
-        previous: page.has_previous().then(|| link(request.page() - 1)),
-        results: page
-            .items
-            .iter()
-            .map(|profile| CourseCardView::new(profile, now, base))
-            .collect(),
-    }))
+    Ok(
+        HttpResponse::Ok().json(DrfPage::new(&page, link, |profile| {
+            CourseCardView::new(profile, now, base)
+        })),
+    )
 }

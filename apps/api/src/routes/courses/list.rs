@@ -4,14 +4,14 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use luffy_catalog::CatalogRepository;
 use luffy_common::PageRequest;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::view::CourseView;
+use super::view::{CourseView, DrfPage};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Largest page a client may ask for.
-const MAX_PAGE_SIZE: u32 = 50;
+/// Largest page a client may ask for (both course lists).
+pub(super) const MAX_PAGE_SIZE: u32 = 50;
 
 /// Paging query.
 #[derive(Debug, Deserialize)]
@@ -22,21 +22,14 @@ pub struct CourseQuery {
     size: i64,
 }
 
-fn first_page() -> i64 {
+/// The page asked for when none is.
+pub(super) fn first_page() -> i64 {
     1
 }
 
-fn default_size() -> i64 {
+/// The page size when none is asked for.
+pub(super) fn default_size() -> i64 {
     10
-}
-
-/// DRF-style page: count, next/previous links and results.
-#[derive(Debug, Serialize)]
-pub struct CoursePage {
-    count: u64,
-    next: Option<String>,
-    previous: Option<String>,
-    results: Vec<CourseView>,
 }
 
 /// Lists shown, non-deleted courses in id order.
@@ -54,14 +47,8 @@ pub async fn list_courses(
             request.size()
         )
     };
-    Ok(HttpResponse::Ok().json(CoursePage {
-        count: page.total,
-        next: page.has_next().then(|| link(request.page() + 1)),
-        previous: page.has_previous().then(|| link(request.page() - 1)),
-        results: page
-            .items
-            .iter()
-            .map(|course| CourseView::new(course, now, state.settings.public_base()))
-            .collect(),
-    }))
+    let base = state.settings.public_base();
+    Ok(HttpResponse::Ok().json(DrfPage::new(&page, link, |course| {
+        CourseView::new(course, now, base)
+    })))
 }
