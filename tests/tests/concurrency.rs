@@ -4,14 +4,12 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
 use futures::future::join_all;
-use luffy_common::{CourseId, UserId};
+use luffy_common::{CourseId, SystemClock, UserId};
 use luffy_credit::CreditRate;
 use luffy_e2e::{spawn_app, TestApp};
-use luffy_order::checkout::CheckoutCommand;
-use luffy_order::{CheckoutError, CheckoutRequest, CheckoutStore, PricingError};
-use luffy_store::PgCheckout;
+use luffy_order::{CheckoutError, CheckoutRequest, CheckoutService, PricingError};
+use luffy_store::{PgOrderStore, PgPool, RedisCarts};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -20,16 +18,31 @@ async fn order_count(app: &TestApp) -> i64 {
         .await
 }
 
-fn command(user: i64, courses: &[i64], coupon: i64, points: i64) -> CheckoutCommand {
-    let now = Utc::now();
-    CheckoutCommand {
-        request: CheckoutRequest::new(UserId(user), 0, coupon, points, None).unwrap(),
-        course_ids: courses.iter().map(|c| CourseId(*c)).collect(),
-        now,
-        expires_at: now + chrono::Duration::minutes(15),
-        order_date: now.date_naive(),
-        rate: CreditRate::default(),
-    }
+fn request(user: i64, coupon: i64, points: i64) -> CheckoutRequest {
+    CheckoutRequest::new(UserId(user), 0, coupon, points, None).unwrap()
+}
+
+fn course_ids(courses: &[i64]) -> Vec<CourseId> {
+    courses.iter().map(|c| CourseId(*c)).collect()
+}
+
+/// The checkout service on a given pool, called below the cart (which cannot build these
+/// races) through `order_courses`.
+fn checkout_on(
+    app: &TestApp,
+    pool: PgPool,
+) -> CheckoutService<RedisCarts, PgOrderStore, SystemClock> {
+    CheckoutService::new(
+        RedisCarts::new(
+            app.state.redis.clone(),
+            app.state.settings.redis_prefix.clone(),
+        ),
+        PgOrderStore::new(pool),
+        SystemClock,
+        CreditRate::default(),
+        chrono::Duration::minutes(15),
+        std::sync::Arc::new(|now: chrono::DateTime<chrono::Utc>| now.date_naive()),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -144,13 +157,12 @@ async fn one_coupon_in_simultaneous_orders_is_reserved_once() {
     );
 
     // At the adapter: five orders over disjoint courses all want grant 1 at once.
-    let store = PgCheckout::new(app.state.pg.clone());
-    let results = join_all(
-        [[1], [2], [5], [7], [8]]
-            .iter()
-            .map(|courses| store.create_order(command(luffy, courses, 1, 0))),
-    )
-    .await;
+    let checkout = checkout_on(&app, app.state.pg.clone());
+    let (request, ids) = (
+        request(luffy, 1, 0),
+        [[1], [2], [5], [7], [8]].map(|c| course_ids(&c)),
+    );
+    let results = join_all(ids.iter().map(|ids| checkout.order_courses(&request, ids))).await;
     let won = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(won, 1, "{results:?}");
     for result in results.iter().filter(|r| r.is_err()) {
@@ -184,13 +196,12 @@ async fn points_spent_by_simultaneous_orders_never_go_negative() {
     )
     .await;
     // Four orders of 100 points each over disjoint courses (caps 100, 200, 300, 100).
-    let store = PgCheckout::new(app.state.pg.clone());
-    let results = join_all(
-        [[1], [2], [5], [7]]
-            .iter()
-            .map(|courses| store.create_order(command(luffy, courses, -1, 100))),
-    )
-    .await;
+    let checkout = checkout_on(&app, app.state.pg.clone());
+    let (request, ids) = (
+        request(luffy, -1, 100),
+        [[1], [2], [5], [7]].map(|c| course_ids(&c)),
+    );
+    let results = join_all(ids.iter().map(|ids| checkout.order_courses(&request, ids))).await;
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
         1,
@@ -311,10 +322,10 @@ async fn pipelined_reads_stay_behind_the_user_lock_on_fresh_connections() {
             &luffy_store::PgPoolSettings::default(),
         )
         .unwrap();
-        let store = PgCheckout::new(pool);
-        let courses = [[1, 2], [3, 4], [5, 6], [7, 8], [1, 8]][round % 5];
-        let results =
-            join_all((0..12).map(|_| store.create_order(command(luffy, &courses, -1, 0)))).await;
+        let checkout = checkout_on(&app, pool);
+        let ids = course_ids(&[[1, 2], [3, 4], [5, 6], [7, 8], [1, 8]][round % 5]);
+        let request = request(luffy, -1, 0);
+        let results = join_all((0..12).map(|_| checkout.order_courses(&request, &ids))).await;
         let won: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
         assert_eq!(won.len(), 1, "round {round}: {results:?}");
         for result in results.iter().filter(|r| r.is_err()) {

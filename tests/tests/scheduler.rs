@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use luffy_e2e::{spawn_app, spawn_app_with, TestApp};
-use luffy_scheduler::handlers::TimeoutStore;
+use luffy_order::jobs::ExpiredOrderSweep;
 use luffy_scheduler::worker::HandlerFuture;
 use luffy_scheduler::{Job, JobError, JobHandler, NewJob, RetryPolicy, Worker, WorkerConfig};
-use luffy_store::{PgJobs, PgTimeouts};
+use luffy_store::PgJobs;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::sync::watch;
@@ -285,7 +285,7 @@ async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_
     let app = quiet_app().await;
     app.set_sandbox_mode(json!({"notify": "drop"})).await;
     let token = app.login_demo().await;
-    let timeouts = PgTimeouts::new(app.state.pg.clone());
+    let timeouts = app.state.orders.clone();
     let (mut paid, mut timed_out) = (0, 0);
     for round in 0..10 {
         let course = [1, 2, 5, 7][round % 4];
@@ -545,14 +545,13 @@ async fn three_workers_sweeping_at_once_give_each_expired_order_one_timeout_job(
     for round in 0..5 {
         // Three workers, each with its own pool, sweep at the same moment.
         let sweepers: Vec<_> = (0..3)
-            .map(|_| luffy_store::PgJobs::new(app.state.pg.clone()))
+            .map(|_| ExpiredOrderSweep {
+                orders: app.state.orders.clone(),
+                jobs: std::sync::Arc::new(PgJobs::new(app.state.pg.clone())),
+            })
             .collect();
-        let results = futures::future::join_all(
-            sweepers
-                .iter()
-                .map(|jobs| jobs.sweep_expired_orders(chrono::Utc::now())),
-        )
-        .await;
+        let results =
+            futures::future::join_all(sweepers.iter().map(|sweeper| sweeper.sweep())).await;
         let created: usize = results.into_iter().map(Result::unwrap).sum();
         assert_eq!(
             created,

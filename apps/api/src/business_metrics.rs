@@ -3,8 +3,8 @@
 //! buyers take from order to payment. `docs/grafana-dashboard.json` draws them.
 
 use anyhow::Context;
+use luffy_order::jobs::{TimeoutEvents, UnpaidOrder};
 use luffy_order::{PaidOrder, PayType};
-use luffy_scheduler::handlers::{TimeoutEvents, UnpaidOrder};
 use prometheus::{CounterVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -28,6 +28,8 @@ pub enum NotifyOutcome {
     UnknownOrder,
     /// A status that is not a payment (`WAIT_BUYER_PAY`, `TRADE_CLOSED`).
     NotPaid,
+    /// A refund notify, confirmed and never recorded as a payment.
+    Refund,
 }
 
 impl NotifyOutcome {
@@ -35,6 +37,7 @@ impl NotifyOutcome {
     pub fn label(self) -> &'static str {
         match self {
             Self::Fulfilled => "fulfilled",
+            Self::Refund => "refund",
             Self::Duplicate => "duplicate",
             Self::LateRefund => "late_refund",
             Self::Forged => "forged",

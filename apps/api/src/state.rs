@@ -6,13 +6,13 @@ use anyhow::Context;
 use luffy_cart::CartService;
 use luffy_common::SystemClock;
 use luffy_credit::CreditRate;
-use luffy_order::CheckoutService;
+use luffy_order::{CheckoutService, Merchant, OrderService, PaymentService};
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
 use luffy_store::{
     PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings,
 };
-use luffy_store::{PgCheckout, PgCoupons, PgOrders};
+use luffy_store::{PgCoupons, PgOrderStore};
 
 #[cfg(feature = "sandbox")]
 use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
@@ -23,7 +23,6 @@ use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
 pub enum Sandbox {}
 use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
 use luffy_payment_alipay::{AlipayClient, AlipayConfig};
-use luffy_store::PgPayments;
 
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
@@ -33,7 +32,13 @@ use crate::settings::Settings;
 pub type Carts = CartService<RedisCarts, PgCatalog, PgCatalog, SystemClock>;
 
 /// The checkout service wired to its production adapters.
-pub type Checkout = CheckoutService<RedisCarts, PgCheckout, SystemClock>;
+pub type Checkout = CheckoutService<RedisCarts, PgOrderStore, SystemClock>;
+
+/// The order service (reads, cancel, timeout) wired to its production adapter.
+pub type Orders = OrderService<PgOrderStore, SystemClock>;
+
+/// The payment service wired to its production adapter.
+pub type Payments = PaymentService<PgOrderStore, SystemClock>;
 
 /// Shared application state; cloning is cheap (pools and keys are reference-counted).
 #[derive(Clone)]
@@ -60,12 +65,12 @@ pub struct AppState {
     pub carts: Carts,
     /// Coupons and grants.
     pub coupons: PgCoupons,
-    /// Order reads and cancels.
-    pub orders: PgOrders,
+    /// Order reads, cancel and timeout.
+    pub orders: Orders,
     /// Quote and order creation.
     pub checkout: Checkout,
     /// Payments and fulfilment.
-    pub payments: PgPayments,
+    pub payments: Payments,
     /// The Alipay client (real gateway or the built-in sandbox).
     pub alipay: AlipayClient,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
@@ -171,7 +176,7 @@ impl AppState {
         );
         let checkout = CheckoutService::new(
             RedisCarts::new(redis.clone(), settings.redis_prefix.clone()),
-            PgCheckout::new(pg.clone()),
+            PgOrderStore::new(pg.clone()),
             SystemClock,
             credit_rate,
             timeout,
@@ -185,11 +190,18 @@ impl AppState {
         let business = crate::business_metrics::BusinessMetrics::register(metrics.registry())?;
         Ok(Self {
             timezone,
-            payments: PgPayments::new(pg.clone()),
+            payments: PaymentService::new(
+                PgOrderStore::new(pg.clone()),
+                SystemClock,
+                Merchant {
+                    app_id: alipay.config().app_id.clone(),
+                    seller_id: alipay.config().seller_id.clone(),
+                },
+            ),
             alipay,
             sandbox,
             coupons: PgCoupons::new(pg.clone()),
-            orders: PgOrders::new(pg.clone()),
+            orders: OrderService::new(PgOrderStore::new(pg.clone()), SystemClock),
             checkout,
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)

@@ -1,16 +1,20 @@
-//! Creating orders (SPEC 2.6): the checkout service and the one-transaction store port.
+//! Creating orders (SPEC 2.6): the checkout service. It opens the store's transaction, reads
+//! everything under the buyer's lock in one round trip, decides in [`decide_order`] (pure), and
+//! writes the decided [`OrderPlan`] in one more.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use luffy_cart::CartRepository;
 use luffy_common::{Clock, CourseId, StorageError, UserId};
-use luffy_credit::CreditRate;
+use luffy_credit::{CreditRate, LedgerEntry, LedgerOperation};
 use rust_decimal::Decimal;
 
-use crate::pricing::{PricingError, Quote};
-use crate::status::{OrderStatus, PayType};
+use crate::lifecycle::{Creation, OrderStatus};
+use crate::number::order_number;
+use crate::ports::{CheckoutQuery, CheckoutSnapshot, OrderStore, OrderTx, QuoteSnapshot};
+use crate::pricing::{price_checkout, PricingError, PricingInput, Quote};
+use crate::status::PayType;
 
 /// An `Idempotency-Key` with the fingerprint of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,23 +87,6 @@ impl CheckoutRequest {
     }
 }
 
-/// Everything the store needs to create the order in one transaction.
-#[derive(Debug, Clone)]
-pub struct CheckoutCommand {
-    /// The validated request.
-    pub request: CheckoutRequest,
-    /// The selected course ids read from the cart before the transaction.
-    pub course_ids: Vec<CourseId>,
-    /// The pricing instant.
-    pub now: DateTime<Utc>,
-    /// When the order times out if unpaid.
-    pub expires_at: DateTime<Utc>,
-    /// The order date in the store timezone (order number prefix).
-    pub order_date: NaiveDate,
-    /// Points per yuan.
-    pub rate: CreditRate,
-}
-
 /// What order creation answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreatedOrder {
@@ -151,36 +138,6 @@ pub enum CheckoutError {
     Storage(#[from] StorageError),
 }
 
-/// The store side of checkout. The adapter runs `create_order` in ONE transaction: lock the
-/// user row, check ownership and unpaid orders, price with [`crate::price_checkout`], reserve
-/// the coupon or deduct points with guarded updates, insert order and lines (and the timeout
-/// job, SPEC 2.8), fulfil at once when the price is zero, commit.
-pub trait CheckoutStore: Send + Sync {
-    /// Prices without writing (the quote endpoint). Errors: `Pricing`, `UserNotFound`, `Storage`.
-    fn quote(
-        &self,
-        request: &CheckoutRequest,
-        course_ids: &[CourseId],
-        now: DateTime<Utc>,
-        rate: CreditRate,
-    ) -> impl Future<Output = Result<Quote, CheckoutError>> + Send;
-
-    /// The order an idempotency key already produced, if any: `Ok(Some)` for the same
-    /// fingerprint, `Err(IdempotencyMismatch)` for another.
-    fn replay(
-        &self,
-        user: UserId,
-        key: &IdempotencyKey,
-    ) -> impl Future<Output = Result<Option<CreatedOrder>, CheckoutError>> + Send;
-
-    /// Creates the order (see the trait doc). Errors: every `CheckoutError` but
-    /// `InvalidPayType`/`PayTypeUnavailable`.
-    fn create_order(
-        &self,
-        command: CheckoutCommand,
-    ) -> impl Future<Output = Result<CreatedOrder, CheckoutError>> + Send;
-}
-
 /// Maps an instant to the order date in the store timezone.
 pub type OrderDate = Arc<dyn Fn(DateTime<Utc>) -> NaiveDate + Send + Sync>;
 
@@ -205,10 +162,162 @@ pub struct CheckoutOutcome {
     pub cart_cleared: bool,
 }
 
+/// A stored order as an idempotent replay answers it, with the fingerprint of the request
+/// that created it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOrder {
+    /// The order, marked `replayed`.
+    pub order: CreatedOrder,
+    /// The creating request's fingerprint.
+    pub fingerprint: Option<String>,
+}
+
+/// A decided order, written by [`OrderTx::write_order`] in one pipelined round trip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderPlan {
+    /// Id (drawn from the sequence with the reads).
+    pub order_id: i64,
+    /// The 24-digit number.
+    pub order_number: String,
+    /// The buyer.
+    pub user: UserId,
+    /// How the buyer will pay.
+    pub pay_type: PayType,
+    /// Lines and totals.
+    pub quote: Quote,
+    /// The first status, its stamp, its job and its fulfilment.
+    pub creation: Creation,
+    /// When an unpaid order times out.
+    pub expires_at: DateTime<Utc>,
+    /// The request's key and fingerprint.
+    pub idempotency: Option<IdempotencyKey>,
+    /// The grant to reserve (guarded: a race loses with `CouponUnavailable`).
+    pub coupon_grant: Option<i64>,
+    /// The points spent, as a ledger row (guarded: a race loses with `PointsOverBalance`).
+    pub points_spent: Option<LedgerEntry>,
+}
+
+/// What the transaction's middle step decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// An earlier request with the same key created this order: answer it, write nothing.
+    Replay(CreatedOrder),
+    /// Write this order.
+    Create(Box<OrderPlan>),
+}
+
+/// The instant and settings one checkout is decided with.
+#[derive(Debug, Clone)]
+pub struct CheckoutContext {
+    /// The pricing instant.
+    pub now: DateTime<Utc>,
+    /// When the order times out if unpaid.
+    pub expires_at: DateTime<Utc>,
+    /// The order date in the store timezone (order number prefix).
+    pub order_date: NaiveDate,
+    /// Points per yuan.
+    pub rate: CreditRate,
+}
+
+/// Prices what was read: the account must be active, every requested course must exist, and a
+/// requested grant must be the buyer's (someone else's looks exactly like a missing one).
+pub fn price_snapshot(
+    request: &CheckoutRequest,
+    course_ids: &[CourseId],
+    snapshot: &QuoteSnapshot,
+    now: DateTime<Utc>,
+    rate: CreditRate,
+) -> Result<Quote, CheckoutError> {
+    let balance = snapshot.points.ok_or(CheckoutError::UserNotFound)?;
+    if let Some(missing) = course_ids
+        .iter()
+        .find(|id| !snapshot.courses.iter().any(|c| c.id == **id))
+    {
+        return Err(PricingError::CourseUnavailable(format!("#{}", missing.get())).into());
+    }
+    let coupon = match request.coupon_id {
+        None => None,
+        Some(_) => Some(
+            snapshot
+                .grant
+                .as_ref()
+                .filter(|g| g.user == request.user)
+                .ok_or(PricingError::CouponNotFound)?,
+        ),
+    };
+    Ok(price_checkout(&PricingInput {
+        user: request.user,
+        courses: &snapshot.courses,
+        coupon,
+        points: request.points,
+        balance,
+        rate,
+        now,
+    })?)
+}
+
+/// The middle step of order creation, between the locked read and the write: replay, price,
+/// refuse a course already owned or already in an unpaid order, number the order, and decide
+/// its first status ([`crate::lifecycle::create`]) and the points ledger row.
+pub fn decide_order(
+    request: &CheckoutRequest,
+    course_ids: &[CourseId],
+    snapshot: CheckoutSnapshot,
+    context: &CheckoutContext,
+) -> Result<Decision, CheckoutError> {
+    if let (Some(stored), Some(key)) = (snapshot.replay, &request.idempotency) {
+        if stored.fingerprint.as_deref() != Some(key.fingerprint.as_str()) {
+            return Err(CheckoutError::IdempotencyMismatch);
+        }
+        return Ok(Decision::Replay(stored.order));
+    }
+    let quote = price_snapshot(
+        request,
+        course_ids,
+        &snapshot.pricing,
+        context.now,
+        context.rate,
+    )?;
+    if let Some(name) = snapshot.owned {
+        return Err(CheckoutError::AlreadyOwned(name));
+    }
+    if let Some(number) = snapshot.pending {
+        return Err(CheckoutError::AlreadyInUnpaidOrder(number));
+    }
+    let order_id = snapshot.next_order_id;
+    let number = order_number(context.order_date, request.user, snapshot.next_number);
+    let creation = crate::lifecycle::create(
+        order_id,
+        request.user,
+        quote.real_price,
+        context.now,
+        context.expires_at,
+    );
+    let points_spent = (quote.credit > 0).then(|| LedgerEntry {
+        user: request.user,
+        operation: LedgerOperation::Spent,
+        number: -quote.credit,
+        order_id: Some(order_id),
+        remark: format!("订单[{number}]抵扣积分"),
+    });
+    Ok(Decision::Create(Box::new(OrderPlan {
+        order_id,
+        order_number: number,
+        user: request.user,
+        pay_type: request.pay_type,
+        coupon_grant: quote.coupon_id,
+        quote,
+        creation,
+        expires_at: context.expires_at,
+        idempotency: request.idempotency.clone(),
+        points_spent,
+    })))
+}
+
 impl<C, S, K> CheckoutService<C, S, K>
 where
     C: CartRepository,
-    S: CheckoutStore,
+    S: OrderStore,
     K: Clock,
 {
     /// Wires the ports; `order_date` maps an instant to the store-timezone date.
@@ -255,24 +364,56 @@ where
         Ok(ids)
     }
 
+    fn query(
+        &self,
+        request: &CheckoutRequest,
+        course_ids: &[CourseId],
+        now: DateTime<Utc>,
+    ) -> CheckoutQuery {
+        CheckoutQuery {
+            user: request.user,
+            course_ids: course_ids.to_vec(),
+            coupon_id: request.coupon_id,
+            idempotency_key: request.idempotency.as_ref().map(|k| k.key.clone()),
+            now,
+        }
+    }
+
     /// Prices the selected cart items with the request's coupon or points.
     pub async fn quote(&self, request: &CheckoutRequest) -> Result<Quote, CheckoutError> {
         let ids = self.selected(request.user).await?;
-        self.store
-            .quote(request, &ids, self.clock.now(), self.rate)
-            .await
+        let now = self.clock.now();
+        let snapshot = self
+            .store
+            .load_quote(&self.query(request, &ids, now))
+            .await?;
+        price_snapshot(request, &ids, &snapshot, now, self.rate)
+    }
+
+    async fn replay(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<Option<CreatedOrder>, CheckoutError> {
+        let Some(key) = &request.idempotency else {
+            return Ok(None);
+        };
+        match self.store.replay(request.user, &key.key).await? {
+            None => Ok(None),
+            Some(stored) if stored.fingerprint.as_deref() == Some(key.fingerprint.as_str()) => {
+                Ok(Some(stored.order))
+            }
+            Some(_) => Err(CheckoutError::IdempotencyMismatch),
+        }
     }
 
     /// Creates the order from the selected cart items, then removes exactly those courses from
     /// the cart. A replayed idempotency key answers the original order and touches nothing.
     pub async fn create(&self, request: CheckoutRequest) -> Result<CheckoutOutcome, CheckoutError> {
-        if let Some(key) = &request.idempotency {
-            if let Some(order) = self.store.replay(request.user, key).await? {
-                return Ok(CheckoutOutcome {
-                    order,
-                    cart_cleared: true,
-                });
-            }
+        if let Some(order) = self.replay(&request).await? {
+            return Ok(CheckoutOutcome {
+                order,
+                cart_cleared: true,
+            });
         }
         let user = request.user;
         let course_ids = match self.selected(user).await {
@@ -282,28 +423,17 @@ where
             Err(CheckoutError::Pricing(PricingError::EmptySelection))
                 if request.idempotency.is_some() =>
             {
-                if let Some(key) = &request.idempotency {
-                    if let Some(order) = self.store.replay(user, key).await? {
-                        return Ok(CheckoutOutcome {
-                            order,
-                            cart_cleared: true,
-                        });
-                    }
+                if let Some(order) = self.replay(&request).await? {
+                    return Ok(CheckoutOutcome {
+                        order,
+                        cart_cleared: true,
+                    });
                 }
                 return Err(PricingError::EmptySelection.into());
             }
             Err(other) => return Err(other),
         };
-        let now = self.clock.now();
-        let command = CheckoutCommand {
-            request,
-            course_ids,
-            now,
-            expires_at: now + self.timeout,
-            order_date: (self.order_date)(now),
-            rate: self.rate,
-        };
-        let order = self.store.create_order(command).await?;
+        let order = self.order_courses(&request, &course_ids).await?;
         let cart_cleared = if order.replayed {
             true
         } else {
@@ -312,6 +442,53 @@ where
         Ok(CheckoutOutcome {
             order,
             cart_cleared,
+        })
+    }
+
+    /// Orders the given courses in ONE transaction, in three round trips after BEGIN: the
+    /// locked read ([`OrderTx::load_checkout`]), the write of what [`decide_order`] decided
+    /// ([`OrderTx::write_order`]), and COMMIT. A refusal rolls everything back.
+    pub async fn order_courses(
+        &self,
+        request: &CheckoutRequest,
+        course_ids: &[CourseId],
+    ) -> Result<CreatedOrder, CheckoutError> {
+        let now = self.clock.now();
+        let context = CheckoutContext {
+            now,
+            expires_at: now + self.timeout,
+            order_date: (self.order_date)(now),
+            rate: self.rate,
+        };
+        let mut tx = self.store.begin().await?;
+        let snapshot = tx
+            .load_checkout(&self.query(request, course_ids, now))
+            .await?;
+        let plan = match decide_order(request, course_ids, snapshot, &context) {
+            Ok(Decision::Create(plan)) => plan,
+            Ok(Decision::Replay(order)) => {
+                tx.rollback().await?;
+                return Ok(order);
+            }
+            Err(refused) => {
+                tx.rollback().await?;
+                return Err(refused);
+            }
+        };
+        if let Err(refused) = tx.write_order(&plan).await {
+            // A rollback that fails leaves the connection discarded: the refusal stands.
+            let _ = tx.rollback().await;
+            return Err(refused);
+        }
+        tx.commit().await?;
+        Ok(CreatedOrder {
+            id: plan.order_id,
+            order_number: plan.order_number,
+            status: plan.creation.status,
+            real_price: plan.quote.real_price,
+            expires_at: plan.expires_at,
+            course_ids: plan.quote.lines.iter().map(|l| l.course_id).collect(),
+            replayed: false,
         })
     }
 }
@@ -350,5 +527,188 @@ mod tests {
             ok.idempotency, other.idempotency,
             "different bodies, different fingerprints"
         );
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use super::*;
+    use crate::fake::{at, course, FakeCart, FakeStore};
+    use luffy_common::FixedClock;
+
+    type Service = CheckoutService<FakeCart, FakeStore, FixedClock>;
+
+    fn service(store: &FakeStore, cart: &[i64]) -> Service {
+        CheckoutService::new(
+            FakeCart(Arc::new(std::sync::Mutex::new(
+                cart.iter().map(|c| CourseId(*c)).collect(),
+            ))),
+            store.clone(),
+            FixedClock(at(0)),
+            CreditRate::default(),
+            Duration::minutes(15),
+            Arc::new(|now: DateTime<Utc>| now.date_naive()),
+        )
+    }
+
+    fn snapshot(prices: &[(i64, i64)], points: i32) -> CheckoutSnapshot {
+        CheckoutSnapshot {
+            pricing: QuoteSnapshot {
+                points: Some(points),
+                courses: prices.iter().map(|(id, p)| course(*id, *p)).collect(),
+                grant: None,
+            },
+            replay: None,
+            owned: None,
+            pending: None,
+            next_order_id: 41,
+            next_number: 7,
+        }
+    }
+
+    fn store(snapshot: CheckoutSnapshot) -> FakeStore {
+        let store = FakeStore::default();
+        store.state().snapshot = Some(snapshot);
+        store
+    }
+
+    fn request(points: i64, key: Option<&str>) -> CheckoutRequest {
+        CheckoutRequest::new(UserId(3), 0, -1, points, key.map(str::to_owned)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn creates_an_unpaid_order_with_its_timeout_job_and_clears_the_cart() {
+        let store = store(snapshot(&[(1, 100), (2, 50)], 500));
+        let checkout = service(&store, &[1, 2]);
+        let outcome = checkout.create(request(100, None)).await.unwrap();
+        assert!(outcome.cart_cleared);
+        let order = outcome.order;
+        assert_eq!(order.id, 41);
+        assert_eq!(order.status, OrderStatus::Unpaid);
+        assert_eq!(order.order_number, "202311140000000300000007");
+        assert_eq!(
+            order.real_price,
+            Decimal::new(140, 0),
+            "100 points = 10 yuan"
+        );
+        assert_eq!(order.expires_at, at(900));
+        let state = store.state();
+        let plan = &state.written[0];
+        let job = plan.creation.timeout_job.as_ref().unwrap();
+        assert_eq!(
+            (job.kind.as_str(), job.run_at),
+            (crate::jobs::ORDER_TIMEOUT, at(900))
+        );
+        let spent = plan.points_spent.as_ref().unwrap();
+        assert_eq!(spent.number, -100);
+        assert_eq!(spent.remark, "订单[202311140000000300000007]抵扣积分");
+        assert_eq!(state.commits, 1);
+        assert!(checkout.carts.0.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_free_order_is_paid_and_fulfilled_at_once() {
+        let store = store(snapshot(&[(1, 0)], 0));
+        let order = service(&store, &[1])
+            .create(request(0, None))
+            .await
+            .unwrap()
+            .order;
+        assert_eq!(order.status, OrderStatus::Paid);
+        let state = store.state();
+        let creation = &state.written[0].creation;
+        assert!(creation.fulfil.is_some() && creation.timeout_job.is_none());
+        assert_eq!(creation.paid_at, Some(at(0)));
+    }
+
+    #[tokio::test]
+    async fn refusals_roll_back_and_write_nothing() {
+        let mut owned = snapshot(&[(1, 100)], 0);
+        owned.owned = Some("课程1".into());
+        let mut pending = snapshot(&[(1, 100)], 0);
+        pending.pending = Some("N5".into());
+        let mut inactive = snapshot(&[(1, 100)], 0);
+        inactive.pricing.points = None;
+        let missing = snapshot(&[], 0);
+        for (snapshot, expected) in [
+            (owned, "AlreadyOwned"),
+            (pending, "AlreadyInUnpaidOrder"),
+            (inactive, "UserNotFound"),
+            (missing, "CourseUnavailable"),
+        ] {
+            let store = store(snapshot);
+            let checkout = service(&store, &[1]);
+            let error = checkout.create(request(0, None)).await.unwrap_err();
+            assert!(format!("{error:?}").contains(expected), "{error:?}");
+            let state = store.state();
+            assert!(state.written.is_empty());
+            assert_eq!((state.commits, state.rollbacks), (0, 1));
+            assert_eq!(checkout.carts.0.lock().unwrap().len(), 1, "cart kept");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_race_in_the_write_rolls_back() {
+        let store = store(snapshot(&[(1, 100)], 500));
+        store.state().write_refusal = Some(PricingError::PointsOverBalance);
+        let error = service(&store, &[1])
+            .create(request(100, None))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            CheckoutError::Pricing(PricingError::PointsOverBalance)
+        ));
+        let state = store.state();
+        assert_eq!(
+            (state.written.len(), state.commits, state.rollbacks),
+            (0, 0, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_idempotent_replay_answers_the_first_order_or_refuses_another_body() {
+        let first = request(0, Some("k1"));
+        let stored = StoredOrder {
+            order: CreatedOrder {
+                id: 9,
+                order_number: "N9".into(),
+                status: OrderStatus::Unpaid,
+                real_price: Decimal::TEN,
+                expires_at: at(900),
+                course_ids: vec![CourseId(1)],
+                replayed: true,
+            },
+            fingerprint: first.idempotency.as_ref().map(|k| k.fingerprint.clone()),
+        };
+        let mut with_replay = snapshot(&[(1, 100)], 500);
+        with_replay.replay = Some(stored);
+        let store = store(with_replay);
+        let checkout = service(&store, &[1]);
+        let again = checkout.create(first).await.unwrap();
+        assert!(again.order.replayed);
+        assert_eq!(again.order.id, 9);
+        let other = checkout.create(request(100, Some("k1"))).await.unwrap_err();
+        assert!(matches!(other, CheckoutError::IdempotencyMismatch));
+        assert!(store.state().written.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_quote_prices_without_writing() {
+        let store = store(snapshot(&[(1, 100)], 500));
+        let quote = service(&store, &[1])
+            .quote(&request(50, None))
+            .await
+            .unwrap();
+        assert_eq!(quote.real_price, Decimal::new(95, 0));
+        assert!(store.state().written.is_empty());
+        let empty = service(&store, &[])
+            .quote(&request(0, None))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            empty,
+            CheckoutError::Pricing(PricingError::EmptySelection)
+        ));
     }
 }

@@ -1,22 +1,36 @@
-//! Orders (SPEC 2.3, 2.6): checkout pricing as one pure function ([`pricing::price_checkout`]),
-//! order statuses with their compare-and-set transitions, the order number format, and the
-//! checkout service over the one-transaction [`checkout::CheckoutStore`] port.
+//! Orders (SPEC 2.3, 2.6 - 2.8): checkout pricing as one pure function
+//! ([`pricing::price_checkout`]), the order state machine with its transition plans
+//! ([`lifecycle`]), the order number format, the order's jobs ([`jobs`]), and the checkout,
+//! order and payment services over the one [`ports::OrderStore`] port.
 
 pub mod checkout;
+pub mod jobs;
+pub mod lifecycle;
 pub mod number;
 pub mod order;
 pub mod payment;
+pub mod ports;
 pub mod pricing;
+pub mod service;
 pub mod status;
 
+#[cfg(test)]
+mod fake;
+
 pub use checkout::{
-    CheckoutCommand, CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService,
-    CheckoutStore, CreatedOrder, IdempotencyKey,
+    CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService, CreatedOrder, IdempotencyKey,
+    OrderPlan,
 };
-pub use order::{CancelError, CouponSummary, Order, OrderLine, OrderRepository};
-pub use payment::{Channel, PaidOrder, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+pub use lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
+pub use order::{CancelError, CouponSummary, Order, OrderLine};
+pub use payment::{
+    Channel, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder, PaymentError,
+    PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
+};
+pub use ports::{OrderKey, OrderStore, OrderTx};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
-pub use status::{OrderStatus, PayType};
+pub use service::OrderService;
+pub use status::PayType;
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]

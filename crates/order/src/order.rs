@@ -1,12 +1,11 @@
-//! The order as the buyer sees it, and the port that lists, reads and cancels orders.
-
-use std::future::Future;
+//! The order as the buyer sees it.
 
 use chrono::{DateTime, Utc};
-use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_common::{CourseId, StorageError, UserId};
 use rust_decimal::Decimal;
 
-use crate::status::{OrderStatus, PayType};
+use crate::lifecycle::OrderStatus;
+use crate::status::PayType;
 
 /// One bought course.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,31 +91,4 @@ pub enum CancelError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
-}
-
-/// Reading and cancelling a user's orders.
-pub trait OrderRepository: Send + Sync {
-    /// The user's orders, newest first, optionally of one status. Errors: `Storage`.
-    fn list(
-        &self,
-        user: UserId,
-        status: Option<OrderStatus>,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
-
-    /// One of the user's orders; `None` for missing or someone else's. Errors: `Storage`.
-    fn find(
-        &self,
-        user: UserId,
-        id: i64,
-    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
-
-    /// Cancels an unpaid order with a 0 -> 2 compare-and-set and, in the same transaction,
-    /// frees its coupon and gives its points back (a 订单退还 ledger row). Only the caller that
-    /// wins the compare-and-set restores anything. Errors: `NotFound`, `NotUnpaid`, `Storage`.
-    fn cancel(
-        &self,
-        user: UserId,
-        id: i64,
-    ) -> impl Future<Output = Result<Order, CancelError>> + Send;
 }

@@ -1,11 +1,15 @@
-//! Fulfilment (SPEC 2.7): recording a payment and, if the order's 0 -> 1 compare-and-set wins,
-//! giving the buyer the courses, all in one transaction behind the [`PaymentStore`] port.
-
-use std::future::Future;
+//! Payments (SPEC 2.7): the [`PaymentService`] owns every gateway-independent check (our app
+//! and seller, a known order, the amount, the trade status, refund notices routed away from
+//! payments), builds the one [`PaymentEvent`], and records it through the order lifecycle in
+//! one transaction: a payment pays an unpaid order, or is kept for a refund.
 
 use chrono::{DateTime, Utc};
-use luffy_common::{StorageError, UserId};
+use luffy_common::{Clock, StorageError, UserId};
+use luffy_credit::{BalanceEntry, BalanceOperation};
 use rust_decimal::Decimal;
+
+use crate::lifecycle::{self, LockedOrder, PaymentStamp, Unpayable};
+use crate::ports::{OrderKey, OrderStore, OrderTx};
 
 /// How the money came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,22 +105,498 @@ pub enum PaymentError {
     Storage(#[from] StorageError),
 }
 
-/// Payment storage. Adapters run each method in ONE transaction with the order row locked.
-pub trait PaymentStore: Send + Sync {
-    /// Records a verified payment (idempotent per trade_no) and fulfils the order if its
-    /// 0 -> 1 compare-and-set wins. Errors: `UnknownOrder`, `AmountMismatch`, `Storage`.
-    fn record_payment(
-        &self,
-        event: PaymentEvent,
-    ) -> impl Future<Output = Result<PaymentOutcome, PaymentError>> + Send;
+/// Who we are at the gateway: a notify for another app or seller is not ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merchant {
+    /// Our app id.
+    pub app_id: String,
+    /// Our seller id, when configured; then a notify must name it.
+    pub seller_id: Option<String>,
+}
 
-    /// Pays the caller's unpaid, unexpired order from `users.money` with a guarded deduction and
-    /// fulfils it. Returns the paid order. Errors: `UnknownOrder`, `NotUnpaid`, `Expired`,
-    /// `InsufficientBalance`, `Storage`.
-    fn pay_with_balance(
+/// What a verified notify says happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// The buyer paid (TRADE_SUCCESS / TRADE_FINISHED), at the gateway's time if it gave one.
+    Paid {
+        /// `gmt_payment`.
+        paid_at: Option<DateTime<Utc>>,
+    },
+    /// Nothing was paid (WAIT_BUYER_PAY, TRADE_CLOSED).
+    NotPaid,
+    /// Money went back to the buyer (`refund_fee` present): a confirmation, never a payment.
+    Refund,
+}
+
+/// A notify whose signature the gateway adapter verified, in gateway-independent terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentNotice {
+    /// The app it was sent for.
+    pub app_id: String,
+    /// The seller it was sent for.
+    pub seller_id: Option<String>,
+    /// Our order number (out_trade_no).
+    pub order_number: String,
+    /// The gateway trade number.
+    pub trade_no: String,
+    /// The trade's total amount.
+    pub amount: Decimal,
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The verified message, kept as evidence.
+    pub payload: String,
+}
+
+/// A paid trade the gateway confirmed when asked (the return page, the owner's query, the
+/// timeout job's check).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueriedTrade {
+    /// Our order number.
+    pub order_number: String,
+    /// The gateway trade number.
+    pub trade_no: String,
+    /// The amount paid.
+    pub amount: Decimal,
+    /// The verified answer, kept as evidence.
+    pub payload: String,
+}
+
+/// Why a notify was refused (nothing is written; the gateway retries or gives up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeRefusal {
+    /// For another app or seller.
+    Foreign,
+    /// No order has this number.
+    UnknownOrder,
+    /// The amount differs from the order's.
+    AmountMismatch,
+}
+
+/// What handling a notify did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeOutcome {
+    /// A payment notify was recorded.
+    Recorded(PaymentOutcome),
+    /// A not-paid notify about one of our orders, with the right amount: nothing to do.
+    NotPaid,
+    /// A refund notify about one of our orders: confirmed, nothing recorded as a payment.
+    Refund,
+    /// Refused.
+    Refused(NoticeRefusal),
+}
+
+/// The payment use cases over the order store.
+#[derive(Clone)]
+pub struct PaymentService<S, K> {
+    store: S,
+    clock: K,
+    merchant: Merchant,
+}
+
+impl<S: OrderStore, K: Clock> PaymentService<S, K> {
+    /// Wires the store, the clock and our identity at the gateway.
+    pub fn new(store: S, clock: K, merchant: Merchant) -> Self {
+        Self {
+            store,
+            clock,
+            merchant,
+        }
+    }
+
+    /// Our identity at the gateway.
+    pub fn merchant(&self) -> &Merchant {
+        &self.merchant
+    }
+
+    fn belongs_to_us(&self, notice: &PaymentNotice) -> bool {
+        if notice.app_id != self.merchant.app_id {
+            return false;
+        }
+        match (&self.merchant.seller_id, &notice.seller_id) {
+            (Some(ours), Some(theirs)) => ours == theirs,
+            (Some(_), None) => false,
+            (None, _) => true,
+        }
+    }
+
+    /// The one place a [`PaymentEvent`] is built.
+    fn event(
+        &self,
+        order_number: &str,
+        trade_no: &str,
+        amount: Decimal,
+        channel: Channel,
+        payload: String,
+        paid_at: Option<DateTime<Utc>>,
+    ) -> PaymentEvent {
+        PaymentEvent {
+            order_number: order_number.to_owned(),
+            trade_no: trade_no.to_owned(),
+            amount,
+            channel,
+            payload,
+            paid_at: paid_at.unwrap_or_else(|| self.clock.now()),
+        }
+    }
+
+    /// Handles a verified notify (SPEC 2.7): ours, a known order, the right amount; a payment
+    /// is recorded once, a refund notify only confirms, a not-paid notify changes nothing.
+    pub async fn handle_notice(
+        &self,
+        notice: PaymentNotice,
+    ) -> Result<NoticeOutcome, StorageError> {
+        if !self.belongs_to_us(&notice) {
+            return Ok(NoticeOutcome::Refused(NoticeRefusal::Foreign));
+        }
+        let paid_at = match notice.kind {
+            NoticeKind::Paid { paid_at } => paid_at,
+            NoticeKind::NotPaid | NoticeKind::Refund => {
+                let key = OrderKey::Number(notice.order_number.clone());
+                return Ok(match self.store.find(None, &key).await? {
+                    None => NoticeOutcome::Refused(NoticeRefusal::UnknownOrder),
+                    Some(order) if order.real_price != notice.amount => {
+                        NoticeOutcome::Refused(NoticeRefusal::AmountMismatch)
+                    }
+                    Some(_) if notice.kind == NoticeKind::Refund => NoticeOutcome::Refund,
+                    Some(_) => NoticeOutcome::NotPaid,
+                });
+            }
+        };
+        let event = self.event(
+            &notice.order_number,
+            &notice.trade_no,
+            notice.amount,
+            Channel::Alipay,
+            notice.payload,
+            paid_at,
+        );
+        match self.record(event).await {
+            Ok(outcome) => Ok(NoticeOutcome::Recorded(outcome)),
+            Err(PaymentError::UnknownOrder) => {
+                Ok(NoticeOutcome::Refused(NoticeRefusal::UnknownOrder))
+            }
+            Err(PaymentError::AmountMismatch) => {
+                Ok(NoticeOutcome::Refused(NoticeRefusal::AmountMismatch))
+            }
+            Err(PaymentError::Storage(error)) => Err(error),
+            Err(other) => Err(StorageError::Unexpected(anyhow::anyhow!(
+                "recording a notify: {other}"
+            ))),
+        }
+    }
+
+    /// Records a paid trade the gateway confirmed when asked (idempotent, like a notify).
+    pub async fn record_queried(
+        &self,
+        trade: QueriedTrade,
+    ) -> Result<PaymentOutcome, PaymentError> {
+        let event = self.event(
+            &trade.order_number,
+            &trade.trade_no,
+            trade.amount,
+            Channel::Alipay,
+            trade.payload,
+            None,
+        );
+        self.record(event).await
+    }
+
+    async fn record(&self, event: PaymentEvent) -> Result<PaymentOutcome, PaymentError> {
+        let mut tx = self.store.begin().await?;
+        let result = async {
+            // The order row lock serialises every payment message for this order.
+            let order = tx
+                .lock_order(None, &OrderKey::Number(event.order_number.clone()))
+                .await?
+                .ok_or(PaymentError::UnknownOrder)?;
+            record_locked(&mut tx, &order, &event, self.clock.now()).await
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    /// Pays the caller's unpaid, unexpired order from the balance, with a guarded deduction
+    /// and its ledger row, and fulfils it, in one transaction.
+    pub async fn pay_with_balance(
         &self,
         user: UserId,
         order_number: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<PaidOrder, PaymentError>> + Send;
+    ) -> Result<PaidOrder, PaymentError> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let result = async {
+            let order = tx
+                .lock_order(Some(user), &OrderKey::Number(order_number.to_owned()))
+                .await?
+                .ok_or(PaymentError::UnknownOrder)?;
+            lifecycle::payable_from_balance(&order, now).map_err(|why| match why {
+                Unpayable::NotUnpaid => PaymentError::NotUnpaid,
+                Unpayable::Expired => PaymentError::Expired,
+            })?;
+            let spent = tx
+                .spend_balance(&BalanceEntry {
+                    user,
+                    operation: BalanceOperation::Payment,
+                    amount: -order.real_price,
+                    order_id: Some(order.id),
+                    remark: format!("支付订单[{order_number}]"),
+                })
+                .await?;
+            if !spent {
+                return Err(PaymentError::InsufficientBalance);
+            }
+            let event = self.event(
+                order_number,
+                &format!("balance-{order_number}"),
+                order.real_price,
+                Channel::Balance,
+                String::new(),
+                Some(now),
+            );
+            match record_locked(&mut tx, &order, &event, now).await? {
+                PaymentOutcome::Fulfilled(paid) => Ok(paid),
+                _ => Err(PaymentError::NotUnpaid),
+            }
+        }
+        .await;
+        finish(tx, result).await
+    }
+}
+
+/// Records a payment for a locked order and runs the lifecycle's payment transition.
+async fn record_locked<T: OrderTx>(
+    tx: &mut T,
+    order: &LockedOrder,
+    event: &PaymentEvent,
+    now: DateTime<Utc>,
+) -> Result<PaymentOutcome, PaymentError> {
+    if order.real_price != event.amount {
+        return Err(PaymentError::AmountMismatch);
+    }
+    let Some(payment_id) = tx.insert_payment(order.id, event).await? else {
+        return Ok(PaymentOutcome::AlreadyRecorded { order_id: order.id });
+    };
+    let stamp = PaymentStamp {
+        paid_at: event.paid_at,
+        trade_no: event.trade_no.clone(),
+    };
+    let plan = lifecycle::pay(order, payment_id, stamp, now);
+    tx.apply(&plan).await?;
+    Ok(match plan.change {
+        Some(_) => PaymentOutcome::Fulfilled(PaidOrder {
+            order_id: order.id,
+            pay_type: order.pay_type,
+            amount: order.real_price,
+            ordered_at: order.created_time,
+            paid_at: event.paid_at,
+        }),
+        None => PaymentOutcome::RefundPending {
+            order_id: order.id,
+            payment_id,
+        },
+    })
+}
+
+/// Commits after success and rolls back after a refusal or an error.
+async fn finish<T: OrderTx, V>(tx: T, result: Result<V, PaymentError>) -> Result<V, PaymentError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            // A rollback that fails leaves the connection discarded: the refusal stands.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::{at, unpaid, FakeStore};
+    use crate::lifecycle::OrderStatus;
+    use luffy_common::FixedClock;
+
+    fn service(store: &FakeStore) -> PaymentService<FakeStore, FixedClock> {
+        PaymentService::new(
+            store.clone(),
+            FixedClock(at(60)),
+            Merchant {
+                app_id: "app".into(),
+                seller_id: Some("seller".into()),
+            },
+        )
+    }
+
+    fn notice(kind: NoticeKind, amount: Decimal) -> PaymentNotice {
+        PaymentNotice {
+            app_id: "app".into(),
+            seller_id: Some("seller".into()),
+            order_number: "N1".into(),
+            trade_no: "T1".into(),
+            amount,
+            kind,
+            payload: "{}".into(),
+        }
+    }
+
+    fn paid() -> NoticeKind {
+        NoticeKind::Paid { paid_at: None }
+    }
+
+    #[tokio::test]
+    async fn a_payment_notice_fulfils_once_and_replays_change_nothing() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let payments = service(&store);
+        let first = payments
+            .handle_notice(notice(paid(), Decimal::TEN))
+            .await
+            .unwrap();
+        let NoticeOutcome::Recorded(PaymentOutcome::Fulfilled(order)) = first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(order.paid_at, at(60), "no gmt_payment: the clock's time");
+        let again = payments
+            .handle_notice(notice(paid(), Decimal::TEN))
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            NoticeOutcome::Recorded(PaymentOutcome::AlreadyRecorded { order_id: 1 })
+        );
+        let state = store.state();
+        assert_eq!((state.payments.len(), state.applied.len()), (1, 1));
+        assert_eq!(state.orders[&1].status, OrderStatus::Paid);
+    }
+
+    #[tokio::test]
+    async fn foreign_unknown_and_wrong_amount_notices_are_refused_without_writes() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let payments = service(&store);
+        let mut foreign = notice(paid(), Decimal::TEN);
+        foreign.seller_id = Some("other".into());
+        assert_eq!(
+            payments.handle_notice(foreign).await.unwrap(),
+            NoticeOutcome::Refused(NoticeRefusal::Foreign)
+        );
+        assert_eq!(
+            payments
+                .handle_notice(notice(paid(), Decimal::ONE))
+                .await
+                .unwrap(),
+            NoticeOutcome::Refused(NoticeRefusal::AmountMismatch)
+        );
+        let mut unknown = notice(paid(), Decimal::TEN);
+        unknown.order_number = "N9".into();
+        assert_eq!(
+            payments.handle_notice(unknown).await.unwrap(),
+            NoticeOutcome::Refused(NoticeRefusal::UnknownOrder)
+        );
+        let state = store.state();
+        assert!(state.payments.is_empty() && state.applied.is_empty());
+        assert_eq!(state.commits, 0);
+    }
+
+    #[tokio::test]
+    async fn refund_and_unpaid_notices_only_confirm() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let payments = service(&store);
+        assert_eq!(
+            payments
+                .handle_notice(notice(NoticeKind::Refund, Decimal::TEN))
+                .await
+                .unwrap(),
+            NoticeOutcome::Refund
+        );
+        assert_eq!(
+            payments
+                .handle_notice(notice(NoticeKind::NotPaid, Decimal::TEN))
+                .await
+                .unwrap(),
+            NoticeOutcome::NotPaid
+        );
+        let state = store.state();
+        assert!(state.payments.is_empty(), "a refund is never a payment");
+        assert_eq!(state.orders[&1].status, OrderStatus::Unpaid);
+    }
+
+    #[tokio::test]
+    async fn a_late_payment_is_kept_for_its_refund() {
+        let mut order = unpaid(1, Decimal::TEN, 0);
+        order.status = OrderStatus::TimedOut;
+        let store = FakeStore::with_orders([order]);
+        let outcome = service(&store)
+            .record_queried(QueriedTrade {
+                order_number: "N1".into(),
+                trade_no: "T7".into(),
+                amount: Decimal::TEN,
+                payload: String::new(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            PaymentOutcome::RefundPending {
+                order_id: 1,
+                payment_id: 1
+            }
+        );
+        let state = store.state();
+        assert_eq!(state.orders[&1].status, OrderStatus::TimedOut);
+        assert_eq!(
+            state.applied[0]
+                .effects
+                .refund_payment
+                .as_ref()
+                .unwrap()
+                .out_request_no,
+            "refund-T7"
+        );
+    }
+
+    #[tokio::test]
+    async fn balance_payment_takes_the_money_once_or_nothing() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        store.state().money.insert(UserId(3), Decimal::new(5, 0));
+        let payments = service(&store);
+        assert!(matches!(
+            payments.pay_with_balance(UserId(3), "N1").await,
+            Err(PaymentError::InsufficientBalance)
+        ));
+        assert_eq!(store.state().money[&UserId(3)], Decimal::new(5, 0));
+        assert!(store.state().money_ledger.is_empty(), "rolled back");
+        store.state().money.insert(UserId(3), Decimal::new(25, 0));
+        assert!(matches!(
+            payments.pay_with_balance(UserId(4), "N1").await,
+            Err(PaymentError::UnknownOrder)
+        ));
+        let paid = payments.pay_with_balance(UserId(3), "N1").await.unwrap();
+        assert_eq!(paid.amount, Decimal::TEN);
+        assert!(matches!(
+            payments.pay_with_balance(UserId(3), "N1").await,
+            Err(PaymentError::NotUnpaid)
+        ));
+        let state = store.state();
+        assert_eq!(state.money[&UserId(3)], Decimal::new(15, 0));
+        assert_eq!(state.money_ledger.len(), 1);
+        assert_eq!(state.money_ledger[0].remark, "支付订单[N1]");
+    }
+
+    #[tokio::test]
+    async fn expired_orders_are_not_paid_from_the_balance() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        store.state().money.insert(UserId(3), Decimal::new(25, 0));
+        let late = PaymentService::new(
+            store.clone(),
+            FixedClock(at(901)),
+            service(&store).merchant().clone(),
+        );
+        assert!(matches!(
+            late.pay_with_balance(UserId(3), "N1").await,
+            Err(PaymentError::Expired)
+        ));
+        assert_eq!(store.state().money[&UserId(3)], Decimal::new(25, 0));
+    }
 }

@@ -1,13 +1,12 @@
 //! Durable delayed jobs kept in PostgreSQL (SPEC 2.8): the job model, retry with exponential
 //! backoff and a dead state, the [`JobStore`] port, the [`Worker`] loop that claims due jobs
 //! (the adapter uses `FOR UPDATE SKIP LOCKED`), runs handlers with bounded concurrency, renews
-//! leases and shuts down gracefully, and the order timeout / trade close / refund handlers over
-//! the [`handlers::TradeGateway`] and [`handlers::TimeoutStore`] ports.
+//! leases and shuts down gracefully. It knows nothing of orders: the business handlers (luffy's
+//! order timeout, trade close and refund live in `luffy-order`) register by job kind.
 //!
 //! Unlike a broker message sent after a commit, a job is inserted in the same transaction as the
 //! state that needs it, so an order and its timeout exist together or not at all.
 
-pub mod handlers;
 pub mod job;
 pub mod retry;
 pub mod store;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use luffy_common::StorageError;
 
-use crate::job::Job;
+use crate::job::{Job, NewJob};
 
 /// Counts for metrics and the staff route.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,6 +65,11 @@ pub trait JobStore: Send + Sync + 'static {
         job_id: i64,
         worker: &str,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Inserts jobs on their own (not inside a business transaction, e.g. a repair sweep); a
+    /// job the store's uniqueness rules refuse (a second live job of the same kind for the
+    /// same key) is skipped. Answers how many were inserted.
+    fn enqueue(&self, jobs: &[NewJob]) -> impl Future<Output = Result<usize, StorageError>> + Send;
 
     /// Counts for metrics and operators.
     fn counts(

@@ -1,6 +1,5 @@
-//! PostgreSQL adapter for the scheduler (SPEC 2.8): the jobs table, claimed with
-//! `FOR UPDATE SKIP LOCKED` so any number of workers can share it, plus the timeout/refund
-//! store the handlers use and the sweep for unpaid orders without a job.
+//! PostgreSQL adapter for the scheduler's `JobStore` port (SPEC 2.8): the jobs table, claimed
+//! with `FOR UPDATE SKIP LOCKED` so any number of workers can share it. It knows no job kind.
 
 use std::time::Duration;
 
@@ -8,23 +7,21 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Double, Integer, Text, Timestamptz};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_common::StorageError;
-use luffy_order::{Channel, OrderStatus, PaymentEvent, PaymentStore};
-use luffy_scheduler::handlers::{PendingRefund, TimeoutStore, UnpaidOrder};
 use luffy_scheduler::{Job, JobCounts, JobStore, NewJob};
-use rust_decimal::Decimal;
 
 use crate::errors::diesel_error;
-use crate::orders::restore_benefits;
-use crate::payments::PgPayments;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{jobs, orders, payments};
+use crate::schema::jobs;
 use crate::statement::cached_sql;
 
 /// Inserts a job in the caller's transaction (SPEC 2.8: a job commits with the state that
 /// needs it, or not at all).
-pub async fn enqueue(mut conn: &AsyncPgConnection, job: &NewJob) -> Result<i64, DieselError> {
+pub(crate) async fn insert_job(
+    mut conn: &AsyncPgConnection,
+    job: &NewJob,
+) -> Result<i64, DieselError> {
     diesel::insert_into(jobs::table)
         .values((
             jobs::kind.eq(&job.kind),
@@ -36,24 +33,6 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, job: &NewJob) -> Result<i64, 
         .returning(jobs::id)
         .get_result(&mut conn)
         .await
-}
-
-/// Marks an order's pending timeout job done (payment or cancel made it moot), in the caller's
-/// transaction.
-pub async fn settle_timeout_job(
-    mut conn: &AsyncPgConnection,
-    order_id: i64,
-) -> Result<(), DieselError> {
-    SettleTimeoutJob { order_id }.execute(&mut conn).await?;
-    Ok(())
-}
-
-cached_sql! {
-    /// See [`settle_timeout_job`].
-    struct SettleTimeoutJob = "UPDATE jobs SET status = 'done',
-            last_error = 'moot: order no longer unpaid', updated_time = now()
-        WHERE order_id = :order_id AND kind = 'order_timeout' AND status = 'pending'";
-    order_id: BigInt => i64,
 }
 
 /// The claim statements differ only in which rows are candidates: each is served by its own
@@ -97,24 +76,6 @@ cached_sql! {
     worker: Text => String,
 }
 
-cached_sql! {
-    /// The 0 -> 3 compare-and-set of a timeout; returns what must be given back.
-    struct TimeOutOrder = "UPDATE orders SET order_status = 3, updated_time = now()
-        WHERE id = :id AND order_status = 0
-        RETURNING user_id, credit, order_number";
-    id: BigInt => i64,
-}
-
-#[derive(QueryableByName)]
-struct TimedOutRow {
-    #[diesel(sql_type = BigInt)]
-    user_id: i64,
-    #[diesel(sql_type = Integer)]
-    credit: i32,
-    #[diesel(sql_type = Text)]
-    order_number: String,
-}
-
 #[derive(QueryableByName)]
 struct ClaimedRow {
     #[diesel(sql_type = BigInt)]
@@ -151,35 +112,13 @@ impl PgJobs {
         Self { pool }
     }
 
-    /// Inserts a job on its own (tests and operators; business code uses [`enqueue`]).
+    /// Inserts a job on its own (tests and operators; business code writes jobs inside its
+    /// own transaction).
     pub async fn insert(&self, job: &NewJob) -> Result<i64, StorageError> {
         let conn = connection(&self.pool).await?;
-        enqueue(&conn, job)
+        insert_job(&conn, job)
             .await
             .map_err(|e| diesel_error(e, "inserting a job"))
-    }
-
-    /// SPEC 2.8 defence in depth: a timeout job for every unpaid order past its expiry that has
-    /// none pending or running. Returns how many were created. Safe to run from any number of
-    /// workers at once: `jobs_one_live_timeout_per_order` admits one live job per order.
-    pub async fn sweep_expired_orders(&self, now: DateTime<Utc>) -> Result<usize, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        diesel::sql_query(
-            "INSERT INTO jobs (kind, payload, run_at, max_attempts, order_id)
-             SELECT 'order_timeout', json_build_object('order_id', o.id)::text, $1, 20, o.id
-             FROM orders o
-             WHERE o.order_status = 0 AND o.expires_at < $1
-               AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.order_id = o.id AND j.kind = 'order_timeout'
-                               AND j.status IN ('pending', 'running'))
-             -- Another worker's sweep may insert the same job at the same moment: the unique
-             -- index on live timeout jobs lets exactly one of them in.
-             ON CONFLICT (order_id) WHERE kind = 'order_timeout' AND status IN ('pending', 'running')
-             DO NOTHING",
-        )
-        .bind::<Timestamptz, _>(now)
-        .execute(&mut conn)
-        .await
-        .map_err(|e| diesel_error(e, "sweeping expired orders"))
     }
 }
 
@@ -330,6 +269,30 @@ impl JobStore for PgJobs {
         Ok(())
     }
 
+    async fn enqueue(&self, new_jobs: &[NewJob]) -> Result<usize, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let rows: Vec<_> = new_jobs
+            .iter()
+            .map(|job| {
+                (
+                    jobs::kind.eq(&job.kind),
+                    jobs::payload.eq(job.payload.to_string()),
+                    jobs::run_at.eq(job.run_at),
+                    jobs::max_attempts.eq(job.max_attempts),
+                    jobs::order_id.eq(job.order_id),
+                )
+            })
+            .collect();
+        // A job that would be a second live job where a unique index admits one (another
+        // worker's sweep got there first) is skipped.
+        diesel::insert_into(jobs::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "inserting jobs"))
+    }
+
     async fn counts(&self, now: DateTime<Utc>) -> Result<JobCounts, StorageError> {
         let mut conn = connection(&self.pool).await?;
         let by_kind_and_status: Vec<(String, String, i64)> = jobs::table
@@ -365,142 +328,5 @@ impl JobStore for PgJobs {
                 .map(|(id, kind, attempts, error)| (id, kind, attempts, error.unwrap_or_default()))
                 .collect(),
         })
-    }
-}
-
-/// The store side of the timeout, close and refund handlers.
-#[derive(Clone)]
-pub struct PgTimeouts {
-    pool: PgPool,
-    payments: PgPayments,
-}
-
-impl PgTimeouts {
-    /// Wraps a pool.
-    pub fn new(pool: PgPool) -> Self {
-        Self {
-            payments: PgPayments::new(pool.clone()),
-            pool,
-        }
-    }
-}
-
-impl TimeoutStore for PgTimeouts {
-    async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        type Row = (String, Option<DateTime<Utc>>, i16, Decimal, DateTime<Utc>);
-        let row: Option<Row> = orders::table
-            .filter(orders::id.eq(order_id))
-            .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
-            .select((
-                orders::order_number,
-                orders::pay_link_at,
-                orders::pay_type,
-                orders::real_price,
-                orders::created_time,
-            ))
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(|e| diesel_error(e, "reading an unpaid order"))?;
-        Ok(row.map(
-            |(order_number, link, pay_type, real_price, created_at)| UnpaidOrder {
-                id: order_id,
-                order_number,
-                pay_link_issued: link.is_some(),
-                pay_type,
-                real_price,
-                created_at,
-            },
-        ))
-    }
-
-    async fn fulfil_remote(
-        &self,
-        order_number: &str,
-        trade_no: &str,
-        amount: Decimal,
-        raw: &str,
-    ) -> Result<bool, String> {
-        self.payments
-            .record_payment(PaymentEvent {
-                order_number: order_number.to_owned(),
-                trade_no: trade_no.to_owned(),
-                amount,
-                channel: Channel::Alipay,
-                payload: raw.to_owned(),
-                paid_at: Utc::now(),
-            })
-            .await
-            .map(|outcome| matches!(outcome, luffy_order::PaymentOutcome::Fulfilled(_)))
-            .map_err(|e| e.to_string())
-    }
-
-    async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        conn.transaction::<_, DieselError, _>(async move |conn| {
-            let won: Option<TimedOutRow> = TimeOutOrder { id: order_id }
-                .get_result(conn)
-                .await
-                .optional()?;
-            let Some(TimedOutRow {
-                user_id: user,
-                credit: points,
-                order_number: number,
-            }) = won
-            else {
-                return Ok(false);
-            };
-            restore_benefits(
-                conn,
-                order_id,
-                user,
-                points,
-                &format!("订单[{number}]超时取消,退还积分"),
-            )
-            .await?;
-            Ok(true)
-        })
-        .await
-        .map_err(|e| diesel_error(e, "timing out an order"))
-    }
-
-    async fn pending_refund(&self, payment_id: i64) -> Result<Option<PendingRefund>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        let row: Option<(String, Decimal, Option<String>)> = payments::table
-            .inner_join(orders::table)
-            .filter(payments::id.eq(payment_id))
-            .filter(payments::status.eq("refund_pending"))
-            .select((
-                orders::order_number,
-                payments::amount,
-                payments::refund_request_no,
-            ))
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(|e| diesel_error(e, "reading a pending refund"))?;
-        Ok(row.map(|(order_number, amount, request_no)| PendingRefund {
-            out_request_no: request_no.unwrap_or_else(|| format!("refund-{order_number}")),
-            order_number,
-            amount,
-        }))
-    }
-
-    async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        diesel::update(
-            payments::table
-                .filter(payments::id.eq(payment_id))
-                .filter(payments::status.eq("refund_pending")),
-        )
-        .set((
-            payments::status.eq("refunded"),
-            payments::updated_time.eq(diesel::dsl::now),
-        ))
-        .execute(&mut conn)
-        .await
-        .map_err(|e| diesel_error(e, "marking a refund"))?;
-        Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! The handlers' gateway port over the Alipay client.
 
+use luffy_order::jobs::{RemoteTrade, TradeGateway};
 use luffy_payment_alipay::AlipayClient;
-use luffy_scheduler::handlers::{RemoteTrade, TradeGateway};
 use rust_decimal::Decimal;
 
 /// [`TradeGateway`] over [`AlipayClient`].

@@ -1,20 +1,19 @@
-//! Wiring the scheduler (SPEC 2.8): the PostgreSQL job store, the handlers over the Alipay
-//! client and the store, the sweep, and metrics. Runs embedded in `luffy serve` or alone as
+//! Wiring the scheduler (SPEC 2.8): the PostgreSQL job store, the order's handlers and sweep
+//! (from `luffy-order`) over the Alipay client and the order and payment services, and metrics. Runs embedded in `luffy serve` or alone as
 //! `luffy worker`; any number may run at once.
 
 pub mod gateway;
 pub mod metrics;
-pub mod sweep;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use luffy_scheduler::handlers::{
-    AlipayCloseHandler, AlipayRefundHandler, OrderTimeoutHandler, ALIPAY_CLOSE, ALIPAY_REFUND,
-    ORDER_TIMEOUT,
+use luffy_order::jobs::{
+    AlipayCloseHandler, AlipayRefundHandler, ExpiredOrderSweep, OrderTimeoutHandler, ALIPAY_CLOSE,
+    ALIPAY_REFUND, ORDER_TIMEOUT,
 };
 use luffy_scheduler::{RetryPolicy, Worker, WorkerConfig};
-use luffy_store::{PgJobs, PgTimeouts};
+use luffy_store::PgJobs;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -66,13 +65,14 @@ pub fn worker_config(state: &AppState) -> WorkerConfig {
 /// Builds a worker with every handler registered.
 pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
     let gateway = AlipayGateway(state.alipay.clone());
-    let timeouts = PgTimeouts::new(state.pg.clone());
-    Worker::new(Arc::new(PgJobs::new(state.pg.clone())), config)
+    let jobs = Arc::new(state.jobs.clone());
+    Worker::new(jobs.clone(), config)
         .handle(
             ORDER_TIMEOUT,
             Arc::new(OrderTimeoutHandler {
                 gateway: gateway.clone(),
-                store: timeouts.clone(),
+                orders: state.orders.clone(),
+                payments: state.payments.clone(),
                 events: state.business.clone(),
             }),
         )
@@ -86,12 +86,13 @@ pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
             ALIPAY_REFUND,
             Arc::new(AlipayRefundHandler {
                 gateway,
-                store: timeouts,
+                orders: state.orders.clone(),
             }),
         )
-        .periodic(Arc::new(sweep::ExpiredOrderSweep(PgJobs::new(
-            state.pg.clone(),
-        ))))
+        .periodic(Arc::new(ExpiredOrderSweep {
+            orders: state.orders.clone(),
+            jobs,
+        }))
         .observe(Arc::new(state.job_metrics.clone()))
 }
 

@@ -1,7 +1,6 @@
 //! `PUT /orders/{id}/`: the owner cancels an unpaid order; coupon and points come back.
 
 use actix_web::{web, HttpResponse};
-use luffy_order::OrderRepository;
 use serde_json::json;
 
 use crate::auth::AuthUser;

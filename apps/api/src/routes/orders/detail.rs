@@ -1,7 +1,6 @@
 //! `GET /orders/{id}/`: one of the caller's orders; anyone else's is a 404.
 
 use actix_web::{web, HttpResponse};
-use luffy_order::OrderRepository;
 
 use super::view::OrderView;
 use crate::auth::AuthUser;

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use luffy_common::PageRequest;
-use luffy_order::{OrderRepository, OrderStatus};
+use luffy_order::OrderStatus;
 use serde::Deserialize;
 use serde_json::json;
 

@@ -1,9 +1,7 @@
 //! `POST /payments/balance/{order_number}/`: pay from `users.money` (pay_type 2).
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use luffy_common::UserId;
-use luffy_order::PaymentStore;
 use serde_json::json;
 
 use crate::auth::AuthUser;
@@ -19,7 +17,7 @@ pub async fn pay_with_balance(
 ) -> Result<HttpResponse, ApiError> {
     let paid = state
         .payments
-        .pay_with_balance(UserId(caller.id.get()), &path, Utc::now())
+        .pay_with_balance(UserId(caller.id.get()), &path)
         .await?;
     state.business.order_paid(&paid);
     let paid_at = paid.paid_at;

@@ -7,8 +7,7 @@ pub mod pay_link;
 pub mod query;
 pub mod result;
 
-use chrono::Utc;
-use luffy_order::{Channel, PaymentEvent, PaymentOutcome, PaymentStore};
+use luffy_order::{PaymentOutcome, QueriedTrade};
 use luffy_payment_alipay::TradeQuery;
 
 use crate::error::ApiError;
@@ -54,13 +53,11 @@ pub async fn fulfil_from_query(
 ) -> Result<PaymentOutcome, ApiError> {
     let outcome = state
         .payments
-        .record_payment(PaymentEvent {
+        .record_queried(QueriedTrade {
             order_number: trade.out_trade_no.clone(),
             trade_no: trade.trade_no.clone(),
             amount: trade.total_amount,
-            channel: Channel::Alipay,
             payload: trade.raw.clone(),
-            paid_at: Utc::now(),
         })
         .await?;
     log_payment_outcome(state, &trade.out_trade_no, &outcome);

@@ -3,10 +3,9 @@
 
 use actix_web::web::{Bytes, Data};
 use actix_web::HttpResponse;
-use chrono::Utc;
-use luffy_order::{Channel, PaymentError, PaymentEvent, PaymentOutcome, PaymentStore};
+use luffy_order::{NoticeKind, NoticeOutcome, NoticeRefusal, PaymentNotice, PaymentOutcome};
 use luffy_payment_alipay::form::parse_form;
-use luffy_payment_alipay::{verify_notify, Notification};
+use luffy_payment_alipay::verify_notify;
 
 use crate::business_metrics::NotifyOutcome;
 use crate::state::AppState;
@@ -17,20 +16,8 @@ fn reply(ok: bool) -> HttpResponse {
         .body(if ok { "success" } else { "fail" })
 }
 
-/// Checks a verified notify against our configuration (SPEC 2.7).
-fn belongs_to_us(state: &AppState, notification: &Notification) -> bool {
-    let config = state.alipay.config();
-    if notification.app_id != config.app_id {
-        return false;
-    }
-    match (&config.seller_id, &notification.seller_id) {
-        (Some(ours), Some(theirs)) => ours == theirs,
-        (Some(_), None) => false,
-        (None, _) => true,
-    }
-}
-
-/// Verify, check app/seller/order/amount, fulfil; `fail` makes Alipay retry later, which is
+/// Verify the signature here, then let the payment service check app, seller, order and
+/// amount and fulfil; `fail` makes Alipay retry later, which is
 /// right for transient storage errors and harmless for forgeries. Every answer is counted by
 /// outcome in `luffy_alipay_notifies_total`.
 pub async fn alipay_notify(state: Data<AppState>, body: Bytes) -> HttpResponse {
@@ -58,34 +45,34 @@ async fn handle(state: &AppState, body: &[u8]) -> (bool, Option<NotifyOutcome>) 
             return (false, Some(NotifyOutcome::Forged));
         }
     };
-    if !belongs_to_us(state, &notification) {
-        tracing::warn!(app_id = %notification.app_id, "Alipay notify for another app or seller");
-        return (false, Some(NotifyOutcome::Foreign));
-    }
-    if !notification.trade_status.is_paid() {
-        // WAIT_BUYER_PAY / TRADE_CLOSED: nothing to do, but only for an order we know with
-        // the right amount.
-        let ok = matches!(
-            state
-                .orders
-                .find_by_number(None, &notification.out_trade_no)
-                .await,
-            Ok(Some(order)) if order.real_price == notification.total_amount
-        );
-        return (ok, Some(NotifyOutcome::NotPaid));
-    }
-    let payload = serde_json::to_string(&notification.params).unwrap_or_default();
-    let event = PaymentEvent {
+    // Refund notifies carry refund_fee (and gmt_refund, out_biz_no); for a partial refund the
+    // trade status is still TRADE_SUCCESS, so the status alone must not decide.
+    let is_refund = notification
+        .params
+        .iter()
+        .any(|(key, _)| key == "refund_fee" || key == "gmt_refund");
+    let kind = if is_refund {
+        NoticeKind::Refund
+    } else if notification.trade_status.is_paid() {
+        NoticeKind::Paid {
+            paid_at: notification.gmt_payment,
+        }
+    } else {
+        NoticeKind::NotPaid
+    };
+    let notice = PaymentNotice {
+        app_id: notification.app_id.clone(),
+        seller_id: notification.seller_id.clone(),
         order_number: notification.out_trade_no.clone(),
         trade_no: notification.trade_no.clone(),
         amount: notification.total_amount,
-        channel: Channel::Alipay,
-        payload,
-        paid_at: notification.gmt_payment.unwrap_or_else(Utc::now),
+        kind,
+        payload: serde_json::to_string(&notification.params).unwrap_or_default(),
     };
-    match state.payments.record_payment(event).await {
-        Ok(outcome) => {
-            super::log_payment_outcome(state, &notification.out_trade_no, &outcome);
+    let order_number = notice.order_number.clone();
+    match state.payments.handle_notice(notice).await {
+        Ok(NoticeOutcome::Recorded(outcome)) => {
+            super::log_payment_outcome(state, &order_number, &outcome);
             let counted = match outcome {
                 PaymentOutcome::Fulfilled(_) => NotifyOutcome::Fulfilled,
                 PaymentOutcome::AlreadyRecorded { .. } => NotifyOutcome::Duplicate,
@@ -93,17 +80,23 @@ async fn handle(state: &AppState, body: &[u8]) -> (bool, Option<NotifyOutcome>) 
             };
             (true, Some(counted))
         }
-        Err(PaymentError::Storage(error)) => {
-            tracing::error!(%error, "could not record an Alipay payment; Alipay will retry");
-            (false, None)
+        Ok(NoticeOutcome::NotPaid) => (true, Some(NotifyOutcome::NotPaid)),
+        Ok(NoticeOutcome::Refund) => {
+            tracing::info!(order = %order_number, "Alipay refund notify confirmed");
+            (true, Some(NotifyOutcome::Refund))
         }
-        Err(error) => {
-            tracing::warn!(%error, order = %notification.out_trade_no, "refused Alipay notify");
-            let counted = match error {
-                PaymentError::AmountMismatch => NotifyOutcome::AmountMismatch,
-                _ => NotifyOutcome::UnknownOrder,
+        Ok(NoticeOutcome::Refused(refusal)) => {
+            tracing::warn!(?refusal, order = %order_number, "refused Alipay notify");
+            let counted = match refusal {
+                NoticeRefusal::Foreign => NotifyOutcome::Foreign,
+                NoticeRefusal::AmountMismatch => NotifyOutcome::AmountMismatch,
+                NoticeRefusal::UnknownOrder => NotifyOutcome::UnknownOrder,
             };
             (false, Some(counted))
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not record an Alipay payment; Alipay will retry");
+            (false, None)
         }
     }
 }

@@ -20,7 +20,7 @@ pub async fn alipay_result(
         .map_err(|_| ApiError::bad_request("通知结果不存在!"))?;
     let returned = verify_return(&params, &state.alipay.config().alipay_public_key)
         .map_err(|_| ApiError::bad_request("通知结果不存在!"))?;
-    if returned.app_id != state.alipay.config().app_id {
+    if returned.app_id != state.payments.merchant().app_id {
         return Err(ApiError::bad_request("通知结果不存在!"));
     }
     let order = state

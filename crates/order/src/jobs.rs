@@ -1,14 +1,21 @@
-//! The order timeout, trade close and refund handlers (SPEC 2.7, 2.8), generic over the gateway
-//! and store ports so they are tested without Alipay or PostgreSQL.
+//! The order's jobs (SPEC 2.7, 2.8): their definitions (one place builds each job, for checkout,
+//! cancel, late payments and the sweep alike), and the order timeout, trade close and refund
+//! handlers and the expired-order sweep, which run on the generic `luffy-scheduler` worker and
+//! change orders only through [`OrderService`] and [`PaymentService`].
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
+use luffy_common::{Clock, StorageError};
+use luffy_scheduler::worker::{HandlerFuture, PeriodicTask};
+use luffy_scheduler::{Job, JobError, JobHandler, JobStore, NewJob};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::job::{Job, JobError, NewJob};
-use crate::worker::{HandlerFuture, JobHandler};
-use luffy_common::StorageError;
+use crate::payment::{PaymentOutcome, PaymentService, QueriedTrade};
+use crate::ports::OrderStore;
+use crate::service::OrderService;
 
 /// `order_timeout`: at `expires_at`, time an unpaid order out (or fulfil it if it was paid).
 pub const ORDER_TIMEOUT: &str = "order_timeout";
@@ -130,60 +137,38 @@ pub struct PendingRefund {
     pub out_request_no: String,
 }
 
-/// The store calls the handlers need; each is one transaction in the adapter.
-pub trait TimeoutStore: Send + Sync + 'static {
-    /// The order if it is still unpaid.
-    fn unpaid_order(
-        &self,
-        order_id: i64,
-    ) -> impl Future<Output = Result<Option<UnpaidOrder>, StorageError>> + Send;
-    /// Records a payment found by querying and fulfils (idempotent, like a notify); true when
-    /// this call paid the order.
-    fn fulfil_remote(
-        &self,
-        order_number: &str,
-        trade_no: &str,
-        amount: Decimal,
-        raw: &str,
-    ) -> impl Future<Output = Result<bool, String>> + Send;
-    /// 0 -> 3 compare-and-set restoring coupon and points; true if this call won.
-    fn time_out(&self, order_id: i64) -> impl Future<Output = Result<bool, StorageError>> + Send;
-    /// The refund still to make for a payment, if any.
-    fn pending_refund(
-        &self,
-        payment_id: i64,
-    ) -> impl Future<Output = Result<Option<PendingRefund>, StorageError>> + Send;
-    /// Marks a payment refunded.
-    fn mark_refunded(
-        &self,
-        payment_id: i64,
-    ) -> impl Future<Output = Result<(), StorageError>> + Send;
-}
-
 fn storage(error: StorageError) -> JobError {
     JobError::Retry(error.to_string())
 }
 
 /// Handles `order_timeout`.
-pub struct OrderTimeoutHandler<G, S, E = ()> {
+pub struct OrderTimeoutHandler<G, S, K, E = ()> {
     /// Gateway.
     pub gateway: G,
-    /// Store.
-    pub store: S,
+    /// The timeout transition.
+    pub orders: OrderService<S, K>,
+    /// Records a payment the gateway reports.
+    pub payments: PaymentService<S, K>,
     /// Where outcomes are reported (metrics).
     pub events: E,
 }
 
-impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> OrderTimeoutHandler<G, S, E> {
+impl<G, S, K, E> OrderTimeoutHandler<G, S, K, E>
+where
+    G: TradeGateway,
+    S: OrderStore,
+    K: Clock + 'static,
+    E: TimeoutEvents,
+{
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let order_id = job.payload_i64("order_id")?;
-        let Some(order) = self.store.unpaid_order(order_id).await.map_err(storage)? else {
+        let Some(order) = self.orders.unpaid_order(order_id).await.map_err(storage)? else {
             return Ok(()); // paid or cancelled meanwhile: moot
         };
         if !order.pay_link_issued {
             // No signed link was ever handed out, and none is after expiry: the gateway cannot
             // hold a trade for this order, so there is nothing to query or close.
-            if self.store.time_out(order_id).await.map_err(storage)? {
+            if self.orders.time_out(order_id).await.map_err(storage)? {
                 tracing::info!(order = %order.order_number, "order timed out");
                 self.events.timed_out(&order);
             }
@@ -196,12 +181,17 @@ impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> OrderTimeoutHandler<G, 
                 raw,
             } => {
                 // Paid but the notify has not arrived: fulfil now.
-                let paid = self
-                    .store
-                    .fulfil_remote(&order.order_number, &trade_no, amount, &raw)
+                let outcome = self
+                    .payments
+                    .record_queried(QueriedTrade {
+                        order_number: order.order_number.clone(),
+                        trade_no,
+                        amount,
+                        payload: raw,
+                    })
                     .await
-                    .map_err(JobError::Retry)?;
-                if paid {
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                if matches!(outcome, PaymentOutcome::Fulfilled(_)) {
                     tracing::info!(order = %order.order_number, "order paid (found by the timeout's query)");
                     self.events.paid_remotely(&order);
                 }
@@ -218,7 +208,7 @@ impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> OrderTimeoutHandler<G, 
                 tracing::warn!(%error, order = %order.order_number, "gateway unavailable; timing out anyway");
             }
         }
-        if self.store.time_out(order_id).await.map_err(storage)? {
+        if self.orders.time_out(order_id).await.map_err(storage)? {
             tracing::info!(order = %order.order_number, "order timed out");
             self.events.timed_out(&order);
         }
@@ -226,8 +216,12 @@ impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> OrderTimeoutHandler<G, 
     }
 }
 
-impl<G: TradeGateway, S: TimeoutStore, E: TimeoutEvents> JobHandler
-    for OrderTimeoutHandler<G, S, E>
+impl<G, S, K, E> JobHandler for OrderTimeoutHandler<G, S, K, E>
+where
+    G: TradeGateway,
+    S: OrderStore,
+    K: Clock + 'static,
+    E: TimeoutEvents,
 {
     fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
         Box::pin(self.handle(job))
@@ -254,19 +248,21 @@ impl<G: TradeGateway> JobHandler for AlipayCloseHandler<G> {
 }
 
 /// Handles `alipay_refund`.
-pub struct AlipayRefundHandler<G, S> {
+pub struct AlipayRefundHandler<G, S, K> {
     /// Gateway.
     pub gateway: G,
-    /// Store.
-    pub store: S,
+    /// The payment to refund.
+    pub orders: OrderService<S, K>,
 }
 
-impl<G: TradeGateway, S: TimeoutStore> JobHandler for AlipayRefundHandler<G, S> {
+impl<G: TradeGateway, S: OrderStore, K: Clock + 'static> JobHandler
+    for AlipayRefundHandler<G, S, K>
+{
     fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
         Box::pin(async move {
             let payment_id = job.payload_i64("payment_id")?;
             let Some(refund) = self
-                .store
+                .orders
                 .pending_refund(payment_id)
                 .await
                 .map_err(storage)?
@@ -277,7 +273,51 @@ impl<G: TradeGateway, S: TimeoutStore> JobHandler for AlipayRefundHandler<G, S> 
                 .refund(&refund.order_number, refund.amount, &refund.out_request_no)
                 .await
                 .map_err(JobError::Retry)?;
-            self.store.mark_refunded(payment_id).await.map_err(storage)
+            self.orders.mark_refunded(payment_id).await.map_err(storage)
+        })
+    }
+}
+
+/// How many expired orders one sweep repairs at most (the next sweep takes the rest).
+const SWEEP_BATCH: i64 = 1000;
+
+/// SPEC 2.8 defence in depth: every unpaid order past its expiry that has no live timeout job
+/// gets one, built by [`order_timeout_job`] like checkout's. Safe from any number of workers at
+/// once: the store admits one live timeout job per order and skips the others.
+pub struct ExpiredOrderSweep<S, K, J> {
+    /// Finds the orders.
+    pub orders: OrderService<S, K>,
+    /// Inserts their jobs.
+    pub jobs: Arc<J>,
+}
+
+impl<S: OrderStore, K: Clock + 'static, J: JobStore> ExpiredOrderSweep<S, K, J> {
+    /// Runs one sweep; answers how many jobs it created.
+    pub async fn sweep(&self) -> Result<usize, StorageError> {
+        let ids = self.orders.expired_without_timeout_job(SWEEP_BATCH).await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let now = self.orders.now();
+        let jobs: Vec<NewJob> = ids.iter().map(|id| order_timeout_job(*id, now)).collect();
+        self.jobs.enqueue(&jobs).await
+    }
+}
+
+impl<S: OrderStore, K: Clock + 'static, J: JobStore> PeriodicTask for ExpiredOrderSweep<S, K, J> {
+    fn run(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            let created = self
+                .sweep()
+                .await
+                .map_err(|e| luffy_scheduler::worker::error_chain(&e))?;
+            if created > 0 {
+                tracing::warn!(
+                    created,
+                    "sweep found unpaid expired orders without a timeout job"
+                );
+            }
+            Ok(())
         })
     }
 }
@@ -285,6 +325,10 @@ impl<G: TradeGateway, S: TimeoutStore> JobHandler for AlipayRefundHandler<G, S> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::{at, unpaid, FakeStore};
+    use crate::lifecycle::OrderStatus;
+    use crate::payment::Merchant;
+    use luffy_common::FixedClock;
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -294,7 +338,7 @@ mod tests {
         calls: Mutex<Vec<String>>,
     }
 
-    impl TradeGateway for &'static FakeGateway {
+    impl TradeGateway for Arc<FakeGateway> {
         async fn query(&self, order_number: &str) -> RemoteTrade {
             self.calls
                 .lock()
@@ -317,80 +361,33 @@ mod tests {
                 Ok(())
             }
         }
-        async fn refund(
-            &self,
-            order_number: &str,
-            amount: Decimal,
-            request: &str,
-        ) -> Result<(), String> {
+        async fn refund(&self, number: &str, amount: Decimal, request: &str) -> Result<(), String> {
             self.calls
                 .lock()
                 .unwrap()
-                .push(format!("refund {order_number} {amount} {request}"));
+                .push(format!("refund {number} {amount} {request}"));
             Ok(())
         }
     }
 
-    #[derive(Default)]
-    struct FakeStore {
-        unpaid: bool,
-        no_link: bool,
-        refund_pending: bool,
-        calls: Mutex<Vec<String>>,
-    }
-
-    impl TimeoutStore for &'static FakeStore {
-        async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
-            Ok(self.unpaid.then(|| UnpaidOrder {
-                id: order_id,
-                order_number: "N1".into(),
-                pay_link_issued: !self.no_link,
-                pay_type: 0,
-                real_price: Decimal::new(1999, 2),
-                created_at: chrono::Utc::now(),
-            }))
+    fn timeout_handler(
+        gateway: &Arc<FakeGateway>,
+        store: &FakeStore,
+    ) -> OrderTimeoutHandler<Arc<FakeGateway>, FakeStore, FixedClock> {
+        let clock = FixedClock(at(1000));
+        OrderTimeoutHandler {
+            gateway: gateway.clone(),
+            orders: OrderService::new(store.clone(), clock),
+            payments: PaymentService::new(
+                store.clone(),
+                clock,
+                Merchant {
+                    app_id: "app".into(),
+                    seller_id: None,
+                },
+            ),
+            events: (),
         }
-        async fn fulfil_remote(
-            &self,
-            number: &str,
-            trade_no: &str,
-            _amount: Decimal,
-            _raw: &str,
-        ) -> Result<bool, String> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("fulfil {number} {trade_no}"));
-            Ok(true)
-        }
-        async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("time_out {order_id}"));
-            Ok(true)
-        }
-        async fn pending_refund(
-            &self,
-            _payment_id: i64,
-        ) -> Result<Option<PendingRefund>, StorageError> {
-            Ok(self.refund_pending.then(|| PendingRefund {
-                order_number: "N1".into(),
-                amount: Decimal::new(1999, 2),
-                out_request_no: "refund-T1".into(),
-            }))
-        }
-        async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("refunded {payment_id}"));
-            Ok(())
-        }
-    }
-
-    fn leak<T>(value: T) -> &'static T {
-        Box::leak(Box::new(value))
     }
 
     fn job(payload: serde_json::Value) -> Job {
@@ -398,164 +395,136 @@ mod tests {
             id: 1,
             kind: ORDER_TIMEOUT.into(),
             payload,
-            run_at: chrono::Utc::now(),
+            run_at: at(900),
             attempts: 1,
             max_attempts: 5,
         }
     }
 
+    fn linked_store() -> FakeStore {
+        let store = FakeStore::with_orders([unpaid(7, Decimal::TEN, 0)]);
+        store.state().links.insert(7);
+        store
+    }
+
     #[tokio::test]
     async fn unpaid_order_is_closed_then_timed_out() {
-        let gateway = leak(FakeGateway::default());
-        let store = leak(FakeStore {
-            unpaid: true,
-            ..Default::default()
-        });
-        OrderTimeoutHandler {
-            gateway,
-            store,
-            events: (),
-        }
-        .run(&job(json!({"order_id": 7})))
-        .await
-        .unwrap();
-        assert_eq!(*gateway.calls.lock().unwrap(), vec!["query N1", "close N1"]);
-        assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
+        let gateway = Arc::new(FakeGateway::default());
+        let store = linked_store();
+        timeout_handler(&gateway, &store)
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert_eq!(*gateway.calls.lock().unwrap(), vec!["query N7", "close N7"]);
+        assert_eq!(store.state().orders[&7].status, OrderStatus::TimedOut);
     }
 
     #[tokio::test]
     async fn orders_without_a_pay_link_time_out_without_the_gateway() {
-        let gateway = leak(FakeGateway::default());
-        let store = leak(FakeStore {
-            unpaid: true,
-            no_link: true,
-            ..Default::default()
-        });
-        OrderTimeoutHandler {
-            gateway,
-            store,
-            events: (),
-        }
-        .run(&job(json!({"order_id": 7})))
-        .await
-        .unwrap();
+        let gateway = Arc::new(FakeGateway::default());
+        let store = FakeStore::with_orders([unpaid(7, Decimal::TEN, 0)]);
+        timeout_handler(&gateway, &store)
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
         assert!(gateway.calls.lock().unwrap().is_empty());
-        assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
+        assert_eq!(store.state().orders[&7].status, OrderStatus::TimedOut);
     }
 
     #[tokio::test]
     async fn paid_at_the_gateway_is_fulfilled_not_timed_out() {
-        let gateway = leak(FakeGateway {
+        let gateway = Arc::new(FakeGateway {
             answer: Mutex::new(Some(RemoteTrade::Paid {
                 trade_no: "T1".into(),
-                amount: Decimal::ONE,
+                amount: Decimal::TEN,
                 raw: String::new(),
             })),
             ..Default::default()
         });
-        let store = leak(FakeStore {
-            unpaid: true,
-            ..Default::default()
-        });
-        OrderTimeoutHandler {
-            gateway,
-            store,
-            events: (),
-        }
-        .run(&job(json!({"order_id": 7})))
-        .await
-        .unwrap();
-        assert_eq!(*store.calls.lock().unwrap(), vec!["fulfil N1 T1"]);
+        let store = linked_store();
+        timeout_handler(&gateway, &store)
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        let state = store.state();
+        assert_eq!(state.orders[&7].status, OrderStatus::Paid);
+        assert_eq!(state.payments.len(), 1);
     }
 
     #[tokio::test]
-    async fn gateway_down_still_times_out() {
-        let gateway = leak(FakeGateway {
+    async fn gateway_down_still_times_out_without_a_close() {
+        let gateway = Arc::new(FakeGateway {
             answer: Mutex::new(Some(RemoteTrade::Unknown("20000".into()))),
             close_fails: true,
             ..Default::default()
         });
-        let store = leak(FakeStore {
-            unpaid: true,
-            ..Default::default()
-        });
-        OrderTimeoutHandler {
-            gateway,
-            store,
-            events: (),
-        }
-        .run(&job(json!({"order_id": 7})))
-        .await
-        .unwrap();
-        assert_eq!(*store.calls.lock().unwrap(), vec!["time_out 7"]);
-        assert_eq!(
-            *gateway.calls.lock().unwrap(),
-            vec!["query N1"],
-            "no close attempt when the state is unknown"
-        );
+        let store = linked_store();
+        timeout_handler(&gateway, &store)
+            .run(&job(json!({"order_id": 7})))
+            .await
+            .unwrap();
+        assert_eq!(store.state().orders[&7].status, OrderStatus::TimedOut);
+        assert_eq!(*gateway.calls.lock().unwrap(), vec!["query N7"]);
     }
 
     #[tokio::test]
-    async fn settled_orders_and_bad_payloads() {
-        let gateway = leak(FakeGateway::default());
-        let store = leak(FakeStore::default());
-        OrderTimeoutHandler {
-            gateway,
-            store,
-            events: (),
-        }
-        .run(&job(json!({"order_id": 7})))
-        .await
-        .unwrap();
+    async fn settled_orders_are_moot_and_bad_payloads_fatal() {
+        let gateway = Arc::new(FakeGateway::default());
+        let store = FakeStore::default();
+        let handler = timeout_handler(&gateway, &store);
+        handler.run(&job(json!({"order_id": 7}))).await.unwrap();
         assert!(
             gateway.calls.lock().unwrap().is_empty(),
             "moot: no gateway call"
         );
-        let error = OrderTimeoutHandler {
-            gateway,
-            store,
-            events: (),
-        }
-        .run(&job(json!({})))
-        .await
-        .unwrap_err();
+        let error = handler.run(&job(json!({}))).await.unwrap_err();
         assert!(matches!(error, JobError::Fatal(_)));
     }
 
     #[tokio::test]
-    async fn refunds_once_with_the_request_number() {
-        let gateway = leak(FakeGateway::default());
-        let store = leak(FakeStore {
-            refund_pending: true,
-            ..Default::default()
-        });
-        AlipayRefundHandler { gateway, store }
-            .run(&job(json!({"payment_id": 3})))
+    async fn a_late_payment_is_refunded_once_with_its_request_number() {
+        let mut order = unpaid(7, Decimal::TEN, 0);
+        order.status = OrderStatus::Cancelled;
+        let store = FakeStore::with_orders([order]);
+        let clock = FixedClock(at(10));
+        let payments = PaymentService::new(
+            store.clone(),
+            clock,
+            Merchant {
+                app_id: "app".into(),
+                seller_id: None,
+            },
+        );
+        let outcome = payments
+            .record_queried(QueriedTrade {
+                order_number: "N7".into(),
+                trade_no: "T1".into(),
+                amount: Decimal::TEN,
+                payload: String::new(),
+            })
             .await
             .unwrap();
+        let PaymentOutcome::RefundPending { payment_id, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        let gateway = Arc::new(FakeGateway::default());
+        let handler = AlipayRefundHandler {
+            gateway: gateway.clone(),
+            orders: OrderService::new(store.clone(), clock),
+        };
+        let refund_job = job(json!({"payment_id": payment_id}));
+        handler.run(&refund_job).await.unwrap();
+        handler.run(&refund_job).await.unwrap();
         assert_eq!(
             *gateway.calls.lock().unwrap(),
-            vec!["refund N1 19.99 refund-T1"]
-        );
-        assert_eq!(*store.calls.lock().unwrap(), vec!["refunded 3"]);
-        let done = leak(FakeStore::default());
-        AlipayRefundHandler {
-            gateway,
-            store: done,
-        }
-        .run(&job(json!({"payment_id": 3})))
-        .await
-        .unwrap();
-        assert_eq!(
-            gateway.calls.lock().unwrap().len(),
-            1,
+            vec!["refund N7 10 refund-T1"],
             "already refunded: no second gateway call"
         );
     }
 
     #[tokio::test]
     async fn close_failures_retry() {
-        let gateway = leak(FakeGateway {
+        let gateway = Arc::new(FakeGateway {
             close_fails: true,
             ..Default::default()
         });

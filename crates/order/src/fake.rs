@@ -1,0 +1,402 @@
+//! In-memory fakes of the order store and the cart, for the services' unit tests. A fake
+//! transaction works on a copy of the state and publishes it only on commit, so a test sees
+//! exactly what a rolled-back transaction would leave: nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use luffy_cart::{CartEntry, CartRepository};
+use luffy_catalog::{Category, Course, CourseType, Direction};
+use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_credit::BalanceEntry;
+use rust_decimal::Decimal;
+
+use crate::checkout::{CheckoutError, OrderPlan, StoredOrder};
+use crate::jobs::{PendingRefund, UnpaidOrder};
+use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
+use crate::order::Order;
+use crate::payment::PaymentEvent;
+use crate::ports::{CheckoutQuery, CheckoutSnapshot, OrderKey, OrderStore, OrderTx, QuoteSnapshot};
+use crate::status::PayType;
+use crate::PricingError;
+
+/// A fixed instant tests are built around.
+pub(crate) fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+}
+
+/// A visible course at a price, without promotions.
+pub(crate) fn course(id: i64, price: i64) -> Course {
+    Course {
+        id: CourseId(id),
+        name: format!("课程{id}"),
+        course_cover: String::new(),
+        course_type: CourseType::Practical,
+        price: Decimal::new(price, 0),
+        credit: 100,
+        direction: Direction {
+            id: 1,
+            name: "后端".into(),
+        },
+        category: Category {
+            id: 1,
+            name: "Rust".into(),
+            direction_id: 1,
+        },
+        is_show: true,
+        is_deleted: false,
+        promotions: Vec::new(),
+    }
+}
+
+/// An unpaid order of user 3, created at `at(0)`, expiring at `at(900)`.
+pub(crate) fn unpaid(id: i64, price: Decimal, credit: i32) -> LockedOrder {
+    LockedOrder {
+        id,
+        order_number: format!("N{id}"),
+        user: UserId(3),
+        status: OrderStatus::Unpaid,
+        pay_type: PayType::Alipay,
+        real_price: price,
+        credit,
+        created_time: at(0),
+        expires_at: at(900),
+    }
+}
+
+/// Everything the fake store holds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct State {
+    /// Orders by id.
+    pub orders: BTreeMap<i64, LockedOrder>,
+    /// Every executed transition, in order.
+    pub applied: Vec<TransitionPlan>,
+    /// (payment id, order id, trade number).
+    pub payments: Vec<(i64, i64, String)>,
+    /// Balances.
+    pub money: HashMap<UserId, Decimal>,
+    /// Balance ledger rows.
+    pub money_ledger: Vec<BalanceEntry>,
+    /// Written orders.
+    pub written: Vec<OrderPlan>,
+    /// Orders with a pay link.
+    pub links: HashSet<i64>,
+    /// Payments refunded.
+    pub refunded: Vec<i64>,
+    /// What checkout reads.
+    pub snapshot: Option<CheckoutSnapshot>,
+    /// A refusal the next `write_order` answers (a lost race).
+    pub write_refusal: Option<PricingError>,
+    /// Commits and rollbacks seen.
+    pub commits: usize,
+    /// See `commits`.
+    pub rollbacks: usize,
+}
+
+/// The fake store: shared state behind a mutex.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FakeStore(pub Arc<Mutex<State>>);
+
+impl FakeStore {
+    /// A store holding these orders.
+    pub fn with_orders(orders: impl IntoIterator<Item = LockedOrder>) -> Self {
+        let store = Self::default();
+        store.state().orders = orders.into_iter().map(|o| (o.id, o)).collect();
+        store
+    }
+
+    /// The state, locked.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().unwrap()
+    }
+
+    fn order(&self, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOrder> {
+        let state = self.state();
+        find(&state, owner, key)
+    }
+}
+
+fn find(state: &State, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOrder> {
+    state
+        .orders
+        .values()
+        .find(|o| match key {
+            OrderKey::Id(id) => o.id == *id,
+            OrderKey::Number(number) => &o.order_number == number,
+        })
+        .filter(|o| owner.is_none_or(|u| u == o.user))
+        .cloned()
+}
+
+fn to_order(locked: &LockedOrder) -> Order {
+    Order {
+        id: locked.id,
+        order_number: locked.order_number.clone(),
+        user: locked.user,
+        name: "购买课程".into(),
+        status: locked.status,
+        pay_type: locked.pay_type,
+        total_price: locked.real_price,
+        real_price: locked.real_price,
+        credit: locked.credit,
+        pay_time: None,
+        created_time: locked.created_time,
+        expires_at: locked.expires_at,
+        lines: Vec::new(),
+        coupon: None,
+    }
+}
+
+/// A transaction on a copy of the state.
+pub(crate) struct FakeTx {
+    store: FakeStore,
+    work: State,
+}
+
+impl OrderStore for FakeStore {
+    type Tx = FakeTx;
+
+    async fn begin(&self) -> Result<FakeTx, StorageError> {
+        Ok(FakeTx {
+            work: self.state().clone(),
+            store: self.clone(),
+        })
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Order>, StorageError> {
+        let items: Vec<Order> = self
+            .state()
+            .orders
+            .values()
+            .rev()
+            .filter(|o| o.user == user && status.is_none_or(|s| s == o.status))
+            .map(to_order)
+            .collect();
+        Ok(Page {
+            total: items.len() as u64,
+            items,
+            request: page,
+        })
+    }
+
+    async fn find(
+        &self,
+        owner: Option<UserId>,
+        key: &OrderKey,
+    ) -> Result<Option<Order>, StorageError> {
+        Ok(self.order(owner, key).as_ref().map(to_order))
+    }
+
+    async fn replay(&self, _user: UserId, _key: &str) -> Result<Option<StoredOrder>, StorageError> {
+        Ok(self
+            .state()
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.replay.clone()))
+    }
+
+    async fn load_quote(&self, _query: &CheckoutQuery) -> Result<QuoteSnapshot, StorageError> {
+        self.state()
+            .snapshot
+            .as_ref()
+            .map(|s| s.pricing.clone())
+            .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("no snapshot")))
+    }
+
+    async fn mark_pay_link_issued(
+        &self,
+        order_id: i64,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.state().links.insert(order_id);
+        Ok(())
+    }
+
+    async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
+        let state = self.state();
+        Ok(state
+            .orders
+            .get(&order_id)
+            .filter(|o| o.status == OrderStatus::Unpaid)
+            .map(|o| UnpaidOrder {
+                id: o.id,
+                order_number: o.order_number.clone(),
+                pay_link_issued: state.links.contains(&o.id),
+                pay_type: o.pay_type.code(),
+                real_price: o.real_price,
+                created_at: o.created_time,
+            }))
+    }
+
+    async fn expired_without_timeout_job(
+        &self,
+        now: DateTime<Utc>,
+        _limit: i64,
+    ) -> Result<Vec<i64>, StorageError> {
+        Ok(self
+            .state()
+            .orders
+            .values()
+            .filter(|o| o.status == OrderStatus::Unpaid && o.expires_at < now)
+            .map(|o| o.id)
+            .collect())
+    }
+
+    async fn pending_refund(&self, payment_id: i64) -> Result<Option<PendingRefund>, StorageError> {
+        let state = self.state();
+        if state.refunded.contains(&payment_id) {
+            return Ok(None);
+        }
+        Ok(state
+            .applied
+            .iter()
+            .filter_map(|p| p.effects.refund_payment.as_ref().map(|r| (p.order_id, r)))
+            .find(|(_, r)| r.payment_id == payment_id)
+            .map(|(order_id, r)| PendingRefund {
+                order_number: format!("N{order_id}"),
+                amount: state.orders[&order_id].real_price,
+                out_request_no: r.out_request_no.clone(),
+            }))
+    }
+
+    async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
+        self.state().refunded.push(payment_id);
+        Ok(())
+    }
+}
+
+impl OrderTx for FakeTx {
+    async fn lock_order(
+        &mut self,
+        owner: Option<UserId>,
+        key: &OrderKey,
+    ) -> Result<Option<LockedOrder>, StorageError> {
+        Ok(find(&self.work, owner, key))
+    }
+
+    async fn apply(&mut self, plan: &TransitionPlan) -> Result<(), StorageError> {
+        if let Some(change) = plan.change {
+            let order = self
+                .work
+                .orders
+                .get_mut(&plan.order_id)
+                .filter(|o| o.status == change.from)
+                .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("guard failed")))?;
+            order.status = change.to;
+        }
+        self.work.applied.push(plan.clone());
+        Ok(())
+    }
+
+    async fn insert_payment(
+        &mut self,
+        order_id: i64,
+        event: &PaymentEvent,
+    ) -> Result<Option<i64>, StorageError> {
+        if self.work.payments.iter().any(|p| p.2 == event.trade_no) {
+            return Ok(None);
+        }
+        let id = self.work.payments.len() as i64 + 1;
+        self.work
+            .payments
+            .push((id, order_id, event.trade_no.clone()));
+        Ok(Some(id))
+    }
+
+    async fn spend_balance(&mut self, entry: &BalanceEntry) -> Result<bool, StorageError> {
+        let money = self.work.money.entry(entry.user).or_default();
+        if *money < -entry.amount {
+            return Ok(false);
+        }
+        *money += entry.amount;
+        self.work.money_ledger.push(entry.clone());
+        Ok(true)
+    }
+
+    async fn load_checkout(
+        &mut self,
+        _query: &CheckoutQuery,
+    ) -> Result<CheckoutSnapshot, StorageError> {
+        self.work
+            .snapshot
+            .clone()
+            .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("no snapshot")))
+    }
+
+    async fn write_order(&mut self, plan: &OrderPlan) -> Result<(), CheckoutError> {
+        if let Some(refusal) = self.work.write_refusal.take() {
+            return Err(refusal.into());
+        }
+        self.work.written.push(plan.clone());
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<(), StorageError> {
+        let mut work = self.work;
+        work.commits += 1;
+        let mut state = self.store.state();
+        work.rollbacks = state.rollbacks;
+        *state = work;
+        Ok(())
+    }
+
+    async fn rollback(self) -> Result<(), StorageError> {
+        self.store.state().rollbacks += 1;
+        Ok(())
+    }
+}
+
+/// A cart that holds the given selected courses for everyone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FakeCart(pub Arc<Mutex<Vec<CourseId>>>);
+
+impl CartRepository for FakeCart {
+    async fn add(&self, _user: UserId, course: CourseId) -> Result<u64, StorageError> {
+        let mut items = self.0.lock().unwrap();
+        items.push(course);
+        Ok(items.len() as u64)
+    }
+
+    async fn entries(&self, _user: UserId) -> Result<Vec<CartEntry>, StorageError> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| CartEntry {
+                course_id: *c,
+                selected: true,
+            })
+            .collect())
+    }
+
+    async fn set_selected(
+        &self,
+        _user: UserId,
+        _course: CourseId,
+        _selected: bool,
+    ) -> Result<bool, StorageError> {
+        Ok(true)
+    }
+
+    async fn set_all_selected(&self, _user: UserId, _selected: bool) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    async fn remove(&self, _user: UserId, courses: &[CourseId]) -> Result<u64, StorageError> {
+        let mut items = self.0.lock().unwrap();
+        let before = items.len();
+        items.retain(|c| !courses.contains(c));
+        Ok((before - items.len()) as u64)
+    }
+
+    async fn count(&self, _user: UserId) -> Result<u64, StorageError> {
+        Ok(self.0.lock().unwrap().len() as u64)
+    }
+}

@@ -1,0 +1,514 @@
+//! The order state machine (SPEC 2.6 - 2.8), in one place: the statuses, which changes are
+//! allowed ([`OrderStatus::can_become`]), and what each change does. A transition is a pure
+//! function from the locked order to a [`TransitionPlan`]; the store executes the plan in the
+//! caller's transaction with a guarded update whose expected status is a bind parameter.
+//!
+//! This is the only module that knows the stored status codes.
+
+use chrono::{DateTime, Utc};
+use luffy_common::UserId;
+use luffy_credit::{LedgerEntry, LedgerOperation};
+use luffy_scheduler::NewJob;
+use rust_decimal::Decimal;
+
+use crate::jobs::{alipay_close_job, alipay_refund_job, order_timeout_job};
+use crate::status::PayType;
+
+/// 0 未支付, 1 已支付, 2 已取消, 3 超时取消.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// 0 未支付: the only status that can change.
+    Unpaid,
+    /// 1 已支付.
+    Paid,
+    /// 2 已取消 by the owner.
+    Cancelled,
+    /// 3 超时取消 by the timeout job.
+    TimedOut,
+}
+
+impl OrderStatus {
+    /// Every status in code order, for `GET /orders/pay/choices/`.
+    pub const ALL: [OrderStatus; 4] = [Self::Unpaid, Self::Paid, Self::Cancelled, Self::TimedOut];
+
+    /// Stored code.
+    pub fn code(self) -> i16 {
+        match self {
+            Self::Unpaid => 0,
+            Self::Paid => 1,
+            Self::Cancelled => 2,
+            Self::TimedOut => 3,
+        }
+    }
+
+    /// Maps a stored code.
+    pub fn from_code(code: i16) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The display name.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Unpaid => "未支付",
+            Self::Paid => "已支付",
+            Self::Cancelled => "已取消",
+            Self::TimedOut => "超时取消",
+        }
+    }
+
+    /// SPEC 2.6: only an unpaid order moves, to paid, cancelled or timed out; nothing leaves a
+    /// final status. Every transition below asks this before it plans anything.
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        self == Self::Unpaid && next != Self::Unpaid
+    }
+
+    /// True for the statuses nothing leaves.
+    pub fn is_final(self) -> bool {
+        Self::ALL.into_iter().all(|next| !self.can_become(next))
+    }
+}
+
+/// The order row as a transition sees it, read under the row lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockedOrder {
+    /// Id.
+    pub id: i64,
+    /// The 24-digit number (out_trade_no).
+    pub order_number: String,
+    /// Owner.
+    pub user: UserId,
+    /// Status now.
+    pub status: OrderStatus,
+    /// How the buyer chose to pay.
+    pub pay_type: PayType,
+    /// What the buyer pays.
+    pub real_price: Decimal,
+    /// Points spent on it.
+    pub credit: i32,
+    /// When it was created.
+    pub created_time: DateTime<Utc>,
+    /// When an unpaid order times out.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A guarded status change: the row moves only if it still has `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The expected status (a bind parameter of the update).
+    pub from: OrderStatus,
+    /// The new status.
+    pub to: OrderStatus,
+}
+
+/// How a payment that paid the order is stamped on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentStamp {
+    /// When the buyer paid.
+    pub paid_at: DateTime<Utc>,
+    /// The gateway trade number.
+    pub trade_no: String,
+}
+
+/// The buyer gets the order's courses (once each) and the reserved coupon becomes used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fulfilment {
+    /// The buyer.
+    pub user: UserId,
+    /// When the coupon was used.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// A recorded payment that must go back to the buyer (it arrived for an order that could no
+/// longer be paid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRefund {
+    /// The payment row.
+    pub payment_id: i64,
+    /// The gateway's idempotency key for the refund.
+    pub out_request_no: String,
+}
+
+/// Everything one transition writes besides the status, executed in the same transaction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Effects {
+    /// Give the reserved coupon grant back (never a used one).
+    pub release_coupon: bool,
+    /// Points to give back, with their 订单退还 ledger row.
+    pub restore_points: Option<LedgerEntry>,
+    /// Courses to grant.
+    pub fulfil: Option<Fulfilment>,
+    /// The order's pending timeout job is moot.
+    pub settle_timeout_job: bool,
+    /// Jobs that finish the transition (close the trade, refund a payment).
+    pub enqueue: Vec<NewJob>,
+    /// A payment to mark `refund_pending`.
+    pub refund_payment: Option<PaymentRefund>,
+}
+
+/// What a transition does to one order: the guarded status change (if any) and its effects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionPlan {
+    /// The order.
+    pub order_id: i64,
+    /// The status change; `None` when the order keeps its status (a late payment).
+    pub change: Option<StatusChange>,
+    /// Stamped on the order when it becomes paid.
+    pub payment: Option<PaymentStamp>,
+    /// The other writes.
+    pub effects: Effects,
+}
+
+fn change(order: &LockedOrder, to: OrderStatus) -> Option<StatusChange> {
+    order.status.can_become(to).then_some(StatusChange {
+        from: order.status,
+        to,
+    })
+}
+
+/// The coupon and points an unpaid order held go back (SPEC 2.5, 2.6).
+fn restore_benefits(order: &LockedOrder, remark: String) -> Effects {
+    Effects {
+        release_coupon: true,
+        restore_points: (order.credit > 0).then(|| LedgerEntry {
+            user: order.user,
+            operation: LedgerOperation::Refunded,
+            number: order.credit,
+            order_id: Some(order.id),
+            remark,
+        }),
+        ..Effects::default()
+    }
+}
+
+/// The owner cancels an unpaid order: its benefits come back, its timeout job is moot, and the
+/// remote trade is closed so the buyer cannot pay it any more (SPEC 2.6, 2.8). `Err` carries
+/// the status that refused it.
+pub fn cancel(order: &LockedOrder, now: DateTime<Utc>) -> Result<TransitionPlan, OrderStatus> {
+    let change = change(order, OrderStatus::Cancelled).ok_or(order.status)?;
+    let mut effects = restore_benefits(order, format!("订单[{}]取消,退还积分", order.order_number));
+    effects.settle_timeout_job = true;
+    effects
+        .enqueue
+        .push(alipay_close_job(order.id, &order.order_number, now));
+    Ok(TransitionPlan {
+        order_id: order.id,
+        change: Some(change),
+        payment: None,
+        effects,
+    })
+}
+
+/// The timeout job times an unpaid order out and gives its benefits back; `None` when the
+/// order was paid or cancelled meanwhile (the job is moot).
+pub fn time_out(order: &LockedOrder) -> Option<TransitionPlan> {
+    let change = change(order, OrderStatus::TimedOut)?;
+    Some(TransitionPlan {
+        order_id: order.id,
+        change: Some(change),
+        payment: None,
+        effects: restore_benefits(
+            order,
+            format!("订单[{}]超时取消,退还积分", order.order_number),
+        ),
+    })
+}
+
+/// A newly recorded payment: it pays an unpaid order (courses granted, coupon used, timeout
+/// job moot), or, when the order can no longer be paid, it is kept as `refund_pending` with a
+/// refund job, never dropped (SPEC 2.7).
+pub fn pay(
+    order: &LockedOrder,
+    payment_id: i64,
+    stamp: PaymentStamp,
+    now: DateTime<Utc>,
+) -> TransitionPlan {
+    match change(order, OrderStatus::Paid) {
+        Some(change) => TransitionPlan {
+            order_id: order.id,
+            change: Some(change),
+            effects: Effects {
+                fulfil: Some(Fulfilment {
+                    user: order.user,
+                    paid_at: stamp.paid_at,
+                }),
+                settle_timeout_job: true,
+                ..Effects::default()
+            },
+            payment: Some(stamp),
+        },
+        None => TransitionPlan {
+            order_id: order.id,
+            change: None,
+            payment: None,
+            effects: Effects {
+                refund_payment: Some(PaymentRefund {
+                    payment_id,
+                    out_request_no: format!("refund-{}", stamp.trade_no),
+                }),
+                enqueue: vec![alipay_refund_job(order.id, payment_id, now)],
+                ..Effects::default()
+            },
+        },
+    }
+}
+
+/// What a new order starts as, decided at checkout: an order that costs nothing is paid and
+/// fulfilled at once; any other is unpaid with its timeout job (SPEC 2.6, 2.8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Creation {
+    /// The first status.
+    pub status: OrderStatus,
+    /// Stamped when paid at once.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// Courses granted at once.
+    pub fulfil: Option<Fulfilment>,
+    /// The timeout job, committed with the order.
+    pub timeout_job: Option<NewJob>,
+}
+
+/// See [`Creation`].
+pub fn create(
+    order_id: i64,
+    user: UserId,
+    real_price: Decimal,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Creation {
+    if real_price.is_zero() {
+        Creation {
+            status: OrderStatus::Paid,
+            paid_at: Some(now),
+            fulfil: Some(Fulfilment { user, paid_at: now }),
+            timeout_job: None,
+        }
+    } else {
+        Creation {
+            status: OrderStatus::Unpaid,
+            paid_at: None,
+            fulfil: None,
+            timeout_job: Some(order_timeout_job(order_id, expires_at)),
+        }
+    }
+}
+
+/// Whether an order may still be paid from the balance at `now` (it must be unpaid and not
+/// expired; the gateway's late payments are refunded instead).
+pub fn payable_from_balance(order: &LockedOrder, now: DateTime<Utc>) -> Result<(), Unpayable> {
+    if !order.status.can_become(OrderStatus::Paid) {
+        return Err(Unpayable::NotUnpaid);
+    }
+    if order.expires_at <= now {
+        return Err(Unpayable::Expired);
+    }
+    Ok(())
+}
+
+/// Why an order cannot be paid from the balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpayable {
+    /// Paid, cancelled or timed out.
+    NotUnpaid,
+    /// Past `expires_at`.
+    Expired,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    fn order(status: OrderStatus, credit: i32) -> LockedOrder {
+        LockedOrder {
+            id: 9,
+            order_number: "N9".into(),
+            user: UserId(3),
+            status,
+            pay_type: PayType::Alipay,
+            real_price: Decimal::new(1999, 2),
+            credit,
+            created_time: at(0),
+            expires_at: at(900),
+        }
+    }
+
+    fn stamp() -> PaymentStamp {
+        PaymentStamp {
+            paid_at: at(10),
+            trade_no: "T1".into(),
+        }
+    }
+
+    #[test]
+    fn only_unpaid_orders_move() {
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                let allowed = from == OrderStatus::Unpaid && to != OrderStatus::Unpaid;
+                assert_eq!(from.can_become(to), allowed, "{from:?} -> {to:?}");
+            }
+            assert_eq!(from.is_final(), from != OrderStatus::Unpaid);
+        }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::from_code(status.code()), Some(status));
+        }
+        assert_eq!(OrderStatus::from_code(4), None);
+    }
+
+    #[test]
+    fn cancel_restores_benefits_settles_the_timeout_and_closes_the_trade() {
+        let plan = cancel(&order(OrderStatus::Unpaid, 50), at(5)).unwrap();
+        assert_eq!(
+            plan.change,
+            Some(StatusChange {
+                from: OrderStatus::Unpaid,
+                to: OrderStatus::Cancelled
+            })
+        );
+        assert!(plan.effects.release_coupon && plan.effects.settle_timeout_job);
+        let points = plan.effects.restore_points.unwrap();
+        assert_eq!(
+            (points.number, points.operation),
+            (50, LedgerOperation::Refunded)
+        );
+        assert_eq!(points.remark, "订单[N9]取消,退还积分");
+        assert_eq!(plan.effects.enqueue.len(), 1);
+        assert_eq!(plan.effects.enqueue[0].kind, crate::jobs::ALIPAY_CLOSE);
+        assert!(plan.effects.fulfil.is_none());
+    }
+
+    #[test]
+    fn cancel_of_a_settled_order_is_refused_with_its_status() {
+        for status in [
+            OrderStatus::Paid,
+            OrderStatus::Cancelled,
+            OrderStatus::TimedOut,
+        ] {
+            assert_eq!(cancel(&order(status, 0), at(5)), Err(status));
+        }
+    }
+
+    #[test]
+    fn timeout_restores_benefits_without_points_when_none_were_spent() {
+        let plan = time_out(&order(OrderStatus::Unpaid, 0)).unwrap();
+        assert_eq!(plan.change.unwrap().to, OrderStatus::TimedOut);
+        assert!(plan.effects.release_coupon);
+        assert!(plan.effects.restore_points.is_none());
+        assert!(plan.effects.enqueue.is_empty());
+        assert!(time_out(&order(OrderStatus::Paid, 0)).is_none());
+    }
+
+    #[test]
+    fn payment_of_an_unpaid_order_fulfils() {
+        let plan = pay(&order(OrderStatus::Unpaid, 0), 4, stamp(), at(11));
+        assert_eq!(plan.change.unwrap().to, OrderStatus::Paid);
+        assert_eq!(plan.payment, Some(stamp()));
+        assert_eq!(plan.effects.fulfil.unwrap().user, UserId(3));
+        assert!(plan.effects.settle_timeout_job);
+        assert!(plan.effects.refund_payment.is_none());
+    }
+
+    #[test]
+    fn late_payment_is_refunded_never_dropped() {
+        for status in [
+            OrderStatus::Paid,
+            OrderStatus::Cancelled,
+            OrderStatus::TimedOut,
+        ] {
+            let plan = pay(&order(status, 0), 4, stamp(), at(11));
+            assert_eq!(plan.change, None);
+            assert!(plan.effects.fulfil.is_none());
+            assert_eq!(
+                plan.effects.refund_payment,
+                Some(PaymentRefund {
+                    payment_id: 4,
+                    out_request_no: "refund-T1".into()
+                })
+            );
+            assert_eq!(plan.effects.enqueue[0].kind, crate::jobs::ALIPAY_REFUND);
+        }
+    }
+
+    #[test]
+    fn free_orders_are_paid_at_creation_others_get_a_timeout_job() {
+        let free = create(1, UserId(2), Decimal::ZERO, at(0), at(900));
+        assert_eq!(free.status, OrderStatus::Paid);
+        assert!(free.fulfil.is_some() && free.timeout_job.is_none());
+        let paid = create(1, UserId(2), Decimal::ONE, at(0), at(900));
+        assert_eq!(paid.status, OrderStatus::Unpaid);
+        let job = paid.timeout_job.unwrap();
+        assert_eq!(
+            (job.kind.as_str(), job.run_at),
+            (crate::jobs::ORDER_TIMEOUT, at(900))
+        );
+    }
+
+    #[test]
+    fn balance_payment_needs_an_unpaid_unexpired_order() {
+        assert_eq!(
+            payable_from_balance(&order(OrderStatus::Unpaid, 0), at(10)),
+            Ok(())
+        );
+        assert_eq!(
+            payable_from_balance(&order(OrderStatus::Unpaid, 0), at(900)),
+            Err(Unpayable::Expired)
+        );
+        assert_eq!(
+            payable_from_balance(&order(OrderStatus::Cancelled, 0), at(10)),
+            Err(Unpayable::NotUnpaid)
+        );
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Event {
+        Cancel,
+        TimeOut,
+        Pay,
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![Just(Event::Cancel), Just(Event::TimeOut), Just(Event::Pay)]
+    }
+
+    proptest! {
+        /// Applying any sequence of events: the first one that changes the status is the only
+        /// one, nothing ever leaves a final status, and benefits are restored at most once.
+        #[test]
+        fn no_sequence_leaves_a_final_status(events in proptest::collection::vec(event(), 1..12)) {
+            let mut current = order(OrderStatus::Unpaid, 30);
+            let mut changes = 0;
+            let mut restored = 0;
+            for (i, e) in events.iter().enumerate() {
+                let plan = match e {
+                    Event::Cancel => cancel(&current, at(1)).ok(),
+                    Event::TimeOut => time_out(&current),
+                    Event::Pay => Some(pay(&current, i as i64, stamp(), at(1))),
+                };
+                let Some(plan) = plan else { continue };
+                if let Some(change) = plan.change {
+                    prop_assert_eq!(change.from, current.status);
+                    prop_assert!(!current.status.is_final());
+                    current.status = change.to;
+                    changes += 1;
+                }
+                if plan.effects.restore_points.is_some() || plan.effects.release_coupon {
+                    restored += 1;
+                }
+                if plan.change.is_none() {
+                    // Only a late payment plans without a status change, and it restores nothing.
+                    prop_assert!(plan.effects.refund_payment.is_some());
+                    prop_assert!(!plan.effects.release_coupon);
+                }
+            }
+            prop_assert!(changes <= 1);
+            prop_assert!(restored <= 1);
+        }
+    }
+}

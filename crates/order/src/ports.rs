@@ -1,0 +1,196 @@
+//! The order store port: reads outside a transaction on [`OrderStore`], and everything that
+//! changes an order inside one [`OrderTx`]. Services open the transaction, read through it,
+//! decide with the pure functions of [`crate::lifecycle`] and [`crate::pricing`], write the
+//! plan through it, and commit: the rules live in the domain, the adapter only loads and
+//! writes, and the domain never sees diesel.
+//!
+//! A transaction dropped without `commit` is rolled back (the adapter discards the
+//! connection), so a refusal, an error or a cancelled request leaves nothing half-done.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use luffy_catalog::Course;
+use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_coupon::UserCoupon;
+use luffy_credit::BalanceEntry;
+
+use crate::checkout::{CheckoutError, OrderPlan, StoredOrder};
+use crate::jobs::{PendingRefund, UnpaidOrder};
+use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
+use crate::order::Order;
+use crate::payment::PaymentEvent;
+
+/// How an order is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderKey {
+    /// By id.
+    Id(i64),
+    /// By order number (out_trade_no).
+    Number(String),
+}
+
+/// What checkout reads: the selected courses, the coupon grant and the points to spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutQuery {
+    /// The buyer.
+    pub user: UserId,
+    /// The selected courses.
+    pub course_ids: Vec<CourseId>,
+    /// The coupon grant, if any.
+    pub coupon_id: Option<i64>,
+    /// The idempotency key, if any.
+    pub idempotency_key: Option<String>,
+    /// The pricing instant (promotion windows).
+    pub now: DateTime<Utc>,
+}
+
+/// What pricing needs, read without locks (the quote).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteSnapshot {
+    /// The buyer's points; `None` when the account is missing or deactivated.
+    pub points: Option<i32>,
+    /// The requested courses that exist (hidden and deleted ones are absent).
+    pub courses: Vec<Course>,
+    /// The requested grant, whoever owns it (`None`: no such grant or none requested).
+    pub grant: Option<UserCoupon>,
+}
+
+/// What checkout reads in its transaction, in one pipelined round trip, after locking the
+/// buyer's row so that the buyer's checkouts run one at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutSnapshot {
+    /// Courses, grant (locked) and points.
+    pub pricing: QuoteSnapshot,
+    /// The order an earlier request with the same key created, if any.
+    pub replay: Option<StoredOrder>,
+    /// The first selected course the buyer owns, by name.
+    pub owned: Option<String>,
+    /// The number of an unpaid order of the buyer that holds a selected course.
+    pub pending: Option<String>,
+    /// The new order's id, drawn with the reads.
+    pub next_order_id: i64,
+    /// The next value of the order number sequence.
+    pub next_number: i64,
+}
+
+/// Reading orders, and opening the transaction that changes them.
+pub trait OrderStore: Clone + Send + Sync + 'static {
+    /// One transaction.
+    type Tx: OrderTx;
+
+    /// Opens a transaction.
+    fn begin(&self) -> impl Future<Output = Result<Self::Tx, StorageError>> + Send;
+
+    /// The user's orders, newest first, optionally of one status.
+    fn list(
+        &self,
+        user: UserId,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
+
+    /// One order with its lines; with `owner`, only that user's (others' look missing).
+    fn find(
+        &self,
+        owner: Option<UserId>,
+        key: &OrderKey,
+    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
+
+    /// The order an idempotency key produced, if any.
+    fn replay(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<StoredOrder>, StorageError>> + Send;
+
+    /// What a quote prices, without locks.
+    fn load_quote(
+        &self,
+        query: &CheckoutQuery,
+    ) -> impl Future<Output = Result<QuoteSnapshot, StorageError>> + Send;
+
+    /// Records, the first time only, that a pay link was issued for an unpaid order.
+    fn mark_pay_link_issued(
+        &self,
+        order_id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// The order if it is still unpaid (the timeout job's first read).
+    fn unpaid_order(
+        &self,
+        order_id: i64,
+    ) -> impl Future<Output = Result<Option<UnpaidOrder>, StorageError>> + Send;
+
+    /// Unpaid orders past `now` with no live timeout job (the sweep), at most `limit`.
+    fn expired_without_timeout_job(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<i64>, StorageError>> + Send;
+
+    /// The refund still owed for a payment, if any.
+    fn pending_refund(
+        &self,
+        payment_id: i64,
+    ) -> impl Future<Output = Result<Option<PendingRefund>, StorageError>> + Send;
+
+    /// Marks a `refund_pending` payment refunded.
+    fn mark_refunded(
+        &self,
+        payment_id: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+}
+
+/// One transaction that changes orders. Each method is one round trip (statements pipelined).
+pub trait OrderTx: Send {
+    /// Locks an order row (`FOR UPDATE`) and reads it; with `owner`, only that user's.
+    fn lock_order(
+        &mut self,
+        owner: Option<UserId>,
+        key: &OrderKey,
+    ) -> impl Future<Output = Result<Option<LockedOrder>, StorageError>> + Send;
+
+    /// Executes a transition plan: the status update guarded by the plan's expected status (a
+    /// bind parameter), then its effects. Fails, so that the caller rolls back, when the guard
+    /// matched no row.
+    fn apply(
+        &mut self,
+        plan: &TransitionPlan,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Inserts a verified payment; `None` when its trade was recorded before.
+    fn insert_payment(
+        &mut self,
+        order_id: i64,
+        event: &PaymentEvent,
+    ) -> impl Future<Output = Result<Option<i64>, StorageError>> + Send;
+
+    /// Takes money from the balance with a guarded update and writes its ledger row; false
+    /// when the balance is short (then nothing is taken).
+    fn spend_balance(
+        &mut self,
+        entry: &BalanceEntry,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Locks the buyer and reads everything checkout decides on.
+    fn load_checkout(
+        &mut self,
+        query: &CheckoutQuery,
+    ) -> impl Future<Output = Result<CheckoutSnapshot, StorageError>> + Send;
+
+    /// Writes a decided order: the order, its lines, the coupon reservation or the points with
+    /// their ledger row, the timeout job, and the fulfilment of a free order. A guarded write
+    /// that loses a race refuses with the matching [`CheckoutError`].
+    fn write_order(
+        &mut self,
+        plan: &OrderPlan,
+    ) -> impl Future<Output = Result<(), CheckoutError>> + Send;
+
+    /// Commits.
+    fn commit(self) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Rolls back.
+    fn rollback(self) -> impl Future<Output = Result<(), StorageError>> + Send;
+}

@@ -1,0 +1,214 @@
+//! The order use cases besides checkout and payment: reading orders, the owner's cancel and the
+//! timeout job's transition, each through [`crate::lifecycle`] in one transaction.
+
+use chrono::{DateTime, Utc};
+use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
+
+use crate::jobs::{PendingRefund, UnpaidOrder};
+use crate::lifecycle::{self, OrderStatus};
+use crate::order::{CancelError, Order};
+use crate::ports::{OrderKey, OrderStore, OrderTx};
+
+/// Order reads and transitions.
+#[derive(Clone)]
+pub struct OrderService<S, K> {
+    store: S,
+    clock: K,
+}
+
+impl<S: OrderStore, K: Clock> OrderService<S, K> {
+    /// Wires the store and the clock.
+    pub fn new(store: S, clock: K) -> Self {
+        Self { store, clock }
+    }
+
+    /// The current instant, from the clock port.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The user's orders, newest first, optionally of one status.
+    pub async fn list(
+        &self,
+        user: UserId,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Order>, StorageError> {
+        self.store.list(user, status, page).await
+    }
+
+    /// One of the user's orders; someone else's looks missing.
+    pub async fn find(&self, user: UserId, id: i64) -> Result<Option<Order>, StorageError> {
+        self.store.find(Some(user), &OrderKey::Id(id)).await
+    }
+
+    /// An order by number; with `owner`, only that user's.
+    pub async fn find_by_number(
+        &self,
+        owner: Option<UserId>,
+        number: &str,
+    ) -> Result<Option<Order>, StorageError> {
+        self.store
+            .find(owner, &OrderKey::Number(number.to_owned()))
+            .await
+    }
+
+    /// Records that a pay link was issued (the timeout job then asks the gateway).
+    pub async fn mark_pay_link_issued(&self, order_id: i64) -> Result<(), StorageError> {
+        self.store
+            .mark_pay_link_issued(order_id, self.clock.now())
+            .await
+    }
+
+    /// The owner cancels an unpaid order ([`lifecycle::cancel`]); answers the cancelled order.
+    pub async fn cancel(&self, user: UserId, id: i64) -> Result<Order, CancelError> {
+        let mut tx = self.store.begin().await?;
+        let Some(order) = tx.lock_order(Some(user), &OrderKey::Id(id)).await? else {
+            tx.rollback().await?;
+            return Err(CancelError::NotFound);
+        };
+        let plan = match lifecycle::cancel(&order, self.clock.now()) {
+            Ok(plan) => plan,
+            Err(status) => {
+                tx.rollback().await?;
+                return Err(CancelError::NotUnpaid(status));
+            }
+        };
+        tx.apply(&plan).await?;
+        tx.commit().await?;
+        tracing::info!(order = %order.order_number, "order cancelled");
+        self.find(user, id).await?.ok_or_else(|| {
+            CancelError::Storage(StorageError::Unexpected(anyhow::anyhow!(
+                "cancelled order vanished"
+            )))
+        })
+    }
+
+    /// The order if it is still unpaid.
+    pub async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
+        self.store.unpaid_order(order_id).await
+    }
+
+    /// Times an unpaid order out ([`lifecycle::time_out`]); true when this call did it.
+    pub async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
+        let mut tx = self.store.begin().await?;
+        let plan = tx
+            .lock_order(None, &OrderKey::Id(order_id))
+            .await?
+            .and_then(|order| lifecycle::time_out(&order));
+        let Some(plan) = plan else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        tx.apply(&plan).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Unpaid orders past their expiry that have no live timeout job, at most `limit`.
+    pub async fn expired_without_timeout_job(&self, limit: i64) -> Result<Vec<i64>, StorageError> {
+        self.store
+            .expired_without_timeout_job(self.clock.now(), limit)
+            .await
+    }
+
+    /// The refund still owed for a payment, if any.
+    pub async fn pending_refund(
+        &self,
+        payment_id: i64,
+    ) -> Result<Option<PendingRefund>, StorageError> {
+        self.store.pending_refund(payment_id).await
+    }
+
+    /// Marks a payment refunded once the gateway confirmed it.
+    pub async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
+        self.store.mark_refunded(payment_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::{at, unpaid, FakeStore};
+    use luffy_common::FixedClock;
+    use luffy_credit::LedgerOperation;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn service(store: &FakeStore) -> OrderService<FakeStore, FixedClock> {
+        OrderService::new(store.clone(), FixedClock(at(60)))
+    }
+
+    #[tokio::test]
+    async fn cancel_moves_the_order_and_restores_its_points_once() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 40)]);
+        let order = service(&store).cancel(UserId(3), 1).await.unwrap();
+        assert_eq!(order.status, OrderStatus::Cancelled);
+        let state = store.state();
+        assert_eq!(state.applied.len(), 1);
+        let points = state.applied[0].effects.restore_points.clone().unwrap();
+        assert_eq!(
+            (points.number, points.operation),
+            (40, LedgerOperation::Refunded)
+        );
+        assert_eq!(state.commits, 1);
+    }
+
+    #[tokio::test]
+    async fn cancel_refusals_change_nothing() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let orders = service(&store);
+        assert!(matches!(
+            orders.cancel(UserId(4), 1).await,
+            Err(CancelError::NotFound)
+        ));
+        orders.cancel(UserId(3), 1).await.unwrap();
+        assert!(matches!(
+            orders.cancel(UserId(3), 1).await,
+            Err(CancelError::NotUnpaid(OrderStatus::Cancelled))
+        ));
+        let state = store.state();
+        assert_eq!(
+            (state.applied.len(), state.commits, state.rollbacks),
+            (1, 1, 2)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timeout_happens_once() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let orders = service(&store);
+        assert!(orders.time_out(1).await.unwrap());
+        assert!(!orders.time_out(1).await.unwrap());
+        assert!(orders.unpaid_order(1).await.unwrap().is_none());
+        assert_eq!(store.state().orders[&1].status, OrderStatus::TimedOut);
+    }
+
+    proptest! {
+        /// Any interleaving of cancels and timeouts restores the points exactly once.
+        #[test]
+        fn restored_benefits_are_restored_once(steps in proptest::collection::vec(any::<bool>(), 1..8)) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 25)]);
+            let orders = service(&store);
+            runtime.block_on(async {
+                for cancel in steps {
+                    if cancel {
+                        let _ = orders.cancel(UserId(3), 1).await;
+                    } else {
+                        let _ = orders.time_out(1).await;
+                    }
+                }
+            });
+            let state = store.state();
+            let restored: i32 = state
+                .applied
+                .iter()
+                .filter_map(|p| p.effects.restore_points.as_ref())
+                .map(|e| e.number)
+                .sum();
+            prop_assert_eq!(restored, 25);
+            prop_assert!(state.orders[&1].status.is_final());
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! PostgreSQL adapter for the order store port: reads here, and the transaction that changes
+//! orders in [`tx`]. It loads and writes what the domain services decide; it holds no rule.
+
+use std::collections::HashMap;
+
+mod tx;
+
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_order::checkout::StoredOrder;
+use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
+use luffy_order::ports::{CheckoutQuery, QuoteSnapshot};
+use luffy_order::{CouponSummary, Order, OrderKey, OrderLine, OrderStatus, OrderStore, PayType};
+use rust_decimal::Decimal;
+
+use diesel::sql_types::{BigInt, SmallInt, Text, Timestamptz};
+
+use crate::errors::diesel_error;
+use crate::postgres::{connection, PgPool};
+use crate::schema::{coupon_logs, coupons, courses, order_details, orders, payments};
+use crate::statement::cached_sql;
+
+pub use tx::PgOrderTx;
+
+/// An `orders` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]
+pub struct OrderRow {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub user_id: i64,
+    /// Number.
+    pub order_number: String,
+    /// 0..3.
+    pub order_status: i16,
+    /// 0..2.
+    pub pay_type: i16,
+    /// Total.
+    pub total_price: Decimal,
+    /// To pay.
+    pub real_price: Decimal,
+    /// Points spent.
+    pub credit: i32,
+    /// Paid at.
+    pub pay_time: Option<DateTime<Utc>>,
+    /// Created at.
+    pub created_time: DateTime<Utc>,
+    /// Times out at.
+    pub expires_at: DateTime<Utc>,
+    /// The coupon grant the order used, kept after it is released.
+    pub coupon_log_id: Option<i64>,
+}
+
+/// order_id, line id, course_id, name, price, real_price, discount_name, coupon_discount, cover.
+type LineRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    Decimal,
+    Decimal,
+    String,
+    Decimal,
+    String,
+);
+
+/// grant id, the order holding the grant now, coupon name, sale, discount kind, condition.
+type OrderCouponRow = (i64, Option<i64>, String, String, i16, i32);
+
+/// Reads orders with lines and coupon summaries for the given rows (both in one pipelined
+/// round trip).
+async fn hydrate(
+    conn: &AsyncPgConnection,
+    rows: Vec<OrderRow>,
+) -> Result<Vec<Order>, StorageError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let grant_ids: Vec<i64> = rows.iter().filter_map(|r| r.coupon_log_id).collect();
+    let (mut c1, mut c2) = (conn, conn);
+    let lines = order_details::table
+        .inner_join(courses::table)
+        .filter(order_details::order_id.eq_any(&ids))
+        .order((
+            order_details::order_id.asc(),
+            order_details::course_id.asc(),
+        ))
+        .select((
+            order_details::order_id,
+            order_details::id,
+            order_details::course_id,
+            order_details::name,
+            order_details::price,
+            order_details::real_price,
+            order_details::discount_name,
+            order_details::coupon_discount,
+            courses::course_cover,
+        ))
+        .load::<LineRow>(&mut c1);
+    let coupon_rows = coupon_logs::table
+        .inner_join(coupons::table)
+        .filter(coupon_logs::id.eq_any(&grant_ids))
+        .select((
+            coupon_logs::id,
+            coupon_logs::order_id,
+            coupons::name,
+            coupons::sale,
+            coupons::discount,
+            coupons::condition,
+        ))
+        .load::<OrderCouponRow>(&mut c2);
+    let (lines, coupon_rows) = futures::try_join!(lines, coupon_rows)
+        .map_err(|e| diesel_error(e, "loading order lines and coupons"))?;
+    let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for (order_id, id, course_id, name, price, real_price, discount_name, coupon_discount, cover) in
+        lines
+    {
+        by_order.entry(order_id).or_default().push(OrderLine {
+            id,
+            course_id: CourseId(course_id),
+            course_name: name,
+            course_cover: cover,
+            price,
+            real_price,
+            discount_name,
+            coupon_discount,
+        });
+    }
+    rows.into_iter()
+        .map(|row| {
+            let invalid = |what: &str| {
+                StorageError::Unexpected(anyhow!("order {} has an invalid {what}", row.id))
+            };
+            let coupon = coupon_rows
+                .iter()
+                .find(|c| Some(c.0) == row.coupon_log_id)
+                .map(
+                    |(id, holder, name, sale, discount, condition)| CouponSummary {
+                        id: *id,
+                        name: name.clone(),
+                        sale: sale.clone(),
+                        discount: *discount,
+                        condition: *condition,
+                        // A cancel or timeout gives the grant back (order_id cleared).
+                        released: *holder != Some(row.id),
+                    },
+                );
+            Ok(Order {
+                id: row.id,
+                order_number: row.order_number,
+                user: UserId(row.user_id),
+                name: row.name,
+                status: OrderStatus::from_code(row.order_status)
+                    .ok_or_else(|| invalid("status"))?,
+                pay_type: PayType::from_code(i64::from(row.pay_type))
+                    .ok_or_else(|| invalid("pay_type"))?,
+                total_price: row.total_price,
+                real_price: row.real_price,
+                credit: row.credit,
+                pay_time: row.pay_time,
+                created_time: row.created_time,
+                expires_at: row.expires_at,
+                lines: by_order.remove(&row.id).unwrap_or_default(),
+                coupon,
+            })
+        })
+        .collect()
+}
+
+cached_sql! {
+    /// Unpaid orders past their expiry with no live timeout job (the sweep's repair list).
+    struct ExpiredWithoutTimeoutJob = "SELECT o.id FROM orders o
+        WHERE o.order_status = :unpaid AND o.expires_at < :now
+          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.order_id = o.id AND j.kind = :kind
+                          AND j.status IN ('pending', 'running'))
+        ORDER BY o.expires_at LIMIT :limit";
+    unpaid: SmallInt => i16,
+    now: Timestamptz => DateTime<Utc>,
+    kind: Text => String,
+    limit: BigInt => i64,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The order store on PostgreSQL.
+#[derive(Clone)]
+pub struct PgOrderStore {
+    pool: PgPool,
+}
+
+impl PgOrderStore {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+impl OrderStore for PgOrderStore {
+    type Tx = PgOrderTx;
+
+    async fn begin(&self) -> Result<PgOrderTx, StorageError> {
+        PgOrderTx::begin(connection(&self.pool).await?).await
+    }
+
+    async fn list(
+        &self,
+        user: UserId,
+        status: Option<OrderStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Order>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        let mut count_query = orders::table
+            .filter(orders::user_id.eq(user.get()))
+            .into_boxed();
+        let mut rows_query = orders::table
+            .filter(orders::user_id.eq(user.get()))
+            .into_boxed();
+        if let Some(status) = status {
+            count_query = count_query.filter(orders::order_status.eq(status.code()));
+            rows_query = rows_query.filter(orders::order_status.eq(status.code()));
+        }
+        // The count and the page in one pipelined round trip.
+        let total = count_query.count().get_result::<i64>(&mut c1);
+        let rows = rows_query
+            .order(orders::id.desc())
+            .limit(page.limit())
+            .offset(page.offset())
+            .select(OrderRow::as_select())
+            .load::<OrderRow>(&mut c2);
+        let (total, rows) =
+            futures::try_join!(total, rows).map_err(|e| diesel_error(e, "listing orders"))?;
+        let items = hydrate(&conn, rows).await?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+            request: page,
+        })
+    }
+
+    async fn find(
+        &self,
+        owner: Option<UserId>,
+        key: &OrderKey,
+    ) -> Result<Option<Order>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let mut query = match key {
+            OrderKey::Id(id) => orders::table.filter(orders::id.eq(*id)).into_boxed(),
+            OrderKey::Number(number) => orders::table
+                .filter(orders::order_number.eq(number.clone()))
+                .into_boxed(),
+        };
+        if let Some(owner) = owner {
+            query = query.filter(orders::user_id.eq(owner.get()));
+        }
+        let rows: Vec<OrderRow> = query
+            .select(OrderRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "finding an order"))?;
+        Ok(hydrate(&conn, rows).await?.pop())
+    }
+
+    async fn replay(&self, user: UserId, key: &str) -> Result<Option<StoredOrder>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        tx::replay(&conn, user, key)
+            .await
+            .map_err(|e| diesel_error(e, "replaying an idempotent checkout"))
+    }
+
+    async fn load_quote(&self, query: &CheckoutQuery) -> Result<QuoteSnapshot, StorageError> {
+        let conn = connection(&self.pool).await?;
+        tx::load_quote(&conn, query, false).await
+    }
+
+    async fn mark_pay_link_issued(
+        &self,
+        order_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            orders::table
+                .filter(orders::id.eq(order_id))
+                .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
+                .filter(orders::pay_link_at.is_null()),
+        )
+        .set(orders::pay_link_at.eq(Some(at)))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "recording a pay link"))?;
+        Ok(())
+    }
+
+    async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        type Row = (String, Option<DateTime<Utc>>, i16, Decimal, DateTime<Utc>);
+        let row: Option<Row> = orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
+            .select((
+                orders::order_number,
+                orders::pay_link_at,
+                orders::pay_type,
+                orders::real_price,
+                orders::created_time,
+            ))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "reading an unpaid order"))?;
+        Ok(row.map(
+            |(order_number, link, pay_type, real_price, created_at)| UnpaidOrder {
+                id: order_id,
+                order_number,
+                pay_link_issued: link.is_some(),
+                pay_type,
+                real_price,
+                created_at,
+            },
+        ))
+    }
+
+    async fn expired_without_timeout_job(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<i64>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let rows: Vec<IdRow> = ExpiredWithoutTimeoutJob {
+            unpaid: OrderStatus::Unpaid.code(),
+            now,
+            kind: ORDER_TIMEOUT.to_owned(),
+            limit,
+        }
+        .load(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "finding expired orders without a timeout job"))?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    async fn pending_refund(&self, payment_id: i64) -> Result<Option<PendingRefund>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let row: Option<(String, Decimal, Option<String>)> = payments::table
+            .inner_join(orders::table)
+            .filter(payments::id.eq(payment_id))
+            .filter(payments::status.eq("refund_pending"))
+            .select((
+                orders::order_number,
+                payments::amount,
+                payments::refund_request_no,
+            ))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "reading a pending refund"))?;
+        Ok(row.map(|(order_number, amount, request_no)| PendingRefund {
+            out_request_no: request_no.unwrap_or_else(|| format!("refund-{order_number}")),
+            order_number,
+            amount,
+        }))
+    }
+
+    async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            payments::table
+                .filter(payments::id.eq(payment_id))
+                .filter(payments::status.eq("refund_pending")),
+        )
+        .set((
+            payments::status.eq("refunded"),
+            payments::updated_time.eq(diesel::dsl::now),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "marking a refund"))?;
+        Ok(())
+    }
+}
