@@ -3,11 +3,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use luffy_account::UserError;
 use luffy_cart::CartError;
 use luffy_catalog::CatalogError;
 use luffy_common::paging::PageRequestError;
 use luffy_common::StorageError;
-use luffy_store::UserError;
 use serde::Serialize;
 
 /// A failed request, as the client sees it.

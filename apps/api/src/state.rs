@@ -3,16 +3,20 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use luffy_account::AccountService;
 use luffy_cart::CartService;
+use luffy_catalog::CatalogService;
 use luffy_common::SystemClock;
+use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
 use luffy_order::{CheckoutService, Merchant, OrderService, PaymentService};
+use luffy_scheduler::JobService;
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
 use luffy_store::{
     PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings,
 };
-use luffy_store::{PgCoupons, PgOrderStore};
+use luffy_store::{PgCoupons, PgJobs, PgOrderStore, RedisAccountCache};
 
 #[cfg(feature = "sandbox")]
 use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
@@ -33,6 +37,18 @@ pub type Carts = CartService<RedisCarts, PgCatalog, PgCatalog, SystemClock>;
 
 /// The checkout service wired to its production adapters.
 pub type Checkout = CheckoutService<RedisCarts, PgOrderStore, SystemClock>;
+
+/// The catalog reads wired to their production adapter.
+pub type Catalog = CatalogService<PgCatalog, SystemClock>;
+
+/// The coupon service wired to its production adapter.
+pub type Coupons = CouponService<PgCoupons, SystemClock>;
+
+/// The job service wired to its production adapter.
+pub type Jobs = JobService<PgJobs, SystemClock>;
+
+/// The account service wired to its production adapters.
+pub type Accounts = AccountService<PgUsers, RedisAccountCache>;
 
 /// The order service (reads, cancel, timeout) wired to its production adapter.
 pub type Orders = OrderService<PgOrderStore, SystemClock>;
@@ -56,15 +72,13 @@ pub struct AppState {
     /// Points per yuan.
     pub credit_rate: CreditRate,
     /// Catalog reads.
-    pub catalog: PgCatalog,
-    /// Accounts.
-    pub users: PgUsers,
-    /// Whether an account may still act (active, staff), cached in Redis.
-    pub accounts: crate::auth::AccountGate,
+    pub catalog: Catalog,
+    /// Accounts, and whether each may still act (active, staff), cached in Redis.
+    pub users: Accounts,
     /// Cart use cases.
     pub carts: Carts,
     /// Coupons and grants.
-    pub coupons: PgCoupons,
+    pub coupons: Coupons,
     /// Order reads, cancel and timeout.
     pub orders: Orders,
     /// Quote and order creation.
@@ -75,8 +89,8 @@ pub struct AppState {
     pub alipay: AlipayClient,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
     pub sandbox: Option<Sandbox>,
-    /// Job counts and lag.
-    pub jobs: luffy_store::PgJobs,
+    /// Job counts and lag, and the worker's queue.
+    pub jobs: Jobs,
     /// Job metrics.
     pub job_metrics: crate::jobs::metrics::JobMetrics,
     /// Prometheus metrics.
@@ -200,24 +214,23 @@ impl AppState {
             ),
             alipay,
             sandbox,
-            coupons: PgCoupons::new(pg.clone()),
+            coupons: CouponService::new(PgCoupons::new(pg.clone()), SystemClock),
             orders: OrderService::new(PgOrderStore::new(pg.clone()), SystemClock),
             checkout,
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)
                 .context("LUFFY_CREDIT_TO_MONEY")?,
-            users: PgUsers::new(pg.clone()),
-            accounts: crate::auth::AccountGate::new(
+            users: AccountService::new(
                 PgUsers::new(pg.clone()),
-                luffy_store::RedisAccountCache::new(
+                RedisAccountCache::new(
                     redis.clone(),
                     settings.redis_prefix.clone(),
                     Duration::from_secs(settings.account_cache_secs),
                 ),
             ),
-            catalog,
+            catalog: CatalogService::new(catalog, SystemClock),
             carts,
-            jobs: luffy_store::PgJobs::new(pg.clone()),
+            jobs: JobService::new(PgJobs::new(pg.clone()), SystemClock),
             job_metrics,
             business,
             metrics,

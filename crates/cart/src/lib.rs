@@ -1,13 +1,13 @@
 //! The shopping cart (SPEC 2.2): which courses a buyer has put aside and which of them are
 //! selected for checkout. Rules live in [`service::CartService`]; storage behind
-//! [`repository::CartRepository`] (Redis in production).
+//! [`repository::CartStore`] (Redis in production).
 
 pub mod item;
 pub mod repository;
 pub mod service;
 
 pub use item::{CartEntry, CartLine};
-pub use repository::CartRepository;
+pub use repository::CartStore;
 pub use service::{CartError, CartService};
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.

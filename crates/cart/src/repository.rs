@@ -8,7 +8,7 @@ use crate::item::CartEntry;
 
 /// Per-user cart storage. Every method is atomic for one user; adapters report an unreachable
 /// store as `StorageError::Unavailable`.
-pub trait CartRepository: Send + Sync {
+pub trait CartStore: Send + Sync {
     /// Puts `course` in the cart in selected state (adding again re-selects it) and returns the
     /// number of items now in the cart.
     fn add(

@@ -1,10 +1,10 @@
 //! Cart operations with their business checks (SPEC 2.2).
 
-use luffy_catalog::{CatalogError, CatalogRepository, CourseOwnership};
+use luffy_catalog::{CatalogError, CatalogStore, CourseOwnership};
 use luffy_common::{Clock, CourseId, StorageError, UserId};
 
 use crate::item::CartLine;
-use crate::repository::CartRepository;
+use crate::repository::CartStore;
 
 /// Why a cart operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -43,8 +43,8 @@ pub struct CartService<R, C, O, K> {
 
 impl<R, C, O, K> CartService<R, C, O, K>
 where
-    R: CartRepository,
-    C: CatalogRepository,
+    R: CartStore,
+    C: CatalogStore,
     O: CourseOwnership,
     K: Clock,
 {
@@ -160,7 +160,7 @@ mod tests {
         }
     }
 
-    impl CartRepository for MemoryCarts {
+    impl CartStore for MemoryCarts {
         async fn add(&self, user: UserId, course: CourseId) -> Result<u64, StorageError> {
             let mut map = self.0.lock().unwrap();
             map.insert((user.get(), course.get()), true);
@@ -216,7 +216,7 @@ mod tests {
     #[derive(Clone)]
     struct MemoryCatalog(Vec<Course>);
 
-    impl CatalogRepository for MemoryCatalog {
+    impl CatalogStore for MemoryCatalog {
         async fn list_courses(
             &self,
             page: PageRequest,

@@ -6,6 +6,7 @@ pub mod course;
 pub mod promotion;
 pub mod repository;
 pub mod sale;
+pub mod service;
 
 pub use browse::{
     CatalogBrowser, Chapter, CourseFilter, CourseLevel, CourseOrdering, CourseProfile, Lesson,
@@ -13,8 +14,9 @@ pub use browse::{
 };
 pub use course::{Category, Course, CourseType, Direction};
 pub use promotion::{current_discount, CourseDiscount, PromotionLink};
-pub use repository::{CatalogError, CatalogRepository, CourseOwnership};
+pub use repository::{CatalogError, CatalogStore, CourseOwnership};
 pub use sale::{InvalidSale, SaleFormula};
+pub use service::CatalogService;
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]

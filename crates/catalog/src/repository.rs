@@ -19,7 +19,7 @@ pub enum CatalogError {
 }
 
 /// Reads courses with their promotion links.
-pub trait CatalogRepository: Send + Sync {
+pub trait CatalogStore: Send + Sync {
     /// Shown, non-deleted courses ordered by id, with promotion links whose activity has not
     /// ended at `now`. Errors: `Storage` only.
     fn list_courses(

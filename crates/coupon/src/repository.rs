@@ -79,7 +79,7 @@ pub enum ClaimError {
 }
 
 /// Coupon storage.
-pub trait CouponRepository: Send + Sync {
+pub trait CouponStore: Send + Sync {
     /// A user's grants that are available at `now` (unused, unreserved, in window), newest
     /// first. Errors: `Storage`.
     fn available_for(

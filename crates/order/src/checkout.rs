@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use luffy_cart::CartRepository;
+use luffy_cart::CartStore;
 use luffy_common::{Clock, CourseId, StorageError, UserId};
 use luffy_credit::{CreditRate, LedgerEntry, LedgerOperation};
 use rust_decimal::Decimal;
@@ -316,7 +316,7 @@ pub fn decide_order(
 
 impl<C, S, K> CheckoutService<C, S, K>
 where
-    C: CartRepository,
+    C: CartStore,
     S: OrderStore,
     K: Clock,
 {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
-use luffy_cart::{CartEntry, CartRepository};
+use luffy_cart::{CartEntry, CartStore};
 use luffy_catalog::{Category, Course, CourseType, Direction};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_credit::BalanceEntry;
@@ -356,7 +356,7 @@ impl OrderTx for FakeTx {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FakeCart(pub Arc<Mutex<Vec<CourseId>>>);
 
-impl CartRepository for FakeCart {
+impl CartStore for FakeCart {
     async fn add(&self, _user: UserId, course: CourseId) -> Result<u64, StorageError> {
         let mut items = self.0.lock().unwrap();
         items.push(course);

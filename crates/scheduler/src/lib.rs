@@ -9,11 +9,13 @@
 
 pub mod job;
 pub mod retry;
+pub mod service;
 pub mod store;
 pub mod worker;
 
 pub use job::{Job, JobError, JobStatus, NewJob};
 pub use retry::RetryPolicy;
+pub use service::JobService;
 pub use store::{JobCounts, JobStore};
 pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};
 

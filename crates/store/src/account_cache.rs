@@ -9,7 +9,7 @@ use luffy_common::{StorageError, UserId};
 
 use crate::errors::{redis_error, redis_pool_error};
 use crate::redis::RedisPool;
-use crate::users::AccountState;
+use luffy_account::{AccountCache, AccountState};
 
 /// Account states cached in Redis for a bounded time.
 #[derive(Clone)]
@@ -58,9 +58,11 @@ impl RedisAccountCache {
     async fn conn(&self) -> Result<deadpool_redis::Connection, StorageError> {
         self.pool.get().await.map_err(redis_pool_error)
     }
+}
 
+impl AccountCache for RedisAccountCache {
     /// The cached state, or `None` on a miss (or an unreadable entry).
-    pub async fn get(&self, user: UserId) -> Result<Option<AccountState>, StorageError> {
+    async fn get(&self, user: UserId) -> Result<Option<AccountState>, StorageError> {
         let mut conn = self.conn().await?;
         let value: Option<String> = conn
             .get(self.key(user))
@@ -70,7 +72,7 @@ impl RedisAccountCache {
     }
 
     /// Caches a state read from PostgreSQL.
-    pub async fn put(&self, user: UserId, state: AccountState) -> Result<(), StorageError> {
+    async fn put(&self, user: UserId, state: AccountState) -> Result<(), StorageError> {
         let mut conn = self.conn().await?;
         let seconds = self.ttl.as_secs().max(1);
         conn.set_ex::<_, _, ()>(self.key(user), encode(state), seconds)
@@ -79,7 +81,7 @@ impl RedisAccountCache {
     }
 
     /// Forgets a state, so the next request reads PostgreSQL.
-    pub async fn forget(&self, user: UserId) -> Result<(), StorageError> {
+    async fn forget(&self, user: UserId) -> Result<(), StorageError> {
         let mut conn = self.conn().await?;
         conn.del::<_, ()>(self.key(user))
             .await

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use deadpool_redis::redis::{self, Script};
-use luffy_cart::{CartEntry, CartRepository};
+use luffy_cart::{CartEntry, CartStore};
 use luffy_common::{CourseId, StorageError, UserId};
 
 use crate::errors::{redis_error, redis_pool_error};
@@ -60,7 +60,7 @@ fn flag(selected: bool) -> &'static str {
     }
 }
 
-impl CartRepository for RedisCarts {
+impl CartStore for RedisCarts {
     async fn add(&self, user: UserId, course: CourseId) -> Result<u64, StorageError> {
         let mut conn = self.conn().await?;
         let key = self.key(user);

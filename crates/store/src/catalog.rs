@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use luffy_catalog::{
-    CatalogError, CatalogRepository, Category, Course, CourseOwnership, CourseType, Direction,
+    CatalogError, CatalogStore, Category, Course, CourseOwnership, CourseType, Direction,
     PromotionLink, SaleFormula,
 };
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
@@ -240,7 +240,7 @@ pub(crate) async fn courses_by_ids(
     with_promotions(courses, promotions)
 }
 
-impl CatalogRepository for PgCatalog {
+impl CatalogStore for PgCatalog {
     async fn list_courses(
         &self,
         page: PageRequest,

@@ -10,7 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_catalog::SaleFormula;
 use luffy_common::{StorageError, UserId};
 use luffy_coupon::{
-    ClaimError, Coupon, CouponKind, CouponRepository, CouponScope, CreateCouponError, GetType,
+    ClaimError, Coupon, CouponKind, CouponScope, CouponStore, CreateCouponError, GetType,
     GrantError, NewCoupon, NewScope, RevokeError, ScopeItem, UseStatus, UserCoupon,
 };
 
@@ -355,7 +355,7 @@ async fn lock_coupon(
         .optional()
 }
 
-impl CouponRepository for PgCoupons {
+impl CouponStore for PgCoupons {
     async fn available_for(
         &self,
         user: UserId,

@@ -29,4 +29,4 @@ pub use jobs::PgJobs;
 pub use orders::{PgOrderStore, PgOrderTx};
 pub use postgres::{PgPool, PgPoolSettings};
 pub use redis::{RedisPool, RedisPoolSettings};
-pub use users::{AccountState, NewUser, PgUsers, User, UserError};
+pub use users::PgUsers;

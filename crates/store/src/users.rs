@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use luffy_account::{AccountState, NewUser, User, UserError, UserStore};
 use luffy_common::{StorageError, UserId};
 use luffy_credit::LedgerEntry;
 use rust_decimal::Decimal;
@@ -13,68 +14,30 @@ use crate::postgres::{connection, PgPool};
 use crate::rows::UserRow;
 use crate::schema::users;
 
-/// A user account as the API sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    /// Id.
-    pub id: UserId,
-    /// Login name.
-    pub username: String,
-    /// Mobile number.
-    pub mobile: String,
-    /// Argon2 PHC string; never leaves the server.
-    pub password_hash: String,
-    /// Balance for balance payments.
-    pub money: Decimal,
-    /// Points balance.
-    pub credit: i32,
-    /// May use operator routes.
-    pub is_staff: bool,
-    /// Inactive accounts cannot log in.
-    pub is_active: bool,
+/// The insertable form of a new account.
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow<'a> {
+    username: &'a str,
+    mobile: &'a str,
+    password_hash: &'a str,
+    is_staff: bool,
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        Self {
-            id: UserId(row.id),
-            username: row.username,
-            mobile: row.mobile,
-            password_hash: row.password_hash,
-            money: row.money,
-            credit: row.credit,
-            is_staff: row.is_staff,
-            is_active: row.is_active,
-        }
+fn to_user(row: UserRow) -> User {
+    User {
+        id: UserId(row.id),
+        username: row.username,
+        mobile: row.mobile,
+        password_hash: row.password_hash,
+        money: row.money,
+        credit: row.credit,
+        is_staff: row.is_staff,
+        is_active: row.is_active,
     }
 }
 
-/// What registration stores.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUser {
-    /// Login name.
-    pub username: String,
-    /// Mobile number.
-    pub mobile: String,
-    /// Argon2 PHC string.
-    pub password_hash: String,
-    /// Staff flag.
-    pub is_staff: bool,
-}
-
-/// Account storage failures.
-#[derive(Debug, thiserror::Error)]
-pub enum UserError {
-    /// The username or mobile is taken.
-    #[error("username or mobile already registered")]
-    Duplicate,
-    /// PostgreSQL failed.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-/// Reads and creates user accounts.
+/// The `UserStore` on PostgreSQL.
 #[derive(Clone)]
 pub struct PgUsers {
     pool: PgPool,
@@ -85,12 +48,19 @@ impl PgUsers {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+}
 
+impl UserStore for PgUsers {
     /// Creates an account. Errors: `Duplicate` on a taken username or mobile.
-    pub async fn create(&self, new_user: NewUser) -> Result<User, UserError> {
+    async fn create(&self, new_user: NewUser) -> Result<User, UserError> {
         let mut conn = connection(&self.pool).await?;
         let row: UserRow = diesel::insert_into(users::table)
-            .values(&new_user)
+            .values(&NewUserRow {
+                username: &new_user.username,
+                mobile: &new_user.mobile,
+                password_hash: &new_user.password_hash,
+                is_staff: new_user.is_staff,
+            })
             .returning(UserRow::as_returning())
             .get_result(&mut conn)
             .await
@@ -100,11 +70,11 @@ impl PgUsers {
                 }
                 other => UserError::Storage(diesel_error(other, "creating a user")),
             })?;
-        Ok(row.into())
+        Ok(to_user(row))
     }
 
     /// Finds an account by username or mobile (the login form accepts either).
-    pub async fn find_by_login(&self, login: &str) -> Result<Option<User>, StorageError> {
+    async fn find_by_login(&self, login: &str) -> Result<Option<User>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         let row: Option<UserRow> = users::table
             .filter(users::username.eq(login).or(users::mobile.eq(login)))
@@ -114,11 +84,11 @@ impl PgUsers {
             .await
             .optional()
             .map_err(|e| diesel_error(e, "finding a user by login"))?;
-        Ok(row.map(User::from))
+        Ok(row.map(to_user))
     }
 
     /// Finds an account by id.
-    pub async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StorageError> {
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         let row: Option<UserRow> = users::table
             .find(id.get())
@@ -127,38 +97,13 @@ impl PgUsers {
             .await
             .optional()
             .map_err(|e| diesel_error(e, "finding a user by id"))?;
-        Ok(row.map(User::from))
-    }
-
-    /// Adds (or with a negative number, takes) points with a ledger row in one transaction; the
-    /// guarded update refuses to go below zero. Returns the new balance, or `None` if the user
-    /// does not exist or the balance would go negative.
-    pub async fn change_credit(&self, entry: LedgerEntry) -> Result<Option<i32>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        conn.transaction::<_, DieselError, _>(async move |conn| {
-            let balance: Option<i32> = diesel::update(
-                users::table
-                    .filter(users::id.eq(entry.user.get()))
-                    .filter(users::credit.ge(-entry.number)),
-            )
-            .set(users::credit.eq(users::credit + entry.number))
-            .returning(users::credit)
-            .get_result(conn)
-            .await
-            .optional()?;
-            if balance.is_some() {
-                append_ledger(conn, &entry).await?;
-            }
-            Ok(balance)
-        })
-        .await
-        .map_err(|e| diesel_error(e, "changing a points balance"))
+        Ok(row.map(to_user))
     }
 
     /// Sets a user's points balance (operator adjustment, SPEC 2.5): locks the row, writes a
     /// 系统赠送 ledger row with the signed difference, all in one transaction. Returns
     /// `(old, new)`, or `None` when the user does not exist.
-    pub async fn set_credit(
+    async fn set_credit(
         &self,
         user: UserId,
         balance: i32,
@@ -202,7 +147,7 @@ impl PgUsers {
     /// Adds money to a balance with a 充值 ledger row, in one transaction. Returns the new
     /// balance, or `None` when the user does not exist. The amount is validated by the caller
     /// (`luffy_credit::validate_top_up`).
-    pub async fn top_up(
+    async fn top_up(
         &self,
         user: UserId,
         amount: Decimal,
@@ -237,7 +182,7 @@ impl PgUsers {
     }
 
     /// The account flags that authorisation needs, without the rest of the row.
-    pub async fn account_state(&self, id: UserId) -> Result<Option<AccountState>, StorageError> {
+    async fn account_state(&self, id: UserId) -> Result<Option<AccountState>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         let row: Option<(bool, bool)> = users::table
             .find(id.get())
@@ -254,7 +199,7 @@ impl PgUsers {
 
     /// Activates or deactivates an account and grants or revokes staff; unset flags are kept.
     /// Returns the new state, or `None` when the user does not exist.
-    pub async fn set_account_state(
+    async fn set_account_state(
         &self,
         id: UserId,
         is_active: Option<bool>,
@@ -290,15 +235,4 @@ struct AccountRow {
     is_active: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     is_staff: bool,
-}
-
-/// Whether an account may act at all, and whether it may act as an operator. Read on every
-/// authenticated request (through a cache), so a deactivated or demoted account loses its
-/// rights at once instead of when its token expires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountState {
-    /// May log in and act.
-    pub is_active: bool,
-    /// May use operator routes.
-    pub is_staff: bool,
 }

@@ -72,7 +72,7 @@ fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<AuthUser, A
     Box::pin(async move {
         let (state, mut user) = verified?;
         let account = state
-            .accounts
+            .users
             .state(user.id)
             .await?
             .filter(|account| account.is_active)

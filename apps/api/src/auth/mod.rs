@@ -1,11 +1,9 @@
 //! Authentication: argon2 password hashes, HS256 tokens and the extractor that turns an
 //! `Authorization: jwt <token>` (or `Bearer <token>`) header into an [`AuthUser`].
 
-pub mod accounts;
 pub mod extractor;
 pub mod password;
 pub mod token;
 
-pub use accounts::AccountGate;
 pub use extractor::{AuthUser, StaffUser, TokenUser};
 pub use token::{TokenError, TokenKeys};

@@ -65,8 +65,9 @@ pub fn worker_config(state: &AppState) -> WorkerConfig {
 /// Builds a worker with every handler registered.
 pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
     let gateway = AlipayGateway(state.alipay.clone());
-    let jobs = Arc::new(state.jobs.clone());
-    Worker::new(jobs.clone(), config)
+    state
+        .jobs
+        .worker(config)
         .handle(
             ORDER_TIMEOUT,
             Arc::new(OrderTimeoutHandler {
@@ -91,7 +92,7 @@ pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
         )
         .periodic(Arc::new(ExpiredOrderSweep {
             orders: state.orders.clone(),
-            jobs,
+            jobs: state.jobs.queue(),
         }))
         .observe(Arc::new(state.job_metrics.clone()))
 }

@@ -38,8 +38,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Job gauges are read from the table, so every instance reports the same backlog; if
     // PostgreSQL is down the HTTP metrics are still served.
-    use luffy_scheduler::JobStore;
-    if let Ok(counts) = state.jobs.counts(chrono::Utc::now()).await {
+    if let Ok(counts) = state.jobs.counts().await {
         state.job_metrics.due.set(counts.due);
         state.job_metrics.lag.set(counts.oldest_due_age_secs);
     }

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use luffy_coupon::new_coupon::CouponDraft;
-use luffy_coupon::{CouponRepository, NewCoupon, UseStatus, UserCoupon};
+use luffy_coupon::{NewCoupon, UseStatus, UserCoupon};
 use serde::Deserialize;
 
 use crate::auth::StaffUser;

@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
-use luffy_coupon::CouponRepository;
 use serde::Deserialize;
 use serde_json::json;
 

@@ -1,8 +1,6 @@
 //! `GET /admin/jobs/`: job counts by kind and status, backlog, and the dead jobs (staff).
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use luffy_scheduler::JobStore;
 use serde_json::json;
 
 use crate::auth::StaffUser;
@@ -14,7 +12,7 @@ pub async fn job_stats(
     state: web::Data<AppState>,
     _staff: StaffUser,
 ) -> Result<HttpResponse, ApiError> {
-    let counts = state.jobs.counts(Utc::now()).await?;
+    let counts = state.jobs.counts().await?;
     Ok(HttpResponse::Ok().json(json!({
         "counts": counts.by_kind_and_status.iter().map(|(kind, status, count)| json!({"kind": kind, "status": status, "count": count})).collect::<Vec<_>>(),
         "due": counts.due,

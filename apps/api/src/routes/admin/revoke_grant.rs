@@ -1,7 +1,6 @@
 //! `DELETE /admin/coupon-grants/{id}/`: revoke an unused, unreserved grant.
 
 use actix_web::{web, HttpResponse};
-use luffy_coupon::CouponRepository;
 use serde_json::json;
 
 use crate::auth::StaffUser;

@@ -48,8 +48,8 @@ pub async fn update_user(
         ));
     }
     let account = state
-        .accounts
-        .change(user, form.is_active, form.is_staff)
+        .users
+        .change_state(user, form.is_active, form.is_staff)
         .await?
         .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
     tracing::info!(

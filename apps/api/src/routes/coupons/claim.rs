@@ -1,8 +1,6 @@
 //! `POST /coupon/claim/` {coupon_id}: claim a self-claim (get_type 1) coupon.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use luffy_coupon::CouponRepository;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -25,9 +23,6 @@ pub async fn claim_coupon(
     caller: AuthUser,
     form: Json<ClaimForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let grant_id = state
-        .coupons
-        .claim(caller.id, form.coupon_id, Utc::now())
-        .await?;
+    let grant_id = state.coupons.claim(caller.id, form.coupon_id).await?;
     Ok(HttpResponse::Created().json(json!({"errmsg": "领取成功!", "user_coupon_id": grant_id})))
 }

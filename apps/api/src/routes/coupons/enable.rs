@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use luffy_coupon::{CouponRepository, CouponScope};
+use luffy_coupon::CouponScope;
 use serde_json::{json, Value};
 
 use super::view::CouponItem;
@@ -20,11 +20,11 @@ pub async fn enabled_coupons(
     let now = Utc::now();
     let user = state
         .users
-        .find_by_id(caller.id)
+        .find(caller.id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("用户不存在!".into()))?;
     let selected = state.carts.selected_lines(caller.id).await?;
-    let grants = state.coupons.available_for(caller.id, now).await?;
+    let grants = state.coupons.available_for(caller.id).await?;
     let coupon_list: Vec<CouponItem> = grants
         .iter()
         .filter_map(|grant| {

@@ -1,8 +1,6 @@
 //! `GET /coupon/`: the caller's available coupons.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use luffy_coupon::CouponRepository;
 
 use super::view::CouponItem;
 use crate::auth::AuthUser;
@@ -14,7 +12,7 @@ pub async fn list_coupons(
     state: web::Data<AppState>,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let grants = state.coupons.available_for(caller.id, Utc::now()).await?;
+    let grants = state.coupons.available_for(caller.id).await?;
     let items: Vec<CouponItem> = grants
         .iter()
         .map(|g| CouponItem::new(g, state.timezone))

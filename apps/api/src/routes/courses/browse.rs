@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use luffy_catalog::{CatalogBrowser, CourseFilter, CourseOrdering};
+use luffy_catalog::{CourseFilter, CourseOrdering};
 use luffy_common::PageRequest;
 use serde::Deserialize;
 
@@ -40,7 +40,7 @@ pub async fn browse_courses(
         ordering,
     };
     let now = Utc::now();
-    let page = state.catalog.browse_courses(filter, request, now).await?;
+    let page = state.catalog.browse_courses(filter, request).await?;
     let base = state.settings.public_base();
     let link = |page_number: u32| {
         let mut url = format!(

@@ -2,8 +2,7 @@
 //! tutorial's shape (`get_lesson_list`).
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use luffy_catalog::{CatalogBrowser, CatalogRepository, Chapter};
+use luffy_catalog::Chapter;
 use luffy_common::CourseId;
 use serde::Serialize;
 
@@ -58,7 +57,7 @@ pub async fn course_chapters(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CourseId(path.into_inner());
-    let course = state.catalog.find_course(id, Utc::now()).await?;
+    let course = state.catalog.find_course(id).await?;
     if !course.is_purchasable() {
         return Err(ApiError::NotFound("当前课程不存在!".into()));
     }

@@ -3,7 +3,6 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use luffy_catalog::CatalogBrowser;
 use luffy_common::CourseId;
 
 use super::view::CourseDetailView;
@@ -18,7 +17,7 @@ pub async fn course_detail(
     let now = Utc::now();
     let profile = state
         .catalog
-        .course_profile(CourseId(path.into_inner()), now)
+        .course_profile(CourseId(path.into_inner()))
         .await?;
     if !profile.course.is_purchasable() {
         return Err(ApiError::NotFound("当前课程不存在!".into()));

@@ -2,7 +2,6 @@
 //! filters above the tutorial's course list.
 
 use actix_web::{web, HttpResponse};
-use luffy_catalog::CatalogBrowser;
 
 use super::view::NamedRef;
 use crate::error::ApiError;

@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use luffy_catalog::CatalogRepository;
 use luffy_common::PageRequest;
 use serde::Deserialize;
 
@@ -39,7 +38,7 @@ pub async fn list_courses(
 ) -> Result<HttpResponse, ApiError> {
     let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
     let now = Utc::now();
-    let page = state.catalog.list_courses(request, now).await?;
+    let page = state.catalog.list_courses(request).await?;
     let link = |page_number: u32| {
         format!(
             "{}/courses/?page={page_number}&size={}",

@@ -25,7 +25,7 @@ pub struct Profile {
 pub async fn me(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
     let user = state
         .users
-        .find_by_id(caller.id)
+        .find(caller.id)
         .await?
         .filter(|user| user.is_active)
         .ok_or_else(|| ApiError::Unauthorized("用户不存在或已停用,请重新登录!".into()))?;

@@ -11,7 +11,7 @@ use crate::auth::password::hash_password;
 use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use luffy_store::NewUser;
+use luffy_account::NewUser;
 
 #[allow(clippy::expect_used)]
 static MOBILE: LazyLock<Regex> =
@@ -62,7 +62,7 @@ pub async fn register(
     let password_hash = hash_password(valid.password).await?;
     let user = state
         .users
-        .create(NewUser {
+        .register(NewUser {
             username: valid.mobile.clone(),
             mobile: valid.mobile,
             password_hash,

@@ -1,0 +1,49 @@
+//! The coupon use cases the API serves: the buyer's usable grants and claims, and the
+//! operator's create, grant and revoke, with the clock deciding coupon windows.
+
+use luffy_common::{Clock, StorageError, UserId};
+
+use crate::coupon::Coupon;
+use crate::grant::UserCoupon;
+use crate::new_coupon::NewCoupon;
+use crate::repository::{ClaimError, CouponStore, CreateCouponError, GrantError, RevokeError};
+
+/// Coupon use cases over the coupon store.
+#[derive(Clone)]
+pub struct CouponService<S, K> {
+    store: S,
+    clock: K,
+}
+
+impl<S: CouponStore, K: Clock> CouponService<S, K> {
+    /// Wires the store and the clock.
+    pub fn new(store: S, clock: K) -> Self {
+        Self { store, clock }
+    }
+
+    /// The buyer's grants usable now.
+    pub async fn available_for(&self, user: UserId) -> Result<Vec<UserCoupon>, StorageError> {
+        self.store.available_for(user, self.clock.now()).await
+    }
+
+    /// The buyer claims a coupon (window, stock and per-user limit checked by the store under
+    /// the coupon's row lock); answers the grant id.
+    pub async fn claim(&self, user: UserId, coupon_id: i64) -> Result<i64, ClaimError> {
+        self.store.claim(user, coupon_id, self.clock.now()).await
+    }
+
+    /// An operator creates a validated coupon.
+    pub async fn create(&self, coupon: NewCoupon) -> Result<Coupon, CreateCouponError> {
+        self.store.create(coupon).await
+    }
+
+    /// An operator grants a coupon to users; answers the grant ids.
+    pub async fn grant(&self, coupon_id: i64, users: &[UserId]) -> Result<Vec<i64>, GrantError> {
+        self.store.grant(coupon_id, users).await
+    }
+
+    /// An operator revokes an unused, unreserved grant.
+    pub async fn revoke(&self, grant_id: i64) -> Result<(), RevokeError> {
+        self.store.revoke(grant_id).await
+    }
+}

@@ -1,0 +1,49 @@
+//! The scheduler's use cases for the application: counts for operators and metrics, and the
+//! worker over the job store.
+
+use std::sync::Arc;
+
+use luffy_common::{Clock, StorageError};
+
+use crate::store::{JobCounts, JobStore};
+use crate::worker::{Worker, WorkerConfig};
+
+/// Jobs as the application sees them.
+pub struct JobService<J, K> {
+    store: Arc<J>,
+    clock: K,
+}
+
+impl<J, K: Clone> Clone for JobService<J, K> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}
+
+impl<J: JobStore, K: Clock> JobService<J, K> {
+    /// Wires the store and the clock.
+    pub fn new(store: J, clock: K) -> Self {
+        Self {
+            store: Arc::new(store),
+            clock,
+        }
+    }
+
+    /// Counts by kind and status, the lag, and the dead jobs, as of now.
+    pub async fn counts(&self) -> Result<JobCounts, StorageError> {
+        self.store.counts(self.clock.now()).await
+    }
+
+    /// A worker over this store; register handlers on it, then run it.
+    pub fn worker(&self, config: WorkerConfig) -> Worker<J> {
+        Worker::new(self.store.clone(), config)
+    }
+
+    /// The store, for periodic tasks that enqueue jobs on their own (a repair sweep).
+    pub fn queue(&self) -> Arc<J> {
+        self.store.clone()
+    }
+}
