@@ -20,6 +20,7 @@ pub mod database;
 pub mod postgres_server;
 pub mod redis_server;
 
+use luffy_order::OrderStatus;
 use std::net::SocketAddr;
 
 use luffy_api::{AppState, RunningServer, Settings};
@@ -97,7 +98,7 @@ pub async fn assert_invariants(database_url: &str) {
             "a reserved coupon without an unpaid order",
             "SELECT count(*)::bigint AS value FROM coupon_logs c
              WHERE c.order_id IS NOT NULL AND c.use_status = 0
-               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id AND o.order_status = 0)",
+               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id AND o.order_status = {unpaid})",
         ),
         (
             "points that differ from the ledger",
@@ -114,12 +115,20 @@ pub async fn assert_invariants(database_url: &str) {
         (
             "a paid order whose courses are not owned",
             "SELECT count(*)::bigint AS value FROM order_details d JOIN orders o ON o.id = d.order_id
-             WHERE o.order_status = 1
+             WHERE o.order_status = {paid}
                AND NOT EXISTS (SELECT 1 FROM user_courses u WHERE u.user_id = o.user_id AND u.course_id = d.course_id)",
         ),
     ];
+    let (unpaid, paid) = (OrderStatus::Unpaid.code(), OrderStatus::Paid.code());
     for (what, sql) in checks {
-        assert_eq!(database::scalar(database_url, sql).await, 0, "found {what}");
+        let sql = sql
+            .replace("{unpaid}", &unpaid.to_string())
+            .replace("{paid}", &paid.to_string());
+        assert_eq!(
+            database::scalar(database_url, &sql).await,
+            0,
+            "found {what}"
+        );
     }
 }
 
@@ -262,6 +271,19 @@ impl TestApp {
     /// Runs a query returning one `bigint` column named `value`.
     pub async fn scalar(&self, sql: &str) -> i64 {
         database::scalar(&self.database.url, sql).await
+    }
+
+    /// An order's stored status.
+    pub async fn order_status(&self, id: i64) -> OrderStatus {
+        let code = self
+            .scalar(&format!(
+                "SELECT order_status::bigint AS value FROM orders WHERE id = {id}"
+            ))
+            .await;
+        i16::try_from(code)
+            .ok()
+            .and_then(OrderStatus::from_code)
+            .unwrap_or_else(|| panic!("order {id} has an unknown status {code}"))
     }
 
     /// SPEC 2.5 invariant: every user's points and money balances equal the sums of their

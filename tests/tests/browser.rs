@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 use luffy_e2e::spawn_app_with;
+use luffy_order::OrderStatus;
 use serde_json::{json, Value};
 
 const INDEX: &str = include_str!("../fixtures/client/index.html");
@@ -192,7 +193,7 @@ async fn a_browser_on_another_origin_buys_a_course() {
         .unwrap();
     let orders: Value = serde_json::from_str(&raw).unwrap();
     let order = &orders[0];
-    assert_eq!(order["order_status"], 1, "{order}");
+    assert_eq!(order["order_status"], OrderStatus::Paid.code(), "{order}");
     assert_eq!(order["credit"], 0, "{order}");
     assert!(
         order["coupon"]["id"].is_i64(),

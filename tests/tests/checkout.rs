@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use luffy_e2e::{spawn_app, TestApp};
+use luffy_order::OrderStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -79,7 +80,7 @@ async fn demo_flow_coupon_order_points_order_list_and_cancel() {
     .await;
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
     assert_eq!(order.json["real_price"], 1208.44);
-    assert_eq!(order.json["order_status"], 0);
+    assert_eq!(order.json["order_status"], OrderStatus::Unpaid.code());
     assert_eq!(order.json["order_timeout"], 900);
     let number = order.json["order_number"].as_str().unwrap().to_owned();
     assert_eq!(number.len(), 24);
@@ -177,12 +178,12 @@ async fn zero_price_order_is_paid_at_once_and_owned() {
     app.fill_cart(&token, &[4]).await;
     let order = post_order(&app, &token, json!({"pay_type": 0})).await;
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
-    assert_eq!(order.json["order_status"], 1);
+    assert_eq!(order.json["order_status"], OrderStatus::Paid.code());
     assert_eq!(order.json["real_price"], 0.0);
     let detail = app
         .get(&format!("/orders/{}/", order.json["id"]), &token)
         .await;
-    assert_eq!(detail.json["order_status"], 1);
+    assert_eq!(detail.json["order_status"], OrderStatus::Paid.code());
     assert!(detail.json["pay_time"].is_string());
     let again = app
         .json(Method::POST, "/cart/", &token, json!({"course_id": 4}))
@@ -198,7 +199,7 @@ async fn zero_price_order_is_paid_at_once_and_owned() {
         .await;
     let order = post_order(&app, &token, json!({"pay_type": 0, "credit": 50})).await;
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
-    assert_eq!(order.json["order_status"], 1);
+    assert_eq!(order.json["order_status"], OrderStatus::Paid.code());
     app.assert_ledger_matches().await;
 }
 
@@ -388,7 +389,11 @@ async fn other_users_orders_are_404() {
         StatusCode::NOT_FOUND
     );
     let mine = app.get(&format!("/orders/{id}/"), &token).await;
-    assert_eq!(mine.json["order_status"], 0, "untouched by the other user");
+    assert_eq!(
+        mine.json["order_status"],
+        OrderStatus::Unpaid.code(),
+        "untouched by the other user"
+    );
     assert_eq!(mine.json["pay_type"], 2);
     assert_eq!(
         app.send(app.request(Method::GET, &format!("/orders/{id}/")))

@@ -8,7 +8,7 @@ use futures::future::join_all;
 use luffy_common::{CourseId, SystemClock, UserId};
 use luffy_credit::CreditRate;
 use luffy_e2e::{spawn_app, TestApp};
-use luffy_order::{CheckoutError, CheckoutRequest, CheckoutService, PricingError};
+use luffy_order::{CheckoutError, CheckoutRequest, CheckoutService, OrderStatus, PricingError};
 use luffy_store::{PgOrderStore, PgPool, RedisCarts};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -336,7 +336,8 @@ async fn pipelined_reads_stay_behind_the_user_lock_on_fresh_connections() {
         }
         // Free the courses for a later round: cancel the winner.
         app.sql(&format!(
-            "UPDATE orders SET order_status = 2 WHERE id = {}",
+            "UPDATE orders SET order_status = {} WHERE id = {}",
+            OrderStatus::Cancelled.code(),
             won[0].id
         ))
         .await;

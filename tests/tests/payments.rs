@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use luffy_e2e::{fixture_keys_dir, spawn_app, TestApp};
+use luffy_order::OrderStatus;
 use luffy_payment_alipay::form::{encode_form, parse_form};
 use luffy_payment_alipay::keys::parse_private_key;
 use luffy_payment_alipay::sign::{sign, signing_string, Purpose};
@@ -39,19 +40,16 @@ async fn open_link(app: &TestApp, token: &str, number: &str) -> String {
     url
 }
 
-async fn status_of(app: &TestApp, id: i64) -> i64 {
-    app.scalar(&format!(
-        "SELECT order_status::bigint AS value FROM orders WHERE id = {id}"
-    ))
-    .await
+async fn status_of(app: &TestApp, id: i64) -> OrderStatus {
+    app.order_status(id).await
 }
 
-async fn wait_for_status(app: &TestApp, id: i64, wanted: i64) {
+async fn wait_for_status(app: &TestApp, id: i64, wanted: OrderStatus) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while status_of(app, id).await != wanted {
         assert!(
             Instant::now() < deadline,
-            "order {id} never reached status {wanted}"
+            "order {id} never reached status {wanted:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -81,7 +79,7 @@ async fn pay_through_the_sandbox_notify_and_return() {
     let (token, number, id) = order(&app, &[1, 7]).await;
     open_link(&app, &token, &number).await;
     let return_url = app.press_pay(&number).await;
-    wait_for_status(&app, id, 1).await; // the notify fulfilled it
+    wait_for_status(&app, id, OrderStatus::Paid).await; // the notify fulfilled it
     assert!(
         return_url.starts_with(&format!("{}/payments/alipay/result/?", app.base)),
         "{return_url}"
@@ -167,12 +165,16 @@ async fn return_and_active_query_fulfil_when_notifies_are_lost() {
     assert_eq!(waiting.status, StatusCode::BAD_REQUEST);
     let return_url = app.press_pay(&number).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(status_of(&app, id).await, 0, "no notify arrived");
+    assert_eq!(
+        status_of(&app, id).await,
+        OrderStatus::Unpaid,
+        "no notify arrived"
+    );
     let result = app.send(app.client.get(&return_url)).await;
     assert_eq!(result.status, StatusCode::OK, "{}", result.text);
     assert_eq!(
         status_of(&app, id).await,
-        1,
+        OrderStatus::Paid,
         "the return's active query fulfilled it"
     );
 
@@ -191,7 +193,7 @@ async fn return_and_active_query_fulfil_when_notifies_are_lost() {
         .get(&format!("/payments/alipay/query/{number}/"), &token)
         .await;
     assert_eq!(query.status, StatusCode::OK, "{}", query.text);
-    assert_eq!(status_of(&app, id).await, 1);
+    assert_eq!(status_of(&app, id).await, OrderStatus::Paid);
     assert_eq!(count(&app, "payments").await, 2);
 }
 
@@ -287,12 +289,16 @@ async fn forged_notifies_fail_and_change_nothing() {
     for (what, body) in forgeries {
         assert_eq!(notify(&app, body).await, "fail", "{what}");
     }
-    assert_eq!(status_of(&app, id).await, 0, "nothing changed");
+    assert_eq!(
+        status_of(&app, id).await,
+        OrderStatus::Unpaid,
+        "nothing changed"
+    );
     assert_eq!(count(&app, "payments").await, 0);
     assert_eq!(count(&app, "user_courses").await, 0);
     // The genuine one still works.
     assert_eq!(notify(&app, genuine).await, "success");
-    assert_eq!(status_of(&app, id).await, 1);
+    assert_eq!(status_of(&app, id).await, OrderStatus::Paid);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -313,7 +319,7 @@ async fn the_same_notify_fifty_times_at_once_fulfils_once() {
         "{:?}",
         queried.iter().map(|q| q.text.clone()).collect::<Vec<_>>()
     );
-    assert_eq!(status_of(&app, id).await, 1);
+    assert_eq!(status_of(&app, id).await, OrderStatus::Paid);
     assert_eq!(count(&app, "payments").await, 1);
     assert_eq!(count(&app, "user_courses").await, 3);
     assert_eq!(
@@ -349,7 +355,11 @@ async fn payment_after_cancel_is_recorded_for_refund() {
         .await,
         1
     );
-    assert_eq!(status_of(&app, id).await, 2, "still cancelled, never paid");
+    assert_eq!(
+        status_of(&app, id).await,
+        OrderStatus::Cancelled,
+        "still cancelled, never paid"
+    );
     assert_eq!(count(&app, "user_courses").await, 0);
     let trade = app
         .send(app.request(
@@ -394,7 +404,7 @@ async fn gateway_trouble_is_a_clear_503_and_changes_nothing() {
         StatusCode::SERVICE_UNAVAILABLE,
         "client timeout (3 s) is a 503"
     );
-    assert_eq!(status_of(&app, id).await, 0);
+    assert_eq!(status_of(&app, id).await, OrderStatus::Unpaid);
     assert_eq!(count(&app, "payments").await, 0);
     app.set_sandbox_mode(json!({})).await;
     let query = app
@@ -500,7 +510,7 @@ async fn balance_payment_deducts_money_once() {
         paid.iter().filter(|r| r.status == StatusCode::OK).count(),
         1
     );
-    assert_eq!(status_of(&app, id).await, 1);
+    assert_eq!(status_of(&app, id).await, OrderStatus::Paid);
     assert_eq!(app.get("/users/me/", &token).await.json["money"], 201.0);
     assert_eq!(count(&app, "payments WHERE channel = 'balance'").await, 1);
     assert_eq!(

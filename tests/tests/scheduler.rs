@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use luffy_e2e::{spawn_app, spawn_app_with, TestApp};
 use luffy_order::jobs::ExpiredOrderSweep;
+use luffy_order::OrderStatus;
 use luffy_scheduler::worker::HandlerFuture;
 use luffy_scheduler::{Job, JobError, JobHandler, NewJob, RetryPolicy, Worker, WorkerConfig};
 use luffy_store::PgJobs;
@@ -313,11 +314,7 @@ async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_
         let (answer, won) = tokio::join!(notify, timeouts.time_out(id));
         assert_eq!(answer.unwrap().text().await.unwrap(), "success");
         let won = won.unwrap();
-        let status = app
-            .scalar(&format!(
-                "SELECT order_status::bigint AS value FROM orders WHERE id = {id}"
-            ))
-            .await;
+        let status = app.order_status(id).await;
         let refunds = app.scalar(&format!("SELECT count(*)::bigint AS value FROM credit_ledger WHERE order_id = {id} AND operation = 3")).await;
         let payment = app.scalar(&format!("SELECT count(*)::bigint AS value FROM payments WHERE order_id = {id} AND status = 'refund_pending'")).await;
         let owned = app
@@ -326,7 +323,7 @@ async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_
             ))
             .await;
         match status {
-            1 => {
+            OrderStatus::Paid => {
                 paid += 1;
                 assert!(!won);
                 assert_eq!(
@@ -339,7 +336,7 @@ async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_
                 ))
                 .await;
             }
-            3 => {
+            OrderStatus::TimedOut => {
                 timed_out += 1;
                 assert!(won);
                 assert_eq!(
@@ -350,7 +347,7 @@ async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_
                 let refund_jobs = app.scalar(&format!("SELECT count(*)::bigint AS value FROM jobs WHERE order_id = {id} AND kind = 'alipay_refund'")).await;
                 assert_eq!(refund_jobs, 1);
             }
-            other => panic!("order ended in status {other}"),
+            other => panic!("order ended in status {other:?}"),
         }
         app.assert_ledger_matches().await;
     }
@@ -401,7 +398,7 @@ async fn unpaid_orders_time_out_and_late_payments_are_refunded_end_to_end() {
     let b_id = b.json["id"].as_i64().unwrap();
     assert_eq!(app.get("/users/me/", &token).await.json["credit"], 900);
     wait_until("both orders to time out", || async {
-        app.scalar(&format!("SELECT count(*)::bigint AS value FROM orders WHERE id IN ({a_id}, {b_id}) AND order_status = 3")).await == 2
+        app.scalar(&format!("SELECT count(*)::bigint AS value FROM orders WHERE id IN ({a_id}, {b_id}) AND order_status = {}", OrderStatus::TimedOut.code())).await == 2
     })
     .await;
     let coupons = app.get("/coupon/", &token).await;
@@ -459,11 +456,7 @@ async fn unpaid_orders_time_out_and_late_payments_are_refunded_end_to_end() {
         .await;
     app.press_pay(&c_number).await;
     wait_until("C to time out with the gateway down", || async {
-        app.scalar(&format!(
-            "SELECT order_status::bigint AS value FROM orders WHERE id = {c_id}"
-        ))
-        .await
-            == 3
+        app.order_status(c_id).await == OrderStatus::TimedOut
     })
     .await;
     app.set_sandbox_mode(json!({})).await;
@@ -492,13 +485,7 @@ async fn unpaid_orders_time_out_and_late_payments_are_refunded_end_to_end() {
         "refunded in full at the gateway: {}",
         trade.text
     );
-    assert_eq!(
-        app.scalar(&format!(
-            "SELECT order_status::bigint AS value FROM orders WHERE id = {c_id}"
-        ))
-        .await,
-        3
-    );
+    assert_eq!(app.order_status(c_id).await, OrderStatus::TimedOut);
     assert_eq!(
         app.scalar("SELECT count(*)::bigint AS value FROM user_courses")
             .await,

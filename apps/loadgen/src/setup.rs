@@ -7,6 +7,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use luffy_api::auth::TokenKeys;
 use luffy_common::UserId;
+use luffy_order::OrderStatus;
 use secrecy::SecretString;
 
 use crate::Args;
@@ -44,6 +45,7 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
     let mut conn = AsyncPgConnection::establish(&args.database_url)
         .await
         .context("connecting to the bench database")?;
+    let (paid, unpaid) = (OrderStatus::Paid.code(), OrderStatus::Unpaid.code());
     conn.batch_execute(&format!(
         "INSERT INTO users (username, mobile, password_hash)
          SELECT 'bench' || g, '17' || lpad(g::text, 9, '0'), (SELECT password_hash FROM users WHERE username = 'luffy')
@@ -57,7 +59,7 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
          -- runs grow are not empty when PostgreSQL plans (and caches plans for) them.
          INSERT INTO orders (user_id, order_number, order_status, pay_type, total_price, real_price,
                              pay_time, trade_no, expires_at, created_time)
-         SELECT u.id, 'hist' || u.id, 1, 1, 498.00, 498.00, now() - interval '1 day',
+         SELECT u.id, 'hist' || u.id, {paid}, 1, 498.00, 498.00, now() - interval '1 day',
                 'hist' || u.id, now() - interval '1 day', now() - interval '1 day'
          FROM users u WHERE u.username LIKE 'bench%';
          INSERT INTO order_details (order_id, course_id, name, price, real_price)
@@ -72,7 +74,7 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
          -- ... and has an unpaid order for course 8 that is not due yet (a store always has
          -- unpaid orders waiting for their payment or their timeout).
          INSERT INTO orders (user_id, order_number, order_status, pay_type, total_price, real_price, expires_at)
-         SELECT u.id, 'open' || u.id, 0, 1, 199.00, 199.00, now() + interval '1 day'
+         SELECT u.id, 'open' || u.id, {unpaid}, 1, 199.00, 199.00, now() + interval '1 day'
          FROM users u WHERE u.username LIKE 'bench%';
          INSERT INTO order_details (order_id, course_id, name, price, real_price)
          SELECT o.id, c.id, c.name, c.price, c.price

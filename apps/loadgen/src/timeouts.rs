@@ -8,6 +8,7 @@ use anyhow::{ensure, Context};
 use diesel::sql_types::BigInt;
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use luffy_order::OrderStatus;
 
 use crate::setup::Bench;
 use crate::Args;
@@ -50,11 +51,12 @@ pub async fn run(args: &Args, bench: &Bench, workers: usize) -> anyhow::Result<T
     let tag = format!("tmo{workers}");
     let mut conn = AsyncPgConnection::establish(&args.database_url).await?;
     let users = bench.last_id - bench.first_id + 1;
+    let unpaid = OrderStatus::Unpaid.code();
     conn.batch_execute(&format!(
         "CREATE TEMP TABLE new_orders AS
          WITH o AS (
              INSERT INTO orders (user_id, order_number, order_status, pay_type, total_price, real_price, credit, expires_at)
-             SELECT {first} + (g % {users}), '{tag}-' || g, 0, 0, 100.00, 70.00, 10, now() - interval '1 second'
+             SELECT {first} + (g % {users}), '{tag}-' || g, {unpaid}, 0, 100.00, 70.00, 10, now() - interval '1 second'
              FROM generate_series(1, {n}) g
              RETURNING id, user_id)
          SELECT * FROM o;
@@ -103,7 +105,7 @@ pub async fn run(args: &Args, bench: &Bench, workers: usize) -> anyhow::Result<T
     for worker in running {
         worker.stop().await;
     }
-    let not_timed_out = count(&mut conn, &format!("SELECT count(*)::bigint AS value FROM orders WHERE order_number LIKE '{tag}-%' AND order_status <> 3")).await?;
+    let not_timed_out = count(&mut conn, &format!("SELECT count(*)::bigint AS value FROM orders WHERE order_number LIKE '{tag}-%' AND order_status <> {}", OrderStatus::TimedOut.code())).await?;
     let coupons_held = count(&mut conn, &format!("SELECT count(*)::bigint AS value FROM coupon_logs WHERE name = '{tag}' AND order_id IS NOT NULL")).await?;
     let refunds = count(&mut conn, &format!("SELECT count(*)::bigint AS value FROM credit_ledger l JOIN orders o ON o.id = l.order_id WHERE o.order_number LIKE '{tag}-%' AND l.operation = 3")).await?;
     let ledger_off = count(
