@@ -155,6 +155,17 @@ impl From<luffy_order::CancelError> for ApiError {
     }
 }
 
+impl From<luffy_order::PayLinkError> for ApiError {
+    fn from(error: luffy_order::PayLinkError) -> Self {
+        use luffy_order::PayLinkError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::NotUnpaid(_) | E::Expired => Self::BadRequest(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<luffy_coupon::GrantError> for ApiError {
     fn from(error: luffy_coupon::GrantError) -> Self {
         use luffy_coupon::GrantError as E;

@@ -92,3 +92,136 @@ impl<S: UserStore, C: AccountCache> AccountService<S, C> {
         Ok(state)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct FakeUsers(Arc<Mutex<HashMap<UserId, AccountState>>>);
+
+    impl UserStore for FakeUsers {
+        async fn create(&self, _new_user: NewUser) -> Result<User, UserError> {
+            Err(UserError::Duplicate)
+        }
+        async fn find_by_login(&self, _login: &str) -> Result<Option<User>, StorageError> {
+            Ok(None)
+        }
+        async fn find_by_id(&self, _id: UserId) -> Result<Option<User>, StorageError> {
+            Ok(None)
+        }
+        async fn set_credit(
+            &self,
+            _user: UserId,
+            _balance: i32,
+            _remark: &str,
+        ) -> Result<Option<(i32, i32)>, StorageError> {
+            Ok(None)
+        }
+        async fn top_up(
+            &self,
+            _user: UserId,
+            _amount: Decimal,
+            _remark: &str,
+        ) -> Result<Option<Decimal>, StorageError> {
+            Ok(None)
+        }
+        async fn account_state(&self, id: UserId) -> Result<Option<AccountState>, StorageError> {
+            Ok(self.0.lock().unwrap().get(&id).copied())
+        }
+        async fn set_account_state(
+            &self,
+            id: UserId,
+            is_active: Option<bool>,
+            is_staff: Option<bool>,
+        ) -> Result<Option<AccountState>, StorageError> {
+            let mut users = self.0.lock().unwrap();
+            let Some(state) = users.get_mut(&id) else {
+                return Ok(None);
+            };
+            state.is_active = is_active.unwrap_or(state.is_active);
+            state.is_staff = is_staff.unwrap_or(state.is_staff);
+            Ok(Some(*state))
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct FakeCache {
+        entries: Arc<Mutex<HashMap<UserId, AccountState>>>,
+        down: Arc<Mutex<bool>>,
+    }
+
+    impl FakeCache {
+        fn check(&self) -> Result<(), StorageError> {
+            if *self.down.lock().unwrap() {
+                return Err(StorageError::Unavailable(anyhow::Error::msg("cache down")));
+            }
+            Ok(())
+        }
+    }
+
+    impl AccountCache for FakeCache {
+        async fn get(&self, user: UserId) -> Result<Option<AccountState>, StorageError> {
+            self.check()?;
+            Ok(self.entries.lock().unwrap().get(&user).copied())
+        }
+        async fn put(&self, user: UserId, state: AccountState) -> Result<(), StorageError> {
+            self.check()?;
+            self.entries.lock().unwrap().insert(user, state);
+            Ok(())
+        }
+        async fn forget(&self, user: UserId) -> Result<(), StorageError> {
+            self.check()?;
+            self.entries.lock().unwrap().remove(&user);
+            Ok(())
+        }
+    }
+
+    fn service() -> (AccountService<FakeUsers, FakeCache>, FakeUsers, FakeCache) {
+        let users = FakeUsers::default();
+        users.0.lock().unwrap().insert(
+            UserId(1),
+            AccountState {
+                is_active: true,
+                is_staff: true,
+            },
+        );
+        let cache = FakeCache::default();
+        (
+            AccountService::new(users.clone(), cache.clone()),
+            users,
+            cache,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_change_is_seen_at_once_despite_the_cache() {
+        let (accounts, _, cache) = service();
+        let before = accounts.state(UserId(1)).await.unwrap().unwrap();
+        assert!(before.may_operate());
+        assert!(cache.entries.lock().unwrap().contains_key(&UserId(1)));
+        accounts
+            .change_state(UserId(1), None, Some(false))
+            .await
+            .unwrap();
+        let after = accounts.state(UserId(1)).await.unwrap().unwrap();
+        assert!(after.may_act() && !after.may_operate());
+    }
+
+    #[tokio::test]
+    async fn a_cache_outage_falls_back_to_the_store_but_refuses_changes() {
+        let (accounts, users, cache) = service();
+        *cache.down.lock().unwrap() = true;
+        assert!(accounts.state(UserId(1)).await.unwrap().is_some());
+        assert!(accounts
+            .change_state(UserId(1), Some(false), None)
+            .await
+            .is_err());
+        assert!(
+            users.0.lock().unwrap()[&UserId(1)].is_active,
+            "refused: no stale cache entry can outlive a change"
+        );
+    }
+}

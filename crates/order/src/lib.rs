@@ -29,7 +29,7 @@ pub use payment::{
 };
 pub use ports::{OrderKey, OrderStore, OrderTx};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
-pub use service::OrderService;
+pub use service::{OrderService, PayLinkError};
 pub use status::PayType;
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.

@@ -291,23 +291,28 @@ pub fn create(
     }
 }
 
-/// Whether an order may still be paid from the balance at `now` (it must be unpaid and not
-/// expired; the gateway's late payments are refunded instead).
-pub fn payable_from_balance(order: &LockedOrder, now: DateTime<Utc>) -> Result<(), Unpayable> {
-    if !order.status.can_become(OrderStatus::Paid) {
-        return Err(Unpayable::NotUnpaid);
+/// Whether the buyer may still start paying an order at `now`: it must be able to become
+/// paid, and not be past its expiry. A pay link and a balance payment both ask this; a
+/// gateway payment that arrives anyway is recorded and refunded by [`pay`].
+pub fn payable(
+    status: OrderStatus,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Unpayable> {
+    if !status.can_become(OrderStatus::Paid) {
+        return Err(Unpayable::NotUnpaid(status));
     }
-    if order.expires_at <= now {
+    if expires_at <= now {
         return Err(Unpayable::Expired);
     }
     Ok(())
 }
 
-/// Why an order cannot be paid from the balance.
+/// Why an order cannot be paid any more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unpayable {
     /// Paid, cancelled or timed out.
-    NotUnpaid,
+    NotUnpaid(OrderStatus),
     /// Past `expires_at`.
     Expired,
 }
@@ -451,18 +456,15 @@ mod tests {
     }
 
     #[test]
-    fn balance_payment_needs_an_unpaid_unexpired_order() {
+    fn paying_needs_an_unpaid_unexpired_order() {
+        assert_eq!(payable(OrderStatus::Unpaid, at(900), at(10)), Ok(()));
         assert_eq!(
-            payable_from_balance(&order(OrderStatus::Unpaid, 0), at(10)),
-            Ok(())
-        );
-        assert_eq!(
-            payable_from_balance(&order(OrderStatus::Unpaid, 0), at(900)),
+            payable(OrderStatus::Unpaid, at(900), at(900)),
             Err(Unpayable::Expired)
         );
         assert_eq!(
-            payable_from_balance(&order(OrderStatus::Cancelled, 0), at(10)),
-            Err(Unpayable::NotUnpaid)
+            payable(OrderStatus::Cancelled, at(900), at(10)),
+            Err(Unpayable::NotUnpaid(OrderStatus::Cancelled))
         );
     }
 

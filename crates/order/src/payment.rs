@@ -329,8 +329,8 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
                 .lock_order(Some(user), &OrderKey::Number(order_number.to_owned()))
                 .await?
                 .ok_or(PaymentError::UnknownOrder)?;
-            lifecycle::payable_from_balance(&order, now).map_err(|why| match why {
-                Unpayable::NotUnpaid => PaymentError::NotUnpaid,
+            lifecycle::payable(order.status, order.expires_at, now).map_err(|why| match why {
+                Unpayable::NotUnpaid(_) => PaymentError::NotUnpaid,
                 Unpayable::Expired => PaymentError::Expired,
             })?;
             let spent = tx

@@ -5,9 +5,26 @@ use chrono::{DateTime, Utc};
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
 use crate::jobs::{PendingRefund, UnpaidOrder};
-use crate::lifecycle::{self, OrderStatus};
+use crate::lifecycle::{self, OrderStatus, Unpayable};
 use crate::order::{CancelError, Order};
 use crate::ports::{OrderKey, OrderStore, OrderTx};
+
+/// Why a pay link is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PayLinkError {
+    /// No such order of the caller.
+    #[error("订单不存在!")]
+    NotFound,
+    /// Paid, cancelled or timed out.
+    #[error("订单{},无法支付!", .0.display_name())]
+    NotUnpaid(OrderStatus),
+    /// Past its expiry.
+    #[error("订单超时或已取消!")]
+    Expired,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
 
 /// Order reads and transitions.
 #[derive(Clone)]
@@ -53,11 +70,26 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
             .await
     }
 
-    /// Records that a pay link was issued (the timeout job then asks the gateway).
-    pub async fn mark_pay_link_issued(&self, order_id: i64) -> Result<(), StorageError> {
-        self.store
-            .mark_pay_link_issued(order_id, self.clock.now())
-            .await
+    /// Opens the owner's order for payment at the gateway: it must still be payable
+    /// ([`lifecycle::payable`]), and before any link leaves, the order records that one was
+    /// issued (the timeout job then asks the gateway). Answers the order and the instant the
+    /// link is signed at.
+    pub async fn open_for_payment(
+        &self,
+        owner: UserId,
+        number: &str,
+    ) -> Result<(Order, DateTime<Utc>), PayLinkError> {
+        let order = self
+            .find_by_number(Some(owner), number)
+            .await?
+            .ok_or(PayLinkError::NotFound)?;
+        let now = self.clock.now();
+        lifecycle::payable(order.status, order.expires_at, now).map_err(|why| match why {
+            Unpayable::NotUnpaid(status) => PayLinkError::NotUnpaid(status),
+            Unpayable::Expired => PayLinkError::Expired,
+        })?;
+        self.store.mark_pay_link_issued(order.id, now).await?;
+        Ok((order, now))
     }
 
     /// The owner cancels an unpaid order ([`lifecycle::cancel`]); answers the cancelled order.
@@ -210,5 +242,35 @@ mod tests {
             prop_assert_eq!(restored, 25);
             prop_assert!(state.orders[&1].status.is_final());
         }
+    }
+}
+
+#[cfg(test)]
+mod pay_link_tests {
+    use super::*;
+    use crate::fake::{at, unpaid, FakeStore};
+    use luffy_common::FixedClock;
+    use rust_decimal::Decimal;
+
+    #[tokio::test]
+    async fn a_pay_link_needs_the_owners_unpaid_unexpired_order_and_is_recorded() {
+        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let orders = OrderService::new(store.clone(), FixedClock(at(60)));
+        assert!(matches!(
+            orders.open_for_payment(UserId(4), "N1").await,
+            Err(PayLinkError::NotFound)
+        ));
+        assert!(store.state().links.is_empty());
+        let (order, signed_at) = orders.open_for_payment(UserId(3), "N1").await.unwrap();
+        assert_eq!((order.id, signed_at), (1, at(60)));
+        assert!(store.state().links.contains(&1));
+        let late = OrderService::new(store.clone(), FixedClock(at(900)));
+        assert!(matches!(
+            late.open_for_payment(UserId(3), "N1").await,
+            Err(PayLinkError::Expired)
+        ));
+        orders.cancel(UserId(3), 1).await.unwrap();
+        let refused = orders.open_for_payment(UserId(3), "N1").await.unwrap_err();
+        assert_eq!(refused.to_string(), "订单已取消,无法支付!");
     }
 }

@@ -37,9 +37,13 @@ impl<J: JobStore, K: Clock> JobService<J, K> {
         self.store.counts(self.clock.now()).await
     }
 
-    /// A worker over this store; register handlers on it, then run it.
-    pub fn worker(&self, config: WorkerConfig) -> Worker<J> {
-        Worker::new(self.store.clone(), config)
+    /// A worker over this store, on this service's clock; register handlers on it, then run
+    /// it.
+    pub fn worker(&self, config: WorkerConfig) -> Worker<J>
+    where
+        K: Clone + 'static,
+    {
+        Worker::new(self.store.clone(), config).clock(Arc::new(self.clock.clone()))
     }
 
     /// The store, for periodic tasks that enqueue jobs on their own (a repair sweep).

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
+use luffy_common::{Clock, SystemClock};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
@@ -85,11 +85,13 @@ pub struct Worker<S> {
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     periodic: Vec<Arc<dyn PeriodicTask>>,
     observer: Arc<dyn WorkerObserver>,
+    clock: Arc<dyn Clock>,
     config: WorkerConfig,
 }
 
 struct Shared<S> {
     store: Arc<S>,
+    clock: Arc<dyn Clock>,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     observer: Arc<dyn WorkerObserver>,
     config: WorkerConfig,
@@ -104,8 +106,15 @@ impl<S: JobStore> Worker<S> {
             handlers: HashMap::new(),
             periodic: Vec::new(),
             observer: Arc::new(NoObserver),
+            clock: Arc::new(SystemClock),
             config,
         }
+    }
+
+    /// Uses this clock for claims, leases and retry times (the system clock by default).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Registers the handler of a job kind.
@@ -132,6 +141,7 @@ impl<S: JobStore> Worker<S> {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let shared = Arc::new(Shared {
             store: self.store,
+            clock: self.clock,
             handlers: self.handlers,
             observer: self.observer,
             config: self.config,
@@ -162,7 +172,7 @@ impl<S: JobStore> Worker<S> {
                     .store
                     .claim_due(
                         &config.worker_id,
-                        Utc::now(),
+                        shared.clock.now(),
                         free.min(config.batch_size),
                         config.lease,
                     )
@@ -244,7 +254,7 @@ async fn run_job<S: JobStore>(shared: &Shared<S>, job: Job) {
                     let period = (config.lease / 3).max(Duration::from_millis(50));
                     loop {
                         tokio::time::sleep(period).await;
-                        let until = Utc::now()
+                        let until = shared.clock.now()
                             + chrono::Duration::from_std(config.lease).unwrap_or_default();
                         match shared.store.renew(job.id, worker, until).await {
                             Ok(true) => {}
@@ -274,7 +284,8 @@ async fn run_job<S: JobStore>(shared: &Shared<S>, job: Job) {
             if !RetryPolicy::is_exhausted(job.attempts, job.max_attempts) =>
         {
             let delay = config.retry.delay_after(job.attempts);
-            let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            let retry_at =
+                shared.clock.now() + chrono::Duration::from_std(delay).unwrap_or_default();
             tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
             shared.observer.job_finished(&job.kind, "retry");
             shared

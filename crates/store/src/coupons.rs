@@ -16,7 +16,7 @@ use luffy_coupon::{
 
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 
-use crate::errors::diesel_error;
+use crate::errors::{diesel_error, finish, TxError};
 use crate::postgres::{connection, PgPool};
 use crate::schema::{
     coupon_categories, coupon_courses, coupon_directions, coupon_logs, coupons, course_categories,
@@ -320,28 +320,6 @@ impl PgCoupons {
     }
 }
 
-/// Errors inside a coupon transaction: a business refusal or a database error.
-enum TxError<E> {
-    Business(E),
-    Db(DieselError),
-}
-
-impl<E> From<DieselError> for TxError<E> {
-    fn from(error: DieselError) -> Self {
-        Self::Db(error)
-    }
-}
-
-fn finish<T, E: From<StorageError>>(
-    result: Result<T, TxError<E>>,
-    what: &'static str,
-) -> Result<T, E> {
-    result.map_err(|e| match e {
-        TxError::Business(error) => error,
-        TxError::Db(error) => E::from(diesel_error(error, what)),
-    })
-}
-
 async fn lock_coupon(
     conn: &mut AsyncPgConnection,
     coupon_id: i64,
@@ -454,16 +432,16 @@ impl CouponStore for PgCoupons {
                 };
                 match linked {
                     Err(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-                        Err(TxError::Business(CreateCouponError::UnknownScope))
+                        Err(TxError::Refused(CreateCouponError::UnknownScope))
                     }
                     Err(other) => Err(TxError::Db(other)),
                     Ok(_) => {
                         let mut coupons = load_coupons(conn, &[id])
                             .await
-                            .map_err(|e| TxError::Business(CreateCouponError::Storage(e)))?;
+                            .map_err(|e| TxError::Refused(CreateCouponError::Storage(e)))?;
                         coupons
                             .remove(&id)
-                            .ok_or(TxError::Business(CreateCouponError::Storage(
+                            .ok_or(TxError::Refused(CreateCouponError::Storage(
                                 StorageError::Unexpected(anyhow!("created coupon vanished")),
                             )))
                     }
@@ -484,7 +462,7 @@ impl CouponStore for PgCoupons {
             .transaction::<_, TxError<GrantError>, _>(async move |conn| {
                 let coupon = lock_coupon(conn, coupon_id)
                     .await?
-                    .ok_or(TxError::Business(GrantError::CouponNotFound))?;
+                    .ok_or(TxError::Refused(GrantError::CouponNotFound))?;
                 let mut distinct = user_ids.clone();
                 distinct.sort_unstable();
                 distinct.dedup();
@@ -494,7 +472,7 @@ impl CouponStore for PgCoupons {
                     .get_result(conn)
                     .await?;
                 if existing != distinct.len() as i64 || distinct.is_empty() {
-                    return Err(TxError::Business(GrantError::UserNotFound));
+                    return Err(TxError::Refused(GrantError::UserNotFound));
                 }
                 let held: Vec<(i64, i64)> = coupon_logs::table
                     .filter(coupon_logs::coupon_id.eq(coupon_id))
@@ -511,7 +489,7 @@ impl CouponStore for PgCoupons {
                         .unwrap_or(0);
                     let asked = user_ids.iter().filter(|u| *u == user).count() as i64;
                     if already + asked > i64::from(coupon.per_limit) {
-                        return Err(TxError::Business(GrantError::LimitReached));
+                        return Err(TxError::Refused(GrantError::LimitReached));
                     }
                 }
                 let wanted = i32::try_from(user_ids.len()).unwrap_or(i32::MAX);
@@ -524,7 +502,7 @@ impl CouponStore for PgCoupons {
                 .execute(conn)
                 .await?;
                 if updated == 0 {
-                    return Err(TxError::Business(GrantError::SoldOut));
+                    return Err(TxError::Refused(GrantError::SoldOut));
                 }
                 let rows: Vec<_> = user_ids
                     .iter()
@@ -566,7 +544,7 @@ impl CouponStore for PgCoupons {
                         diesel::select(diesel::dsl::exists(coupon_logs::table.find(grant_id)))
                             .get_result(conn)
                             .await?;
-                    return Err(TxError::Business(if exists {
+                    return Err(TxError::Refused(if exists {
                         RevokeError::InUse
                     } else {
                         RevokeError::NotFound
@@ -599,12 +577,12 @@ impl CouponStore for PgCoupons {
                 // has_total hold under concurrency.
                 let coupon = lock_coupon(conn, coupon_id)
                     .await?
-                    .ok_or(TxError::Business(ClaimError::CouponNotFound))?;
+                    .ok_or(TxError::Refused(ClaimError::CouponNotFound))?;
                 if coupon.get_type != GetType::SelfClaim.code() {
-                    return Err(TxError::Business(ClaimError::NotClaimable));
+                    return Err(TxError::Refused(ClaimError::NotClaimable));
                 }
                 if !(coupon.start_time <= now && now <= coupon.end_time) {
-                    return Err(TxError::Business(ClaimError::NotValid));
+                    return Err(TxError::Refused(ClaimError::NotValid));
                 }
                 let held: i64 = coupon_logs::table
                     .filter(coupon_logs::coupon_id.eq(coupon_id))
@@ -613,7 +591,7 @@ impl CouponStore for PgCoupons {
                     .get_result(conn)
                     .await?;
                 if held >= i64::from(coupon.per_limit) {
-                    return Err(TxError::Business(ClaimError::LimitReached));
+                    return Err(TxError::Refused(ClaimError::LimitReached));
                 }
                 let updated = diesel::update(
                     coupons::table
@@ -624,7 +602,7 @@ impl CouponStore for PgCoupons {
                 .execute(conn)
                 .await?;
                 if updated == 0 {
-                    return Err(TxError::Business(ClaimError::SoldOut));
+                    return Err(TxError::Refused(ClaimError::SoldOut));
                 }
                 let id: i64 = diesel::insert_into(coupon_logs::table)
                     .values((

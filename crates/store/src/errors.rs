@@ -66,6 +66,32 @@ fn classify(error: &DieselError) -> DieselFailure {
     }
 }
 
+/// What fails inside a transaction closure: a business refusal the caller answers as is, or a
+/// database error to classify. The one pattern every adapter transaction uses.
+pub(crate) enum TxError<E> {
+    /// The domain refused (nothing is written: the transaction rolls back).
+    Refused(E),
+    /// The database failed.
+    Db(DieselError),
+}
+
+impl<E> From<DieselError> for TxError<E> {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+/// Turns a transaction's result into the port's error type, classifying database errors.
+pub(crate) fn finish<T, E: From<StorageError>>(
+    result: Result<T, TxError<E>>,
+    what: &'static str,
+) -> Result<T, E> {
+    result.map_err(|e| match e {
+        TxError::Refused(error) => error,
+        TxError::Db(error) => E::from(diesel_error(error, what)),
+    })
+}
+
 /// Connection-level diesel errors (closed, unable to send, timed out) are unavailability,
 /// text PostgreSQL cannot store is invalid input, and everything else is unexpected.
 pub fn diesel_error(error: DieselError, what: &'static str) -> StorageError {

@@ -1,14 +1,29 @@
 //! Liveness, readiness (PostgreSQL and Redis) and Prometheus metrics.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// `{"status": "ok"}`.
+#[derive(Debug, Serialize)]
+pub struct Liveness {
+    status: &'static str,
+}
+
+/// Each dependency's state, with an `errmsg` naming what is down.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errmsg: Option<String>,
+    postgres: &'static str,
+    redis: &'static str,
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(Liveness { status: "ok" })
 }
 
 /// Readiness: 200 when both PostgreSQL and Redis answer, else 503 naming what is down.
@@ -19,18 +34,22 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     );
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     if postgres && redis {
-        HttpResponse::Ok().json(json!({"postgres": "ok", "redis": "ok"}))
+        HttpResponse::Ok().json(Readiness {
+            errmsg: None,
+            postgres: "ok",
+            redis: "ok",
+        })
     } else {
         let down: Vec<&str> = [("PostgreSQL", postgres), ("Redis", redis)]
             .iter()
             .filter(|(_, ok)| !ok)
             .map(|(name, _)| *name)
             .collect();
-        HttpResponse::ServiceUnavailable().json(json!({
-            "errmsg": format!("{} unavailable", down.join(" and ")),
-            "postgres": word(postgres),
-            "redis": word(redis),
-        }))
+        HttpResponse::ServiceUnavailable().json(Readiness {
+            errmsg: Some(format!("{} unavailable", down.join(" and "))),
+            postgres: word(postgres),
+            redis: word(redis),
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
@@ -19,6 +19,14 @@ pub struct CreditForm {
     credit: i64,
     #[serde(default)]
     remark: String,
+}
+
+/// The points balance before and after an adjustment.
+#[derive(Debug, Serialize)]
+pub struct CreditAdjusted {
+    errmsg: &'static str,
+    old_credit: i32,
+    credit: i32,
 }
 
 /// Writes a 系统赠送 ledger row with the signed difference in the same transaction.
@@ -45,6 +53,9 @@ pub async fn adjust_credit(
         .set_credit(UserId(path.into_inner()), balance, &remark)
         .await?
         .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"errmsg": "积分调整成功!", "old_credit": old, "credit": new})))
+    Ok(HttpResponse::Ok().json(CreditAdjusted {
+        errmsg: "积分调整成功!",
+        old_credit: old,
+        credit: new,
+    }))
 }

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::StaffUser;
 use crate::dto::json::Json;
@@ -20,6 +20,13 @@ pub struct GrantForm {
     user_ids: Vec<i64>,
 }
 
+/// The grants made, one per user.
+#[derive(Debug, Serialize)]
+pub struct Granted {
+    errmsg: &'static str,
+    user_coupon_ids: Vec<i64>,
+}
+
 /// All or nothing: `has_total` drops by the number of users, never below 0.
 pub async fn grant_coupon(
     state: web::Data<AppState>,
@@ -34,5 +41,8 @@ pub async fn grant_coupon(
     }
     let users: Vec<UserId> = form.user_ids.iter().map(|id| UserId(*id)).collect();
     let ids = state.coupons.grant(path.into_inner(), &users).await?;
-    Ok(HttpResponse::Created().json(json!({"errmsg": "发放成功!", "user_coupon_ids": ids})))
+    Ok(HttpResponse::Created().json(Granted {
+        errmsg: "发放成功!",
+        user_coupon_ids: ids,
+    }))
 }

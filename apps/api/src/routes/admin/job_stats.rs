@@ -1,11 +1,37 @@
 //! `GET /admin/jobs/`: job counts by kind and status, backlog, and the dead jobs (staff).
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::StaffUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Jobs of one kind in one status.
+#[derive(Debug, Serialize)]
+pub struct JobCountView {
+    kind: String,
+    status: String,
+    count: i64,
+}
+
+/// A dead job with its last error.
+#[derive(Debug, Serialize)]
+pub struct DeadJobView {
+    id: i64,
+    kind: String,
+    attempts: i32,
+    last_error: String,
+}
+
+/// Counts by kind and status, the worker lag, and the dead jobs.
+#[derive(Debug, Serialize)]
+pub struct JobStatsView {
+    counts: Vec<JobCountView>,
+    due: i64,
+    oldest_due_age_secs: f64,
+    dead: Vec<DeadJobView>,
+}
 
 /// What an operator watches: counts, due backlog and lag, and dead jobs with their last error.
 pub async fn job_stats(
@@ -13,10 +39,27 @@ pub async fn job_stats(
     _staff: StaffUser,
 ) -> Result<HttpResponse, ApiError> {
     let counts = state.jobs.counts().await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "counts": counts.by_kind_and_status.iter().map(|(kind, status, count)| json!({"kind": kind, "status": status, "count": count})).collect::<Vec<_>>(),
-        "due": counts.due,
-        "oldest_due_age_secs": counts.oldest_due_age_secs,
-        "dead": counts.dead.iter().map(|(id, kind, attempts, error)| json!({"id": id, "kind": kind, "attempts": attempts, "last_error": error})).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(JobStatsView {
+        counts: counts
+            .by_kind_and_status
+            .into_iter()
+            .map(|(kind, status, count)| JobCountView {
+                kind,
+                status,
+                count,
+            })
+            .collect(),
+        due: counts.due,
+        oldest_due_age_secs: counts.oldest_due_age_secs,
+        dead: counts
+            .dead
+            .into_iter()
+            .map(|(id, kind, attempts, last_error)| DeadJobView {
+                id,
+                kind,
+                attempts,
+                last_error,
+            })
+            .collect(),
+    }))
 }

@@ -1,9 +1,9 @@
 //! `DELETE /admin/coupon-grants/{id}/`: revoke an unused, unreserved grant.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use crate::auth::StaffUser;
+use crate::dto::message::Message;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -14,5 +14,5 @@ pub async fn revoke_grant(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     state.coupons.revoke(path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(json!({"errmsg": "撤回成功!"})))
+    Ok(HttpResponse::Ok().json(Message::new("撤回成功!")))
 }

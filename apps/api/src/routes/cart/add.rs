@@ -3,11 +3,11 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::CourseId;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::dto::json::Json;
+use crate::dto::message::CartTotal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -25,6 +25,5 @@ pub async fn add_to_cart(
     form: Json<AddForm>,
 ) -> Result<HttpResponse, ApiError> {
     let cart_total = state.carts.add(caller.id, CourseId(form.course_id)).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"errmsg": "成功添加商品到购物车!", "cart_total": cart_total})))
+    Ok(HttpResponse::Ok().json(CartTotal::new("成功添加商品到购物车!", cart_total)))
 }

@@ -3,10 +3,10 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::CourseId;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
+use crate::dto::message::CartTotal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -27,5 +27,5 @@ pub async fn remove_item(
         .carts
         .remove(caller.id, CourseId(query.course_id))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"errmsg": "删除成功!", "cart_total": cart_total})))
+    Ok(HttpResponse::Ok().json(CartTotal::new("删除成功!", cart_total)))
 }

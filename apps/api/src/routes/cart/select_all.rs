@@ -2,11 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::dto::json::Json;
+use crate::dto::message::Message;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -27,5 +27,5 @@ pub async fn select_all(
         .carts
         .set_all_selected(caller.id, form.selected)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"errmsg": "切换状态成功!"})))
+    Ok(HttpResponse::Ok().json(Message::new("切换状态成功!")))
 }

@@ -3,11 +3,11 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::CourseId;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::dto::json::Json;
+use crate::dto::message::Message;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -30,5 +30,5 @@ pub async fn toggle_item(
         .carts
         .set_selected(caller.id, CourseId(form.course_id), form.selected)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"errmsg": "切换状态成功!"})))
+    Ok(HttpResponse::Ok().json(Message::new("切换状态成功!")))
 }

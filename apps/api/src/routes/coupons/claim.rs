@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
@@ -17,6 +17,13 @@ pub struct ClaimForm {
     coupon_id: i64,
 }
 
+/// The new grant.
+#[derive(Debug, Serialize)]
+pub struct Claimed {
+    errmsg: &'static str,
+    user_coupon_id: i64,
+}
+
 /// Claims one grant, respecting per_limit and has_total under concurrency.
 pub async fn claim_coupon(
     state: web::Data<AppState>,
@@ -24,5 +31,8 @@ pub async fn claim_coupon(
     form: Json<ClaimForm>,
 ) -> Result<HttpResponse, ApiError> {
     let grant_id = state.coupons.claim(caller.id, form.coupon_id).await?;
-    Ok(HttpResponse::Created().json(json!({"errmsg": "领取成功!", "user_coupon_id": grant_id})))
+    Ok(HttpResponse::Created().json(Claimed {
+        errmsg: "领取成功!",
+        user_coupon_id: grant_id,
+    }))
 }

@@ -4,12 +4,21 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use luffy_coupon::CouponScope;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use super::view::CouponItem;
+use super::view::{CouponItem, EnableCourse};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The checkout page's coupons and points.
+#[derive(Debug, Serialize)]
+pub struct EnabledCoupons {
+    errmsg: &'static str,
+    has_credit: i32,
+    credit_to_money: u32,
+    coupon_list: Vec<CouponItem>,
+}
 
 /// A coupon is listed when at least one selected course could take it (in scope, no
 /// promotion, price at least the condition), exactly as pricing decides.
@@ -36,17 +45,17 @@ pub async fn enabled_coupons(
             if usable.is_empty() {
                 return None;
             }
-            let enable: Value = match grant.coupon.scope {
-                CouponScope::All => json!("__all__"),
-                _ => json!(usable),
+            let enable = match grant.coupon.scope {
+                CouponScope::All => EnableCourse::All("__all__"),
+                _ => EnableCourse::Courses(usable),
             };
             Some(CouponItem::new(grant, state.timezone).with_enable_course(enable))
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "errmsg": "ok",
-        "has_credit": user.credit,
-        "credit_to_money": state.credit_rate.points_per_yuan(),
-        "coupon_list": coupon_list,
-    })))
+    Ok(HttpResponse::Ok().json(EnabledCoupons {
+        errmsg: "ok",
+        has_credit: user.credit,
+        credit_to_money: state.credit_rate.points_per_yuan(),
+        coupon_list,
+    }))
 }

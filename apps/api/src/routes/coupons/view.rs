@@ -2,9 +2,45 @@
 
 use luffy_coupon::{CouponScope, UserCoupon};
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::dto::time::store_time;
+
+/// A direction in a coupon's scope, with the Django-style keys the client reads.
+#[derive(Debug, Serialize)]
+pub struct DirectionRef {
+    #[serde(rename = "direction__id")]
+    id: i64,
+    #[serde(rename = "direction__name")]
+    name: String,
+}
+
+/// A category in a coupon's scope.
+#[derive(Debug, Serialize)]
+pub struct CategoryRef {
+    #[serde(rename = "category__id")]
+    id: i64,
+    #[serde(rename = "category__name")]
+    name: String,
+}
+
+/// A course in a coupon's scope.
+#[derive(Debug, Serialize)]
+pub struct CourseRef {
+    #[serde(rename = "course__id")]
+    id: i64,
+    #[serde(rename = "course__name")]
+    name: String,
+}
+
+/// Which selected courses a coupon can discount.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum EnableCourse {
+    /// `"__all__"`: an all-course coupon.
+    All(&'static str),
+    /// The usable course ids.
+    Courses(Vec<i64>),
+}
 
 /// One coupon grant as the tutorial's client reads it.
 #[derive(Debug, Serialize)]
@@ -22,29 +58,49 @@ pub struct CouponItem {
     get_get_type_display: &'static str,
     condition: String,
     sale: String,
-    to_direction: Vec<Value>,
-    to_category: Vec<Value>,
-    to_course: Vec<Value>,
+    to_direction: Vec<DirectionRef>,
+    to_category: Vec<CategoryRef>,
+    to_course: Vec<CourseRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    enable_course: Option<Value>,
+    enable_course: Option<EnableCourse>,
 }
 
 impl CouponItem {
     /// Renders a grant in the store timezone.
     pub fn new(grant: &UserCoupon, timezone: chrono_tz::Tz) -> Self {
         let coupon = &grant.coupon;
-        let list = |scope: &CouponScope, id_key: &str, name_key: &str| -> Vec<Value> {
-            let items = match scope {
-                CouponScope::Directions(items) if id_key.starts_with("direction") => items,
-                CouponScope::Categories(items) if id_key.starts_with("category") => items,
-                CouponScope::Courses(items) if id_key.starts_with("course") => items,
-                _ => return Vec::new(),
-            };
-            items
-                .iter()
-                .map(|i| json!({id_key: i.id, name_key: i.name}))
-                .collect()
-        };
+        let (mut to_direction, mut to_category, mut to_course) =
+            (Vec::new(), Vec::new(), Vec::new());
+        match &coupon.scope {
+            CouponScope::Directions(items) => {
+                to_direction = items
+                    .iter()
+                    .map(|i| DirectionRef {
+                        id: i.id,
+                        name: i.name.clone(),
+                    })
+                    .collect();
+            }
+            CouponScope::Categories(items) => {
+                to_category = items
+                    .iter()
+                    .map(|i| CategoryRef {
+                        id: i.id,
+                        name: i.name.clone(),
+                    })
+                    .collect();
+            }
+            CouponScope::Courses(items) => {
+                to_course = items
+                    .iter()
+                    .map(|i| CourseRef {
+                        id: i.id,
+                        name: i.name.clone(),
+                    })
+                    .collect();
+            }
+            CouponScope::All => {}
+        }
         Self {
             user_coupon_id: grant.id,
             coupon_id: coupon.id.to_string(),
@@ -59,15 +115,15 @@ impl CouponItem {
             get_get_type_display: coupon.get_type.display_name(),
             condition: coupon.condition.to_string(),
             sale: coupon.sale.to_string(),
-            to_direction: list(&coupon.scope, "direction__id", "direction__name"),
-            to_category: list(&coupon.scope, "category__id", "category__name"),
-            to_course: list(&coupon.scope, "course__id", "course__name"),
+            to_direction,
+            to_category,
+            to_course,
             enable_course: None,
         }
     }
 
     /// Adds `enable_course`: `"__all__"` for all-course coupons, else the usable course ids.
-    pub fn with_enable_course(mut self, value: Value) -> Self {
+    pub fn with_enable_course(mut self, value: EnableCourse) -> Self {
         self.enable_course = Some(value);
         self
     }

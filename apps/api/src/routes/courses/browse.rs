@@ -9,7 +9,8 @@ use luffy_common::PageRequest;
 use serde::Deserialize;
 
 use super::list::MAX_PAGE_SIZE;
-use super::view::{CourseCardView, DrfPage};
+use super::view::CourseCardView;
+use crate::dto::page::DrfPage;
 use crate::error::ApiError;
 use crate::state::AppState;
 

@@ -5,7 +5,8 @@ use chrono::Utc;
 use luffy_common::PageRequest;
 use serde::Deserialize;
 
-use super::view::{CourseView, DrfPage};
+use super::view::CourseView;
+use crate::dto::page::DrfPage;
 use crate::error::ApiError;
 use crate::state::AppState;
 

@@ -1,11 +1,18 @@
 //! `PUT /orders/{id}/`: the owner cancels an unpaid order; coupon and points come back.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The cancelled order's new status.
+#[derive(Debug, Serialize)]
+pub struct CancelledView {
+    errmsg: &'static str,
+    order_status: i16,
+}
 
 /// 0 -> 2 compare-and-set; 400 when the order is not unpaid, 404 when not the caller's.
 pub async fn cancel_order(
@@ -16,8 +23,8 @@ pub async fn cancel_order(
     let order = state.orders.cancel(caller.id, path.into_inner()).await?;
     tracing::info!(order = %order.order_number, user = caller.id.get(), "order cancelled");
     state.business.order_cancelled(order.pay_type);
-    Ok(HttpResponse::Ok().json(json!({
-        "errmsg": "订单取消成功!",
-        "order_status": order.status.code(),
-    })))
+    Ok(HttpResponse::Ok().json(CancelledView {
+        errmsg: "订单取消成功!",
+        order_status: order.status.code(),
+    }))
 }

@@ -1,13 +1,26 @@
 //! `POST /orders/`: create an order from the selected cart items (SPEC 2.6).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use rust_decimal::Decimal;
+use serde::Serialize;
 
 use super::form::CheckoutForm;
 use crate::auth::TokenUser;
 use crate::dto::json::Json;
+use crate::dto::money;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The created (or replayed) order.
+#[derive(Debug, Serialize)]
+pub struct CreatedOrderView {
+    id: i64,
+    order_number: String,
+    order_timeout: u64,
+    order_status: i16,
+    #[serde(with = "money::number")]
+    real_price: Decimal,
+}
 
 /// 201 `{id, order_number, order_timeout, order_status, real_price}`; a replayed
 /// `Idempotency-Key` answers the original order again.
@@ -38,12 +51,11 @@ pub async fn create_order(
         status = order.status.code(),
         "order created"
     );
-    let real_price: f64 = order.real_price.try_into().unwrap_or_default();
-    Ok(HttpResponse::Created().json(json!({
-        "id": order.id,
-        "order_number": order.order_number,
-        "order_timeout": state.settings.order_timeout_secs,
-        "order_status": order.status.code(),
-        "real_price": real_price,
-    })))
+    Ok(HttpResponse::Created().json(CreatedOrderView {
+        id: order.id,
+        order_number: order.order_number,
+        order_timeout: state.settings.order_timeout_secs,
+        order_status: order.status.code(),
+        real_price: order.real_price,
+    }))
 }

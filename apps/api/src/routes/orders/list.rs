@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use luffy_common::PageRequest;
 use luffy_order::OrderStatus;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::view::OrderView;
 use crate::auth::AuthUser;
 use crate::dto::flexible;
+use crate::dto::page::DrfPage;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -61,10 +61,7 @@ pub async fn list_orders(
             query.status
         )
     };
-    Ok(HttpResponse::Ok().json(json!({
-        "count": page.total,
-        "next": page.has_next().then(|| link(request.page() + 1)),
-        "previous": page.has_previous().then(|| link(request.page() - 1)),
-        "results": page.items.iter().map(|o| OrderView::new(o, state.timezone, state.settings.public_base())).collect::<Vec<_>>(),
+    Ok(HttpResponse::Ok().json(DrfPage::new(&page, link, |order| {
+        OrderView::new(order, state.timezone, state.settings.public_base())
     })))
 }

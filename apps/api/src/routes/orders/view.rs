@@ -3,7 +3,6 @@
 use luffy_order::Order;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::dto::media::media_url;
 use crate::dto::money;
@@ -25,6 +24,27 @@ pub struct OrderCourseView {
     course_cover: String,
 }
 
+/// The coupon an order used (its discount stays on the lines even once released).
+#[derive(Debug, Serialize)]
+pub struct CouponSummaryView {
+    id: i64,
+    name: String,
+    sale: String,
+    discount: i16,
+    condition: i32,
+    released: bool,
+}
+
+/// The order's coupon, or `{}` when it used none (the tutorial client's shape).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum OrderCouponView {
+    /// The coupon.
+    Used(CouponSummaryView),
+    /// No coupon: serialises as `{}`.
+    None {},
+}
+
 /// An order as its owner sees it.
 #[derive(Debug, Serialize)]
 pub struct OrderView {
@@ -38,7 +58,7 @@ pub struct OrderView {
     created_time: String,
     expires_at: String,
     credit: i32,
-    coupon: Value,
+    coupon: OrderCouponView,
     pay_type: i16,
     get_pay_type_display: &'static str,
     order_status: i16,
@@ -61,8 +81,17 @@ impl OrderView {
             coupon: order
                 .coupon
                 .as_ref()
-                .map(|c| json!({"id": c.id, "name": c.name, "sale": c.sale, "discount": c.discount, "condition": c.condition, "released": c.released}))
-                .unwrap_or_else(|| json!({})),
+                .map(|c| {
+                    OrderCouponView::Used(CouponSummaryView {
+                        id: c.id,
+                        name: c.name.clone(),
+                        sale: c.sale.clone(),
+                        discount: c.discount,
+                        condition: c.condition,
+                        released: c.released,
+                    })
+                })
+                .unwrap_or(OrderCouponView::None {}),
             pay_type: order.pay_type.code(),
             get_pay_type_display: order.pay_type.display_name(),
             order_status: order.status.code(),

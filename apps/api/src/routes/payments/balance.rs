@@ -2,12 +2,19 @@
 
 use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// When the balance paid the order.
+#[derive(Debug, Serialize)]
+pub struct BalancePaid {
+    errmsg: &'static str,
+    pay_time: String,
+}
 
 /// Guarded deduction and fulfilment in one transaction.
 pub async fn pay_with_balance(
@@ -22,6 +29,8 @@ pub async fn pay_with_balance(
     state.business.order_paid(&paid);
     let paid_at = paid.paid_at;
     tracing::info!(order = %path, user = caller.id.get(), channel = "balance", "order paid");
-    Ok(HttpResponse::Ok()
-        .json(json!({"errmsg": "支付成功!", "pay_time": store_time(paid_at, state.timezone)})))
+    Ok(HttpResponse::Ok().json(BalancePaid {
+        errmsg: "支付成功!",
+        pay_time: store_time(paid_at, state.timezone),
+    }))
 }

@@ -2,14 +2,21 @@
 //! order of the caller.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use luffy_order::OrderStatus;
+use luffy_order::PayType;
 use luffy_payment_alipay::PagePay;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The signed Alipay page-pay link.
+#[derive(Debug, Serialize)]
+pub struct PayLinkView {
+    pay_type: i16,
+    get_pay_type_display: &'static str,
+    link: String,
+}
 
 /// `time_expire` is the order's expiry, so the gateway itself refuses late payment.
 pub async fn pay_link(
@@ -17,19 +24,7 @@ pub async fn pay_link(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = super::callers_order(&state, &caller, &path).await?;
-    if order.status != OrderStatus::Unpaid {
-        return Err(ApiError::bad_request(format!(
-            "订单{},无法支付!",
-            order.status.display_name()
-        )));
-    }
-    let now = Utc::now();
-    if order.expires_at <= now {
-        return Err(ApiError::bad_request("订单超时或已取消!"));
-    }
-    // Before the link leaves: the timeout job must know a remote trade may exist.
-    state.orders.mark_pay_link_issued(order.id).await?;
+    let (order, now) = state.orders.open_for_payment(caller.id, &path).await?;
     let link = state
         .alipay
         .page_pay_url(
@@ -42,6 +37,9 @@ pub async fn pay_link(
             now,
         )
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("signing the pay link: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"pay_type": 0, "get_pay_type_display": "支付宝", "link": link})))
+    Ok(HttpResponse::Ok().json(PayLinkView {
+        pay_type: PayType::Alipay.code(),
+        get_pay_type_display: PayType::Alipay.display_name(),
+        link,
+    }))
 }

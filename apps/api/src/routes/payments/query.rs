@@ -3,10 +3,10 @@
 
 use actix_web::{web, HttpResponse};
 use luffy_order::{OrderStatus, PaymentOutcome};
-use serde_json::json;
 
 use super::fulfil_from_query;
 use crate::auth::AuthUser;
+use crate::dto::message::Message;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -17,7 +17,7 @@ pub async fn query_payment(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let order = super::callers_order(&state, &caller, &path).await?;
-    let paid = || Ok(HttpResponse::Ok().json(json!({"errmsg": "当前订单已支付!"})));
+    let paid = || Ok(HttpResponse::Ok().json(Message::new("当前订单已支付!")));
     if order.status == OrderStatus::Paid {
         return paid();
     }

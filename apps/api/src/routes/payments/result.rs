@@ -4,12 +4,31 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use luffy_payment_alipay::form::parse_form;
 use luffy_payment_alipay::verify_return;
-use serde_json::json;
+use rust_decimal::Decimal;
+use serde::Serialize;
 
 use super::fulfil_from_query;
+use crate::dto::money;
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// A course the payment bought.
+#[derive(Debug, Serialize)]
+pub struct PaidCourseView {
+    id: i64,
+    name: String,
+    course_cover: String,
+}
+
+/// The paid order, as the tutorial's success page reads it.
+#[derive(Debug, Serialize)]
+pub struct PaymentResultView {
+    pay_time: String,
+    #[serde(with = "money::number")]
+    real_price: Decimal,
+    course_list: Vec<PaidCourseView>,
+}
 
 /// `{pay_time, real_price, course_list}` once the trade is confirmed paid.
 pub async fn alipay_result(
@@ -50,16 +69,22 @@ pub async fn alipay_result(
             &store_time(pay_time, state.timezone),
         ));
     }
-    let real_price: f64 = order.real_price.try_into().unwrap_or_default();
-    Ok(HttpResponse::Ok().json(json!({
-        "pay_time": store_time(pay_time, state.timezone),
-        "real_price": real_price,
-        "course_list": order.lines.iter().map(|l| json!({
-            "id": l.course_id.get(),
-            "name": l.course_name,
-            "course_cover": crate::dto::media::media_url(state.settings.public_base(), &l.course_cover),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(PaymentResultView {
+        pay_time: store_time(pay_time, state.timezone),
+        real_price: order.real_price,
+        course_list: order
+            .lines
+            .iter()
+            .map(|line| PaidCourseView {
+                id: line.course_id.get(),
+                name: line.course_name.clone(),
+                course_cover: crate::dto::media::media_url(
+                    state.settings.public_base(),
+                    &line.course_cover,
+                ),
+            })
+            .collect(),
+    }))
 }
 
 /// Whether the caller is a browser (its `Accept` names `text/html`); API clients get JSON.

@@ -1,5 +1,6 @@
 //! `POST /users/register/`: {mobile, password, password2} -> {token, cart_total}.
 
+use luffy_account::NewUser;
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
@@ -11,7 +12,6 @@ use crate::auth::password::hash_password;
 use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
-use luffy_account::NewUser;
 
 #[allow(clippy::expect_used)]
 static MOBILE: LazyLock<Regex> =
