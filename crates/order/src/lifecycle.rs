@@ -169,7 +169,7 @@ fn change(order: &LockedOrder, to: OrderStatus) -> Option<StatusChange> {
 fn restore_benefits(order: &LockedOrder, remark: String) -> Effects {
     Effects {
         release_coupon: true,
-        restore_points: (order.credit > 0).then(|| LedgerEntry {
+        restore_points: (order.credit > 0).then_some(LedgerEntry {
             user: order.user,
             operation: LedgerOperation::Refunded,
             number: order.credit,
