@@ -1,6 +1,6 @@
 //! The tutorial's coupon item: scalar fields as strings, scope lists with Django-style keys.
 
-use luffy_coupon::{CouponScope, UserCoupon};
+use luffy_coupon::{CouponScope, ScopeItem, UserCoupon};
 use serde::Serialize;
 
 use crate::dto::time::store_time;
@@ -65,6 +65,11 @@ pub struct CouponItem {
     enable_course: Option<EnableCourse>,
 }
 
+/// A scope's items in one of the reference shapes.
+fn refs<T>(items: &[ScopeItem], make: impl Fn(i64, String) -> T) -> Vec<T> {
+    items.iter().map(|i| make(i.id, i.name.clone())).collect()
+}
+
 impl CouponItem {
     /// Renders a grant in the store timezone.
     pub fn new(grant: &UserCoupon, timezone: chrono_tz::Tz) -> Self {
@@ -73,31 +78,13 @@ impl CouponItem {
             (Vec::new(), Vec::new(), Vec::new());
         match &coupon.scope {
             CouponScope::Directions(items) => {
-                to_direction = items
-                    .iter()
-                    .map(|i| DirectionRef {
-                        id: i.id,
-                        name: i.name.clone(),
-                    })
-                    .collect();
+                to_direction = refs(items, |id, name| DirectionRef { id, name });
             }
             CouponScope::Categories(items) => {
-                to_category = items
-                    .iter()
-                    .map(|i| CategoryRef {
-                        id: i.id,
-                        name: i.name.clone(),
-                    })
-                    .collect();
+                to_category = refs(items, |id, name| CategoryRef { id, name });
             }
             CouponScope::Courses(items) => {
-                to_course = items
-                    .iter()
-                    .map(|i| CourseRef {
-                        id: i.id,
-                        name: i.name.clone(),
-                    })
-                    .collect();
+                to_course = refs(items, |id, name| CourseRef { id, name })
             }
             CouponScope::All => {}
         }
