@@ -231,6 +231,29 @@ async fn real_responses_match_their_schemas() {
         .send(app.authed(Method::PUT, &format!("/orders/{id}/"), &token))
         .await;
     check(&doc, "put", "/orders/{id}", &again);
+    let rebuy = app
+        .json(
+            Method::POST,
+            &format!("/orders/{id}/rebuy/"),
+            &token,
+            json!({}),
+        )
+        .await;
+    check(&doc, "post", "/orders/{id}/rebuy", &rebuy);
+    let hidden = app
+        .send(app.authed(Method::DELETE, &format!("/orders/{id}/"), &token))
+        .await;
+    check(&doc, "delete", "/orders/{id}", &hidden);
+    let cart = app.get("/cart/", &token).await.json["cart"].clone();
+    for line in cart.as_array().unwrap() {
+        let course = line["id"].as_i64().unwrap();
+        app.send(app.authed(
+            Method::DELETE,
+            &format!("/cart/?course_id={course}"),
+            &token,
+        ))
+        .await;
+    }
 
     // Pay through the sandbox; the return's JSON; balance payment.
     app.fill_cart(&token, &[2]).await;

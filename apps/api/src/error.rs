@@ -166,6 +166,26 @@ impl From<luffy_order::PayLinkError> for ApiError {
     }
 }
 
+impl From<luffy_order::HideError> for ApiError {
+    fn from(error: luffy_order::HideError) -> Self {
+        use luffy_order::HideError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::NotHideable(_) => Self::BadRequest(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_order::RebuyError> for ApiError {
+    fn from(error: luffy_order::RebuyError) -> Self {
+        match error {
+            luffy_order::RebuyError::NotFound => Self::NotFound(error.to_string()),
+            luffy_order::RebuyError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<luffy_coupon::GrantError> for ApiError {
     fn from(error: luffy_coupon::GrantError) -> Self {
         use luffy_coupon::GrantError as E;

@@ -9,7 +9,7 @@ use luffy_catalog::CatalogService;
 use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
-use luffy_order::{CheckoutService, Merchant, OrderService, PaymentService};
+use luffy_order::{CheckoutService, Merchant, OrderService, PaymentService, RebuyService};
 use luffy_scheduler::JobService;
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
@@ -53,6 +53,9 @@ pub type Accounts = AccountService<PgUsers, RedisAccountCache>;
 /// The order service (reads, cancel, timeout) wired to its production adapter.
 pub type Orders = OrderService<PgOrderStore, SystemClock>;
 
+/// Buy again, wired to its production adapters.
+pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, SystemClock>;
+
 /// The payment service wired to its production adapter.
 pub type Payments = PaymentService<PgOrderStore, SystemClock>;
 
@@ -85,6 +88,8 @@ pub struct AppState {
     pub checkout: Checkout,
     /// Payments and fulfilment.
     pub payments: Payments,
+    /// Buy again: an order's courses back into the cart.
+    pub rebuy: Rebuy,
     /// The Alipay client (real gateway or the built-in sandbox).
     pub alipay: AlipayClient,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
@@ -216,6 +221,7 @@ impl AppState {
             sandbox,
             coupons: CouponService::new(PgCoupons::new(pg.clone()), SystemClock),
             orders: OrderService::new(PgOrderStore::new(pg.clone()), SystemClock),
+            rebuy: RebuyService::new(PgOrderStore::new(pg.clone()), carts.clone()),
             checkout,
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)

@@ -84,6 +84,8 @@ pub(crate) struct State {
     pub links: HashSet<i64>,
     /// Payments refunded.
     pub refunded: Vec<i64>,
+    /// Hidden orders.
+    pub hidden: HashSet<i64>,
     /// What checkout reads.
     pub snapshot: Option<CheckoutSnapshot>,
     /// A refusal the next `write_order` answers (a lost race).
@@ -176,6 +178,7 @@ impl OrderStore for FakeStore {
             .values()
             .rev()
             .filter(|o| o.user == user && status.is_none_or(|s| s == o.status))
+            .filter(|o| !self.state().hidden.contains(&o.id))
             .map(to_order)
             .collect();
         Ok(Page {
@@ -291,6 +294,11 @@ impl OrderTx for FakeTx {
             order.status = change.to;
         }
         self.work.applied.push(plan.clone());
+        Ok(())
+    }
+
+    async fn hide(&mut self, order_id: i64, _at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.work.hidden.insert(order_id);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod order;
 pub mod payment;
 pub mod ports;
 pub mod pricing;
+pub mod rebuy;
 pub mod service;
 pub mod status;
 
@@ -29,7 +30,8 @@ pub use payment::{
 };
 pub use ports::{OrderKey, OrderStore, OrderTx};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
-pub use service::{OrderService, PayLinkError};
+pub use rebuy::{Rebuy, RebuyError, RebuyService, SkipReason};
+pub use service::{HideError, OrderService, PayLinkError};
 pub use status::PayType;
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.

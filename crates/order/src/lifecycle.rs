@@ -62,6 +62,12 @@ impl OrderStatus {
         self == Self::Unpaid && next != Self::Unpaid
     }
 
+    /// Whether the buyer may hide the order from "my orders": it can no longer change and it
+    /// bought nothing (cancelled or timed out). Paid orders stay visible.
+    pub fn may_be_hidden(self) -> bool {
+        self.is_final() && self != Self::Paid
+    }
+
     /// True for the statuses nothing leaves.
     pub fn is_final(self) -> bool {
         Self::ALL.into_iter().all(|next| !self.can_become(next))
@@ -356,6 +362,10 @@ mod tests {
                 assert_eq!(from.can_become(to), allowed, "{from:?} -> {to:?}");
             }
             assert_eq!(from.is_final(), from != OrderStatus::Unpaid);
+            assert_eq!(
+                from.may_be_hidden(),
+                matches!(from, OrderStatus::Cancelled | OrderStatus::TimedOut)
+            );
         }
     }
 

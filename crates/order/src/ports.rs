@@ -82,7 +82,7 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
     /// Opens a transaction.
     fn begin(&self) -> impl Future<Output = Result<Self::Tx, StorageError>> + Send;
 
-    /// The user's orders, newest first, optionally of one status.
+    /// The user's orders that are not hidden, newest first, optionally of one status.
     fn list(
         &self,
         user: UserId,
@@ -158,6 +158,13 @@ pub trait OrderTx: Send {
     fn apply(
         &mut self,
         plan: &TransitionPlan,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Hides an order from the owner's list (the first time stamps it; again changes nothing).
+    fn hide(
+        &mut self,
+        order_id: i64,
+        at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Inserts a verified payment; `None` when its trade was recorded before.

@@ -26,6 +26,20 @@ pub enum PayLinkError {
     Storage(#[from] StorageError),
 }
 
+/// Why hiding an order was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum HideError {
+    /// No such order of the caller.
+    #[error("订单不存在!")]
+    NotFound,
+    /// Unpaid or paid orders cannot be hidden.
+    #[error("当前订单无法删除,订单状态为{}!", .0.display_name())]
+    NotHideable(OrderStatus),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
 /// Order reads and transitions.
 #[derive(Clone)]
 pub struct OrderService<S, K> {
@@ -114,6 +128,24 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
                 "cancelled order vanished"
             )))
         })
+    }
+
+    /// The owner hides a cancelled or timed-out order from "my orders" (never a delete; the
+    /// order stays readable by id). Hiding a hidden order again is fine.
+    pub async fn hide(&self, user: UserId, id: i64) -> Result<(), HideError> {
+        let mut tx = self.store.begin().await?;
+        let Some(order) = tx.lock_order(Some(user), &OrderKey::Id(id)).await? else {
+            tx.rollback().await?;
+            return Err(HideError::NotFound);
+        };
+        if !order.status.may_be_hidden() {
+            tx.rollback().await?;
+            return Err(HideError::NotHideable(order.status));
+        }
+        tx.hide(id, self.clock.now()).await?;
+        tx.commit().await?;
+        tracing::info!(order = %order.order_number, "order hidden");
+        Ok(())
     }
 
     /// The order if it is still unpaid.
@@ -272,5 +304,34 @@ mod pay_link_tests {
         orders.cancel(UserId(3), 1).await.unwrap();
         let refused = orders.open_for_payment(UserId(3), "N1").await.unwrap_err();
         assert_eq!(refused.to_string(), "订单已取消,无法支付!");
+    }
+}
+
+#[cfg(test)]
+mod hide_tests {
+    use super::*;
+    use crate::fake::{at, unpaid, FakeStore};
+    use luffy_common::FixedClock;
+    use rust_decimal::Decimal;
+
+    #[tokio::test]
+    async fn only_the_owners_cancelled_or_timed_out_orders_are_hidden() {
+        let store =
+            FakeStore::with_orders([unpaid(1, Decimal::TEN, 0), unpaid(2, Decimal::TEN, 0)]);
+        let orders = OrderService::new(store.clone(), FixedClock(at(60)));
+        assert!(matches!(
+            orders.hide(UserId(3), 1).await,
+            Err(HideError::NotHideable(OrderStatus::Unpaid))
+        ));
+        orders.cancel(UserId(3), 1).await.unwrap();
+        assert!(matches!(
+            orders.hide(UserId(4), 1).await,
+            Err(HideError::NotFound)
+        ));
+        orders.hide(UserId(3), 1).await.unwrap();
+        orders.hide(UserId(3), 1).await.unwrap();
+        let state = store.state();
+        assert!(state.hidden.contains(&1));
+        assert!(!state.hidden.contains(&2));
     }
 }

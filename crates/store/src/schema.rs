@@ -186,6 +186,7 @@ diesel::table! {
         updated_time -> Timestamptz,
         pay_link_at -> Nullable<Timestamptz>,
         coupon_log_id -> Nullable<Int8>,
+        hidden_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -311,6 +311,28 @@ pub fn order_detail() {}
 pub fn cancel_order() {}
 
 #[utoipa::path(
+    delete,
+    path = "/orders/{id}",
+    tag = "orders",
+    summary = "Hide a cancelled or timed-out order from the order list (never a delete)",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Message), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn hide_order() {}
+
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/rebuy",
+    tag = "orders",
+    summary = "Put the order's courses that can still be bought back into the cart, selected",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Rebuy), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn rebuy_order() {}
+
+#[utoipa::path(
     post,
     path = "/payments/alipay/notify",
     tag = "payments",

@@ -512,6 +512,26 @@ pub struct OrderPage {
     pub results: Vec<Order>,
 }
 
+/// A course buying again left out.
+#[derive(Serialize, ToSchema)]
+pub struct SkippedCourse {
+    /// The course.
+    pub course_id: i64,
+    /// Why: owned, or hidden or deleted now.
+    pub reason: String,
+}
+
+/// `POST /orders/{id}/rebuy/`.
+#[derive(Serialize, ToSchema)]
+pub struct Rebuy {
+    /// Courses now in the cart, selected.
+    pub added: Vec<i64>,
+    /// Courses left out.
+    pub skipped: Vec<SkippedCourse>,
+    /// The cart's size afterwards.
+    pub cart_total: u64,
+}
+
 /// `PUT /orders/{id}/`.
 #[derive(Serialize, ToSchema)]
 pub struct Cancelled {

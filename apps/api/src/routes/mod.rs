@@ -74,7 +74,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/orders/{id}")
                 .route(web::get().to(orders::detail::order_detail))
-                .route(web::put().to(orders::cancel::cancel_order)),
+                .route(web::put().to(orders::cancel::cancel_order))
+                .route(web::delete().to(orders::hide::hide_order)),
+        )
+        .service(
+            web::resource("/orders/{id}/rebuy").route(web::post().to(orders::rebuy::rebuy_order)),
         )
         .service(
             web::resource("/payments/alipay/notify")

@@ -220,9 +220,11 @@ impl OrderStore for PgOrderStore {
         let (mut c1, mut c2) = (&*conn, &*conn);
         let mut count_query = orders::table
             .filter(orders::user_id.eq(user.get()))
+            .filter(orders::hidden_at.is_null())
             .into_boxed();
         let mut rows_query = orders::table
             .filter(orders::user_id.eq(user.get()))
+            .filter(orders::hidden_at.is_null())
             .into_boxed();
         if let Some(status) = status {
             count_query = count_query.filter(orders::order_status.eq(status.code()));

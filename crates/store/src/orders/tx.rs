@@ -62,6 +62,14 @@ cached_sql! {
 }
 
 cached_sql! {
+    /// Hides an order from its owner's list; the first hide's time is kept.
+    struct HideOrder = "UPDATE orders SET hidden_at = COALESCE(hidden_at, :at), updated_time = now()
+        WHERE id = :id";
+    at: Timestamptz => DateTime<Utc>,
+    id: BigInt => i64,
+}
+
+cached_sql! {
     /// Frees the grant an order reserved (never a used one).
     struct ReleaseGrant = "UPDATE coupon_logs SET order_id = NULL
         WHERE order_id = :order_id AND use_status = 0";
@@ -466,6 +474,14 @@ impl OrderTx for PgOrderTx {
                 plan.order_id
             )));
         }
+        Ok(())
+    }
+
+    async fn hide(&mut self, order_id: i64, at: DateTime<Utc>) -> Result<(), StorageError> {
+        HideOrder { at, id: order_id }
+            .execute(&mut *self.conn)
+            .await
+            .map_err(|e| diesel_error(e, "hiding an order"))?;
         Ok(())
     }
 
