@@ -12,6 +12,7 @@ pub mod payment;
 pub mod ports;
 pub mod pricing;
 pub mod rebuy;
+pub mod refund;
 pub mod service;
 pub mod status;
 
@@ -31,6 +32,7 @@ pub use payment::{
 pub use ports::{OrderKey, OrderStore, OrderTx};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use rebuy::{Rebuy, RebuyError, RebuyService, SkipReason};
+pub use refund::{line_refunds, LineRefund, RefundStatus};
 pub use service::{HideError, OrderService, PayLinkError};
 pub use status::PayType;
 
