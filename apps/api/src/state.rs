@@ -29,6 +29,7 @@ use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
 use luffy_payment_alipay::{AlipayClient, AlipayConfig};
 
 use crate::auth::TokenKeys;
+use crate::jobs::gateway::AlipayGateway;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
@@ -92,6 +93,8 @@ pub struct AppState {
     pub rebuy: Rebuy,
     /// The Alipay client (real gateway or the built-in sandbox).
     pub alipay: AlipayClient,
+    /// The gateway port over the Alipay client (trade query, close, refund).
+    pub gateway: AlipayGateway,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
     pub sandbox: Option<Sandbox>,
     /// Job counts and lag, and the worker's queue.
@@ -217,6 +220,7 @@ impl AppState {
                     seller_id: alipay.config().seller_id.clone(),
                 },
             ),
+            gateway: AlipayGateway(alipay.clone()),
             alipay,
             sandbox,
             coupons: CouponService::new(PgCoupons::new(pg.clone()), SystemClock),

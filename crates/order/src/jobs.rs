@@ -13,7 +13,7 @@ use luffy_scheduler::{Job, JobError, JobHandler, JobStore, NewJob};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::payment::{PaymentOutcome, PaymentService, QueriedTrade};
+use crate::payment::{GatewayCheck, PaymentOutcome, PaymentService};
 use crate::ports::OrderStore;
 use crate::service::OrderService;
 
@@ -174,35 +174,26 @@ where
             }
             return Ok(());
         }
-        match self.gateway.query(&order.order_number).await {
-            RemoteTrade::Paid {
-                trade_no,
-                amount,
-                raw,
-            } => {
-                // Paid but the notify has not arrived: fulfil now.
-                let outcome = self
-                    .payments
-                    .record_queried(QueriedTrade {
-                        order_number: order.order_number.clone(),
-                        trade_no,
-                        amount,
-                        payload: raw,
-                    })
-                    .await
-                    .map_err(|e| JobError::Retry(e.to_string()))?;
+        let check = self
+            .payments
+            .check_with_gateway(&self.gateway, &order.order_number)
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        match check {
+            GatewayCheck::Recorded(outcome) => {
+                // Paid but the notify has not arrived: fulfilled now.
                 if matches!(outcome, PaymentOutcome::Fulfilled(_)) {
                     tracing::info!(order = %order.order_number, "order paid (found by the timeout's query)");
                     self.events.paid_remotely(&order);
                 }
                 return Ok(());
             }
-            RemoteTrade::NotPaid => {
+            GatewayCheck::NotPaid => {
                 if let Err(error) = self.gateway.close(&order.order_number).await {
                     tracing::warn!(%error, order = %order.order_number, "could not close the trade; timing out anyway");
                 }
             }
-            RemoteTrade::Unknown(error) => {
+            GatewayCheck::Unknown(error) => {
                 // SPEC 2.8: the gateway being down must not keep coupons and points locked; a
                 // payment that still lands is refunded.
                 tracing::warn!(%error, order = %order.order_number, "gateway unavailable; timing out anyway");
@@ -327,7 +318,7 @@ mod tests {
     use super::*;
     use crate::fake::{at, unpaid, FakeStore};
     use crate::lifecycle::OrderStatus;
-    use crate::payment::Merchant;
+    use crate::payment::{Merchant, QueriedTrade};
     use luffy_common::FixedClock;
     use std::sync::Mutex;
 

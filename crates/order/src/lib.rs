@@ -26,8 +26,8 @@ pub use checkout::{
 pub use lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 pub use order::{CancelError, CouponSummary, Order, OrderLine};
 pub use payment::{
-    Channel, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder, PaymentError,
-    PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
+    Channel, GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder,
+    PaymentError, PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
 };
 pub use ports::{OrderKey, OrderStore, OrderTx};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};

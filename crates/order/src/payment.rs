@@ -8,6 +8,7 @@ use luffy_common::{Clock, StorageError, UserId};
 use luffy_credit::{BalanceEntry, BalanceOperation};
 use rust_decimal::Decimal;
 
+use crate::jobs::{RemoteTrade, TradeGateway};
 use crate::lifecycle::{self, LockedOrder, PaymentStamp, Unpayable};
 use crate::ports::{OrderKey, OrderStore, OrderTx};
 
@@ -185,6 +186,17 @@ pub enum NoticeOutcome {
     Refused(NoticeRefusal),
 }
 
+/// What asking the gateway about an order's trade found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayCheck {
+    /// The gateway holds no paid trade for it.
+    NotPaid,
+    /// The gateway could not tell (20000, timeout, unreachable); nothing was changed.
+    Unknown(String),
+    /// Paid: the payment is recorded (or was already).
+    Recorded(PaymentOutcome),
+}
+
 /// The payment use cases over the order store.
 #[derive(Clone)]
 pub struct PaymentService<S, K> {
@@ -299,6 +311,32 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
             None,
         );
         self.record(event).await
+    }
+
+    /// Asks the gateway about an order's trade and records a paid one: the return page, the
+    /// owner's active query and the timeout job all confirm a payment this way.
+    pub async fn check_with_gateway<G: TradeGateway>(
+        &self,
+        gateway: &G,
+        order_number: &str,
+    ) -> Result<GatewayCheck, PaymentError> {
+        match gateway.query(order_number).await {
+            RemoteTrade::Paid {
+                trade_no,
+                amount,
+                raw,
+            } => Ok(GatewayCheck::Recorded(
+                self.record_queried(QueriedTrade {
+                    order_number: order_number.to_owned(),
+                    trade_no,
+                    amount,
+                    payload: raw,
+                })
+                .await?,
+            )),
+            RemoteTrade::NotPaid => Ok(GatewayCheck::NotPaid),
+            RemoteTrade::Unknown(error) => Ok(GatewayCheck::Unknown(error)),
+        }
     }
 
     async fn record(&self, event: PaymentEvent) -> Result<PaymentOutcome, PaymentError> {

@@ -18,7 +18,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::state::AppState;
-use gateway::AlipayGateway;
 
 /// A running worker and the switch that stops it.
 pub struct RunningWorker {
@@ -64,7 +63,7 @@ pub fn worker_config(state: &AppState) -> WorkerConfig {
 
 /// Builds a worker with every handler registered.
 pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
-    let gateway = AlipayGateway(state.alipay.clone());
+    let gateway = state.gateway.clone();
     state
         .jobs
         .worker(config)

@@ -49,7 +49,16 @@ pub async fn list_orders(
             i16::try_from(code)
                 .ok()
                 .and_then(OrderStatus::from_code)
-                .ok_or_else(|| ApiError::bad_request("参数 status 只能是 -1(全部) 或 0 到 3!"))?,
+                .ok_or_else(|| {
+                    let codes: Vec<String> = OrderStatus::ALL
+                        .iter()
+                        .map(|s| s.code().to_string())
+                        .collect();
+                    ApiError::bad_request(format!(
+                        "参数 status 只能是 -1(全部) 或 {}!",
+                        codes.join("、")
+                    ))
+                })?,
         ),
     };
     let page = state.orders.list(caller.id, status, request).await?;

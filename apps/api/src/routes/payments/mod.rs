@@ -7,8 +7,7 @@ pub mod pay_link;
 pub mod query;
 pub mod result;
 
-use luffy_order::{PaymentOutcome, QueriedTrade};
-use luffy_payment_alipay::TradeQuery;
+use luffy_order::{GatewayCheck, PaymentOutcome};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -46,20 +45,25 @@ pub fn log_payment_outcome(state: &AppState, order_number: &str, outcome: &Payme
     }
 }
 
-/// Fulfils from a verified trade query (return and active query share it).
-pub async fn fulfil_from_query(
+/// Asks the gateway about the order's trade and records a paid one (the return and the
+/// active query share it): 400 `当前订单未支付!` when nothing was paid, 503 when the gateway
+/// cannot tell.
+pub async fn confirm_with_gateway(
     state: &AppState,
-    trade: &TradeQuery,
+    order_number: &str,
 ) -> Result<PaymentOutcome, ApiError> {
-    let outcome = state
+    match state
         .payments
-        .record_queried(QueriedTrade {
-            order_number: trade.out_trade_no.clone(),
-            trade_no: trade.trade_no.clone(),
-            amount: trade.total_amount,
-            payload: trade.raw.clone(),
-        })
-        .await?;
-    log_payment_outcome(state, &trade.out_trade_no, &outcome);
-    Ok(outcome)
+        .check_with_gateway(&state.gateway, order_number)
+        .await?
+    {
+        GatewayCheck::Recorded(outcome) => {
+            log_payment_outcome(state, order_number, &outcome);
+            Ok(outcome)
+        }
+        GatewayCheck::NotPaid => Err(ApiError::bad_request("当前订单未支付!")),
+        GatewayCheck::Unknown(error) => Err(ApiError::Unavailable(anyhow::anyhow!(
+            "Alipay gateway: {error}"
+        ))),
+    }
 }

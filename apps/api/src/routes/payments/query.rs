@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_order::{OrderStatus, PaymentOutcome};
 
-use super::fulfil_from_query;
+use super::confirm_with_gateway;
 use crate::auth::AuthUser;
 use crate::dto::message::Message;
 use crate::error::ApiError;
@@ -21,17 +21,7 @@ pub async fn query_payment(
     if order.status == OrderStatus::Paid {
         return paid();
     }
-    let trade = match state.alipay.trade_query(&order.order_number).await {
-        Ok(trade) => trade,
-        Err(error) if error.is_sub_code("ACQ.TRADE_NOT_EXIST") => {
-            return Err(ApiError::bad_request("当前订单未支付!"));
-        }
-        Err(error) => return Err(error.into()),
-    };
-    if !trade.trade_status.is_paid() {
-        return Err(ApiError::bad_request("当前订单未支付!"));
-    }
-    match fulfil_from_query(&state, &trade).await? {
+    match confirm_with_gateway(&state, &order.order_number).await? {
         PaymentOutcome::Fulfilled { .. } | PaymentOutcome::AlreadyRecorded { .. }
             if order.status != OrderStatus::Cancelled && order.status != OrderStatus::TimedOut =>
         {

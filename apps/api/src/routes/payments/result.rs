@@ -7,7 +7,7 @@ use luffy_payment_alipay::verify_return;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::fulfil_from_query;
+use super::confirm_with_gateway;
 use crate::dto::money;
 use crate::dto::time::store_time;
 use crate::error::ApiError;
@@ -48,11 +48,7 @@ pub async fn alipay_result(
         .await?
         .ok_or_else(|| ApiError::bad_request("订单不存在!"))?;
     if order.pay_time.is_none() {
-        let trade = state.alipay.trade_query(&returned.out_trade_no).await?;
-        if !trade.trade_status.is_paid() {
-            return Err(ApiError::bad_request("当前订单未支付!"));
-        }
-        fulfil_from_query(&state, &trade).await?;
+        confirm_with_gateway(&state, &returned.out_trade_no).await?;
     }
     let order = state
         .orders
