@@ -122,7 +122,6 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
         };
         tx.apply(&plan).await?;
         tx.commit().await?;
-        tracing::info!(order = %order.order_number, "order cancelled");
         self.find(user, id).await?.ok_or_else(|| {
             CancelError::Storage(StorageError::Unexpected(anyhow::anyhow!(
                 "cancelled order vanished"
