@@ -374,6 +374,15 @@ async fn real_responses_match_their_schemas() {
         )
         .await,
     );
+    let audit = app.get("/admin/audit/?size=50", &staff).await;
+    assert!(audit.json["count"].as_u64().unwrap() >= 5, "{}", audit.text);
+    check(&doc, "get", "/admin/audit", &audit);
+    check(
+        &doc,
+        "get",
+        "/admin/audit",
+        &app.get("/admin/audit/?from=someday", &staff).await,
+    );
     check(
         &doc,
         "patch",

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use luffy_account::AccountService;
+use luffy_account::{AccountService, AuditService};
 use luffy_cart::CartService;
 use luffy_catalog::CatalogService;
 use luffy_common::SystemClock;
@@ -13,10 +13,10 @@ use luffy_order::{CheckoutService, Merchant, OrderService, PaymentService, Rebuy
 use luffy_scheduler::JobService;
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
+use luffy_store::{PgAudit, PgCoupons, PgJobs, PgOrderStore, RedisAccountCache};
 use luffy_store::{
     PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings,
 };
-use luffy_store::{PgCoupons, PgJobs, PgOrderStore, RedisAccountCache};
 
 #[cfg(feature = "sandbox")]
 use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
@@ -47,6 +47,9 @@ pub type Coupons = CouponService<PgCoupons, SystemClock>;
 
 /// The job service wired to its production adapter.
 pub type Jobs = JobService<PgJobs, SystemClock>;
+
+/// The audit trail's read side, wired to its production adapter.
+pub type Audit = AuditService<PgAudit>;
 
 /// The account service wired to its production adapters.
 pub type Accounts = AccountService<PgUsers, RedisAccountCache>;
@@ -79,6 +82,8 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Accounts, and whether each may still act (active, staff), cached in Redis.
     pub users: Accounts,
+    /// The operators' audit trail.
+    pub audit: Audit,
     /// Cart use cases.
     pub carts: Carts,
     /// Coupons and grants.
@@ -230,6 +235,7 @@ impl AppState {
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)
                 .context("LUFFY_CREDIT_TO_MONEY")?,
+            audit: AuditService::new(PgAudit::new(pg.clone())),
             users: AccountService::new(
                 PgUsers::new(pg.clone()),
                 RedisAccountCache::new(

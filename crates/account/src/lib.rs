@@ -1,11 +1,14 @@
 //! Accounts: the user model, the [`UserStore`] and [`AccountCache`] ports, and the
-//! [`AccountService`] the API's user, admin and authorisation code calls.
+//! [`AccountService`] the API's user, admin and authorisation code calls, and the operators'
+//! audit trail ([`audit`]).
 
 pub mod account;
+pub mod audit;
 pub mod ports;
 pub mod service;
 
 pub use account::{AccountState, NewUser, User, UserError};
+pub use audit::{AuditEntry, AuditQuery, AuditService, AuditStore};
 pub use ports::{AccountCache, UserStore};
 pub use service::AccountService;
 

@@ -25,18 +25,20 @@ pub trait UserStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
 
     /// Sets the points balance with a 系统赠送 ledger row of the signed difference, under the
-    /// row lock; `(old, new)`, or `None` when the user does not exist.
+    /// row lock, audited as `actor`'s; `(old, new)`, or `None` when the user does not exist.
     fn set_credit(
         &self,
+        actor: UserId,
         user: UserId,
         balance: i32,
         remark: &str,
     ) -> impl Future<Output = Result<Option<(i32, i32)>, StorageError>> + Send;
 
-    /// Adds a validated amount to the balance with a 充值 ledger row; the new balance, or
-    /// `None` when the user does not exist.
+    /// Adds a validated amount to the balance with a 充值 ledger row, audited as `actor`'s; the
+    /// new balance, or `None` when the user does not exist.
     fn top_up(
         &self,
+        actor: UserId,
         user: UserId,
         amount: Decimal,
         remark: &str,
@@ -48,9 +50,11 @@ pub trait UserStore: Send + Sync {
         id: UserId,
     ) -> impl Future<Output = Result<Option<AccountState>, StorageError>> + Send;
 
-    /// Changes the flags that are set; the new state, or `None` when the user does not exist.
+    /// Changes the flags that are set, audited as `actor`'s; the new state, or `None` when the
+    /// user does not exist.
     fn set_account_state(
         &self,
+        actor: UserId,
         id: UserId,
         is_active: Option<bool>,
         is_staff: Option<bool>,

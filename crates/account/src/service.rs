@@ -38,21 +38,23 @@ impl<S: UserStore, C: AccountCache> AccountService<S, C> {
     /// An operator sets a points balance; `(old, new)`.
     pub async fn set_credit(
         &self,
+        actor: UserId,
         user: UserId,
         balance: i32,
         remark: &str,
     ) -> Result<Option<(i32, i32)>, StorageError> {
-        self.store.set_credit(user, balance, remark).await
+        self.store.set_credit(actor, user, balance, remark).await
     }
 
     /// An operator tops a balance up by a validated amount; the new balance.
     pub async fn top_up(
         &self,
+        actor: UserId,
         user: UserId,
         amount: Decimal,
         remark: &str,
     ) -> Result<Option<Decimal>, StorageError> {
-        self.store.top_up(user, amount, remark).await
+        self.store.top_up(actor, user, amount, remark).await
     }
 
     /// The account's current state, `None` when it no longer exists. A cache failure falls
@@ -72,11 +74,12 @@ impl<S: UserStore, C: AccountCache> AccountService<S, C> {
         Ok(state)
     }
 
-    /// Activates, deactivates, grants or revokes staff. The cache entry is cleared before the
+    /// An operator (`actor`) activates, deactivates, grants or revokes staff. The cache entry is cleared before the
     /// change (a cache failure then refuses the change, so no stale entry can outlive it) and
     /// again after it (a request that read the old row in between cannot keep it).
     pub async fn change_state(
         &self,
+        actor: UserId,
         user: UserId,
         is_active: Option<bool>,
         is_staff: Option<bool>,
@@ -84,7 +87,7 @@ impl<S: UserStore, C: AccountCache> AccountService<S, C> {
         self.cache.forget(user).await?;
         let state = self
             .store
-            .set_account_state(user, is_active, is_staff)
+            .set_account_state(actor, user, is_active, is_staff)
             .await?;
         if let Err(error) = self.cache.forget(user).await {
             tracing::warn!(error = ?error, user = user.get(), "could not clear a cached account state after a change; it expires by itself");
@@ -114,6 +117,7 @@ mod tests {
         }
         async fn set_credit(
             &self,
+            _actor: UserId,
             _user: UserId,
             _balance: i32,
             _remark: &str,
@@ -122,6 +126,7 @@ mod tests {
         }
         async fn top_up(
             &self,
+            _actor: UserId,
             _user: UserId,
             _amount: Decimal,
             _remark: &str,
@@ -133,6 +138,7 @@ mod tests {
         }
         async fn set_account_state(
             &self,
+            _actor: UserId,
             id: UserId,
             is_active: Option<bool>,
             is_staff: Option<bool>,
@@ -203,7 +209,7 @@ mod tests {
         assert!(before.may_operate());
         assert!(cache.entries.lock().unwrap().contains_key(&UserId(1)));
         accounts
-            .change_state(UserId(1), None, Some(false))
+            .change_state(UserId(9), UserId(1), None, Some(false))
             .await
             .unwrap();
         let after = accounts.state(UserId(1)).await.unwrap().unwrap();
@@ -216,7 +222,7 @@ mod tests {
         *cache.down.lock().unwrap() = true;
         assert!(accounts.state(UserId(1)).await.unwrap().is_some());
         assert!(accounts
-            .change_state(UserId(1), Some(false), None)
+            .change_state(UserId(9), UserId(1), Some(false), None)
             .await
             .is_err());
         assert!(

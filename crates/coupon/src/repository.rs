@@ -78,7 +78,8 @@ pub enum ClaimError {
     Storage(#[from] StorageError),
 }
 
-/// Coupon storage.
+/// Coupon storage. The operator writes (`create`, `grant`, `revoke`) record an audit entry
+/// for `actor` in their own transaction.
 pub trait CouponStore: Send + Sync {
     /// A user's grants that are available at `now` (unused, unreserved, in window), newest
     /// first. Errors: `Storage`.
@@ -92,6 +93,7 @@ pub trait CouponStore: Send + Sync {
     /// scope id names nothing (and nothing is written); `Storage`.
     fn create(
         &self,
+        actor: UserId,
         coupon: NewCoupon,
     ) -> impl Future<Output = Result<Coupon, CreateCouponError>> + Send;
 
@@ -99,12 +101,17 @@ pub trait CouponStore: Send + Sync {
     /// same transaction (all or nothing). Returns the new grant ids.
     fn grant(
         &self,
+        actor: UserId,
         coupon_id: i64,
         users: &[UserId],
     ) -> impl Future<Output = Result<Vec<i64>, GrantError>> + Send;
 
     /// Deletes an unused, unreserved grant and gives its unit back to `has_total`.
-    fn revoke(&self, grant_id: i64) -> impl Future<Output = Result<(), RevokeError>> + Send;
+    fn revoke(
+        &self,
+        actor: UserId,
+        grant_id: i64,
+    ) -> impl Future<Output = Result<(), RevokeError>> + Send;
 
     /// A user claims a self-claim coupon, respecting `per_limit` and `has_total` under
     /// concurrency. Returns the grant id.

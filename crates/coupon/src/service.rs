@@ -32,18 +32,27 @@ impl<S: CouponStore, K: Clock> CouponService<S, K> {
         self.store.claim(user, coupon_id, self.clock.now()).await
     }
 
-    /// An operator creates a validated coupon.
-    pub async fn create(&self, coupon: NewCoupon) -> Result<Coupon, CreateCouponError> {
-        self.store.create(coupon).await
+    /// An operator (`actor`) creates a validated coupon.
+    pub async fn create(
+        &self,
+        actor: UserId,
+        coupon: NewCoupon,
+    ) -> Result<Coupon, CreateCouponError> {
+        self.store.create(actor, coupon).await
     }
 
-    /// An operator grants a coupon to users; answers the grant ids.
-    pub async fn grant(&self, coupon_id: i64, users: &[UserId]) -> Result<Vec<i64>, GrantError> {
-        self.store.grant(coupon_id, users).await
+    /// An operator (`actor`) grants a coupon to users; answers the grant ids.
+    pub async fn grant(
+        &self,
+        actor: UserId,
+        coupon_id: i64,
+        users: &[UserId],
+    ) -> Result<Vec<i64>, GrantError> {
+        self.store.grant(actor, coupon_id, users).await
     }
 
-    /// An operator revokes an unused, unreserved grant.
-    pub async fn revoke(&self, grant_id: i64) -> Result<(), RevokeError> {
-        self.store.revoke(grant_id).await
+    /// An operator (`actor`) revokes an unused, unreserved grant.
+    pub async fn revoke(&self, actor: UserId, grant_id: i64) -> Result<(), RevokeError> {
+        self.store.revoke(actor, grant_id).await
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use luffy_account::audit::{actions, entities};
 use luffy_catalog::SaleFormula;
 use luffy_common::{StorageError, UserId};
 use luffy_coupon::{
@@ -16,6 +17,7 @@ use luffy_coupon::{
 
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 
+use crate::audit::{record, snapshot};
 use crate::errors::{diesel_error, finish, TxError};
 use crate::postgres::{connection, PgPool};
 use crate::schema::{
@@ -355,7 +357,7 @@ impl CouponStore for PgCoupons {
         to_user_coupons(&conn, rows).await
     }
 
-    async fn create(&self, coupon: NewCoupon) -> Result<Coupon, CreateCouponError> {
+    async fn create(&self, actor: UserId, coupon: NewCoupon) -> Result<Coupon, CreateCouponError> {
         let mut conn = connection(&self.pool).await?;
         let result = conn
             .transaction::<_, TxError<CreateCouponError>, _>(async move |conn| {
@@ -436,6 +438,15 @@ impl CouponStore for PgCoupons {
                     }
                     Err(other) => Err(TxError::Db(other)),
                     Ok(_) => {
+                        record(
+                            conn,
+                            actor,
+                            actions::COUPON_CREATE,
+                            entities::COUPON,
+                            id,
+                            None,
+                        )
+                        .await?;
                         let mut coupons = load_coupons(conn, &[id])
                             .await
                             .map_err(|e| TxError::Refused(CreateCouponError::Storage(e)))?;
@@ -453,6 +464,7 @@ impl CouponStore for PgCoupons {
 
     async fn grant(
         &self,
+        actor: UserId,
         coupon_id: i64,
         users_to_grant: &[UserId],
     ) -> Result<Vec<i64>, GrantError> {
@@ -519,16 +531,28 @@ impl CouponStore for PgCoupons {
                     .returning(coupon_logs::id)
                     .get_results(conn)
                     .await?;
+                for id in &ids {
+                    record(
+                        conn,
+                        actor,
+                        actions::COUPON_GRANT,
+                        entities::COUPON_GRANT,
+                        *id,
+                        None,
+                    )
+                    .await?;
+                }
                 Ok(ids)
             })
             .await;
         finish(result, "granting a coupon")
     }
 
-    async fn revoke(&self, grant_id: i64) -> Result<(), RevokeError> {
+    async fn revoke(&self, actor: UserId, grant_id: i64) -> Result<(), RevokeError> {
         let mut conn = connection(&self.pool).await?;
         let result = conn
             .transaction::<_, TxError<RevokeError>, _>(async move |conn| {
+                let before = snapshot(conn, entities::COUPON_GRANT, grant_id).await?;
                 let coupon_id: Option<i64> = diesel::delete(
                     coupon_logs::table
                         .filter(coupon_logs::id.eq(grant_id))
@@ -557,6 +581,15 @@ impl CouponStore for PgCoupons {
                 )
                 .set(coupons::has_total.eq(coupons::has_total + 1))
                 .execute(conn)
+                .await?;
+                record(
+                    conn,
+                    actor,
+                    actions::GRANT_REVOKE,
+                    entities::COUPON_GRANT,
+                    grant_id,
+                    before,
+                )
                 .await?;
                 Ok(())
             })

@@ -3,6 +3,7 @@
 //! row structs live here and map to domain types.
 
 pub mod account_cache;
+pub mod audit;
 pub mod browse;
 pub mod cart;
 pub mod catalog;
@@ -22,6 +23,7 @@ mod statement;
 pub mod users;
 
 pub use account_cache::RedisAccountCache;
+pub use audit::PgAudit;
 pub use cart::RedisCarts;
 pub use catalog::PgCatalog;
 pub use coupons::PgCoupons;

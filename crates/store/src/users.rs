@@ -3,11 +3,13 @@
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use luffy_account::audit::{actions, entities};
 use luffy_account::{AccountState, NewUser, User, UserError, UserStore};
 use luffy_common::{StorageError, UserId};
 use luffy_credit::LedgerEntry;
 use rust_decimal::Decimal;
 
+use crate::audit::{record, snapshot};
 use crate::errors::diesel_error;
 use crate::ledger::append_ledger;
 use crate::postgres::{connection, PgPool};
@@ -105,6 +107,7 @@ impl UserStore for PgUsers {
     /// `(old, new)`, or `None` when the user does not exist.
     async fn set_credit(
         &self,
+        actor: UserId,
         user: UserId,
         balance: i32,
         remark: &str,
@@ -120,6 +123,7 @@ impl UserStore for PgUsers {
                 .await
                 .optional()?;
             let Some(old) = old else { return Ok(None) };
+            let before = snapshot(conn, entities::USER, user.get()).await?;
             let difference = balance - old;
             if difference != 0 {
                 diesel::update(users::table.find(user.get()))
@@ -138,6 +142,15 @@ impl UserStore for PgUsers {
                 )
                 .await?;
             }
+            record(
+                conn,
+                actor,
+                actions::USER_CREDIT,
+                entities::USER,
+                user.get(),
+                before,
+            )
+            .await?;
             Ok(Some((old, balance)))
         })
         .await
@@ -149,6 +162,7 @@ impl UserStore for PgUsers {
     /// (`luffy_credit::validate_top_up`).
     async fn top_up(
         &self,
+        actor: UserId,
         user: UserId,
         amount: Decimal,
         remark: &str,
@@ -156,6 +170,7 @@ impl UserStore for PgUsers {
         let mut conn = connection(&self.pool).await?;
         let remark = remark.to_owned();
         conn.transaction::<_, DieselError, _>(async move |conn| {
+            let before = snapshot(conn, entities::USER, user.get()).await?;
             let balance: Option<Decimal> = diesel::update(users::table.find(user.get()))
                 .set(users::money.eq(users::money + amount))
                 .returning(users::money)
@@ -172,6 +187,15 @@ impl UserStore for PgUsers {
                         order_id: None,
                         remark,
                     },
+                )
+                .await?;
+                record(
+                    conn,
+                    actor,
+                    actions::USER_BALANCE,
+                    entities::USER,
+                    user.get(),
+                    before,
                 )
                 .await?;
             }
@@ -201,26 +225,44 @@ impl UserStore for PgUsers {
     /// Returns the new state, or `None` when the user does not exist.
     async fn set_account_state(
         &self,
+        actor: UserId,
         id: UserId,
         is_active: Option<bool>,
         is_staff: Option<bool>,
     ) -> Result<Option<AccountState>, StorageError> {
         use diesel::sql_types::{BigInt, Bool, Nullable};
         let mut conn = connection(&self.pool).await?;
-        let row: Option<AccountRow> = diesel::sql_query(
-            "UPDATE users SET is_active = COALESCE($1, is_active),
-                              is_staff = COALESCE($2, is_staff),
-                              updated_time = now()
-             WHERE id = $3
-             RETURNING is_active, is_staff",
-        )
-        .bind::<Nullable<Bool>, _>(is_active)
-        .bind::<Nullable<Bool>, _>(is_staff)
-        .bind::<BigInt, _>(id.get())
-        .get_result(&mut conn)
-        .await
-        .optional()
-        .map_err(|e| diesel_error(e, "changing an account's state"))?;
+        let row: Option<AccountRow> = conn
+            .transaction::<_, DieselError, _>(async move |conn| {
+                let before = snapshot(conn, entities::USER, id.get()).await?;
+                let row: Option<AccountRow> = diesel::sql_query(
+                    "UPDATE users SET is_active = COALESCE($1, is_active),
+                                      is_staff = COALESCE($2, is_staff),
+                                      updated_time = now()
+                     WHERE id = $3
+                     RETURNING is_active, is_staff",
+                )
+                .bind::<Nullable<Bool>, _>(is_active)
+                .bind::<Nullable<Bool>, _>(is_staff)
+                .bind::<BigInt, _>(id.get())
+                .get_result(conn)
+                .await
+                .optional()?;
+                if row.is_some() {
+                    record(
+                        conn,
+                        actor,
+                        actions::USER_STATE,
+                        entities::USER,
+                        id.get(),
+                        before,
+                    )
+                    .await?;
+                }
+                Ok(row)
+            })
+            .await
+            .map_err(|e| diesel_error(e, "changing an account's state"))?;
         Ok(row.map(|row| AccountState {
             is_active: row.is_active,
             is_staff: row.is_staff,

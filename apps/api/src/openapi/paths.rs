@@ -395,6 +395,17 @@ pub fn pay_with_balance() {}
 pub fn job_stats() {}
 
 #[utoipa::path(
+    get,
+    path = "/admin/audit",
+    tag = "admin",
+    summary = "The audit trail: who changed what, when, with the row before and after",
+    params(("actor" = Option<i64>, Query, description = "Only this operator's entries"), ("entity" = Option<String>, Query, description = "Only this kind of row: coupon, coupon_grant, user"), ("from" = Option<String>, Query, description = "From this day (YYYY-MM-DD, store timezone) or instant (RFC 3339)"), ("to" = Option<String>, Query, description = "To this day, included, or before this instant"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = AuditPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn list_audit() {}
+
+#[utoipa::path(
     post,
     path = "/admin/coupons",
     tag = "admin",

@@ -512,6 +512,40 @@ pub struct OrderPage {
     pub results: Vec<Order>,
 }
 
+/// One audit entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Id.
+    pub id: i64,
+    /// The operator.
+    pub actor_id: i64,
+    /// What was done: coupon.create, coupon.grant, coupon_grant.revoke, user.state, user.credit, user.balance.
+    pub action: String,
+    /// What kind of row: coupon, coupon_grant, user.
+    pub entity: String,
+    /// Which row.
+    pub entity_id: i64,
+    /// The row before (null when created).
+    pub before: Option<serde_json::Value>,
+    /// The row after (null when deleted).
+    pub after: Option<serde_json::Value>,
+    /// When, in the store timezone.
+    pub created_time: String,
+}
+
+/// A DRF page of audit entries.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<AuditEntry>,
+}
+
 /// A course buying again left out.
 #[derive(Serialize, ToSchema)]
 pub struct SkippedCourse {

@@ -101,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(payments::balance::pay_with_balance)),
         )
         .service(web::resource("/admin/jobs").route(web::get().to(admin::job_stats::job_stats)))
+        .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list_audit)))
         .service(
             web::resource("/admin/coupons")
                 .route(web::post().to(admin::create_coupon::create_coupon)),

@@ -50,7 +50,7 @@ pub async fn adjust_credit(
     };
     let (old, new) = state
         .users
-        .set_credit(UserId(path.into_inner()), balance, &remark)
+        .set_credit(staff.0.id, UserId(path.into_inner()), balance, &remark)
         .await?
         .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
     Ok(HttpResponse::Ok().json(CreditAdjusted {

@@ -48,7 +48,7 @@ fn small(value: i64, field: &str) -> Result<i16, ApiError> {
 /// Validates with the coupon crate's rules, then saves coupon and scope in one transaction.
 pub async fn create_coupon(
     state: web::Data<AppState>,
-    _staff: StaffUser,
+    staff: StaffUser,
     form: Json<CouponForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
@@ -73,7 +73,7 @@ pub async fn create_coupon(
         sale: form.sale,
     };
     let coupon = NewCoupon::validate(draft).map_err(|e| ApiError::BadRequest(e.0))?;
-    let coupon = state.coupons.create(coupon).await?;
+    let coupon = state.coupons.create(staff.0.id, coupon).await?;
     // Shown in the same item shape, with no grant yet (user_coupon_id 0).
     let preview = UserCoupon {
         id: 0,

@@ -30,7 +30,7 @@ pub struct Granted {
 /// All or nothing: `has_total` drops by the number of users, never below 0.
 pub async fn grant_coupon(
     state: web::Data<AppState>,
-    _staff: StaffUser,
+    staff: StaffUser,
     path: web::Path<i64>,
     form: Json<GrantForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -40,7 +40,10 @@ pub async fn grant_coupon(
         )));
     }
     let users: Vec<UserId> = form.user_ids.iter().map(|id| UserId(*id)).collect();
-    let ids = state.coupons.grant(path.into_inner(), &users).await?;
+    let ids = state
+        .coupons
+        .grant(staff.0.id, path.into_inner(), &users)
+        .await?;
     Ok(HttpResponse::Created().json(Granted {
         errmsg: "发放成功!",
         user_coupon_ids: ids,

@@ -1,6 +1,8 @@
-//! Operator routes (staff only, SPEC 3): coupons with scopes, grants, revokes, points.
+//! Operator routes (staff only, SPEC 3): coupons with scopes, grants, revokes, points, the
+//! balance, account states, jobs, and the audit trail every write here leaves.
 
 pub mod adjust_credit;
+pub mod audit;
 pub mod create_coupon;
 pub mod grant_coupon;
 pub mod job_stats;

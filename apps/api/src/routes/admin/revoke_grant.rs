@@ -10,9 +10,9 @@ use crate::state::AppState;
 /// 409 when the grant is used or reserved by an order; its unit goes back to `has_total`.
 pub async fn revoke_grant(
     state: web::Data<AppState>,
-    _staff: StaffUser,
+    staff: StaffUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    state.coupons.revoke(path.into_inner()).await?;
+    state.coupons.revoke(staff.0.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Message::new("撤回成功!")))
 }

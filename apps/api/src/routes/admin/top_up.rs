@@ -51,7 +51,7 @@ pub async fn top_up(
     let user = UserId(path.into_inner());
     let balance = state
         .users
-        .top_up(user, amount, &remark)
+        .top_up(staff.0.id, user, amount, &remark)
         .await?
         .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
     tracing::info!(operator = staff.0.id.get(), user = user.get(), %amount, "balance topped up");

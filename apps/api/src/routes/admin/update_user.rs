@@ -49,7 +49,7 @@ pub async fn update_user(
     }
     let account = state
         .users
-        .change_state(user, form.is_active, form.is_staff)
+        .change_state(staff.0.id, user, form.is_active, form.is_staff)
         .await?
         .ok_or_else(|| ApiError::NotFound("用户不存在!".into()))?;
     tracing::info!(

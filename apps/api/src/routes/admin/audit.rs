@@ -1,0 +1,161 @@
+//! `GET /admin/audit/?actor=&entity=&from=&to=&page=&size=`: the operators' audit trail, newest
+//! first: who changed what, when, and the row before and after.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use luffy_account::{AuditEntry, AuditQuery};
+use luffy_common::{PageRequest, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::auth::StaffUser;
+use crate::dto::flexible;
+use crate::dto::page::DrfPage;
+use crate::dto::time::store_time;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest page.
+const MAX_PAGE_SIZE: u32 = 100;
+
+/// Filters and paging; `from` and `to` are store-timezone dates (`YYYY-MM-DD`, both days
+/// included) or RFC 3339 instants.
+#[derive(Debug, Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    actor: Option<String>,
+    #[serde(default)]
+    entity: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
+    page: i64,
+    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
+    size: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+fn default_size() -> i64 {
+    20
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    id: i64,
+    actor_id: i64,
+    action: String,
+    entity: String,
+    entity_id: i64,
+    before: Value,
+    after: Value,
+    created_time: String,
+}
+
+impl AuditView {
+    fn new(entry: &AuditEntry, timezone: chrono_tz::Tz) -> Self {
+        let json = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or(Value::Null)
+        };
+        Self {
+            id: entry.id,
+            actor_id: entry.actor.get(),
+            action: entry.action.clone(),
+            entity: entry.entity.clone(),
+            entity_id: entry.entity_id,
+            before: json(&entry.before),
+            after: json(&entry.after),
+            created_time: store_time(entry.at, timezone),
+        }
+    }
+}
+
+/// A date (the start of that day in the store timezone; with `next_day`, of the day after) or
+/// an RFC 3339 instant.
+fn instant(
+    value: &str,
+    name: &str,
+    timezone: chrono_tz::Tz,
+    next_day: bool,
+) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let invalid = || ApiError::bad_request(format!("参数 {name} 的格式应为 YYYY-MM-DD!"));
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| invalid())?;
+    let day = if next_day {
+        day.succ_opt().ok_or_else(invalid)?
+    } else {
+        day
+    };
+    timezone
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).ok_or_else(invalid)?)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(invalid)
+}
+
+/// `{count, next, previous, results: [{id, actor_id, action, entity, entity_id, before, after,
+/// created_time}]}`.
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    query: web::Query<AuditFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let actor = match query.actor.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some(text) => Some(UserId(
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| ApiError::bad_request("参数 actor 必须是用户 id!"))?,
+        )),
+    };
+    let timezone = state.timezone;
+    let bound = |value: &Option<String>, name: &str, next_day: bool| {
+        value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| instant(v, name, timezone, next_day))
+            .transpose()
+    };
+    let filter = AuditQuery {
+        actor,
+        entity: query.entity.clone().filter(|e| !e.is_empty()),
+        from: bound(&query.from, "from", false)?,
+        to: bound(&query.to, "to", true)?,
+        page: request,
+    };
+    let page = state.audit.list(&filter).await?;
+    let link = |n: u32| {
+        let mut url = format!(
+            "{}/admin/audit/?page={n}&size={}",
+            state.settings.public_base(),
+            request.size()
+        );
+        for (name, value) in [
+            ("actor", &query.actor),
+            ("entity", &query.entity),
+            ("from", &query.from),
+            ("to", &query.to),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                url.push_str(&format!(
+                    "&{name}={}",
+                    form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+                ));
+            }
+        }
+        url
+    };
+    Ok(HttpResponse::Ok().json(DrfPage::new(&page, link, |entry| {
+        AuditView::new(entry, timezone)
+    })))
+}

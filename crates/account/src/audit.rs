@@ -1,0 +1,97 @@
+//! The operators' audit trail: who changed what, when, and the row before and after. Each entry
+//! is written by the store in the same transaction as the change it records, so a change and
+//! its entry exist together or not at all.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use luffy_common::{Page, PageRequest, StorageError, UserId};
+
+/// The audited actions, as stored in `audit_log.action`.
+pub mod actions {
+    /// An operator created a coupon.
+    pub const COUPON_CREATE: &str = "coupon.create";
+    /// An operator granted a coupon to users.
+    pub const COUPON_GRANT: &str = "coupon.grant";
+    /// An operator revoked an unused grant.
+    pub const GRANT_REVOKE: &str = "coupon_grant.revoke";
+    /// An operator activated, deactivated, granted or revoked staff.
+    pub const USER_STATE: &str = "user.state";
+    /// An operator set a points balance.
+    pub const USER_CREDIT: &str = "user.credit";
+    /// An operator topped a balance up.
+    pub const USER_BALANCE: &str = "user.balance";
+}
+
+/// The audited kinds of row, as stored in `audit_log.entity`.
+pub mod entities {
+    /// A `coupons` row.
+    pub const COUPON: &str = "coupon";
+    /// A `coupon_logs` row (a grant).
+    pub const COUPON_GRANT: &str = "coupon_grant";
+    /// A `users` row (without its password hash).
+    pub const USER: &str = "user";
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Id.
+    pub id: i64,
+    /// The operator.
+    pub actor: UserId,
+    /// What was done (see [`actions`]).
+    pub action: String,
+    /// What kind of row (see [`entities`]).
+    pub entity: String,
+    /// Which row.
+    pub entity_id: i64,
+    /// The row before, as JSON text (`None` when it was created).
+    pub before: Option<String>,
+    /// The row after, as JSON text (`None` when it was deleted).
+    pub after: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Which entries to list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this operator's.
+    pub actor: Option<UserId>,
+    /// Only this kind of row.
+    pub entity: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub to: Option<DateTime<Utc>>,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// Reading the audit trail (the writes happen inside each audited change's transaction).
+pub trait AuditStore: Send + Sync {
+    /// One page of entries matching the query, newest first.
+    fn list(
+        &self,
+        query: &AuditQuery,
+    ) -> impl Future<Output = Result<Page<AuditEntry>, StorageError>> + Send;
+}
+
+/// The audit trail for operators.
+#[derive(Clone)]
+pub struct AuditService<S> {
+    store: S,
+}
+
+impl<S: AuditStore> AuditService<S> {
+    /// Wires the store.
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// One page of entries matching the query, newest first.
+    pub async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEntry>, StorageError> {
+        self.store.list(query).await
+    }
+}

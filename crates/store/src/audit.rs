@@ -1,0 +1,174 @@
+//! The audit trail on PostgreSQL: entries written inside each audited change's transaction
+//! (`record`, with the row read as JSON before and after the change), and [`PgAudit`], the
+//! operators' read side.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use luffy_account::audit::entities;
+use luffy_account::{AuditEntry, AuditQuery, AuditStore};
+use luffy_common::{Page, StorageError, UserId};
+
+use crate::errors::diesel_error;
+use crate::postgres::{connection, PgPool};
+use crate::statement::cached_sql;
+
+cached_sql! {
+    /// A user row as JSON, without the password hash.
+    struct UserJson = "SELECT (to_jsonb(u) - 'password_hash')::text AS value FROM users u WHERE u.id = :id";
+    id: BigInt => i64,
+}
+
+cached_sql! {
+    /// A coupon row as JSON.
+    struct CouponJson = "SELECT to_jsonb(c)::text AS value FROM coupons c WHERE c.id = :id";
+    id: BigInt => i64,
+}
+
+cached_sql! {
+    /// A grant row as JSON.
+    struct GrantJson = "SELECT to_jsonb(l)::text AS value FROM coupon_logs l WHERE l.id = :id";
+    id: BigInt => i64,
+}
+
+cached_sql! {
+    /// One audit entry.
+    struct InsertAudit = "INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after)
+        VALUES (:actor, :action, :entity, :entity_id, :before::jsonb, :after::jsonb)";
+    actor: BigInt => i64,
+    action: Text => String,
+    entity: Text => String,
+    entity_id: BigInt => i64,
+    before: Nullable<Text> => Option<String>,
+    after: Nullable<Text> => Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+/// The audited row as JSON text as it stands now in the caller's transaction (`None` when it
+/// does not exist).
+pub(crate) async fn snapshot(
+    mut conn: &AsyncPgConnection,
+    entity: &str,
+    id: i64,
+) -> Result<Option<String>, DieselError> {
+    let row: Option<JsonRow> = match entity {
+        entities::USER => UserJson { id }.get_result(&mut conn).await.optional()?,
+        entities::COUPON => CouponJson { id }.get_result(&mut conn).await.optional()?,
+        entities::COUPON_GRANT => GrantJson { id }.get_result(&mut conn).await.optional()?,
+        other => {
+            return Err(DieselError::QueryBuilderError(
+                format!("no audit snapshot for {other}").into(),
+            ))
+        }
+    };
+    Ok(row.map(|r| r.value))
+}
+
+/// Records an audit entry in the caller's transaction; the after-state is read now.
+pub(crate) async fn record(
+    conn: &AsyncPgConnection,
+    actor: UserId,
+    action: &str,
+    entity: &str,
+    entity_id: i64,
+    before: Option<String>,
+) -> Result<(), DieselError> {
+    let after = snapshot(conn, entity, entity_id).await?;
+    InsertAudit {
+        actor: actor.get(),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id,
+        before,
+        after,
+    }
+    .execute(&mut &*conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct AuditRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    actor_id: i64,
+    #[diesel(sql_type = Text)]
+    action: String,
+    #[diesel(sql_type = Text)]
+    entity: String,
+    #[diesel(sql_type = BigInt)]
+    entity_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    before: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    after: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    created_time: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// The audit trail's read side.
+#[derive(Clone)]
+pub struct PgAudit {
+    pool: PgPool,
+}
+
+impl PgAudit {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+impl AuditStore for PgAudit {
+    async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEntry>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        // One statement: the page with the matching total on every row.
+        let rows: Vec<AuditRow> = diesel::sql_query(
+            "SELECT id, actor_id, action, entity, entity_id, before::text AS before,
+                    after::text AS after, created_time, count(*) OVER ()::bigint AS total
+             FROM audit_log
+             WHERE ($1::bigint IS NULL OR actor_id = $1)
+               AND ($2::text IS NULL OR entity = $2)
+               AND ($3::timestamptz IS NULL OR created_time >= $3)
+               AND ($4::timestamptz IS NULL OR created_time < $4)
+             ORDER BY id DESC LIMIT $5 OFFSET $6",
+        )
+        .bind::<Nullable<BigInt>, _>(query.actor.map(|a| a.get()))
+        .bind::<Nullable<Text>, _>(query.entity.as_deref())
+        .bind::<Nullable<Timestamptz>, _>(query.from)
+        .bind::<Nullable<Timestamptz>, _>(query.to)
+        .bind::<BigInt, _>(query.page.limit())
+        .bind::<BigInt, _>(query.page.offset())
+        .load(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "listing the audit trail"))?;
+        let total = rows.iter().map(|r| r.total).next().unwrap_or(0);
+        Ok(Page {
+            total: u64::try_from(total).unwrap_or_default(),
+            items: rows
+                .into_iter()
+                .map(|r| AuditEntry {
+                    id: r.id,
+                    actor: UserId(r.actor_id),
+                    action: r.action,
+                    entity: r.entity,
+                    entity_id: r.entity_id,
+                    before: r.before,
+                    after: r.after,
+                    at: r.created_time,
+                })
+                .collect(),
+            request: query.page,
+        })
+    }
+}
