@@ -233,3 +233,84 @@ async fn refused_writes_leave_no_entry_and_buyers_cannot_read_the_trail() {
     let anonymous = app.send(app.request(Method::GET, "/admin/audit/")).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn operators_see_dead_jobs_and_send_them_again() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+    app.sql(
+        "INSERT INTO jobs (kind, payload, run_at, max_attempts, status, attempts, last_error, updated_time)
+         VALUES ('alipay_close', '{\"order_number\": \"N-dead\"}', now(), 3, 'dead', 3, 'gateway down', now())",
+    )
+    .await;
+    let dead = app.get("/admin/jobs/dead/", &admin).await;
+    assert_eq!(dead.status, StatusCode::OK, "{}", dead.text);
+    assert_eq!(dead.json["count"], 1, "{}", dead.text);
+    let job = &dead.json["results"][0];
+    assert_eq!(job["kind"], "alipay_close");
+    assert_eq!(job["payload"]["order_number"], "N-dead");
+    assert_eq!(job["last_error"], "gateway down");
+    let id = job["id"].as_i64().unwrap();
+
+    let forbidden = app
+        .send(app.authed(Method::POST, &format!("/admin/jobs/{id}/retry/"), &buyer))
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let retried = app
+        .send(app.authed(Method::POST, &format!("/admin/jobs/{id}/retry/"), &admin))
+        .await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.text);
+    // Pending with its attempts reset, or already picked up again by the test app's worker.
+    let sent_again = app
+        .scalar(&format!(
+            "SELECT count(*)::bigint AS value FROM jobs WHERE id = {id}
+             AND ((status = 'pending' AND attempts = 0) OR status IN ('running', 'done'))"
+        ))
+        .await;
+    assert_eq!(sent_again, 1);
+    let again = app
+        .send(app.authed(Method::POST, &format!("/admin/jobs/{id}/retry/"), &admin))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let missing = app
+        .send(app.authed(Method::POST, "/admin/jobs/999999/retry/", &admin))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    let trail = entries(&app, &admin, "&entity=job").await;
+    assert_eq!(trail.len(), 1, "one audited retry");
+    assert_eq!(trail[0]["action"], "job.retry");
+    assert_eq!(trail[0]["before"]["status"], "dead");
+    assert_eq!(trail[0]["after"]["status"], "pending");
+    assert_eq!(trail[0]["after"]["attempts"], 0);
+
+    // An order's dead timeout job cannot be sent again while a live one does its work.
+    app.fill_cart(&buyer, &[1]).await;
+    let order = app
+        .json(Method::POST, "/orders/", &buyer, json!({"pay_type": 0}))
+        .await;
+    let order_id = order.json["id"].as_i64().unwrap();
+    app.sql(&format!(
+        "INSERT INTO jobs (kind, payload, run_at, max_attempts, status, attempts, last_error, order_id)
+         VALUES ('order_timeout', '{{\"order_id\": {order_id}}}', now(), 20, 'dead', 20, 'boom', {order_id})"
+    ))
+    .await;
+    let dead_timeout = app
+        .scalar(&format!(
+            "SELECT id AS value FROM jobs WHERE order_id = {order_id} AND status = 'dead'"
+        ))
+        .await;
+    let refused = app
+        .send(app.authed(
+            Method::POST,
+            &format!("/admin/jobs/{dead_timeout}/retry/"),
+            &admin,
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(
+        entries(&app, &admin, "&entity=job").await.len(),
+        1,
+        "refusals are not audited"
+    );
+}

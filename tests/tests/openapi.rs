@@ -117,6 +117,7 @@ async fn real_responses_match_their_schemas() {
         ("/orders/pay/status/", "/orders/pay/status", None),
         ("/admin/jobs/", "/admin/jobs", Some(&staff)),
         ("/admin/jobs/", "/admin/jobs", Some(&token)),
+        ("/admin/jobs/dead/", "/admin/jobs/dead", Some(&staff)),
         ("/users/me/", "/users/me", None),
     ] {
         let response = get(&app, path, auth.map(String::as_str)).await;

@@ -186,6 +186,17 @@ impl From<luffy_order::RebuyError> for ApiError {
     }
 }
 
+impl From<luffy_scheduler::RetryError> for ApiError {
+    fn from(error: luffy_scheduler::RetryError) -> Self {
+        use luffy_scheduler::RetryError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::NotDead | E::AlreadyLive => Self::Conflict(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<luffy_coupon::GrantError> for ApiError {
     fn from(error: luffy_coupon::GrantError) -> Self {
         use luffy_coupon::GrantError as E;

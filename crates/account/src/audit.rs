@@ -21,6 +21,8 @@ pub mod actions {
     pub const USER_CREDIT: &str = "user.credit";
     /// An operator topped a balance up.
     pub const USER_BALANCE: &str = "user.balance";
+    /// An operator sent a dead job again.
+    pub const JOB_RETRY: &str = "job.retry";
 }
 
 /// The audited kinds of row, as stored in `audit_log.entity`.
@@ -31,6 +33,8 @@ pub mod entities {
     pub const COUPON_GRANT: &str = "coupon_grant";
     /// A `users` row (without its password hash).
     pub const USER: &str = "user";
+    /// A `jobs` row.
+    pub const JOB: &str = "job";
 }
 
 /// One audit entry.

@@ -16,7 +16,7 @@ pub mod worker;
 pub use job::{Job, JobError, JobStatus, NewJob};
 pub use retry::RetryPolicy;
 pub use service::JobService;
-pub use store::{JobCounts, JobStore};
+pub use store::{DeadJob, JobCounts, JobStore, RetryError};
 pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use luffy_common::{Clock, StorageError};
+use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
-use crate::store::{JobCounts, JobStore};
+use crate::store::{DeadJob, JobCounts, JobStore, RetryError};
 use crate::worker::{Worker, WorkerConfig};
 
 /// Jobs as the application sees them.
@@ -35,6 +35,16 @@ impl<J: JobStore, K: Clock> JobService<J, K> {
     /// Counts by kind and status, the lag, and the dead jobs, as of now.
     pub async fn counts(&self) -> Result<JobCounts, StorageError> {
         self.store.counts(self.clock.now()).await
+    }
+
+    /// Dead jobs, newest first.
+    pub async fn dead(&self, page: PageRequest) -> Result<Page<DeadJob>, StorageError> {
+        self.store.dead(page).await
+    }
+
+    /// An operator sends a dead job again, due now with its attempts reset.
+    pub async fn retry(&self, actor: UserId, job_id: i64) -> Result<(), RetryError> {
+        self.store.retry(actor, job_id, self.clock.now()).await
     }
 
     /// A worker over this store, on this service's clock; register handlers on it, then run

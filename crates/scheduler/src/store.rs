@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use luffy_common::StorageError;
+use luffy_common::{Page, PageRequest, StorageError, UserId};
 
 use crate::job::{Job, NewJob};
 
@@ -20,6 +20,44 @@ pub struct JobCounts {
     pub oldest_due_age_secs: f64,
     /// Dead jobs (id, kind, attempts, last_error), newest first, at most 100.
     pub dead: Vec<(i64, String, i32, String)>,
+}
+
+/// A job that failed for good, as an operator sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadJob {
+    /// Id.
+    pub id: i64,
+    /// Which handler ran it.
+    pub kind: String,
+    /// Its input.
+    pub payload: serde_json::Value,
+    /// Attempts made.
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// The last failure.
+    pub last_error: String,
+    /// The order it concerns, if any.
+    pub order_id: Option<i64>,
+    /// When it died.
+    pub failed_at: DateTime<Utc>,
+}
+
+/// Why a retry was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    /// No such job.
+    #[error("任务不存在!")]
+    NotFound,
+    /// Only a dead job can be retried.
+    #[error("只能重试已失败的任务!")]
+    NotDead,
+    /// A live job of the same kind already does its work (e.g. the order's timeout job).
+    #[error("已有相同的任务在等待执行!")]
+    AlreadyLive,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 /// Job storage. Every method changes only rows the worker holds (`locked_by`), so a worker
@@ -70,6 +108,22 @@ pub trait JobStore: Send + Sync + 'static {
     /// job the store's uniqueness rules refuse (a second live job of the same kind for the
     /// same key) is skipped. Answers how many were inserted.
     fn enqueue(&self, jobs: &[NewJob]) -> impl Future<Output = Result<usize, StorageError>> + Send;
+
+    /// Dead jobs, newest first.
+    fn dead(
+        &self,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<DeadJob>, StorageError>> + Send;
+
+    /// An operator (`actor`, recorded in the store's audit trail with the job before and after)
+    /// sends a dead job again: pending, due at `now`, its attempts reset, its error kept until
+    /// the next run. Errors: `NotFound`, `NotDead`.
+    fn retry(
+        &self,
+        actor: UserId,
+        job_id: i64,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RetryError>> + Send;
 
     /// Counts for metrics and operators.
     fn counts(

@@ -34,6 +34,12 @@ cached_sql! {
 }
 
 cached_sql! {
+    /// A job row as JSON.
+    struct JobJson = "SELECT to_jsonb(j)::text AS value FROM jobs j WHERE j.id = :id";
+    id: BigInt => i64,
+}
+
+cached_sql! {
     /// One audit entry.
     struct InsertAudit = "INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after)
         VALUES (:actor, :action, :entity, :entity_id, :before::jsonb, :after::jsonb)";
@@ -62,6 +68,7 @@ pub(crate) async fn snapshot(
         entities::USER => UserJson { id }.get_result(&mut conn).await.optional()?,
         entities::COUPON => CouponJson { id }.get_result(&mut conn).await.optional()?,
         entities::COUPON_GRANT => GrantJson { id }.get_result(&mut conn).await.optional()?,
+        entities::JOB => JobJson { id }.get_result(&mut conn).await.optional()?,
         other => {
             return Err(DieselError::QueryBuilderError(
                 format!("no audit snapshot for {other}").into(),

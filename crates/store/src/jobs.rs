@@ -5,13 +5,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Double, Integer, Text, Timestamptz};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use luffy_common::StorageError;
-use luffy_scheduler::{Job, JobCounts, JobStore, NewJob};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use luffy_account::audit::{actions, entities};
+use luffy_common::{Page, PageRequest, StorageError, UserId};
+use luffy_scheduler::{DeadJob, Job, JobCounts, JobStatus, JobStore, NewJob, RetryError};
 
-use crate::errors::diesel_error;
+use crate::audit::{record, snapshot};
+use crate::errors::{diesel_error, finish, TxError};
 use crate::postgres::{connection, PgPool};
 use crate::schema::jobs;
 use crate::statement::cached_sql;
@@ -291,6 +293,113 @@ impl JobStore for PgJobs {
             .execute(&mut conn)
             .await
             .map_err(|e| diesel_error(e, "inserting jobs"))
+    }
+
+    async fn dead(&self, page: PageRequest) -> Result<Page<DeadJob>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        type Row = (
+            i64,
+            String,
+            String,
+            i32,
+            i32,
+            Option<String>,
+            Option<i64>,
+            DateTime<Utc>,
+        );
+        // The count and the page in one pipelined round trip.
+        let total = jobs::table
+            .filter(jobs::status.eq(JobStatus::Dead.as_str()))
+            .count()
+            .get_result::<i64>(&mut c1);
+        let rows = jobs::table
+            .filter(jobs::status.eq(JobStatus::Dead.as_str()))
+            .order(jobs::id.desc())
+            .limit(page.limit())
+            .offset(page.offset())
+            .select((
+                jobs::id,
+                jobs::kind,
+                jobs::payload,
+                jobs::attempts,
+                jobs::max_attempts,
+                jobs::last_error,
+                jobs::order_id,
+                jobs::updated_time,
+            ))
+            .load::<Row>(&mut c2);
+        let (total, rows) =
+            futures::try_join!(total, rows).map_err(|e| diesel_error(e, "listing dead jobs"))?;
+        Ok(Page {
+            total: u64::try_from(total).unwrap_or_default(),
+            items: rows
+                .into_iter()
+                .map(
+                    |(id, kind, payload, attempts, max_attempts, error, order_id, at)| DeadJob {
+                        id,
+                        kind,
+                        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                        attempts,
+                        max_attempts,
+                        last_error: error.unwrap_or_default(),
+                        order_id,
+                        failed_at: at,
+                    },
+                )
+                .collect(),
+            request: page,
+        })
+    }
+
+    async fn retry(
+        &self,
+        actor: UserId,
+        job_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), RetryError> {
+        let mut conn = connection(&self.pool).await?;
+        let result = conn
+            .transaction::<_, TxError<RetryError>, _>(async move |conn| {
+                let before = snapshot(conn, entities::JOB, job_id).await?;
+                let Some(before) = before else {
+                    return Err(TxError::Refused(RetryError::NotFound));
+                };
+                let sent = diesel::update(
+                    jobs::table
+                        .filter(jobs::id.eq(job_id))
+                        .filter(jobs::status.eq(JobStatus::Dead.as_str())),
+                )
+                .set((
+                    jobs::status.eq(JobStatus::Pending.as_str()),
+                    jobs::run_at.eq(now),
+                    jobs::attempts.eq(0),
+                    jobs::updated_time.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await;
+                let sent = match sent {
+                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                        return Err(TxError::Refused(RetryError::AlreadyLive));
+                    }
+                    other => other?,
+                };
+                if sent != 1 {
+                    return Err(TxError::Refused(RetryError::NotDead));
+                }
+                record(
+                    conn,
+                    actor,
+                    actions::JOB_RETRY,
+                    entities::JOB,
+                    job_id,
+                    Some(before),
+                )
+                .await?;
+                Ok(())
+            })
+            .await;
+        finish(result, "retrying a dead job")
     }
 
     async fn counts(&self, now: DateTime<Utc>) -> Result<JobCounts, StorageError> {

@@ -406,6 +406,28 @@ pub fn job_stats() {}
 pub fn list_audit() {}
 
 #[utoipa::path(
+    get,
+    path = "/admin/jobs/dead",
+    tag = "admin",
+    summary = "Jobs that failed for good, newest first, with their last error",
+    params(("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = DeadJobPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn dead_jobs() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/jobs/{id}/retry",
+    tag = "admin",
+    summary = "Send a dead job again (pending now, attempts reset; audited)",
+    params(("id" = i64, Path, description = "Job id")),
+    responses((status = 200, description = "OK", body = Message), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such job", body = ErrorBody), (status = 409, description = "Not dead, or a live job already does its work", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn retry_job() {}
+
+#[utoipa::path(
     post,
     path = "/admin/coupons",
     tag = "admin",

@@ -512,6 +512,40 @@ pub struct OrderPage {
     pub results: Vec<Order>,
 }
 
+/// A job that failed for good, with its input.
+#[derive(Serialize, ToSchema)]
+pub struct DeadJobDetail {
+    /// Id.
+    pub id: i64,
+    /// Which handler ran it: order_timeout, alipay_close, alipay_refund.
+    pub kind: String,
+    /// Its input.
+    pub payload: serde_json::Value,
+    /// Attempts made.
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// The last failure.
+    pub last_error: String,
+    /// The order it concerns.
+    pub order_id: Option<i64>,
+    /// When it died, in the store timezone.
+    pub failed_time: String,
+}
+
+/// A DRF page of dead jobs.
+#[derive(Serialize, ToSchema)]
+pub struct DeadJobPage {
+    /// All dead jobs.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<DeadJobDetail>,
+}
+
 /// One audit entry.
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {

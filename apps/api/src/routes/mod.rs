@@ -103,6 +103,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/jobs").route(web::get().to(admin::job_stats::job_stats)))
         .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list_audit)))
         .service(
+            web::resource("/admin/jobs/dead").route(web::get().to(admin::dead_jobs::dead_jobs)),
+        )
+        .service(
+            web::resource("/admin/jobs/{id}/retry")
+                .route(web::post().to(admin::dead_jobs::retry_job)),
+        )
+        .service(
             web::resource("/admin/coupons")
                 .route(web::post().to(admin::create_coupon::create_coupon)),
         )

@@ -4,6 +4,7 @@
 pub mod adjust_credit;
 pub mod audit;
 pub mod create_coupon;
+pub mod dead_jobs;
 pub mod grant_coupon;
 pub mod job_stats;
 pub mod revoke_grant;
