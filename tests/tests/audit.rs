@@ -314,3 +314,89 @@ async fn operators_see_dead_jobs_and_send_them_again() {
         "refusals are not audited"
     );
 }
+
+#[tokio::test]
+async fn operators_find_accounts_and_read_their_ledgers() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+    let luffy = app.user_id("luffy").await;
+    let found = app.get("/admin/users/?q=uff", &admin).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.json["count"], 1, "{}", found.text);
+    let user = &found.json["results"][0];
+    assert_eq!(user["username"], "luffy");
+    assert!(user.get("password_hash").is_none());
+    let by_mobile = app.get("/admin/users/?q=13800000001", &admin).await;
+    assert_eq!(by_mobile.json["results"][0]["id"], luffy);
+    // LIKE's wildcards are matched as text.
+    assert_eq!(
+        app.get("/admin/users/?q=%25", &admin).await.json["count"],
+        0
+    );
+    assert_eq!(app.get("/admin/users/?q=_", &admin).await.json["count"], 0);
+    let everyone = app.get("/admin/users/?size=1", &admin).await;
+    assert!(everyone.json["count"].as_u64().unwrap() >= 2);
+    assert_eq!(everyone.json["results"].as_array().unwrap().len(), 1);
+    assert!(everyone.json["next"].as_str().unwrap().contains("page=2"));
+
+    let top_up = app
+        .json(
+            Method::POST,
+            &format!("/admin/users/{luffy}/balance/"),
+            &admin,
+            json!({"amount": 12.5, "remark": "活动奖励"}),
+        )
+        .await;
+    assert_eq!(top_up.status, StatusCode::OK, "{}", top_up.text);
+    let balance = app
+        .get(
+            &format!("/admin/users/{luffy}/ledger/?kind=balance"),
+            &admin,
+        )
+        .await;
+    assert_eq!(balance.status, StatusCode::OK, "{}", balance.text);
+    let newest = &balance.json["results"][0];
+    assert_eq!(newest["change"], 12.5);
+    assert_eq!(newest["remark"], "活动奖励");
+    assert_eq!(newest["get_operation_display"], "充值");
+    let points = app
+        .get(&format!("/admin/users/{luffy}/ledger/"), &admin)
+        .await;
+    assert_eq!(points.status, StatusCode::OK, "{}", points.text);
+    let rows = points.json["results"].as_array().unwrap();
+    let sum: f64 = rows.iter().map(|r| r["change"].as_f64().unwrap()).sum();
+    assert_eq!(sum, 1000.0, "the demo user's points are their ledger's sum");
+
+    for (path, status) in [
+        (
+            "/admin/users/999999/ledger/".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("/admin/users/{luffy}/ledger/?kind=coins"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/admin/users/?q={}", "x".repeat(65)),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/admin/users/?size=1000".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let response = app.get(&path, &admin).await;
+        assert_eq!(response.status, status, "{path}: {}", response.text);
+    }
+    assert_eq!(
+        app.get("/admin/users/", &buyer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/admin/users/{luffy}/ledger/"), &buyer)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -118,6 +118,22 @@ async fn real_responses_match_their_schemas() {
         ("/admin/jobs/", "/admin/jobs", Some(&staff)),
         ("/admin/jobs/", "/admin/jobs", Some(&token)),
         ("/admin/jobs/dead/", "/admin/jobs/dead", Some(&staff)),
+        ("/admin/users/?q=luffy", "/admin/users", Some(&staff)),
+        (
+            "/admin/users/1/ledger/",
+            "/admin/users/{id}/ledger",
+            Some(&staff),
+        ),
+        (
+            "/admin/users/1/ledger/?kind=balance",
+            "/admin/users/{id}/ledger",
+            Some(&staff),
+        ),
+        (
+            "/admin/users/999999/ledger/",
+            "/admin/users/{id}/ledger",
+            Some(&staff),
+        ),
         ("/users/me/", "/users/me", None),
     ] {
         let response = get(&app, path, auth.map(String::as_str)).await;

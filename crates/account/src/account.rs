@@ -70,3 +70,29 @@ impl AccountState {
         self.is_active && self.is_staff
     }
 }
+
+/// Which of an account's two ledgers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    /// Points (`credit_ledger`).
+    Points,
+    /// The balance (`money_ledger`).
+    Balance,
+}
+
+/// One ledger row: a change of the points or the balance, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerLine {
+    /// Id.
+    pub id: i64,
+    /// The operation code (luffy-credit's `LedgerOperation` or `BalanceOperation`).
+    pub operation: i16,
+    /// The signed change: points, or yuan.
+    pub change: Decimal,
+    /// The order involved, if any.
+    pub order_id: Option<i64>,
+    /// Why.
+    pub remark: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}

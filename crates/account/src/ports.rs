@@ -2,10 +2,10 @@
 
 use std::future::Future;
 
-use luffy_common::{StorageError, UserId};
+use luffy_common::{Page, PageRequest, StorageError, UserId};
 use rust_decimal::Decimal;
 
-use crate::account::{AccountState, NewUser, User, UserError};
+use crate::account::{AccountState, LedgerKind, LedgerLine, NewUser, User, UserError};
 
 /// Account storage. Each method is one transaction in the adapter.
 pub trait UserStore: Send + Sync {
@@ -17,6 +17,22 @@ pub trait UserStore: Send + Sync {
         &self,
         login: &str,
     ) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
+
+    /// Accounts whose username or mobile contains `text` (all when empty), newest first.
+    fn search(
+        &self,
+        text: &str,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<User>, StorageError>> + Send;
+
+    /// One page of an account's points or balance ledger, newest first; `None` when the
+    /// account does not exist.
+    fn ledger(
+        &self,
+        user: UserId,
+        kind: LedgerKind,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Option<Page<LedgerLine>>, StorageError>> + Send;
 
     /// An account by id.
     fn find_by_id(

@@ -1,10 +1,10 @@
 //! The account use cases: registration and lookups, the operator's points and balance
 //! changes, and the live account state that authorises every request.
 
-use luffy_common::{StorageError, UserId};
+use luffy_common::{Page, PageRequest, StorageError, UserId};
 use rust_decimal::Decimal;
 
-use crate::account::{AccountState, NewUser, User, UserError};
+use crate::account::{AccountState, LedgerKind, LedgerLine, NewUser, User, UserError};
 use crate::ports::{AccountCache, UserStore};
 
 /// Account use cases over the store and the state cache.
@@ -28,6 +28,21 @@ impl<S: UserStore, C: AccountCache> AccountService<S, C> {
     /// An account by username or mobile.
     pub async fn find_by_login(&self, login: &str) -> Result<Option<User>, StorageError> {
         self.store.find_by_login(login).await
+    }
+
+    /// Operators look accounts up by a part of the username or mobile.
+    pub async fn search(&self, text: &str, page: PageRequest) -> Result<Page<User>, StorageError> {
+        self.store.search(text.trim(), page).await
+    }
+
+    /// One page of an account's points or balance ledger; `None` when it does not exist.
+    pub async fn ledger(
+        &self,
+        user: UserId,
+        kind: LedgerKind,
+        page: PageRequest,
+    ) -> Result<Option<Page<LedgerLine>>, StorageError> {
+        self.store.ledger(user, kind, page).await
     }
 
     /// An account by id.
@@ -113,6 +128,21 @@ mod tests {
             Ok(None)
         }
         async fn find_by_id(&self, _id: UserId) -> Result<Option<User>, StorageError> {
+            Ok(None)
+        }
+        async fn search(&self, _text: &str, page: PageRequest) -> Result<Page<User>, StorageError> {
+            Ok(Page {
+                items: Vec::new(),
+                total: 0,
+                request: page,
+            })
+        }
+        async fn ledger(
+            &self,
+            _user: UserId,
+            _kind: LedgerKind,
+            _page: PageRequest,
+        ) -> Result<Option<Page<LedgerLine>>, StorageError> {
             Ok(None)
         }
         async fn set_credit(

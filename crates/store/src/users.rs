@@ -1,11 +1,12 @@
 //! PostgreSQL adapter for user accounts (registration, login lookup, profile).
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
-use luffy_account::{AccountState, NewUser, User, UserError, UserStore};
-use luffy_common::{StorageError, UserId};
+use luffy_account::{AccountState, LedgerKind, LedgerLine, NewUser, User, UserError, UserStore};
+use luffy_common::{Page, PageRequest, StorageError, UserId};
 use luffy_credit::LedgerEntry;
 use rust_decimal::Decimal;
 
@@ -14,7 +15,7 @@ use crate::errors::diesel_error;
 use crate::ledger::append_ledger;
 use crate::postgres::{connection, PgPool};
 use crate::rows::UserRow;
-use crate::schema::users;
+use crate::schema::{credit_ledger, money_ledger, users};
 
 /// The insertable form of a new account.
 #[derive(Insertable)]
@@ -87,6 +88,127 @@ impl UserStore for PgUsers {
             .optional()
             .map_err(|e| diesel_error(e, "finding a user by login"))?;
         Ok(row.map(to_user))
+    }
+
+    async fn search(&self, text: &str, page: PageRequest) -> Result<Page<User>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        // LIKE's own wildcards in the text are matched literally.
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let matching = || {
+            users::table
+                .filter(
+                    users::username
+                        .like(pattern.clone())
+                        .or(users::mobile.like(pattern.clone())),
+                )
+                .into_boxed()
+        };
+        // The count and the page in one pipelined round trip.
+        let total = matching().count().get_result::<i64>(&mut c1);
+        let rows = matching()
+            .order(users::id.desc())
+            .limit(page.limit())
+            .offset(page.offset())
+            .select(UserRow::as_select())
+            .load::<UserRow>(&mut c2);
+        let (total, rows) =
+            futures::try_join!(total, rows).map_err(|e| diesel_error(e, "searching users"))?;
+        Ok(Page {
+            total: u64::try_from(total).unwrap_or_default(),
+            items: rows.into_iter().map(to_user).collect(),
+            request: page,
+        })
+    }
+
+    async fn ledger(
+        &self,
+        user: UserId,
+        kind: LedgerKind,
+        page: PageRequest,
+    ) -> Result<Option<Page<LedgerLine>>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2, mut c3) = (&*conn, &*conn, &*conn);
+        type Row = (i64, i16, Decimal, Option<i64>, String, DateTime<Utc>);
+        let exists = diesel::select(diesel::dsl::exists(users::table.find(user.get())))
+            .get_result::<bool>(&mut c1);
+        // The account, the count and the page in one pipelined round trip.
+        let (exists, total, rows) = match kind {
+            LedgerKind::Points => {
+                let total = credit_ledger::table
+                    .filter(credit_ledger::user_id.eq(user.get()))
+                    .count()
+                    .get_result::<i64>(&mut c2);
+                let rows = credit_ledger::table
+                    .filter(credit_ledger::user_id.eq(user.get()))
+                    .order(credit_ledger::id.desc())
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .select((
+                        credit_ledger::id,
+                        credit_ledger::operation,
+                        credit_ledger::number,
+                        credit_ledger::order_id,
+                        credit_ledger::remark,
+                        credit_ledger::created_time,
+                    ))
+                    .load::<(i64, i16, i32, Option<i64>, String, DateTime<Utc>)>(&mut c3);
+                let (exists, total, rows) = futures::try_join!(exists, total, rows)
+                    .map_err(|e| diesel_error(e, "reading a points ledger"))?;
+                let rows: Vec<Row> = rows
+                    .into_iter()
+                    .map(|(id, op, n, order, remark, at)| {
+                        (id, op, Decimal::from(n), order, remark, at)
+                    })
+                    .collect();
+                (exists, total, rows)
+            }
+            LedgerKind::Balance => {
+                let total = money_ledger::table
+                    .filter(money_ledger::user_id.eq(user.get()))
+                    .count()
+                    .get_result::<i64>(&mut c2);
+                let rows = money_ledger::table
+                    .filter(money_ledger::user_id.eq(user.get()))
+                    .order(money_ledger::id.desc())
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .select((
+                        money_ledger::id,
+                        money_ledger::operation,
+                        money_ledger::amount,
+                        money_ledger::order_id,
+                        money_ledger::remark,
+                        money_ledger::created_time,
+                    ))
+                    .load::<Row>(&mut c3);
+                futures::try_join!(exists, total, rows)
+                    .map_err(|e| diesel_error(e, "reading a balance ledger"))?
+            }
+        };
+        if !exists {
+            return Ok(None);
+        }
+        Ok(Some(Page {
+            total: u64::try_from(total).unwrap_or_default(),
+            items: rows
+                .into_iter()
+                .map(|(id, operation, change, order_id, remark, at)| LedgerLine {
+                    id,
+                    operation,
+                    change,
+                    order_id,
+                    remark,
+                    at,
+                })
+                .collect(),
+            request: page,
+        }))
     }
 
     /// Finds an account by id.

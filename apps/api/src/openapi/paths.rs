@@ -417,6 +417,28 @@ pub fn list_audit() {}
 pub fn dead_jobs() {}
 
 #[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "admin",
+    summary = "Find accounts by a part of the username or mobile, newest first",
+    params(("q" = Option<String>, Query, description = "Part of the username or mobile (all when empty; at most 64 characters)"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = AdminUserPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn search_users() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/users/{id}/ledger",
+    tag = "admin",
+    summary = "An account's points or balance ledger, newest first",
+    params(("id" = i64, Path, description = "User id"), ("kind" = Option<String>, Query, description = "points (default) or balance"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = LedgerPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such user", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn user_ledger() {}
+
+#[utoipa::path(
     post,
     path = "/admin/jobs/{id}/retry",
     tag = "admin",

@@ -546,6 +546,70 @@ pub struct DeadJobPage {
     pub results: Vec<DeadJobDetail>,
 }
 
+/// An account as operators see it.
+#[derive(Serialize, ToSchema)]
+pub struct AdminUser {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Mobile.
+    pub mobile: String,
+    /// Balance (yuan).
+    pub money: f64,
+    /// Points.
+    pub credit: i32,
+    /// May log in.
+    pub is_active: bool,
+    /// May use operator routes.
+    pub is_staff: bool,
+}
+
+/// A DRF page of accounts.
+#[derive(Serialize, ToSchema)]
+pub struct AdminUserPage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<AdminUser>,
+}
+
+/// One ledger row.
+#[derive(Serialize, ToSchema)]
+pub struct LedgerLine {
+    /// Id.
+    pub id: i64,
+    /// Operation code.
+    pub operation: i64,
+    /// 业务增值, 购物消费, 系统赠送, 订单退还 (points) or 充值, 支付, 退款 (balance).
+    pub get_operation_display: String,
+    /// Signed change: points, or yuan.
+    pub change: f64,
+    /// The order involved.
+    pub order_id: Option<i64>,
+    /// Why.
+    pub remark: String,
+    /// When, in the store timezone.
+    pub created_time: String,
+}
+
+/// A DRF page of ledger rows.
+#[derive(Serialize, ToSchema)]
+pub struct LedgerPage {
+    /// All rows of this ledger.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<LedgerLine>,
+}
+
 /// One audit entry.
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {

@@ -121,6 +121,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/coupon-grants/{id}")
                 .route(web::delete().to(admin::revoke_grant::revoke_grant)),
         )
+        .service(web::resource("/admin/users").route(web::get().to(admin::users::search_users)))
+        .service(
+            web::resource("/admin/users/{id}/ledger")
+                .route(web::get().to(admin::users::user_ledger)),
+        )
         .service(
             web::resource("/admin/users/{id}")
                 .route(web::patch().to(admin::update_user::update_user)),

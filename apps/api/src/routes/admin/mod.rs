@@ -10,3 +10,4 @@ pub mod job_stats;
 pub mod revoke_grant;
 pub mod top_up;
 pub mod update_user;
+pub mod users;
