@@ -400,3 +400,170 @@ async fn operators_find_accounts_and_read_their_ledgers() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn operators_list_change_and_switch_off_coupons() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+    let luffy = app.user_id("luffy").await;
+
+    // The demo user's 30元通用优惠券 (grant 1) reserved by an unpaid order.
+    app.fill_cart(&buyer, &[1]).await;
+    let order = app
+        .json(
+            Method::POST,
+            "/orders/",
+            &buyer,
+            json!({"pay_type": 0, "user_coupon_id": 1}),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    let coupon_id = app
+        .scalar("SELECT coupon_id AS value FROM coupon_logs WHERE id = 1")
+        .await;
+
+    let list = app.get("/admin/coupons/?size=100", &admin).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let item = list.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == coupon_id)
+        .unwrap()
+        .clone();
+    assert_eq!(item["is_enabled"], true);
+    assert!(item["granted"].as_i64().unwrap() >= 1);
+    assert_eq!(item["reserved"], 1, "{item}");
+    let grants = app
+        .get(&format!("/admin/coupons/{coupon_id}/grants/"), &admin)
+        .await;
+    assert_eq!(grants.status, StatusCode::OK, "{}", grants.text);
+    let grant = grants.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == 1)
+        .unwrap();
+    assert_eq!(grant["user_id"], luffy);
+    assert_eq!(grant["username"], "luffy");
+    assert_eq!(grant["order_id"], order.json["id"]);
+
+    // Changes: refused ones change nothing and leave no audit entry.
+    let patch = |body: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.json(
+                Method::PATCH,
+                &format!("/admin/coupons/{coupon_id}/"),
+                &admin,
+                body,
+            )
+            .await
+        }
+    };
+    for bad in [
+        json!({}),
+        json!({"name": ""}),
+        json!({"per_limit": 0}),
+        json!({"total": -1}),
+        json!({"total": 0}),
+        json!({"start_time": "2099-01-01 00:00:00"}),
+        json!({"end_time": "not a time"}),
+    ] {
+        let refused = patch(bad.clone()).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            refused.text
+        );
+        assert!(!refused.errmsg().is_empty());
+    }
+    assert_eq!(
+        entries(&app, &admin, "&entity=coupon").await.len(),
+        0,
+        "refusals are not audited"
+    );
+    let renamed = patch(json!({"name": "通用券(改)", "per_limit": 2})).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.json["name"], "通用券(改)");
+    assert_eq!(renamed.json["per_limit"], 2);
+
+    // Switched off: no new use, claim or grant; the grants stay.
+    let (holder, mobile) = app.register_user().await;
+    let holder_id = app.user_id(&mobile).await;
+    let granted = app
+        .json(
+            Method::POST,
+            &format!("/admin/coupons/{coupon_id}/grant/"),
+            &admin,
+            json!({"user_ids": [holder_id]}),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.text);
+    let id_text = coupon_id.to_string();
+    let offered = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["coupon_id"].as_str() == Some(id_text.as_str()))
+    };
+    assert!(
+        offered(&app.get("/coupon/", &holder).await.json),
+        "offered while on"
+    );
+    let off = patch(json!({"is_enabled": false})).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(off.json["is_enabled"], false);
+    assert!(
+        !offered(&app.get("/coupon/", &holder).await.json),
+        "a switched-off coupon is not offered"
+    );
+    let grant_refused = app
+        .json(
+            Method::POST,
+            &format!("/admin/coupons/{coupon_id}/grant/"),
+            &admin,
+            json!({"user_ids": [luffy]}),
+        )
+        .await;
+    assert_eq!(
+        grant_refused.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        grant_refused.text
+    );
+    assert_eq!(grant_refused.errmsg(), "优惠券已停用!");
+    let trail = entries(&app, &admin, "&entity=coupon").await;
+    assert_eq!(
+        trail.len(),
+        2,
+        "two coupon changes (grants are audited as coupon_grant)"
+    );
+    assert_eq!(trail[0]["action"], "coupon.update");
+    assert_eq!(trail[0]["before"]["is_enabled"], true);
+    assert_eq!(trail[0]["after"]["is_enabled"], false);
+
+    for (path, status) in [
+        ("/admin/coupons/999999/grants/", StatusCode::NOT_FOUND),
+        ("/admin/coupons/?size=0", StatusCode::BAD_REQUEST),
+    ] {
+        assert_eq!(app.get(path, &admin).await.status, status, "{path}");
+    }
+    let missing = app
+        .json(
+            Method::PATCH,
+            "/admin/coupons/999999/",
+            &admin,
+            json!({"name": "x"}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/admin/coupons/", &buyer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    luffy_e2e::assert_invariants(&app.database.url).await;
+}

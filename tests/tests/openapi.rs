@@ -119,6 +119,12 @@ async fn real_responses_match_their_schemas() {
         ("/admin/jobs/", "/admin/jobs", Some(&token)),
         ("/admin/jobs/dead/", "/admin/jobs/dead", Some(&staff)),
         ("/admin/users/?q=luffy", "/admin/users", Some(&staff)),
+        ("/admin/coupons/", "/admin/coupons", Some(&staff)),
+        (
+            "/admin/coupons/1/grants/",
+            "/admin/coupons/{id}/grants",
+            Some(&staff),
+        ),
         (
             "/admin/users/1/ledger/",
             "/admin/users/{id}/ledger",

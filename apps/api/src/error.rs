@@ -203,6 +203,20 @@ impl From<luffy_coupon::GrantError> for ApiError {
         match error {
             E::CouponNotFound | E::UserNotFound => Self::NotFound(error.to_string()),
             E::SoldOut | E::LimitReached => Self::Conflict(error.to_string()),
+            E::Disabled => Self::BadRequest(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<luffy_coupon::UpdateCouponError> for ApiError {
+    fn from(error: luffy_coupon::UpdateCouponError) -> Self {
+        use luffy_coupon::UpdateCouponError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::Invalid(_) | E::EmptyWindow | E::StockBelowGranted => {
+                Self::BadRequest(error.to_string())
+            }
             E::Storage(storage) => storage.into(),
         }
     }

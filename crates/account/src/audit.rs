@@ -11,6 +11,8 @@ use luffy_common::{Page, PageRequest, StorageError, UserId};
 pub mod actions {
     /// An operator created a coupon.
     pub const COUPON_CREATE: &str = "coupon.create";
+    /// An operator changed a coupon (name, window, stock, per-user limit, switch).
+    pub const COUPON_UPDATE: &str = "coupon.update";
     /// An operator granted a coupon to users.
     pub const COUPON_GRANT: &str = "coupon.grant";
     /// An operator revoked an unused grant.

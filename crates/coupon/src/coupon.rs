@@ -158,12 +158,14 @@ pub struct Coupon {
     pub per_limit: i32,
     /// `-N` or `*0.xx`.
     pub sale: SaleFormula,
+    /// Switched on; an operator may switch a coupon off (its grants stay, unusable).
+    pub enabled: bool,
 }
 
 impl Coupon {
-    /// Whether `now` is inside the validity window (SPEC 2.4: inclusive).
+    /// Whether the coupon is on and `now` is inside its validity window (SPEC 2.4: inclusive).
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
-        self.starts_at <= now && now <= self.ends_at
+        self.enabled && self.starts_at <= now && now <= self.ends_at
     }
 
     /// Whether the coupon may discount this course line: in scope, no promotion on it (no
@@ -211,6 +213,7 @@ mod tests {
             condition: 0,
             per_limit: 1,
             sale: sale.parse().unwrap(),
+            enabled: true,
         }
     }
 

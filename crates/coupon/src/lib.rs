@@ -11,7 +11,10 @@ pub mod service;
 pub use coupon::{Coupon, CouponKind, CouponScope, GetType, ScopeItem};
 pub use grant::{UseStatus, UserCoupon};
 pub use new_coupon::{CouponDraft, InvalidCoupon, NewCoupon, NewScope};
-pub use repository::{ClaimError, CouponStore, CreateCouponError, GrantError, RevokeError};
+pub use repository::{
+    ClaimError, CouponChange, CouponStats, CouponStore, CreateCouponError, GrantError, GrantRecord,
+    RevokeError, UpdateCouponError,
+};
 pub use service::CouponService;
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.

@@ -1,12 +1,15 @@
 //! The coupon use cases the API serves: the buyer's usable grants and claims, and the
 //! operator's create, grant and revoke, with the clock deciding coupon windows.
 
-use luffy_common::{Clock, StorageError, UserId};
+use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
 use crate::coupon::Coupon;
 use crate::grant::UserCoupon;
 use crate::new_coupon::NewCoupon;
-use crate::repository::{ClaimError, CouponStore, CreateCouponError, GrantError, RevokeError};
+use crate::repository::{
+    ClaimError, CouponChange, CouponStats, CouponStore, CreateCouponError, GrantError, GrantRecord,
+    RevokeError, UpdateCouponError,
+};
 
 /// Coupon use cases over the coupon store.
 #[derive(Clone)]
@@ -49,6 +52,31 @@ impl<S: CouponStore, K: Clock> CouponService<S, K> {
         users: &[UserId],
     ) -> Result<Vec<i64>, GrantError> {
         self.store.grant(actor, coupon_id, users).await
+    }
+
+    /// Coupons with their stock counts, newest first.
+    pub async fn list(&self, page: PageRequest) -> Result<Page<CouponStats>, StorageError> {
+        self.store.list(page).await
+    }
+
+    /// A coupon's grants, newest first; `None` when the coupon does not exist.
+    pub async fn grants(
+        &self,
+        coupon_id: i64,
+        page: PageRequest,
+    ) -> Result<Option<Page<GrantRecord>>, StorageError> {
+        self.store.grants(coupon_id, page).await
+    }
+
+    /// An operator (`actor`) changes a coupon's name, window, stock, per-user limit or switch.
+    pub async fn update(
+        &self,
+        actor: UserId,
+        coupon_id: i64,
+        change: CouponChange,
+    ) -> Result<Coupon, UpdateCouponError> {
+        change.validate()?;
+        self.store.update(actor, coupon_id, &change).await
     }
 
     /// An operator (`actor`) revokes an unused, unreserved grant.

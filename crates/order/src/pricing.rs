@@ -261,6 +261,7 @@ mod tests {
                 condition,
                 per_limit: 1,
                 sale: sale.parse().unwrap(),
+                enabled: true,
             },
             order_id: None,
             use_status: UseStatus::Unused,

@@ -9,13 +9,14 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_catalog::SaleFormula;
-use luffy_common::{StorageError, UserId};
+use luffy_common::{Page, PageRequest, StorageError, UserId};
 use luffy_coupon::{
-    ClaimError, Coupon, CouponKind, CouponScope, CouponStore, CreateCouponError, GetType,
-    GrantError, NewCoupon, NewScope, RevokeError, ScopeItem, UseStatus, UserCoupon,
+    ClaimError, Coupon, CouponChange, CouponKind, CouponScope, CouponStats, CouponStore,
+    CreateCouponError, GetType, GrantError, GrantRecord, NewCoupon, NewScope, RevokeError,
+    ScopeItem, UpdateCouponError, UseStatus, UserCoupon,
 };
 
-use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, SmallInt, Text, Timestamptz};
 
 use crate::audit::{record, snapshot};
 use crate::errors::{diesel_error, finish, TxError};
@@ -54,6 +55,8 @@ pub struct CouponRow {
     pub per_limit: i32,
     /// Sale formula.
     pub sale: String,
+    /// Switched on.
+    pub is_enabled: bool,
 }
 
 /// A `coupon_logs` row.
@@ -179,6 +182,7 @@ async fn to_coupons(
             condition: row.condition,
             per_limit: row.per_limit,
             sale,
+            enabled: row.is_enabled,
         };
         map.insert(row.id, coupon);
     }
@@ -220,11 +224,33 @@ fn with_coupons(
 }
 
 cached_sql! {
+    /// How each coupon's grants stand: granted (not revoked), used, reserved by an unpaid order.
+    struct CouponStock = "SELECT coupon_id,
+            count(*)::bigint AS granted,
+            count(*) FILTER (WHERE use_status = 1)::bigint AS used,
+            count(*) FILTER (WHERE use_status = 0 AND order_id IS NOT NULL)::bigint AS reserved
+        FROM coupon_logs WHERE coupon_id = ANY(:ids) GROUP BY coupon_id";
+    ids: Array<BigInt> => Vec<i64>,
+}
+
+#[derive(QueryableByName)]
+struct StockRow {
+    #[diesel(sql_type = BigInt)]
+    coupon_id: i64,
+    #[diesel(sql_type = BigInt)]
+    granted: i64,
+    #[diesel(sql_type = BigInt)]
+    used: i64,
+    #[diesel(sql_type = BigInt)]
+    reserved: i64,
+}
+
+cached_sql! {
     /// A grant, locked, with its coupon, not locked (every holder of a coupon checks out at
     /// once): `FOR UPDATE OF`, which diesel's query builder cannot write.
     struct LockGrantWithCoupon = "SELECT l.id, l.user_id, l.coupon_id, l.order_id, l.use_time,
             l.use_status, c.name, c.discount, c.coupon_type, c.total, c.has_total,
-            c.start_time, c.end_time, c.get_type, c.condition, c.per_limit, c.sale
+            c.start_time, c.end_time, c.get_type, c.condition, c.per_limit, c.sale, c.is_enabled
         FROM coupon_logs l JOIN coupons c ON c.id = l.coupon_id
         WHERE l.id = :grant FOR UPDATE OF l";
     grant: BigInt => i64,
@@ -267,6 +293,8 @@ struct GrantWithCouponRow {
     per_limit: i32,
     #[diesel(sql_type = Text)]
     sale: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    is_enabled: bool,
 }
 
 /// Loads one grant with its coupon, locking the grant, in one statement; scope links, if the
@@ -304,6 +332,7 @@ pub(crate) async fn lock_user_coupon(
         condition: row.condition,
         per_limit: row.per_limit,
         sale: row.sale,
+        is_enabled: row.is_enabled,
     };
     let coupons = to_coupons(conn, vec![coupon]).await?;
     Ok(with_coupons(vec![grant], &coupons)?.pop())
@@ -349,6 +378,7 @@ impl CouponStore for PgCoupons {
             .filter(coupon_logs::order_id.is_null())
             .filter(coupons::start_time.le(now))
             .filter(coupons::end_time.ge(now))
+            .filter(coupons::is_enabled.eq(true))
             .order(coupon_logs::id.desc())
             .select(CouponLogRow::as_select())
             .load(&mut conn)
@@ -475,6 +505,9 @@ impl CouponStore for PgCoupons {
                 let coupon = lock_coupon(conn, coupon_id)
                     .await?
                     .ok_or(TxError::Refused(GrantError::CouponNotFound))?;
+                if !coupon.is_enabled {
+                    return Err(TxError::Refused(GrantError::Disabled));
+                }
                 let mut distinct = user_ids.clone();
                 distinct.sort_unstable();
                 distinct.dedup();
@@ -548,6 +581,171 @@ impl CouponStore for PgCoupons {
         finish(result, "granting a coupon")
     }
 
+    async fn list(&self, page: PageRequest) -> Result<Page<CouponStats>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        // The count and the page in one pipelined round trip, then scopes and stock counts.
+        let total = coupons::table.count().get_result::<i64>(&mut c1);
+        let rows = coupons::table
+            .order(coupons::id.desc())
+            .limit(page.limit())
+            .offset(page.offset())
+            .select(CouponRow::as_select())
+            .load::<CouponRow>(&mut c2);
+        let (total, rows) =
+            futures::try_join!(total, rows).map_err(|e| diesel_error(e, "listing coupons"))?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut mut_conn = &*conn;
+        let counts: Vec<StockRow> = CouponStock { ids: ids.clone() }
+            .load(&mut mut_conn)
+            .await
+            .map_err(|e| diesel_error(e, "counting coupon grants"))?;
+        let mut coupons = to_coupons(&conn, rows).await?;
+        let items = ids
+            .iter()
+            .filter_map(|id| coupons.remove(id))
+            .map(|coupon| {
+                let stock = counts.iter().find(|c| c.coupon_id == coupon.id);
+                CouponStats {
+                    granted: stock.map_or(0, |s| s.granted),
+                    used: stock.map_or(0, |s| s.used),
+                    reserved: stock.map_or(0, |s| s.reserved),
+                    coupon,
+                }
+            })
+            .collect();
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+            request: page,
+        })
+    }
+
+    async fn grants(
+        &self,
+        coupon_id: i64,
+        page: PageRequest,
+    ) -> Result<Option<Page<GrantRecord>>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2, mut c3) = (&*conn, &*conn, &*conn);
+        type Row = (
+            i64,
+            i64,
+            String,
+            Option<i64>,
+            i16,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+        );
+        let exists = diesel::select(diesel::dsl::exists(coupons::table.find(coupon_id)))
+            .get_result::<bool>(&mut c1);
+        let total = coupon_logs::table
+            .filter(coupon_logs::coupon_id.eq(coupon_id))
+            .count()
+            .get_result::<i64>(&mut c2);
+        let rows = coupon_logs::table
+            .inner_join(users::table)
+            .filter(coupon_logs::coupon_id.eq(coupon_id))
+            .order(coupon_logs::id.desc())
+            .limit(page.limit())
+            .offset(page.offset())
+            .select((
+                coupon_logs::id,
+                coupon_logs::user_id,
+                users::username,
+                coupon_logs::order_id,
+                coupon_logs::use_status,
+                coupon_logs::use_time,
+                coupon_logs::created_time,
+            ))
+            .load::<Row>(&mut c3);
+        let (exists, total, rows) = futures::try_join!(exists, total, rows)
+            .map_err(|e| diesel_error(e, "listing a coupon's grants"))?;
+        if !exists {
+            return Ok(None);
+        }
+        Ok(Some(Page {
+            total: u64::try_from(total).unwrap_or_default(),
+            items: rows
+                .into_iter()
+                .map(
+                    |(id, user, username, order_id, use_status, use_time, granted_at)| {
+                        GrantRecord {
+                            id,
+                            user: UserId(user),
+                            username,
+                            order_id,
+                            use_status,
+                            use_time,
+                            granted_at,
+                        }
+                    },
+                )
+                .collect(),
+            request: page,
+        }))
+    }
+
+    async fn update(
+        &self,
+        actor: UserId,
+        coupon_id: i64,
+        change: &CouponChange,
+    ) -> Result<Coupon, UpdateCouponError> {
+        let mut conn = connection(&self.pool).await?;
+        let change = change.clone();
+        let result = conn
+            .transaction::<_, TxError<UpdateCouponError>, _>(async move |conn| {
+                let current = lock_coupon(conn, coupon_id)
+                    .await?
+                    .ok_or(TxError::Refused(UpdateCouponError::NotFound))?;
+                let starts_at = change.starts_at.unwrap_or(current.start_time);
+                let ends_at = change.ends_at.unwrap_or(current.end_time);
+                if starts_at >= ends_at {
+                    return Err(TxError::Refused(UpdateCouponError::EmptyWindow));
+                }
+                let total = change.total.unwrap_or(current.total);
+                let has_total = current.has_total + (total - current.total);
+                if has_total < 0 {
+                    return Err(TxError::Refused(UpdateCouponError::StockBelowGranted));
+                }
+                let before = snapshot(conn, entities::COUPON, coupon_id).await?;
+                diesel::update(coupons::table.find(coupon_id))
+                    .set((
+                        coupons::name.eq(change
+                            .name
+                            .as_deref()
+                            .map_or(current.name.clone(), |n| n.trim().to_owned())),
+                        coupons::start_time.eq(starts_at),
+                        coupons::end_time.eq(ends_at),
+                        coupons::total.eq(total),
+                        coupons::has_total.eq(has_total),
+                        coupons::per_limit.eq(change.per_limit.unwrap_or(current.per_limit)),
+                        coupons::is_enabled.eq(change.enabled.unwrap_or(current.is_enabled)),
+                        coupons::updated_time.eq(diesel::dsl::now),
+                    ))
+                    .execute(conn)
+                    .await?;
+                record(
+                    conn,
+                    actor,
+                    actions::COUPON_UPDATE,
+                    entities::COUPON,
+                    coupon_id,
+                    before,
+                )
+                .await?;
+                let mut coupons = load_coupons(conn, &[coupon_id])
+                    .await
+                    .map_err(|e| TxError::Refused(UpdateCouponError::Storage(e)))?;
+                coupons
+                    .remove(&coupon_id)
+                    .ok_or(TxError::Refused(UpdateCouponError::NotFound))
+            })
+            .await;
+        finish(result, "changing a coupon")
+    }
+
     async fn revoke(&self, actor: UserId, grant_id: i64) -> Result<(), RevokeError> {
         let mut conn = connection(&self.pool).await?;
         let result = conn
@@ -614,7 +812,7 @@ impl CouponStore for PgCoupons {
                 if coupon.get_type != GetType::SelfClaim.code() {
                     return Err(TxError::Refused(ClaimError::NotClaimable));
                 }
-                if !(coupon.start_time <= now && now <= coupon.end_time) {
+                if !(coupon.is_enabled && coupon.start_time <= now && now <= coupon.end_time) {
                     return Err(TxError::Refused(ClaimError::NotValid));
                 }
                 let held: i64 = coupon_logs::table

@@ -138,6 +138,7 @@ diesel::table! {
         sale -> Varchar,
         created_time -> Timestamptz,
         updated_time -> Timestamptz,
+        is_enabled -> Bool,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::de::{self, Visitor};
-use serde::Deserializer;
+use serde::{Deserialize, Deserializer};
 
 struct IntVisitor;
 
@@ -73,6 +73,15 @@ impl Visitor<'_> for BoolVisitor {
             ))),
         }
     }
+}
+
+/// An optional integer (absent or `null` is `None`), otherwise read like [`integer`].
+pub fn optional_integer<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Flexible(#[serde(deserialize_with = "integer")] i64);
+    Ok(Option::<Flexible>::deserialize(deserializer)?.map(|f| f.0))
 }
 
 /// Deserializes a flag from a JSON boolean, 0/1, or their string forms.

@@ -429,6 +429,40 @@ pub fn search_users() {}
 
 #[utoipa::path(
     get,
+    path = "/admin/coupons",
+    tag = "admin",
+    summary = "Coupons with how their stock is spent (granted, used, reserved, left), newest first",
+    params(("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = AdminCouponPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_coupons() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/coupons/{id}",
+    tag = "admin",
+    summary = "Change a coupon's name, window, stock, per-user limit or switch it off (audited)",
+    params(("id" = i64, Path, description = "Coupon id")),
+    request_body = CouponChangeBody,
+    responses((status = 200, description = "OK", body = AdminCoupon), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such coupon", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_coupon() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/coupons/{id}/grants",
+    tag = "admin",
+    summary = "A coupon's grants, newest first",
+    params(("id" = i64, Path, description = "Coupon id"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = GrantPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such coupon", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn coupon_grants() {}
+
+#[utoipa::path(
+    get,
     path = "/admin/users/{id}/ledger",
     tag = "admin",
     summary = "An account's points or balance ledger, newest first",

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Every error: a Chinese message in the tutorial's style.
@@ -544,6 +544,109 @@ pub struct DeadJobPage {
     pub previous: Option<String>,
     /// This page.
     pub results: Vec<DeadJobDetail>,
+}
+
+/// A coupon as operators see it; the list adds its stock counts.
+#[derive(Serialize, ToSchema)]
+pub struct AdminCoupon {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// 1 reduction, 2 percent.
+    pub discount: i64,
+    /// 满减 or 折扣.
+    pub get_discount_display: String,
+    /// 0 all, 1 directions, 2 categories, 3 courses.
+    pub coupon_type: i64,
+    /// Its display name.
+    pub get_coupon_type_display: String,
+    /// The sale formula.
+    pub sale: String,
+    /// Minimum price.
+    pub condition: i64,
+    /// Issued in all.
+    pub total: i64,
+    /// Left.
+    pub has_total: i64,
+    /// Per-user limit.
+    pub per_limit: i64,
+    /// 0 granted by operators, 1 self-claim.
+    pub get_type: i64,
+    /// Valid from (store timezone).
+    pub start_time: String,
+    /// Valid until.
+    pub end_time: String,
+    /// Switched on.
+    pub is_enabled: bool,
+    /// Grants made (list only).
+    pub granted: Option<i64>,
+    /// Grants used by paid orders (list only).
+    pub used: Option<i64>,
+    /// Grants held by unpaid orders (list only).
+    pub reserved: Option<i64>,
+}
+
+/// A DRF page of coupons.
+#[derive(Serialize, ToSchema)]
+pub struct AdminCouponPage {
+    /// All coupons.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<AdminCoupon>,
+}
+
+/// `PATCH /admin/coupons/{id}/`: any of these (at least one).
+#[derive(Deserialize, ToSchema)]
+pub struct CouponChangeBody {
+    /// 1 to 64 characters.
+    pub name: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD HH:MM:SS` (store timezone).
+    pub start_time: Option<String>,
+    /// After the start.
+    pub end_time: Option<String>,
+    /// Issued in all; what is left moves by the same difference and may not go below zero.
+    pub total: Option<i64>,
+    /// At least 1.
+    pub per_limit: Option<i64>,
+    /// false switches the coupon off: its grants stay but cannot be used, claimed or granted.
+    pub is_enabled: Option<bool>,
+}
+
+/// One grant of a coupon.
+#[derive(Serialize, ToSchema)]
+pub struct GrantEntry {
+    /// Grant id.
+    pub id: i64,
+    /// Holder.
+    pub user_id: i64,
+    /// Holder's username.
+    pub username: String,
+    /// The order holding or having used it.
+    pub order_id: Option<i64>,
+    /// 0 unused, 1 used, 2 expired.
+    pub use_status: i64,
+    /// When its order was paid.
+    pub use_time: Option<String>,
+    /// When it was granted.
+    pub created_time: String,
+}
+
+/// A DRF page of grants.
+#[derive(Serialize, ToSchema)]
+pub struct GrantPage {
+    /// All grants of the coupon.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<GrantEntry>,
 }
 
 /// An account as operators see it.

@@ -111,7 +111,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/admin/coupons")
+                .route(web::get().to(admin::coupons::list_coupons))
                 .route(web::post().to(admin::create_coupon::create_coupon)),
+        )
+        .service(
+            web::resource("/admin/coupons/{id}")
+                .route(web::patch().to(admin::coupons::update_coupon)),
+        )
+        .service(
+            web::resource("/admin/coupons/{id}/grants")
+                .route(web::get().to(admin::coupons::coupon_grants)),
         )
         .service(
             web::resource("/admin/coupons/{id}/grant")
