@@ -1,6 +1,38 @@
-//! The DRF page shape every paged list answers.
+//! The DRF page shape every paged list answers, and the paging parameters of operator lists.
 
-use serde::Serialize;
+use luffy_common::paging::PageRequestError;
+use luffy_common::PageRequest;
+use serde::{Deserialize, Serialize};
+
+use crate::dto::flexible;
+
+/// The largest page an operator list answers.
+pub const MAX_ADMIN_PAGE_SIZE: u32 = 100;
+
+/// `page` (from 1, default 1) and `size` (default 20) of an operator list; flatten it into a
+/// route's query.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PageParams {
+    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
+    page: i64,
+    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
+    size: i64,
+}
+
+fn first_page() -> i64 {
+    1
+}
+
+fn default_size() -> i64 {
+    20
+}
+
+impl PageParams {
+    /// The validated page (400 for a page below 1 or a size outside 1..=100).
+    pub fn request(&self) -> Result<PageRequest, PageRequestError> {
+        PageRequest::new(self.page, self.size, MAX_ADMIN_PAGE_SIZE)
+    }
+}
 
 /// A DRF-style page: `{count, next, previous, results}`, with links to the neighbouring pages.
 #[derive(Debug, Serialize)]

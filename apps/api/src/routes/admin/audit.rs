@@ -4,19 +4,15 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use luffy_account::{AuditEntry, AuditQuery};
-use luffy_common::{PageRequest, UserId};
+use luffy_common::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::StaffUser;
-use crate::dto::flexible;
-use crate::dto::page::DrfPage;
+use crate::dto::page::{DrfPage, PageParams};
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Largest page.
-const MAX_PAGE_SIZE: u32 = 100;
 
 /// Filters and paging; `from` and `to` are store-timezone dates (`YYYY-MM-DD`, both days
 /// included) or RFC 3339 instants.
@@ -30,17 +26,8 @@ pub struct AuditFilter {
     from: Option<String>,
     #[serde(default)]
     to: Option<String>,
-    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
-    page: i64,
-    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
-    size: i64,
-}
-
-fn first_page() -> i64 {
-    1
-}
-fn default_size() -> i64 {
-    20
+    #[serde(flatten)]
+    paging: PageParams,
 }
 
 /// One audit entry.
@@ -108,7 +95,7 @@ pub async fn list_audit(
     _staff: StaffUser,
     query: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let request = query.paging.request()?;
     let actor = match query.actor.as_deref().filter(|a| !a.is_empty()) {
         None => None,
         Some(text) => Some(UserId(

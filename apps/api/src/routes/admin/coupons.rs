@@ -3,36 +3,16 @@
 //! `GET /admin/coupons/{id}/grants/`. A granted coupon is never deleted: it is switched off.
 
 use actix_web::{web, HttpResponse};
-use luffy_common::PageRequest;
 use luffy_coupon::{Coupon, CouponChange, CouponStats, GrantRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
 use crate::dto::json::Json;
-use crate::dto::page::DrfPage;
+use crate::dto::page::{DrfPage, PageParams};
 use crate::dto::time::{parse_store_time, store_time};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Largest page.
-const MAX_PAGE_SIZE: u32 = 100;
-
-fn first_page() -> i64 {
-    1
-}
-fn default_size() -> i64 {
-    20
-}
-
-/// Paging.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
-    page: i64,
-    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
-    size: i64,
-}
 
 /// A coupon as operators see it, with its stock counts where they were read.
 #[derive(Debug, Serialize)]
@@ -89,9 +69,9 @@ impl AdminCouponView {
 pub async fn list_coupons(
     state: web::Data<AppState>,
     _staff: StaffUser,
-    query: web::Query<PageQuery>,
+    query: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let request = query.request()?;
     let page = state.coupons.list(request).await?;
     let link = |n: u32| {
         format!(
@@ -183,9 +163,9 @@ pub async fn coupon_grants(
     state: web::Data<AppState>,
     _staff: StaffUser,
     path: web::Path<i64>,
-    query: web::Query<PageQuery>,
+    query: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let request = query.request()?;
     let coupon = path.into_inner();
     let page = state
         .coupons

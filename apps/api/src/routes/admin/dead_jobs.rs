@@ -2,37 +2,16 @@
 //! error; `POST /admin/jobs/{id}/retry/` sends one again (audited).
 
 use actix_web::{web, HttpResponse};
-use luffy_common::PageRequest;
 use luffy_scheduler::DeadJob;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::StaffUser;
-use crate::dto::flexible;
 use crate::dto::message::Message;
-use crate::dto::page::DrfPage;
+use crate::dto::page::{DrfPage, PageParams};
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Largest page.
-const MAX_PAGE_SIZE: u32 = 100;
-
-/// Paging.
-#[derive(Debug, Deserialize)]
-pub struct DeadJobQuery {
-    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
-    page: i64,
-    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
-    size: i64,
-}
-
-fn first_page() -> i64 {
-    1
-}
-fn default_size() -> i64 {
-    20
-}
 
 /// A dead job.
 #[derive(Debug, Serialize)]
@@ -67,9 +46,9 @@ impl DeadJobView {
 pub async fn dead_jobs(
     state: web::Data<AppState>,
     _staff: StaffUser,
-    query: web::Query<DeadJobQuery>,
+    query: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let request = query.request()?;
     let page = state.jobs.dead(request).await?;
     let link = |n: u32| {
         format!(

@@ -4,38 +4,25 @@
 
 use actix_web::{web, HttpResponse};
 use luffy_account::{LedgerKind, LedgerLine, User};
-use luffy_common::{PageRequest, UserId};
+use luffy_common::UserId;
 use luffy_credit::{BalanceOperation, LedgerOperation};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::StaffUser;
-use crate::dto::flexible;
 use crate::dto::money;
-use crate::dto::page::DrfPage;
+use crate::dto::page::{DrfPage, PageParams};
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Largest page.
-const MAX_PAGE_SIZE: u32 = 100;
-
-fn first_page() -> i64 {
-    1
-}
-fn default_size() -> i64 {
-    20
-}
 
 /// The search text and paging.
 #[derive(Debug, Deserialize)]
 pub struct UserSearch {
     #[serde(default)]
     q: String,
-    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
-    page: i64,
-    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
-    size: i64,
+    #[serde(flatten)]
+    paging: PageParams,
 }
 
 /// An account as operators see it (never its password hash).
@@ -75,7 +62,7 @@ pub async fn search_users(
     if query.q.chars().count() > 64 {
         return Err(ApiError::bad_request("参数 q 不能超过64个字符!"));
     }
-    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let request = query.paging.request()?;
     let page = state.users.search(&query.q, request).await?;
     let link = |n: u32| {
         format!(
@@ -93,10 +80,8 @@ pub async fn search_users(
 pub struct LedgerQuery {
     #[serde(default = "points")]
     kind: String,
-    #[serde(default = "first_page", deserialize_with = "flexible::integer")]
-    page: i64,
-    #[serde(default = "default_size", deserialize_with = "flexible::integer")]
-    size: i64,
+    #[serde(flatten)]
+    paging: PageParams,
 }
 
 fn points() -> String {
@@ -129,7 +114,7 @@ pub async fn user_ledger(
         "balance" => LedgerKind::Balance,
         _ => return Err(ApiError::bad_request("参数 kind 只能是 points 或 balance!")),
     };
-    let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
+    let request = query.paging.request()?;
     let user = path.into_inner();
     let page = state
         .users
