@@ -567,3 +567,169 @@ async fn operators_list_change_and_switch_off_coupons() {
     );
     luffy_e2e::assert_invariants(&app.database.url).await;
 }
+
+#[tokio::test]
+async fn operators_search_export_and_read_orders_with_their_timeline() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+    let luffy = app.user_id("luffy").await;
+    let (other, _) = app.register_user().await;
+
+    // luffy: one order cancelled, one paid from the balance; the other buyer: one unpaid.
+    app.fill_cart(&buyer, &[1]).await;
+    let cancelled = app
+        .json(Method::POST, "/orders/", &buyer, json!({"pay_type": 0}))
+        .await;
+    let cancelled_id = cancelled.json["id"].as_i64().unwrap();
+    app.send(app.authed(Method::PUT, &format!("/orders/{cancelled_id}/"), &buyer))
+        .await;
+    app.fill_cart(&buyer, &[2]).await;
+    let paid = app
+        .json(Method::POST, "/orders/", &buyer, json!({"pay_type": 2}))
+        .await;
+    let paid_id = paid.json["id"].as_i64().unwrap();
+    let number = paid.json["order_number"].as_str().unwrap().to_owned();
+    let pay = app
+        .send(app.authed(
+            Method::POST,
+            &format!("/payments/balance/{number}/"),
+            &buyer,
+        ))
+        .await;
+    assert_eq!(pay.status, StatusCode::OK, "{}", pay.text);
+    app.fill_cart(&other, &[3]).await;
+    let unpaid = app
+        .json(Method::POST, "/orders/", &other, json!({"pay_type": 0}))
+        .await;
+    let unpaid_id = unpaid.json["id"].as_i64().unwrap();
+
+    let ids = |page: &Value| -> Vec<i64> {
+        page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    let all = app.get("/admin/orders/", &admin).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(
+        ids(&all.json),
+        vec![unpaid_id, paid_id, cancelled_id],
+        "newest first"
+    );
+    assert_eq!(all.json["results"][1]["user_id"], luffy);
+    let mine = app
+        .get(&format!("/admin/orders/?user={luffy}"), &admin)
+        .await;
+    assert_eq!(ids(&mine.json), vec![paid_id, cancelled_id]);
+    let by_status = app.get("/admin/orders/?status=2", &admin).await;
+    assert_eq!(ids(&by_status.json), vec![cancelled_id]);
+    let by_pay_type = app.get("/admin/orders/?pay_type=2", &admin).await;
+    assert_eq!(ids(&by_pay_type.json), vec![paid_id]);
+    let by_number = app
+        .get(&format!("/admin/orders/?number={}", &number[8..]), &admin)
+        .await;
+    assert_eq!(ids(&by_number.json), vec![paid_id]);
+    let oldest = app
+        .get("/admin/orders/?ordering=created_time&size=1", &admin)
+        .await;
+    assert_eq!(ids(&oldest.json), vec![cancelled_id]);
+    assert!(oldest.json["next"]
+        .as_str()
+        .unwrap()
+        .contains("ordering=created_time"));
+    assert_eq!(
+        app.get("/admin/orders/?from=2099-01-01", &admin).await.json["count"],
+        0
+    );
+    assert_eq!(
+        app.get("/admin/orders/?max=0.01", &admin).await.json["count"],
+        0
+    );
+    for bad in [
+        "?status=9",
+        "?pay_type=x",
+        "?user=-1",
+        "?from=someday",
+        "?min=-1",
+        "?ordering=name",
+        "?size=0",
+    ] {
+        let response = app.get(&format!("/admin/orders/{bad}"), &admin).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            response.text
+        );
+        assert!(!response.errmsg().is_empty());
+    }
+
+    let csv = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/admin/orders/export.csv?user={luffy}"),
+            &admin,
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let rows: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(rows.len(), 3, "{}", csv.text);
+    assert!(rows[0].starts_with("id,order_number,user_id"));
+    assert!(
+        rows[1].starts_with(&format!("{paid_id},{number},{luffy},1,已支付,余额")),
+        "{}",
+        rows[1]
+    );
+
+    let dossier = app.get(&format!("/admin/orders/{paid_id}/"), &admin).await;
+    assert_eq!(dossier.status, StatusCode::OK, "{}", dossier.text);
+    assert_eq!(dossier.json["username"], "luffy");
+    assert_eq!(dossier.json["order_number"], number.as_str());
+    assert_eq!(dossier.json["payments"][0]["channel"], "balance");
+    let events: Vec<&str> = dossier.json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert!(events[0].starts_with("下单"), "{events:?}");
+    assert!(
+        events.iter().any(|e| e.starts_with("收到余额付款")),
+        "{events:?}"
+    );
+    assert_eq!(events.last(), Some(&"支付成功,课程已开通"), "{events:?}");
+    let cancelled = app
+        .get(&format!("/admin/orders/{cancelled_id}/"), &admin)
+        .await;
+    let events = cancelled.json["timeline"].as_array().unwrap();
+    assert_eq!(
+        events.last().unwrap()["event"],
+        "用户取消订单,优惠券和积分已退还"
+    );
+    assert!(cancelled.json["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|j| j["kind"] == "alipay_close"));
+    assert_eq!(
+        app.get("/admin/orders/999999/", &admin).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/admin/orders/", &buyer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/admin/orders/{paid_id}/"), &buyer)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -120,6 +120,8 @@ async fn real_responses_match_their_schemas() {
         ("/admin/jobs/dead/", "/admin/jobs/dead", Some(&staff)),
         ("/admin/users/?q=luffy", "/admin/users", Some(&staff)),
         ("/admin/coupons/", "/admin/coupons", Some(&staff)),
+        ("/admin/orders/", "/admin/orders", Some(&staff)),
+        ("/admin/orders/999999/", "/admin/orders/{id}", Some(&staff)),
         (
             "/admin/coupons/1/grants/",
             "/admin/coupons/{id}/grants",

@@ -12,6 +12,7 @@ use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_credit::BalanceEntry;
 use rust_decimal::Decimal;
 
+use crate::back_office::{OrderDossier, OrderSearch};
 use crate::checkout::{CheckoutError, OrderPlan, StoredOrder};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
@@ -194,6 +195,28 @@ impl OrderStore for FakeStore {
         key: &OrderKey,
     ) -> Result<Option<Order>, StorageError> {
         Ok(self.order(owner, key).as_ref().map(to_order))
+    }
+
+    async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
+        let items: Vec<Order> = self.state().orders.values().rev().map(to_order).collect();
+        Ok(Page {
+            total: items.len() as u64,
+            items,
+            request: search.page,
+        })
+    }
+
+    async fn dossier(&self, order_id: i64) -> Result<Option<OrderDossier>, StorageError> {
+        Ok(self.state().orders.get(&order_id).map(|o| OrderDossier {
+            order: to_order(o),
+            username: "buyer".into(),
+            mobile: String::new(),
+            pay_link_at: None,
+            hidden_at: None,
+            updated_at: o.created_time,
+            payments: Vec::new(),
+            jobs: Vec::new(),
+        }))
     }
 
     async fn replay(&self, _user: UserId, _key: &str) -> Result<Option<StoredOrder>, StorageError> {

@@ -3,6 +3,7 @@
 //! ([`lifecycle`]), the order number format, the order's jobs ([`jobs`]), and the checkout,
 //! order and payment services over the one [`ports::OrderStore`] port.
 
+pub mod back_office;
 pub mod checkout;
 pub mod jobs;
 pub mod lifecycle;

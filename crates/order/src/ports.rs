@@ -15,6 +15,7 @@ use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_coupon::UserCoupon;
 use luffy_credit::BalanceEntry;
 
+use crate::back_office::{OrderDossier, OrderSearch};
 use crate::checkout::{CheckoutError, OrderPlan, StoredOrder};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
@@ -89,6 +90,18 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         status: Option<OrderStatus>,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
+
+    /// Every buyer's orders matching an operator's search.
+    fn search(
+        &self,
+        search: &OrderSearch,
+    ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
+
+    /// One order with its buyer, payments and jobs, for operators.
+    fn dossier(
+        &self,
+        order_id: i64,
+    ) -> impl Future<Output = Result<Option<OrderDossier>, StorageError>> + Send;
 
     /// One order with its lines; with `owner`, only that user's (others' look missing).
     fn find(

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
+use crate::back_office::{timeline, OrderDossier, OrderSearch, TimelineEvent};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{self, OrderStatus, Unpayable};
 use crate::order::{CancelError, Order};
@@ -145,6 +146,22 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
         tx.commit().await?;
         tracing::info!(order = %order.order_number, "order hidden");
         Ok(())
+    }
+
+    /// Every buyer's orders matching an operator's search.
+    pub async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
+        self.store.search(search).await
+    }
+
+    /// One order's dossier and its timeline, for operators.
+    pub async fn dossier(
+        &self,
+        order_id: i64,
+    ) -> Result<Option<(OrderDossier, Vec<TimelineEvent>)>, StorageError> {
+        Ok(self.store.dossier(order_id).await?.map(|dossier| {
+            let events = timeline(&dossier);
+            (dossier, events)
+        }))
     }
 
     /// The order if it is still unpaid.

@@ -23,6 +23,26 @@ pub fn parse_store_time(text: &str, timezone: chrono_tz::Tz) -> Option<DateTime<
         .map(|local| local.with_timezone(&Utc))
 }
 
+/// Parses a range bound of an operator filter: an RFC 3339 instant, or a `YYYY-MM-DD` day in the
+/// store timezone meaning its start (with `end_of_day`, the start of the next day, so that the
+/// day is included).
+pub fn parse_day_bound(
+    text: &str,
+    timezone: chrono_tz::Tz,
+    end_of_day: bool,
+) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDate, TimeZone};
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Some(instant.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    let day = if end_of_day { day.succ_opt()? } else { day };
+    timezone
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

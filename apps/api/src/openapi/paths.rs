@@ -407,6 +407,39 @@ pub fn list_audit() {}
 
 #[utoipa::path(
     get,
+    path = "/admin/orders",
+    tag = "admin",
+    summary = "Every buyer's orders, filtered, ordered and paged",
+    params(("number" = Option<String>, Query, description = "Part of the order number"), ("user" = Option<i64>, Query, description = "Buyer id"), ("status" = Option<i64>, Query, description = "Order status code"), ("pay_type" = Option<i64>, Query, description = "0 Alipay, 1 WeChat, 2 balance"), ("from" = Option<String>, Query, description = "Created from this day (YYYY-MM-DD, store timezone) or instant (RFC 3339)"), ("to" = Option<String>, Query, description = "Created up to this day, included, or before this instant"), ("min" = Option<String>, Query, description = "real_price at least"), ("max" = Option<String>, Query, description = "real_price at most"), ("ordering" = Option<String>, Query, description = "-created_time (default), created_time, -real_price, real_price"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = AdminOrderPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn search_orders() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/orders/export.csv",
+    tag = "admin",
+    summary = "The same search as CSV (at most 10000 orders)",
+    params(("number" = Option<String>, Query, description = "Part of the order number"), ("user" = Option<i64>, Query, description = "Buyer id"), ("status" = Option<i64>, Query, description = "Order status code"), ("pay_type" = Option<i64>, Query, description = "0 Alipay, 1 WeChat, 2 balance"), ("from" = Option<String>, Query, description = "Created from this day (YYYY-MM-DD, store timezone) or instant (RFC 3339)"), ("to" = Option<String>, Query, description = "Created up to this day, included, or before this instant"), ("min" = Option<String>, Query, description = "real_price at least"), ("max" = Option<String>, Query, description = "real_price at most"), ("ordering" = Option<String>, Query, description = "-created_time (default), created_time, -real_price, real_price")),
+    responses((status = 200, description = "OK", body = String, content_type = "text/csv"), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn export_orders() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/orders/{id}",
+    tag = "admin",
+    summary = "One order with its buyer, payments, jobs and timeline",
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, description = "OK", body = AdminOrderDossier), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn order_dossier() {}
+
+#[utoipa::path(
+    get,
     path = "/admin/jobs/dead",
     tag = "admin",
     summary = "Jobs that failed for good, newest first, with their last error",

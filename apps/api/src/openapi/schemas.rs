@@ -499,6 +499,94 @@ pub struct Order {
     pub order_courses: Vec<OrderCourse>,
 }
 
+/// An order as operators see it: the buyer's order plus its buyer.
+#[derive(Serialize, ToSchema)]
+pub struct AdminOrder {
+    /// The buyer.
+    pub user_id: i64,
+    /// The order.
+    #[serde(flatten)]
+    pub order: Order,
+}
+
+/// A DRF page of every buyer's orders.
+#[derive(Serialize, ToSchema)]
+pub struct AdminOrderPage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<AdminOrder>,
+}
+
+/// A payment recorded for an order.
+#[derive(Serialize, ToSchema)]
+pub struct OrderPaymentEntry {
+    /// Id.
+    pub id: i64,
+    /// alipay or balance.
+    pub channel: String,
+    /// Gateway trade number.
+    pub trade_no: String,
+    /// Amount.
+    pub amount: f64,
+    /// paid, refund_pending or refunded.
+    pub status: String,
+    /// When recorded (store timezone).
+    pub created_time: String,
+}
+
+/// A job of an order.
+#[derive(Serialize, ToSchema)]
+pub struct OrderJobEntry {
+    /// Id.
+    pub id: i64,
+    /// order_timeout, alipay_close or alipay_refund.
+    pub kind: String,
+    /// pending, running, done or dead.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Created (store timezone).
+    pub created_time: String,
+    /// Last changed.
+    pub updated_time: String,
+}
+
+/// One step of an order's life.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// When (store timezone).
+    pub time: String,
+    /// What happened.
+    pub event: String,
+}
+
+/// `GET /admin/orders/{id}/`.
+#[derive(Serialize, ToSchema)]
+pub struct AdminOrderDossier {
+    /// The buyer.
+    pub user_id: i64,
+    /// The buyer's username.
+    pub username: String,
+    /// The buyer's mobile.
+    pub mobile: String,
+    /// The order.
+    #[serde(flatten)]
+    pub order: Order,
+    /// Its payments, oldest first.
+    pub payments: Vec<OrderPaymentEntry>,
+    /// Its jobs, oldest first.
+    pub jobs: Vec<OrderJobEntry>,
+    /// Its life, in time order.
+    pub timeline: Vec<TimelineEntry>,
+}
+
 /// A DRF page of orders.
 #[derive(Serialize, ToSchema)]
 pub struct OrderPage {

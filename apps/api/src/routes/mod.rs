@@ -102,6 +102,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/admin/jobs").route(web::get().to(admin::job_stats::job_stats)))
         .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list_audit)))
+        .service(web::resource("/admin/orders").route(web::get().to(admin::orders::search_orders)))
+        .service(
+            web::resource("/admin/orders/export.csv")
+                .route(web::get().to(admin::orders::export_orders)),
+        )
+        .service(
+            web::resource("/admin/orders/{id:\\d+}")
+                .route(web::get().to(admin::orders::order_dossier)),
+        )
         .service(
             web::resource("/admin/jobs/dead").route(web::get().to(admin::dead_jobs::dead_jobs)),
         )

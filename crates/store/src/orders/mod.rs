@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_order::back_office::{OrderDossier, OrderJob, OrderOrdering, OrderPayment, OrderSearch};
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
 use luffy_order::ports::{CheckoutQuery, QuoteSnapshot};
@@ -20,7 +21,7 @@ use diesel::sql_types::{BigInt, SmallInt, Text, Timestamptz};
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
-use crate::schema::{coupon_logs, coupons, courses, order_details, orders, payments};
+use crate::schema::{coupon_logs, coupons, courses, jobs, order_details, orders, payments, users};
 use crate::statement::cached_sql;
 
 pub use tx::PgOrderTx;
@@ -246,6 +247,194 @@ impl OrderStore for PgOrderStore {
             total: u64::try_from(total).unwrap_or_default(),
             request: page,
         })
+    }
+
+    async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        let filter = &search.filter;
+        let matching = || {
+            let mut query = orders::table.into_boxed();
+            if let Some(number) = &filter.number {
+                let pattern = format!(
+                    "%{}%",
+                    number
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
+                query = query.filter(orders::order_number.like(pattern));
+            }
+            if let Some(user) = filter.user {
+                query = query.filter(orders::user_id.eq(user.get()));
+            }
+            if let Some(status) = filter.status {
+                query = query.filter(orders::order_status.eq(status.code()));
+            }
+            if let Some(pay_type) = filter.pay_type {
+                query = query.filter(orders::pay_type.eq(pay_type.code()));
+            }
+            if let Some(from) = filter.from {
+                query = query.filter(orders::created_time.ge(from));
+            }
+            if let Some(to) = filter.to {
+                query = query.filter(orders::created_time.lt(to));
+            }
+            if let Some(min) = filter.min {
+                query = query.filter(orders::real_price.ge(min));
+            }
+            if let Some(max) = filter.max {
+                query = query.filter(orders::real_price.le(max));
+            }
+            query
+        };
+        let total = matching().count().get_result::<i64>(&mut c1);
+        let ordered = match filter.ordering {
+            OrderOrdering::Newest => matching().order(orders::id.desc()),
+            OrderOrdering::Oldest => matching().order(orders::id.asc()),
+            OrderOrdering::PriceHighFirst => {
+                matching().order((orders::real_price.desc(), orders::id.desc()))
+            }
+            OrderOrdering::PriceLowFirst => {
+                matching().order((orders::real_price.asc(), orders::id.desc()))
+            }
+        };
+        // The count and the page in one pipelined round trip, then lines and coupons.
+        let rows = ordered
+            .limit(search.page.limit())
+            .offset(search.page.offset())
+            .select(OrderRow::as_select())
+            .load::<OrderRow>(&mut c2);
+        let (total, rows) =
+            futures::try_join!(total, rows).map_err(|e| diesel_error(e, "searching orders"))?;
+        let items = hydrate(&conn, rows).await?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+            request: search.page,
+        })
+    }
+
+    async fn dossier(&self, order_id: i64) -> Result<Option<OrderDossier>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let (mut c1, mut c2, mut c3, mut c4) = (&*conn, &*conn, &*conn, &*conn);
+        type Extra = (
+            String,
+            String,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+        );
+        type PaymentRow = (
+            i64,
+            String,
+            String,
+            Decimal,
+            String,
+            DateTime<Utc>,
+            DateTime<Utc>,
+        );
+        type JobRow = (
+            i64,
+            String,
+            String,
+            i32,
+            Option<String>,
+            DateTime<Utc>,
+            DateTime<Utc>,
+        );
+        // Four reads in one pipelined round trip, then lines and coupons.
+        let row = orders::table
+            .filter(orders::id.eq(order_id))
+            .select(OrderRow::as_select())
+            .load::<OrderRow>(&mut c1);
+        let extra = orders::table
+            .inner_join(users::table)
+            .filter(orders::id.eq(order_id))
+            .select((
+                users::username,
+                users::mobile,
+                orders::pay_link_at,
+                orders::hidden_at,
+                orders::updated_time,
+            ))
+            .first::<Extra>(&mut c2);
+        let payment_rows = payments::table
+            .filter(payments::order_id.eq(order_id))
+            .order(payments::id.asc())
+            .select((
+                payments::id,
+                payments::channel,
+                payments::trade_no,
+                payments::amount,
+                payments::status,
+                payments::created_time,
+                payments::updated_time,
+            ))
+            .load::<PaymentRow>(&mut c3);
+        let job_rows = jobs::table
+            .filter(jobs::order_id.eq(order_id))
+            .order(jobs::id.asc())
+            .select((
+                jobs::id,
+                jobs::kind,
+                jobs::status,
+                jobs::attempts,
+                jobs::last_error,
+                jobs::created_time,
+                jobs::updated_time,
+            ))
+            .load::<JobRow>(&mut c4);
+        let (rows, extra, payment_rows, job_rows) = futures::try_join!(
+            row,
+            async { extra.await.optional() },
+            payment_rows,
+            job_rows
+        )
+        .map_err(|e| diesel_error(e, "reading an order's dossier"))?;
+        let (Some(order), Some((username, mobile, pay_link_at, hidden_at, updated_at))) =
+            (hydrate(&conn, rows).await?.pop(), extra)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(OrderDossier {
+            order,
+            username,
+            mobile,
+            pay_link_at,
+            hidden_at,
+            updated_at,
+            payments: payment_rows
+                .into_iter()
+                .map(
+                    |(id, channel, trade_no, amount, status, recorded_at, updated_at)| {
+                        OrderPayment {
+                            id,
+                            channel,
+                            trade_no,
+                            amount,
+                            status,
+                            recorded_at,
+                            updated_at,
+                        }
+                    },
+                )
+                .collect(),
+            jobs: job_rows
+                .into_iter()
+                .map(
+                    |(id, kind, status, attempts, last_error, created_at, updated_at)| OrderJob {
+                        id,
+                        kind,
+                        status,
+                        attempts,
+                        last_error,
+                        created_at,
+                        updated_at,
+                    },
+                )
+                .collect(),
+        }))
     }
 
     async fn find(

@@ -63,8 +63,7 @@ cached_sql! {
 
 cached_sql! {
     /// Hides an order from its owner's list; the first hide's time is kept.
-    struct HideOrder = "UPDATE orders SET hidden_at = COALESCE(hidden_at, :at), updated_time = now()
-        WHERE id = :id";
+    struct HideOrder = "UPDATE orders SET hidden_at = COALESCE(hidden_at, :at) WHERE id = :id";
     at: Timestamptz => DateTime<Utc>,
     id: BigInt => i64,
 }

@@ -2,7 +2,7 @@
 //! first: who changed what, when, and the row before and after.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use luffy_account::{AuditEntry, AuditQuery};
 use luffy_common::UserId;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::auth::StaffUser;
 use crate::dto::page::{DrfPage, PageParams};
-use crate::dto::time::store_time;
+use crate::dto::time::{parse_day_bound, store_time};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -63,29 +63,14 @@ impl AuditView {
     }
 }
 
-/// A date (the start of that day in the store timezone; with `next_day`, of the day after) or
-/// an RFC 3339 instant.
 fn instant(
     value: &str,
     name: &str,
     timezone: chrono_tz::Tz,
     next_day: bool,
 ) -> Result<DateTime<Utc>, ApiError> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    let invalid = || ApiError::bad_request(format!("参数 {name} 的格式应为 YYYY-MM-DD!"));
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| invalid())?;
-    let day = if next_day {
-        day.succ_opt().ok_or_else(invalid)?
-    } else {
-        day
-    };
-    timezone
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).ok_or_else(invalid)?)
-        .earliest()
-        .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(invalid)
+    parse_day_bound(value, timezone, next_day)
+        .ok_or_else(|| ApiError::bad_request(format!("参数 {name} 的格式应为 YYYY-MM-DD!")))
 }
 
 /// `{count, next, previous, results: [{id, actor_id, action, entity, entity_id, before, after,

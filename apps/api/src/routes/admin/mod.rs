@@ -8,6 +8,7 @@ pub mod create_coupon;
 pub mod dead_jobs;
 pub mod grant_coupon;
 pub mod job_stats;
+pub mod orders;
 pub mod revoke_grant;
 pub mod top_up;
 pub mod update_user;
