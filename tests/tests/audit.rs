@@ -733,3 +733,157 @@ async fn operators_search_export_and_read_orders_with_their_timeline() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn operators_keep_directions_and_categories() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+    let directions = app.get("/admin/directions/", &admin).await;
+    assert_eq!(directions.status, StatusCode::OK, "{}", directions.text);
+    let before = directions.json.as_array().unwrap().len();
+
+    let created = app
+        .json(
+            Method::POST,
+            "/admin/directions/",
+            &admin,
+            json!({"name": " 人工智能 "}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json["name"], "人工智能");
+    let direction = created.json["id"].as_i64().unwrap();
+    let duplicate = app
+        .json(
+            Method::POST,
+            "/admin/directions/",
+            &admin,
+            json!({"name": "人工智能"}),
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT, "{}", duplicate.text);
+    for bad in [
+        json!({"name": ""}),
+        json!({"name": "名".repeat(101)}),
+        json!({}),
+    ] {
+        let refused = app
+            .json(Method::POST, "/admin/directions/", &admin, bad.clone())
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            refused.text
+        );
+    }
+    let renamed = app
+        .json(
+            Method::PATCH,
+            &format!("/admin/directions/{direction}/"),
+            &admin,
+            json!({"name": "AI"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    let missing = app
+        .json(
+            Method::PATCH,
+            "/admin/directions/999999/",
+            &admin,
+            json!({"name": "x"}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    assert_eq!(
+        app.get("/admin/directions/", &admin)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        before + 1
+    );
+
+    let category = app
+        .json(
+            Method::POST,
+            "/admin/categories/",
+            &admin,
+            json!({"name": "机器学习", "direction_id": direction}),
+        )
+        .await;
+    assert_eq!(category.status, StatusCode::CREATED, "{}", category.text);
+    let category_id = category.json["id"].as_i64().unwrap();
+    let orphan = app
+        .json(
+            Method::POST,
+            "/admin/categories/",
+            &admin,
+            json!({"name": "无方向", "direction_id": 999999}),
+        )
+        .await;
+    assert_eq!(orphan.status, StatusCode::BAD_REQUEST, "{}", orphan.text);
+    let listed = app
+        .get(&format!("/admin/categories/?direction={direction}"), &admin)
+        .await;
+    assert_eq!(
+        listed.json,
+        json!([{"id": category_id, "name": "机器学习", "direction_id": direction}])
+    );
+    let moved = app
+        .json(
+            Method::PATCH,
+            &format!("/admin/categories/{category_id}/"),
+            &admin,
+            json!({"direction_id": 1}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(moved.json["direction_id"], 1);
+    assert_eq!(moved.json["name"], "机器学习");
+    let nothing = app
+        .json(
+            Method::PATCH,
+            &format!("/admin/categories/{category_id}/"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(nothing.status, StatusCode::BAD_REQUEST, "{}", nothing.text);
+    // The public pages see the new direction.
+    let public = app.get("/courses/directions/", &buyer).await;
+    assert!(public.text.contains("AI"), "{}", public.text);
+
+    let trail = entries(&app, &admin, "").await;
+    let actions: Vec<&str> = trail
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "category.update",
+            "category.create",
+            "direction.update",
+            "direction.create"
+        ],
+        "refusals leave nothing"
+    );
+    assert_eq!(trail[1]["after"]["name"], "机器学习");
+    assert_eq!(trail[2]["before"]["name"], "人工智能");
+    assert_eq!(
+        app.get("/admin/directions/", &buyer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let forbidden = app
+        .json(
+            Method::POST,
+            "/admin/categories/",
+            &buyer,
+            json!({"name": "x", "direction_id": 1}),
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+}

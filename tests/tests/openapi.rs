@@ -121,6 +121,12 @@ async fn real_responses_match_their_schemas() {
         ("/admin/users/?q=luffy", "/admin/users", Some(&staff)),
         ("/admin/coupons/", "/admin/coupons", Some(&staff)),
         ("/admin/orders/", "/admin/orders", Some(&staff)),
+        ("/admin/directions/", "/admin/directions", Some(&staff)),
+        (
+            "/admin/categories/?direction=1",
+            "/admin/categories",
+            Some(&staff),
+        ),
         ("/admin/orders/999999/", "/admin/orders/{id}", Some(&staff)),
         (
             "/admin/coupons/1/grants/",

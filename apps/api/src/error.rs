@@ -197,6 +197,19 @@ impl From<luffy_scheduler::RetryError> for ApiError {
     }
 }
 
+impl From<luffy_catalog::TaxonomyError> for ApiError {
+    fn from(error: luffy_catalog::TaxonomyError) -> Self {
+        use luffy_catalog::TaxonomyError as E;
+        match error {
+            E::InvalidName | E::NothingToChange => Self::BadRequest(error.to_string()),
+            E::DuplicateName(_) => Self::Conflict(error.to_string()),
+            E::DirectionNotFound => Self::BadRequest(error.to_string()),
+            E::CategoryNotFound => Self::NotFound(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<luffy_coupon::GrantError> for ApiError {
     fn from(error: luffy_coupon::GrantError) -> Self {
         use luffy_coupon::GrantError as E;

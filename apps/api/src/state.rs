@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use luffy_account::{AccountService, AuditService};
 use luffy_cart::CartService;
-use luffy_catalog::CatalogService;
+use luffy_catalog::{CatalogService, TaxonomyService};
 use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
@@ -41,6 +41,9 @@ pub type Checkout = CheckoutService<RedisCarts, PgOrderStore, SystemClock>;
 
 /// The catalog reads wired to their production adapter.
 pub type Catalog = CatalogService<PgCatalog, SystemClock>;
+
+/// Directions and categories for operators, wired to their production adapter.
+pub type Taxonomy = TaxonomyService<PgCatalog>;
 
 /// The coupon service wired to its production adapter.
 pub type Coupons = CouponService<PgCoupons, SystemClock>;
@@ -80,6 +83,8 @@ pub struct AppState {
     pub credit_rate: CreditRate,
     /// Catalog reads.
     pub catalog: Catalog,
+    /// Directions and categories for operators.
+    pub taxonomy: Taxonomy,
     /// Accounts, and whether each may still act (active, staff), cached in Redis.
     pub users: Accounts,
     /// The operators' audit trail.
@@ -244,6 +249,7 @@ impl AppState {
                     Duration::from_secs(settings.account_cache_secs),
                 ),
             ),
+            taxonomy: TaxonomyService::new(catalog.clone()),
             catalog: CatalogService::new(catalog, SystemClock),
             carts,
             jobs: JobService::new(PgJobs::new(pg.clone()), SystemClock),

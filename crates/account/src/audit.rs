@@ -23,6 +23,14 @@ pub mod actions {
     pub const USER_CREDIT: &str = "user.credit";
     /// An operator topped a balance up.
     pub const USER_BALANCE: &str = "user.balance";
+    /// An operator created a course direction.
+    pub const DIRECTION_CREATE: &str = "direction.create";
+    /// An operator renamed a course direction.
+    pub const DIRECTION_UPDATE: &str = "direction.update";
+    /// An operator created a course category.
+    pub const CATEGORY_CREATE: &str = "category.create";
+    /// An operator renamed or moved a course category.
+    pub const CATEGORY_UPDATE: &str = "category.update";
     /// An operator sent a dead job again.
     pub const JOB_RETRY: &str = "job.retry";
 }
@@ -35,6 +43,10 @@ pub mod entities {
     pub const COUPON_GRANT: &str = "coupon_grant";
     /// A `users` row (without its password hash).
     pub const USER: &str = "user";
+    /// A `course_directions` row.
+    pub const DIRECTION: &str = "direction";
+    /// A `course_categories` row.
+    pub const CATEGORY: &str = "category";
     /// A `jobs` row.
     pub const JOB: &str = "job";
 }

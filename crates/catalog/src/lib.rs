@@ -7,6 +7,7 @@ pub mod promotion;
 pub mod repository;
 pub mod sale;
 pub mod service;
+pub mod taxonomy;
 
 pub use browse::{
     CatalogBrowser, Chapter, CourseFilter, CourseLevel, CourseOrdering, CourseProfile, Lesson,
@@ -17,6 +18,7 @@ pub use promotion::{current_discount, CourseDiscount, PromotionLink};
 pub use repository::{CatalogError, CatalogStore, CourseOwnership};
 pub use sale::{InvalidSale, SaleFormula};
 pub use service::CatalogService;
+pub use taxonomy::{TaxonomyError, TaxonomyService, TaxonomyStore};
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]

@@ -34,6 +34,18 @@ cached_sql! {
 }
 
 cached_sql! {
+    /// A direction row as JSON.
+    struct DirectionJson = "SELECT to_jsonb(d)::text AS value FROM course_directions d WHERE d.id = :id";
+    id: BigInt => i64,
+}
+
+cached_sql! {
+    /// A category row as JSON.
+    struct CategoryJson = "SELECT to_jsonb(c)::text AS value FROM course_categories c WHERE c.id = :id";
+    id: BigInt => i64,
+}
+
+cached_sql! {
     /// A job row as JSON.
     struct JobJson = "SELECT to_jsonb(j)::text AS value FROM jobs j WHERE j.id = :id";
     id: BigInt => i64,
@@ -69,6 +81,11 @@ pub(crate) async fn snapshot(
         entities::COUPON => CouponJson { id }.get_result(&mut conn).await.optional()?,
         entities::COUPON_GRANT => GrantJson { id }.get_result(&mut conn).await.optional()?,
         entities::JOB => JobJson { id }.get_result(&mut conn).await.optional()?,
+        entities::DIRECTION => DirectionJson { id }
+            .get_result(&mut conn)
+            .await
+            .optional()?,
+        entities::CATEGORY => CategoryJson { id }.get_result(&mut conn).await.optional()?,
         other => {
             return Err(DieselError::QueryBuilderError(
                 format!("no audit snapshot for {other}").into(),

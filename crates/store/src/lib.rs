@@ -20,6 +20,7 @@ pub mod rows;
 pub mod schema;
 pub mod seed;
 mod statement;
+pub mod taxonomy;
 pub mod users;
 
 pub use account_cache::RedisAccountCache;

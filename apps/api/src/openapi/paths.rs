@@ -405,6 +405,41 @@ pub fn job_stats() {}
 )]
 pub fn list_audit() {}
 
+#[utoipa::path(get, path = "/admin/directions", tag = "admin", summary = "Every course direction",
+    responses((status = 200, description = "OK", body = Vec<AdminDirection>), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])))]
+pub fn admin_list_directions() {}
+
+#[utoipa::path(post, path = "/admin/directions", tag = "admin", summary = "Create a course direction (audited)",
+    request_body = DirectionBody,
+    responses((status = 201, description = "Created", body = AdminDirection), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 409, description = "The name is in use", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])))]
+pub fn create_direction() {}
+
+#[utoipa::path(patch, path = "/admin/directions/{id}", tag = "admin", summary = "Rename a course direction (audited)",
+    params(("id" = i64, Path, description = "Direction id")), request_body = DirectionBody,
+    responses((status = 200, description = "OK", body = AdminDirection), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing", body = ErrorBody), (status = 409, description = "The name is in use", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])))]
+pub fn rename_direction() {}
+
+#[utoipa::path(get, path = "/admin/categories", tag = "admin", summary = "The categories of a direction (all without one)",
+    params(("direction" = Option<i64>, Query, description = "Direction id; 0 or absent for all")),
+    responses((status = 200, description = "OK", body = Vec<AdminCategory>), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])))]
+pub fn admin_list_categories() {}
+
+#[utoipa::path(post, path = "/admin/categories", tag = "admin", summary = "Create a course category (audited)",
+    request_body = CategoryBody,
+    responses((status = 201, description = "Created", body = AdminCategory), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 409, description = "The name is in use", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])))]
+pub fn create_category() {}
+
+#[utoipa::path(patch, path = "/admin/categories/{id}", tag = "admin", summary = "Rename a course category or move it to another direction (audited)",
+    params(("id" = i64, Path, description = "Category id")), request_body = CategoryBody,
+    responses((status = 200, description = "OK", body = AdminCategory), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "Missing", body = ErrorBody), (status = 409, description = "The name is in use", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])))]
+pub fn update_category() {}
+
 #[utoipa::path(
     get,
     path = "/admin/orders",

@@ -737,6 +737,42 @@ pub struct GrantPage {
     pub results: Vec<GrantEntry>,
 }
 
+/// A course direction.
+#[derive(Serialize, ToSchema)]
+pub struct AdminDirection {
+    /// Id.
+    pub id: i64,
+    /// Name (unique).
+    pub name: String,
+}
+
+/// A course category.
+#[derive(Serialize, ToSchema)]
+pub struct AdminCategory {
+    /// Id.
+    pub id: i64,
+    /// Name (unique).
+    pub name: String,
+    /// Its direction.
+    pub direction_id: i64,
+}
+
+/// `{name}`: 1 to 100 characters, unique.
+#[derive(Deserialize, ToSchema)]
+pub struct DirectionBody {
+    /// The name.
+    pub name: String,
+}
+
+/// `{name, direction_id}` to create (both required); either to change.
+#[derive(Deserialize, ToSchema)]
+pub struct CategoryBody {
+    /// 1 to 100 characters, unique.
+    pub name: Option<String>,
+    /// An existing direction.
+    pub direction_id: Option<i64>,
+}
+
 /// An account as operators see it.
 #[derive(Serialize, ToSchema)]
 pub struct AdminUser {

@@ -102,6 +102,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/admin/jobs").route(web::get().to(admin::job_stats::job_stats)))
         .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list_audit)))
+        .service(
+            web::resource("/admin/directions")
+                .route(web::get().to(admin::taxonomy::list_directions))
+                .route(web::post().to(admin::taxonomy::create_direction)),
+        )
+        .service(
+            web::resource("/admin/directions/{id}")
+                .route(web::patch().to(admin::taxonomy::rename_direction)),
+        )
+        .service(
+            web::resource("/admin/categories")
+                .route(web::get().to(admin::taxonomy::list_categories))
+                .route(web::post().to(admin::taxonomy::create_category)),
+        )
+        .service(
+            web::resource("/admin/categories/{id}")
+                .route(web::patch().to(admin::taxonomy::update_category)),
+        )
         .service(web::resource("/admin/orders").route(web::get().to(admin::orders::search_orders)))
         .service(
             web::resource("/admin/orders/export.csv")

@@ -10,6 +10,7 @@ pub mod grant_coupon;
 pub mod job_stats;
 pub mod orders;
 pub mod revoke_grant;
+pub mod taxonomy;
 pub mod top_up;
 pub mod update_user;
 pub mod users;
