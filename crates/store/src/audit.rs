@@ -15,41 +15,56 @@ use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::statement::cached_sql;
 
-cached_sql! {
+/// The statements that read one audited row as JSON text: they differ only in the table and
+/// in what the JSON leaves out.
+macro_rules! row_json {
+    ($(#[$meta:meta])* $name:ident, $json:literal, $table:literal) => {
+        cached_sql! {
+            $(#[$meta])*
+            struct $name = concat!(
+                "SELECT (", $json, ")::text AS value FROM ", $table, " r WHERE r.id = :id"
+            );
+            id: BigInt => i64,
+        }
+    };
+}
+
+row_json!(
     /// A user row as JSON, without the password hash.
-    struct UserJson = "SELECT (to_jsonb(u) - 'password_hash')::text AS value FROM users u WHERE u.id = :id";
-    id: BigInt => i64,
-}
-
-cached_sql! {
+    UserJson,
+    "to_jsonb(r) - 'password_hash'",
+    "users"
+);
+row_json!(
     /// A coupon row as JSON.
-    struct CouponJson = "SELECT to_jsonb(c)::text AS value FROM coupons c WHERE c.id = :id";
-    id: BigInt => i64,
-}
-
-cached_sql! {
+    CouponJson,
+    "to_jsonb(r)",
+    "coupons"
+);
+row_json!(
     /// A grant row as JSON.
-    struct GrantJson = "SELECT to_jsonb(l)::text AS value FROM coupon_logs l WHERE l.id = :id";
-    id: BigInt => i64,
-}
-
-cached_sql! {
+    GrantJson,
+    "to_jsonb(r)",
+    "coupon_logs"
+);
+row_json!(
     /// A direction row as JSON.
-    struct DirectionJson = "SELECT to_jsonb(d)::text AS value FROM course_directions d WHERE d.id = :id";
-    id: BigInt => i64,
-}
-
-cached_sql! {
+    DirectionJson,
+    "to_jsonb(r)",
+    "course_directions"
+);
+row_json!(
     /// A category row as JSON.
-    struct CategoryJson = "SELECT to_jsonb(c)::text AS value FROM course_categories c WHERE c.id = :id";
-    id: BigInt => i64,
-}
-
-cached_sql! {
+    CategoryJson,
+    "to_jsonb(r)",
+    "course_categories"
+);
+row_json!(
     /// A job row as JSON.
-    struct JobJson = "SELECT to_jsonb(j)::text AS value FROM jobs j WHERE j.id = :id";
-    id: BigInt => i64,
-}
+    JobJson,
+    "to_jsonb(r)",
+    "jobs"
+);
 
 cached_sql! {
     /// One audit entry.

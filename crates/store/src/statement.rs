@@ -120,9 +120,27 @@ macro_rules! cached_sql {
 
 pub(crate) use cached_sql;
 
+/// A LIKE pattern matching any text that contains `text`, with LIKE's own wildcards (`%`,
+/// `_`) and its escape character in `text` matched literally.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 #[cfg(test)]
 mod tests {
+
     use super::*;
+
+    #[test]
+    fn contains_patterns_match_wildcards_literally() {
+        assert_eq!(contains_pattern("ab"), "%ab%");
+        assert_eq!(contains_pattern("5%_\\x"), "%5\\%\\_\\\\x%");
+    }
 
     #[test]
     fn splits_named_binds_and_keeps_casts() {

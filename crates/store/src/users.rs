@@ -16,6 +16,7 @@ use crate::ledger::append_ledger;
 use crate::postgres::{connection, PgPool};
 use crate::rows::UserRow;
 use crate::schema::{credit_ledger, money_ledger, users};
+use crate::statement::contains_pattern;
 
 /// The insertable form of a new account.
 #[derive(Insertable)]
@@ -93,13 +94,7 @@ impl UserStore for PgUsers {
     async fn search(&self, text: &str, page: PageRequest) -> Result<Page<User>, StorageError> {
         let conn = connection(&self.pool).await?;
         let (mut c1, mut c2) = (&*conn, &*conn);
-        // LIKE's own wildcards in the text are matched literally.
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = contains_pattern(text);
         let matching = || {
             users::table
                 .filter(

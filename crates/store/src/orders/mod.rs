@@ -22,7 +22,7 @@ use diesel::sql_types::{BigInt, SmallInt, Text, Timestamptz};
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::schema::{coupon_logs, coupons, courses, jobs, order_details, orders, payments, users};
-use crate::statement::cached_sql;
+use crate::statement::{cached_sql, contains_pattern};
 
 pub use tx::PgOrderTx;
 
@@ -256,14 +256,7 @@ impl OrderStore for PgOrderStore {
         let matching = || {
             let mut query = orders::table.into_boxed();
             if let Some(number) = &filter.number {
-                let pattern = format!(
-                    "%{}%",
-                    number
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                query = query.filter(orders::order_number.like(pattern));
+                query = query.filter(orders::order_number.like(contains_pattern(number)));
             }
             if let Some(user) = filter.user {
                 query = query.filter(orders::user_id.eq(user.get()));

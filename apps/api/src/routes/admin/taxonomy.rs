@@ -3,7 +3,7 @@
 //! `PATCH /admin/categories/{id}/`. Every write is audited; nothing is deleted.
 
 use actix_web::{web, HttpResponse};
-use luffy_catalog::TaxonomyError;
+use luffy_catalog::{Category, Direction, TaxonomyError};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::StaffUser;
@@ -25,6 +25,25 @@ pub struct CategoryView {
     id: i64,
     name: String,
     direction_id: i64,
+}
+
+impl From<Direction> for DirectionView {
+    fn from(direction: Direction) -> Self {
+        Self {
+            id: direction.id,
+            name: direction.name,
+        }
+    }
+}
+
+impl From<Category> for CategoryView {
+    fn from(category: Category) -> Self {
+        Self {
+            id: category.id,
+            name: category.name,
+            direction_id: category.direction_id,
+        }
+    }
 }
 
 /// `{name}`.
@@ -58,10 +77,7 @@ pub async fn list_directions(
     Ok(HttpResponse::Ok().json(
         directions
             .into_iter()
-            .map(|d| DirectionView {
-                id: d.id,
-                name: d.name,
-            })
+            .map(DirectionView::from)
             .collect::<Vec<_>>(),
     ))
 }
@@ -76,10 +92,7 @@ pub async fn create_direction(
         .taxonomy
         .create_direction(staff.0.id, &form.name)
         .await?;
-    Ok(HttpResponse::Created().json(DirectionView {
-        id: direction.id,
-        name: direction.name,
-    }))
+    Ok(HttpResponse::Created().json(DirectionView::from(direction)))
 }
 
 /// The renamed direction; 404 missing, 409 for a name in use.
@@ -97,10 +110,7 @@ pub async fn rename_direction(
             TaxonomyError::DirectionNotFound => ApiError::NotFound(error.to_string()),
             other => other.into(),
         })?;
-    Ok(HttpResponse::Ok().json(DirectionView {
-        id: direction.id,
-        name: direction.name,
-    }))
+    Ok(HttpResponse::Ok().json(DirectionView::from(direction)))
 }
 
 /// The categories of a direction (all without one), in id order.
@@ -116,11 +126,7 @@ pub async fn list_categories(
     Ok(HttpResponse::Ok().json(
         categories
             .into_iter()
-            .map(|c| CategoryView {
-                id: c.id,
-                name: c.name,
-                direction_id: c.direction_id,
-            })
+            .map(CategoryView::from)
             .collect::<Vec<_>>(),
     ))
 }
@@ -139,11 +145,7 @@ pub async fn create_category(
         .taxonomy
         .create_category(staff.0.id, &name, direction_id)
         .await?;
-    Ok(HttpResponse::Created().json(CategoryView {
-        id: category.id,
-        name: category.name,
-        direction_id: category.direction_id,
-    }))
+    Ok(HttpResponse::Created().json(CategoryView::from(category)))
 }
 
 /// The changed category; 404 missing, 400 for a missing direction, 409 for a name in use.
@@ -163,9 +165,5 @@ pub async fn update_category(
             form.direction_id,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(CategoryView {
-        id: category.id,
-        name: category.name,
-        direction_id: category.direction_id,
-    }))
+    Ok(HttpResponse::Ok().json(CategoryView::from(category)))
 }
