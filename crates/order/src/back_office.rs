@@ -199,7 +199,30 @@ pub fn timeline(dossier: &OrderDossier) -> Vec<TimelineEvent> {
             at: dossier.updated_at,
             what: "订单超时取消,优惠券和积分已退还".into(),
         }),
-        OrderStatus::Unpaid | OrderStatus::Paid => {}
+        OrderStatus::Unpaid
+        | OrderStatus::Paid
+        | OrderStatus::PartlyRefunded
+        | OrderStatus::Refunded => {}
+    }
+    for refund in &order.refunds {
+        let who = if refund.by_operator {
+            "运营发起退款"
+        } else {
+            "用户申请退款"
+        };
+        events.push(TimelineEvent {
+            at: refund.created_time,
+            what: format!(
+                "{who}[{}]¥{:.2},积分{}",
+                refund.out_request_no, refund.amount, refund.points
+            ),
+        });
+        if refund.status != crate::refund::RefundStatus::Requested {
+            events.push(TimelineEvent {
+                at: refund.updated_time,
+                what: format!("退款[{}]{}", refund.out_request_no, refund.status.display_name()),
+            });
+        }
     }
     if let Some(at) = dossier.hidden_at {
         events.push(TimelineEvent {
@@ -236,6 +259,7 @@ mod tests {
                 expires_at: at(900),
                 lines: Vec::new(),
                 coupon: None,
+                refunds: Vec::new(),
             },
             username: "luffy".into(),
             mobile: "13800000001".into(),

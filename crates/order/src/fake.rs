@@ -18,7 +18,10 @@ use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 use crate::order::Order;
 use crate::payment::PaymentEvent;
-use crate::ports::{CheckoutQuery, CheckoutSnapshot, OrderKey, OrderStore, OrderTx, QuoteSnapshot};
+use crate::ports::{
+    CheckoutQuery, CheckoutSnapshot, OrderKey, OrderStore, OrderTx, QuoteSnapshot, RefundChange,
+};
+use crate::refund::{NewRefund, Refund, RefundStatus};
 use crate::status::PayType;
 use crate::PricingError;
 
@@ -91,6 +94,10 @@ pub(crate) struct State {
     pub snapshot: Option<CheckoutSnapshot>,
     /// A refusal the next `write_order` answers (a lost race).
     pub write_refusal: Option<PricingError>,
+    /// Orders with lines, for refunds (the status comes from `orders`).
+    pub full_orders: BTreeMap<i64, Order>,
+    /// Refunds, by position (id = position + 1).
+    pub refunds: Vec<Refund>,
     /// Commits and rollbacks seen.
     pub commits: usize,
     /// See `commits`.
@@ -132,6 +139,24 @@ fn find(state: &State, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOr
         .cloned()
 }
 
+/// The order as a read shows it: the detailed one when the test gave it, with the status now
+/// and its refunds.
+fn read(state: &State, locked: &LockedOrder) -> Order {
+    let mut order = state
+        .full_orders
+        .get(&locked.id)
+        .cloned()
+        .unwrap_or_else(|| to_order(locked));
+    order.status = locked.status;
+    order.refunds = state
+        .refunds
+        .iter()
+        .filter(|r| r.order_id == locked.id)
+        .cloned()
+        .collect();
+    order
+}
+
 fn to_order(locked: &LockedOrder) -> Order {
     Order {
         id: locked.id,
@@ -148,6 +173,7 @@ fn to_order(locked: &LockedOrder) -> Order {
         expires_at: locked.expires_at,
         lines: Vec::new(),
         coupon: None,
+        refunds: Vec::new(),
     }
 }
 
@@ -194,7 +220,8 @@ impl OrderStore for FakeStore {
         owner: Option<UserId>,
         key: &OrderKey,
     ) -> Result<Option<Order>, StorageError> {
-        Ok(self.order(owner, key).as_ref().map(to_order))
+        let found = self.order(owner, key);
+        Ok(found.map(|o| read(&self.state(), &o)))
     }
 
     async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
@@ -295,6 +322,44 @@ impl OrderStore for FakeStore {
         self.state().refunded.push(payment_id);
         Ok(())
     }
+
+    async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
+        Ok(self
+            .state()
+            .refunds
+            .iter()
+            .find(|r| r.id == refund_id)
+            .cloned())
+    }
+
+    async fn refund_by_request_no(&self, no: &str) -> Result<Option<Refund>, StorageError> {
+        Ok(self
+            .state()
+            .refunds
+            .iter()
+            .find(|r| r.out_request_no == no)
+            .cloned())
+    }
+
+    async fn refund_queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Refund>, StorageError> {
+        let items: Vec<Refund> = self
+            .state()
+            .refunds
+            .iter()
+            .rev()
+            .filter(|r| status.is_none_or(|s| s == r.status))
+            .cloned()
+            .collect();
+        Ok(Page {
+            total: items.len() as u64,
+            items,
+            request: page,
+        })
+    }
 }
 
 impl OrderTx for FakeTx {
@@ -318,6 +383,61 @@ impl OrderTx for FakeTx {
         }
         self.work.applied.push(plan.clone());
         Ok(())
+    }
+
+    async fn read_order(&mut self, order_id: i64) -> Result<Option<Order>, StorageError> {
+        let work = &self.work;
+        Ok(work.orders.get(&order_id).map(|o| read(work, o)))
+    }
+
+    async fn insert_refund(&mut self, new: &NewRefund) -> Result<Option<i64>, StorageError> {
+        let taken = self.work.refunds.iter().any(|r| {
+            r.status.holds_lines() && new.lines.iter().any(|l| r.line_ids.contains(&l.line_id))
+        });
+        if taken {
+            return Ok(None);
+        }
+        let id = self.work.refunds.len() as i64 + 1;
+        let order_number = self.work.orders[&new.order_id].order_number.clone();
+        self.work.refunds.push(Refund {
+            id,
+            order_id: new.order_id,
+            order_number,
+            user: new.user,
+            status: new.status,
+            channel: new.channel,
+            amount: new.amount,
+            points: new.points,
+            out_request_no: new.out_request_no.clone(),
+            reason: new.reason.clone(),
+            review_note: String::new(),
+            by_operator: new.by_operator,
+            line_ids: new.lines.iter().map(|l| l.line_id).collect(),
+            course_ids: new.lines.iter().map(|l| l.course_id).collect(),
+            last_error: None,
+            created_time: at(0),
+            updated_time: at(0),
+        });
+        Ok(Some(id))
+    }
+
+    async fn move_refund(&mut self, change: &RefundChange) -> Result<bool, StorageError> {
+        let Some(refund) = self
+            .work
+            .refunds
+            .iter_mut()
+            .find(|r| r.id == change.refund_id && r.status == change.from)
+        else {
+            return Ok(false);
+        };
+        refund.status = change.to;
+        if let Some(note) = &change.note {
+            refund.review_note = note.clone();
+        }
+        if change.error.is_some() {
+            refund.last_error = change.error.clone();
+        }
+        Ok(true)
     }
 
     async fn hide(&mut self, order_id: i64, _at: DateTime<Utc>) -> Result<(), StorageError> {

@@ -15,13 +15,14 @@ use serde_json::json;
 
 use crate::payment::{GatewayCheck, PaymentOutcome, PaymentService};
 use crate::ports::OrderStore;
+use crate::refund_service::RefundService;
 use crate::service::OrderService;
 
 /// `order_timeout`: at `expires_at`, time an unpaid order out (or fulfil it if it was paid).
 pub const ORDER_TIMEOUT: &str = "order_timeout";
 /// `alipay_close`: after a user cancel, refuse further payment at the gateway.
 pub const ALIPAY_CLOSE: &str = "alipay_close";
-/// `alipay_refund`: refund a late payment.
+/// `alipay_refund`: pay back a late payment (`payment_id`) or a granted refund (`refund_id`).
 pub const ALIPAY_REFUND: &str = "alipay_refund";
 
 /// The timeout job of an order, inserted in the order's creation transaction.
@@ -65,6 +66,46 @@ pub fn alipay_refund_job(
     }
 }
 
+/// The gateway job of a granted Alipay refund, inserted in the granting transaction.
+pub fn refund_job(order_id: i64, refund_id: i64, now: chrono::DateTime<chrono::Utc>) -> NewJob {
+    NewJob {
+        kind: ALIPAY_REFUND.into(),
+        payload: json!({"refund_id": refund_id}),
+        run_at: now,
+        max_attempts: 30,
+        order_id: Some(order_id),
+    }
+}
+
+/// What the gateway says about a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteRefund {
+    /// The money moved (`fund_change=Y`, or the refund query's `REFUND_SUCCESS`).
+    Done,
+    /// Not known to be done: refused, 20000, a timeout, or a retry's `fund_change=N`. Ask the
+    /// refund query, then retry with the same `out_request_no`.
+    NotConfirmed(String),
+}
+
+/// Pays money back at the gateway exactly once: `alipay.trade.refund` with the refund's
+/// `out_request_no`; unless that answer shows money moved, `alipay.trade.fastpay.refund.query`
+/// decides. `Err` means not confirmed: retry later with the same number (never a new one).
+pub async fn refund_at_gateway<G: TradeGateway>(
+    gateway: &G,
+    order_number: &str,
+    amount: Decimal,
+    out_request_no: &str,
+) -> Result<(), String> {
+    let refused = match gateway.refund(order_number, amount, out_request_no).await {
+        RemoteRefund::Done => return Ok(()),
+        RemoteRefund::NotConfirmed(why) => why,
+    };
+    match gateway.refund_query(order_number, out_request_no).await {
+        RemoteRefund::Done => Ok(()),
+        RemoteRefund::NotConfirmed(why) => Err(format!("refund: {refused}; query: {why}")),
+    }
+}
+
 /// What the gateway says about a trade.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RemoteTrade {
@@ -89,13 +130,19 @@ pub trait TradeGateway: Send + Sync + 'static {
     fn query(&self, order_number: &str) -> impl Future<Output = RemoteTrade> + Send;
     /// Closes an unpaid trade; a trade the gateway never saw is fine. `Err` = try later.
     fn close(&self, order_number: &str) -> impl Future<Output = Result<(), String>> + Send;
-    /// Refunds; the same `out_request_no` never refunds twice. `Err` = try later.
+    /// `alipay.trade.refund`; the same `out_request_no` never refunds twice.
     fn refund(
         &self,
         order_number: &str,
         amount: Decimal,
         out_request_no: &str,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = RemoteRefund> + Send;
+    /// `alipay.trade.fastpay.refund.query`: whether the refund with this number is done.
+    fn refund_query(
+        &self,
+        order_number: &str,
+        out_request_no: &str,
+    ) -> impl Future<Output = RemoteRefund> + Send;
 }
 
 /// An order still unpaid.
@@ -242,8 +289,10 @@ impl<G: TradeGateway> JobHandler for AlipayCloseHandler<G> {
 pub struct AlipayRefundHandler<G, S, K> {
     /// Gateway.
     pub gateway: G,
-    /// The payment to refund.
+    /// The late payment to refund.
     pub orders: OrderService<S, K>,
+    /// The granted refund to pay back.
+    pub refunds: RefundService<S, K>,
 }
 
 impl<G: TradeGateway, S: OrderStore, K: Clock + 'static> JobHandler
@@ -251,6 +300,14 @@ impl<G: TradeGateway, S: OrderStore, K: Clock + 'static> JobHandler
 {
     fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
         Box::pin(async move {
+            if job.payload.get("refund_id").is_some() {
+                let refund_id = job.payload_i64("refund_id")?;
+                let last_attempt = job.attempts >= job.max_attempts;
+                return self
+                    .refunds
+                    .pay_back(&self.gateway, refund_id, last_attempt)
+                    .await;
+            }
             let payment_id = job.payload_i64("payment_id")?;
             let Some(refund) = self
                 .orders
@@ -260,10 +317,14 @@ impl<G: TradeGateway, S: OrderStore, K: Clock + 'static> JobHandler
             else {
                 return Ok(()); // already refunded
             };
-            self.gateway
-                .refund(&refund.order_number, refund.amount, &refund.out_request_no)
-                .await
-                .map_err(JobError::Retry)?;
+            refund_at_gateway(
+                &self.gateway,
+                &refund.order_number,
+                refund.amount,
+                &refund.out_request_no,
+            )
+            .await
+            .map_err(JobError::Retry)?;
             self.orders.mark_refunded(payment_id).await.map_err(storage)
         })
     }
@@ -314,7 +375,7 @@ impl<S: OrderStore, K: Clock + 'static, J: JobStore> PeriodicTask for ExpiredOrd
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::fake::{at, unpaid, FakeStore};
     use crate::lifecycle::OrderStatus;
@@ -323,10 +384,12 @@ mod tests {
     use std::sync::Mutex;
 
     #[derive(Default)]
-    struct FakeGateway {
+    pub(crate) struct FakeGateway {
         answer: Mutex<Option<RemoteTrade>>,
+        pub(crate) refund_answer: Mutex<Option<RemoteRefund>>,
+        pub(crate) refund_query_answer: Mutex<Option<RemoteRefund>>,
         close_fails: bool,
-        calls: Mutex<Vec<String>>,
+        pub(crate) calls: Mutex<Vec<String>>,
     }
 
     impl TradeGateway for Arc<FakeGateway> {
@@ -352,12 +415,27 @@ mod tests {
                 Ok(())
             }
         }
-        async fn refund(&self, number: &str, amount: Decimal, request: &str) -> Result<(), String> {
+        async fn refund(&self, number: &str, amount: Decimal, request: &str) -> RemoteRefund {
             self.calls
                 .lock()
                 .unwrap()
                 .push(format!("refund {number} {amount} {request}"));
-            Ok(())
+            self.refund_answer
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or(RemoteRefund::Done)
+        }
+        async fn refund_query(&self, number: &str, request: &str) -> RemoteRefund {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("refund query {number} {request}"));
+            self.refund_query_answer
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or(RemoteRefund::NotConfirmed("no such refund".into()))
         }
     }
 
@@ -502,6 +580,7 @@ mod tests {
         let handler = AlipayRefundHandler {
             gateway: gateway.clone(),
             orders: OrderService::new(store.clone(), clock),
+            refunds: RefundService::new(store.clone(), clock, Default::default()),
         };
         let refund_job = job(json!({"payment_id": payment_id}));
         handler.run(&refund_job).await.unwrap();

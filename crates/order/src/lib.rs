@@ -14,6 +14,7 @@ pub mod ports;
 pub mod pricing;
 pub mod rebuy;
 pub mod refund;
+pub mod refund_service;
 pub mod service;
 pub mod status;
 
@@ -30,10 +31,14 @@ pub use payment::{
     Channel, GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder,
     PaymentError, PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
 };
-pub use ports::{OrderKey, OrderStore, OrderTx};
+pub use ports::{OrderKey, OrderStore, OrderTx, RefundChange};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use rebuy::{Rebuy, RebuyError, RebuyService, SkipReason};
-pub use refund::{line_refunds, LineRefund, RefundStatus};
+pub use refund::{
+    line_refunds, LineRefund, NewRefund, Refund, RefundAsk, RefundChannel, RefundError,
+    RefundPolicy, RefundStatus, Requester,
+};
+pub use refund_service::{RefundEvents, RefundService};
 pub use service::{HideError, OrderService, PayLinkError};
 pub use status::PayType;
 

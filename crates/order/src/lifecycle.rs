@@ -6,15 +6,15 @@
 //! This is the only module that knows the stored status codes.
 
 use chrono::{DateTime, Utc};
-use luffy_common::UserId;
-use luffy_credit::{LedgerEntry, LedgerOperation};
+use luffy_common::{CourseId, UserId};
+use luffy_credit::{BalanceEntry, LedgerEntry, LedgerOperation};
 use luffy_scheduler::NewJob;
 use rust_decimal::Decimal;
 
 use crate::jobs::{alipay_close_job, alipay_refund_job, order_timeout_job};
 use crate::status::PayType;
 
-/// 0 未支付, 1 已支付, 2 已取消, 3 超时取消.
+/// 0 未支付, 1 已支付, 2 已取消, 3 超时取消, 4 部分退款, 5 已退款.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// 0 未支付: the only status that can change.
@@ -25,11 +25,22 @@ pub enum OrderStatus {
     Cancelled,
     /// 3 超时取消 by the timeout job.
     TimedOut,
+    /// 4 部分退款: paid, and some of its lines were refunded (access to them ended).
+    PartlyRefunded,
+    /// 5 已退款: paid, and every line was refunded.
+    Refunded,
 }
 
 impl OrderStatus {
     /// Every status in code order, for `GET /orders/pay/choices/`.
-    pub const ALL: [OrderStatus; 4] = [Self::Unpaid, Self::Paid, Self::Cancelled, Self::TimedOut];
+    pub const ALL: [OrderStatus; 6] = [
+        Self::Unpaid,
+        Self::Paid,
+        Self::Cancelled,
+        Self::TimedOut,
+        Self::PartlyRefunded,
+        Self::Refunded,
+    ];
 
     /// Stored code.
     pub fn code(self) -> i16 {
@@ -38,6 +49,8 @@ impl OrderStatus {
             Self::Paid => 1,
             Self::Cancelled => 2,
             Self::TimedOut => 3,
+            Self::PartlyRefunded => 4,
+            Self::Refunded => 5,
         }
     }
 
@@ -53,19 +66,39 @@ impl OrderStatus {
             Self::Paid => "已支付",
             Self::Cancelled => "已取消",
             Self::TimedOut => "超时取消",
+            Self::PartlyRefunded => "部分退款",
+            Self::Refunded => "已退款",
         }
     }
 
-    /// SPEC 2.6: only an unpaid order moves, to paid, cancelled or timed out; nothing leaves a
-    /// final status. Every transition below asks this before it plans anything.
+    /// SPEC 2.6 and issue 12: an unpaid order becomes paid, cancelled or timed out; a paid
+    /// order becomes partly or fully refunded, and a partly refunded one fully refunded.
+    /// Nothing leaves cancelled, timed out or refunded. Every transition below asks this
+    /// before it plans anything.
     pub fn can_become(self, next: OrderStatus) -> bool {
-        self == Self::Unpaid && next != Self::Unpaid
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (Unpaid, Paid | Cancelled | TimedOut)
+                | (Paid, PartlyRefunded | Refunded)
+                | (PartlyRefunded, Refunded)
+        )
     }
 
-    /// Whether the buyer may hide the order from "my orders": it can no longer change and it
-    /// bought nothing (cancelled or timed out). Paid orders stay visible.
+    /// Whether the buyer may hide the order from "my orders": it can no longer change and
+    /// the buyer keeps nothing from it (cancelled, timed out or fully refunded).
     pub fn may_be_hidden(self) -> bool {
-        self.is_final() && self != Self::Paid
+        self.is_final()
+    }
+
+    /// Whether the order was paid (its payment time is kept through refunds).
+    pub fn was_paid(self) -> bool {
+        matches!(self, Self::Paid | Self::PartlyRefunded | Self::Refunded)
+    }
+
+    /// Whether lines of the order may still be refunded.
+    pub fn refundable(self) -> bool {
+        matches!(self, Self::Paid | Self::PartlyRefunded)
     }
 
     /// True for the statuses nothing leaves.
@@ -149,6 +182,22 @@ pub struct Effects {
     pub enqueue: Vec<NewJob>,
     /// A payment to mark `refund_pending`.
     pub refund_payment: Option<PaymentRefund>,
+    /// Refunded courses the buyer stops owning.
+    pub revoke_courses: Option<Revocation>,
+    /// The used coupon grant goes back to the buyer, unused (a full refund inside the
+    /// coupon's window).
+    pub return_coupon: bool,
+    /// Money back to the balance, with its ledger row.
+    pub credit_balance: Option<BalanceEntry>,
+}
+
+/// Courses a refund takes back from the buyer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// The buyer.
+    pub user: UserId,
+    /// The refunded courses.
+    pub course_ids: Vec<CourseId>,
 }
 
 /// What a transition does to one order: the guarded status change (if any) and its effects.
@@ -258,6 +307,33 @@ pub fn pay(
     }
 }
 
+/// A refund of some of a paid order's lines was granted: the order becomes partly refunded, or
+/// refunded once every line is (`all_lines_refunded`); a partly refunded order that stays
+/// partly refunded keeps its status and only the effects run. `Err` carries the status that
+/// refused it.
+pub fn refund(
+    order: &LockedOrder,
+    all_lines_refunded: bool,
+    effects: Effects,
+) -> Result<TransitionPlan, OrderStatus> {
+    let to = if all_lines_refunded {
+        OrderStatus::Refunded
+    } else {
+        OrderStatus::PartlyRefunded
+    };
+    let change = if order.status == to && to == OrderStatus::PartlyRefunded {
+        None
+    } else {
+        Some(change(order, to).ok_or(order.status)?)
+    };
+    Ok(TransitionPlan {
+        order_id: order.id,
+        change,
+        payment: None,
+        effects,
+    })
+}
+
 /// What a new order starts as, decided at checkout: an order that costs nothing is paid and
 /// fulfilled at once; any other is unpaid with its timeout job (SPEC 2.6, 2.8).
 #[derive(Debug, Clone, PartialEq)]
@@ -355,17 +431,46 @@ mod tests {
     }
 
     #[test]
-    fn only_unpaid_orders_move() {
+    fn unpaid_orders_settle_and_paid_orders_are_refunded() {
+        use OrderStatus::*;
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
-                let allowed = from == OrderStatus::Unpaid && to != OrderStatus::Unpaid;
+                let allowed = match from {
+                    Unpaid => matches!(to, Paid | Cancelled | TimedOut),
+                    Paid => matches!(to, PartlyRefunded | Refunded),
+                    PartlyRefunded => to == Refunded,
+                    Cancelled | TimedOut | Refunded => false,
+                };
                 assert_eq!(from.can_become(to), allowed, "{from:?} -> {to:?}");
             }
-            assert_eq!(from.is_final(), from != OrderStatus::Unpaid);
             assert_eq!(
-                from.may_be_hidden(),
-                matches!(from, OrderStatus::Cancelled | OrderStatus::TimedOut)
+                from.is_final(),
+                matches!(from, Cancelled | TimedOut | Refunded)
             );
+            assert_eq!(from.may_be_hidden(), from.is_final());
+            assert_eq!(from.refundable(), matches!(from, Paid | PartlyRefunded));
+        }
+    }
+
+    #[test]
+    fn refunds_move_paid_orders_to_partly_then_fully_refunded() {
+        let paid = order(OrderStatus::Paid, 0);
+        let partly = refund(&paid, false, Effects::default()).unwrap();
+        assert_eq!(partly.change.unwrap().to, OrderStatus::PartlyRefunded);
+        let full = refund(&paid, true, Effects::default()).unwrap();
+        assert_eq!(full.change.unwrap().to, OrderStatus::Refunded);
+        let mut again = order(OrderStatus::PartlyRefunded, 0);
+        assert_eq!(refund(&again, false, Effects::default()).unwrap().change, None);
+        assert_eq!(
+            refund(&again, true, Effects::default()).unwrap().change,
+            Some(StatusChange {
+                from: OrderStatus::PartlyRefunded,
+                to: OrderStatus::Refunded
+            })
+        );
+        for status in [OrderStatus::Unpaid, OrderStatus::Cancelled, OrderStatus::Refunded] {
+            again.status = status;
+            assert_eq!(refund(&again, true, Effects::default()), Err(status));
         }
     }
 
@@ -374,7 +479,7 @@ mod tests {
         for status in OrderStatus::ALL {
             assert_eq!(OrderStatus::from_code(status.code()), Some(status));
         }
-        assert_eq!(OrderStatus::from_code(4), None);
+        assert_eq!(OrderStatus::from_code(6), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use luffy_common::{CourseId, StorageError, UserId};
 use rust_decimal::Decimal;
 
 use crate::lifecycle::OrderStatus;
+use crate::refund::Refund;
 use crate::status::PayType;
 
 /// One bought course.
@@ -44,6 +45,8 @@ pub struct CouponSummary {
     pub discount: i16,
     /// Minimum price.
     pub condition: i32,
+    /// When the coupon's window closes (a full refund gives the grant back only before it).
+    pub ends_at: DateTime<Utc>,
 }
 
 /// An order with its lines.
@@ -77,6 +80,8 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
     /// The coupon used, if any.
     pub coupon: Option<CouponSummary>,
+    /// Its refunds, oldest first.
+    pub refunds: Vec<Refund>,
 }
 
 /// Why a cancel was refused.

@@ -126,7 +126,10 @@ pub enum NoticeKind {
     /// Nothing was paid (WAIT_BUYER_PAY, TRADE_CLOSED).
     NotPaid,
     /// Money went back to the buyer (`refund_fee` present): a confirmation, never a payment.
-    Refund,
+    Refund {
+        /// `out_biz_no`: the refund's request number, when the gateway sent it.
+        out_request_no: Option<String>,
+    },
 }
 
 /// A notify whose signature the gateway adapter verified, in gateway-independent terms.
@@ -180,8 +183,9 @@ pub enum NoticeOutcome {
     Recorded(PaymentOutcome),
     /// A not-paid notify about one of our orders, with the right amount: nothing to do.
     NotPaid,
-    /// A refund notify about one of our orders: confirmed, nothing recorded as a payment.
-    Refund,
+    /// A refund notify about one of our orders: nothing recorded as a payment; the refund it
+    /// names is marked refunded if its money was on its way (`Some`: this notify did it).
+    Refund(Option<crate::refund::Refund>),
     /// Refused.
     Refused(NoticeRefusal),
 }
@@ -262,16 +266,27 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
         }
         let paid_at = match notice.kind {
             NoticeKind::Paid { paid_at } => paid_at,
-            NoticeKind::NotPaid | NoticeKind::Refund => {
+            NoticeKind::NotPaid | NoticeKind::Refund { .. } => {
                 let key = OrderKey::Number(notice.order_number.clone());
-                return Ok(match self.store.find(None, &key).await? {
-                    None => NoticeOutcome::Refused(NoticeRefusal::UnknownOrder),
+                let order = match self.store.find(None, &key).await? {
+                    None => return Ok(NoticeOutcome::Refused(NoticeRefusal::UnknownOrder)),
                     Some(order) if order.real_price != notice.amount => {
-                        NoticeOutcome::Refused(NoticeRefusal::AmountMismatch)
+                        return Ok(NoticeOutcome::Refused(NoticeRefusal::AmountMismatch))
                     }
-                    Some(_) if notice.kind == NoticeKind::Refund => NoticeOutcome::Refund,
-                    Some(_) => NoticeOutcome::NotPaid,
-                });
+                    Some(order) => order,
+                };
+                let NoticeKind::Refund { out_request_no } = &notice.kind else {
+                    return Ok(NoticeOutcome::NotPaid);
+                };
+                // Only a refund of this very order is confirmed by its notify.
+                let ours = out_request_no
+                    .as_deref()
+                    .filter(|no| order.refunds.iter().any(|r| &r.out_request_no == no));
+                let confirmed = match ours {
+                    Some(no) => crate::refund_service::confirm_refunded(&self.store, no).await?,
+                    None => None,
+                };
+                return Ok(NoticeOutcome::Refund(confirmed));
             }
         };
         let event = self.event(
@@ -543,10 +558,10 @@ mod tests {
         let payments = service(&store);
         assert_eq!(
             payments
-                .handle_notice(notice(NoticeKind::Refund, Decimal::TEN))
+                .handle_notice(notice(NoticeKind::Refund { out_request_no: None }, Decimal::TEN))
                 .await
                 .unwrap(),
-            NoticeOutcome::Refund
+            NoticeOutcome::Refund(None)
         );
         assert_eq!(
             payments

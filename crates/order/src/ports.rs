@@ -21,6 +21,7 @@ use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 use crate::order::Order;
 use crate::payment::PaymentEvent;
+use crate::refund::{NewRefund, Refund, RefundStatus};
 
 /// How an order is looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +155,42 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         &self,
         payment_id: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// One refund with its lines.
+    fn find_refund(
+        &self,
+        refund_id: i64,
+    ) -> impl Future<Output = Result<Option<Refund>, StorageError>> + Send;
+
+    /// The refund with this gateway request number, if any.
+    fn refund_by_request_no(
+        &self,
+        out_request_no: &str,
+    ) -> impl Future<Output = Result<Option<Refund>, StorageError>> + Send;
+
+    /// Every order's refunds, newest first, optionally of one status (the operators' queue).
+    fn refund_queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Refund>, StorageError>> + Send;
+}
+
+/// A guarded refund status change: the row moves only if it still has `from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundChange {
+    /// The refund.
+    pub refund_id: i64,
+    /// The expected status (a bind parameter of the update).
+    pub from: RefundStatus,
+    /// The new status; one that no longer holds lines frees them for another request.
+    pub to: RefundStatus,
+    /// The operator's note, kept as `review_note` (a rejection's reason).
+    pub note: Option<String>,
+    /// The gateway's last error, kept for operators.
+    pub error: Option<String>,
+    /// The operator, for the audit trail.
+    pub actor: Option<UserId>,
 }
 
 /// One transaction that changes orders. Each method is one round trip (statements pipelined).
@@ -172,6 +209,26 @@ pub trait OrderTx: Send {
         &mut self,
         plan: &TransitionPlan,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Reads an order with its lines, coupon and refunds (after `lock_order`).
+    fn read_order(
+        &mut self,
+        order_id: i64,
+    ) -> impl Future<Output = Result<Option<Order>, StorageError>> + Send;
+
+    /// Inserts a refund with its lines (and its audit entry when an operator made it);
+    /// `None` when one of its lines is held by another refund already (a lost race).
+    fn insert_refund(
+        &mut self,
+        refund: &NewRefund,
+    ) -> impl Future<Output = Result<Option<i64>, StorageError>> + Send;
+
+    /// Moves a refund with a guarded update (and writes its audit entry when an operator
+    /// moved it); false when it no longer had the expected status.
+    fn move_refund(
+        &mut self,
+        change: &RefundChange,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// Hides an order from the owner's list (the first time stamps it; again changes nothing).
     fn hide(

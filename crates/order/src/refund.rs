@@ -3,11 +3,16 @@
 //! partial refunds adds up to at most what the buyer paid, and to exactly that once every line
 //! is refunded. `docs/pricing.md` has the rule with worked examples.
 
-use luffy_common::CourseId;
+use chrono::{DateTime, Duration, Utc};
+use luffy_common::{CourseId, StorageError, UserId};
+use luffy_credit::{BalanceEntry, BalanceOperation, LedgerEntry, LedgerOperation};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::jobs::refund_job;
+use crate::lifecycle::{self, Effects, LockedOrder, OrderStatus, Revocation, TransitionPlan};
 use crate::order::Order;
+use crate::status::PayType;
 
 /// Where a refund is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,13 +158,390 @@ pub fn line_refunds(order: &Order) -> Vec<LineRefund> {
         .collect()
 }
 
+/// How a refund's money goes back: the way the order was paid.
+pub use crate::payment::Channel as RefundChannel;
+
+/// A refund as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    /// Id.
+    pub id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// The order's number (out_trade_no).
+    pub order_number: String,
+    /// The buyer.
+    pub user: UserId,
+    /// Where it is.
+    pub status: RefundStatus,
+    /// How the money goes back.
+    pub channel: RefundChannel,
+    /// Money back.
+    pub amount: Decimal,
+    /// Points back.
+    pub points: i32,
+    /// The gateway's idempotency key; every retry reuses it.
+    pub out_request_no: String,
+    /// Why the buyer (or operator) asked.
+    pub reason: String,
+    /// The operator's note (a rejection's reason).
+    pub review_note: String,
+    /// Whether an operator started it.
+    pub by_operator: bool,
+    /// The refunded lines (order_details ids), in course order.
+    pub line_ids: Vec<i64>,
+    /// Their courses.
+    pub course_ids: Vec<CourseId>,
+    /// The gateway's last error, if any.
+    pub last_error: Option<String>,
+    /// When it was asked for.
+    pub created_time: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_time: DateTime<Utc>,
+}
+
+impl Refund {
+    /// Whether its lines count as refunded: approved, on its way, done, or failed at the
+    /// gateway (access has ended; an operator retries the money).
+    pub fn granted(&self) -> bool {
+        matches!(
+            self.status,
+            RefundStatus::Approved
+                | RefundStatus::Refunding
+                | RefundStatus::Refunded
+                | RefundStatus::Failed
+        )
+    }
+}
+
+/// The store's rules for refunds, from settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundPolicy {
+    /// A buyer may ask within this long of paying (`LUFFY_REFUND_WINDOW_DAYS`, 7 days).
+    pub buyer_window: Duration,
+    /// Requests inside the window wait for an operator (`LUFFY_REFUND_REVIEW`).
+    pub review: bool,
+    /// An operator may refund within this long of payment: the gateway's refund window
+    /// (`LUFFY_REFUND_OPERATOR_WINDOW_DAYS`, 90 days).
+    pub operator_window: Duration,
+}
+
+impl Default for RefundPolicy {
+    fn default() -> Self {
+        Self {
+            buyer_window: Duration::days(7),
+            review: false,
+            operator_window: Duration::days(90),
+        }
+    }
+}
+
+/// Who asks for a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    /// The order's owner, inside the buyer's window.
+    Buyer(UserId),
+    /// An operator, inside the gateway's window; approved at once.
+    Operator(UserId),
+}
+
+/// What a refund request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundAsk {
+    /// The courses to refund; `None` means every line not refunded yet.
+    pub course_ids: Option<Vec<CourseId>>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Why a refund request, review or cancel was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundError {
+    /// No such order (or refund) of the caller.
+    #[error("订单不存在!")]
+    OrderNotFound,
+    /// No such refund.
+    #[error("退款申请不存在!")]
+    RefundNotFound,
+    /// The order is not paid (or fully refunded).
+    #[error("当前订单无法退款,订单状态为{}!", .0.display_name())]
+    NotRefundable(OrderStatus),
+    /// Past the buyer's window.
+    #[error("订单支付已超过{0}天,无法申请退款!")]
+    BuyerWindowClosed(i64),
+    /// Past the gateway's window.
+    #[error("订单支付已超过{0}天,超出支付宝退款期限,无法退款!")]
+    GatewayWindowClosed(i64),
+    /// A named course is not a line of the order.
+    #[error("课程[{0}]不在该订单中!")]
+    ForeignCourse(i64),
+    /// A course was named twice.
+    #[error("课程[{0}]重复!")]
+    DuplicateCourse(i64),
+    /// `course_ids` was given but empty.
+    #[error("请选择要退款的课程!")]
+    NoCourses,
+    /// A named line was refunded already.
+    #[error("课程《{0}》已退款!")]
+    AlreadyRefunded(String),
+    /// Every line was refunded or is being asked for already.
+    #[error("订单没有可退款的课程!")]
+    NothingLeft,
+    /// A named line has an open request (409).
+    #[error("课程《{0}》已有退款申请在处理中!")]
+    OpenRequest(String),
+    /// The refund is no longer in a status that allows this (409).
+    #[error("退款申请{},无法{}!", .0.display_name(), .1)]
+    WrongStatus(RefundStatus, &'static str),
+    /// The reason is too long.
+    #[error("退款原因不能超过255个字符!")]
+    ReasonTooLong,
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl RefundError {
+    /// True for the refusals that are conflicts with another request or review (409).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::OpenRequest(_) | Self::WrongStatus(..))
+    }
+}
+
+/// The refund a request creates, decided by [`plan_request`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRefund {
+    /// The order.
+    pub order_id: i64,
+    /// The buyer.
+    pub user: UserId,
+    /// The first status: requested (review), approved (the gateway pays it back) or refunded
+    /// (balance or nothing to pay back: done in the approving transaction).
+    pub status: RefundStatus,
+    /// How the money goes back.
+    pub channel: RefundChannel,
+    /// Money back (the sum of the lines').
+    pub amount: Decimal,
+    /// Points back (the sum of the lines').
+    pub points: i32,
+    /// `<order number>R<nn>`: unique, and the same on every gateway retry.
+    pub out_request_no: String,
+    /// Why.
+    pub reason: String,
+    /// Whether an operator started it.
+    pub by_operator: bool,
+    /// The lines with what each gives back.
+    pub lines: Vec<LineRefund>,
+    /// The operator, for the audit trail.
+    pub actor: Option<UserId>,
+}
+
+/// The longest reason kept.
+pub const MAX_REASON_CHARS: usize = 255;
+
+/// Decides a refund request against the order as read under its lock (with its refunds):
+/// the order must be paid and not fully refunded, inside the requester's window; the named
+/// courses must be lines of the order, not refunded and not asked for already (every line left
+/// when none are named). Within the buyer's window the request is approved by policy unless
+/// review is on; an operator's is always approved.
+pub fn plan_request(
+    order: &Order,
+    requester: Requester,
+    ask: &RefundAsk,
+    policy: &RefundPolicy,
+    now: DateTime<Utc>,
+) -> Result<NewRefund, RefundError> {
+    if ask.reason.chars().count() > MAX_REASON_CHARS {
+        return Err(RefundError::ReasonTooLong);
+    }
+    if !order.status.refundable() {
+        return Err(RefundError::NotRefundable(order.status));
+    }
+    let paid_at = order.pay_time.unwrap_or(order.created_time);
+    let (window, by_operator) = match requester {
+        Requester::Buyer(_) => (policy.buyer_window, false),
+        Requester::Operator(_) => (policy.operator_window, true),
+    };
+    if now >= paid_at + window {
+        return Err(if by_operator {
+            RefundError::GatewayWindowClosed(window.num_days())
+        } else {
+            RefundError::BuyerWindowClosed(window.num_days())
+        });
+    }
+    let holder = |line_id: i64| {
+        order
+            .refunds
+            .iter()
+            .find(|r| r.status.holds_lines() && r.line_ids.contains(&line_id))
+    };
+    let chosen: Vec<&crate::order::OrderLine> = match &ask.course_ids {
+        Some(ids) => {
+            if ids.is_empty() {
+                return Err(RefundError::NoCourses);
+            }
+            let mut chosen = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                if ids[..i].contains(id) {
+                    return Err(RefundError::DuplicateCourse(id.get()));
+                }
+                let line = order
+                    .lines
+                    .iter()
+                    .find(|l| l.course_id == *id)
+                    .ok_or(RefundError::ForeignCourse(id.get()))?;
+                if let Some(refund) = holder(line.id) {
+                    return Err(if refund.status == RefundStatus::Requested {
+                        RefundError::OpenRequest(line.course_name.clone())
+                    } else {
+                        RefundError::AlreadyRefunded(line.course_name.clone())
+                    });
+                }
+                chosen.push(line);
+            }
+            chosen
+        }
+        None => {
+            let left: Vec<_> = order
+                .lines
+                .iter()
+                .filter(|l| holder(l.id).is_none())
+                .collect();
+            if left.is_empty() {
+                return Err(RefundError::NothingLeft);
+            }
+            left
+        }
+    };
+    let all = line_refunds(order);
+    let mut lines: Vec<LineRefund> = all
+        .into_iter()
+        .filter(|r| chosen.iter().any(|l| l.id == r.line_id))
+        .collect();
+    lines.sort_by_key(|l| l.course_id);
+    let amount: Decimal = lines.iter().map(|l| l.amount).sum();
+    let points: i32 = lines.iter().map(|l| l.points).sum();
+    let channel = match order.pay_type {
+        PayType::Balance => RefundChannel::Balance,
+        PayType::Alipay | PayType::Wechat => RefundChannel::Alipay,
+    };
+    let status = if !by_operator && policy.review {
+        RefundStatus::Requested
+    } else {
+        approved_status(channel, amount)
+    };
+    Ok(NewRefund {
+        order_id: order.id,
+        user: order.user,
+        status,
+        channel,
+        amount,
+        points,
+        out_request_no: format!("{}R{:02}", order.order_number, order.refunds.len() + 1),
+        reason: ask.reason.trim().to_owned(),
+        by_operator,
+        lines,
+        actor: match requester {
+            Requester::Operator(staff) => Some(staff),
+            Requester::Buyer(_) => None,
+        },
+    })
+}
+
+/// Where an approved refund goes at once: the gateway pays Alipay money back later (approved,
+/// with its job); balance money, and a refund of nothing, are done in the approving
+/// transaction (refunded).
+pub fn approved_status(channel: RefundChannel, amount: Decimal) -> RefundStatus {
+    if channel == RefundChannel::Alipay && amount > Decimal::ZERO {
+        RefundStatus::Approved
+    } else {
+        RefundStatus::Refunded
+    }
+}
+
+/// The refund being granted, as [`settle`] needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant<'a> {
+    /// The refund's id (the gateway job's payload).
+    pub refund_id: i64,
+    /// Its lines.
+    pub line_ids: &'a [i64],
+    /// Its courses.
+    pub course_ids: &'a [CourseId],
+    /// Money back.
+    pub amount: Decimal,
+    /// Points back.
+    pub points: i32,
+    /// How.
+    pub channel: RefundChannel,
+}
+
+/// What granting a refund does, in the granting transaction (issue 12 item 5): the order
+/// becomes partly or fully refunded ([`lifecycle::refund`]); the buyer stops owning the
+/// refunded courses; the lines' points come back with a 订单退还 ledger row; on a full refund
+/// the coupon grant comes back if its window is still open; and the money's way back is
+/// committed with it: a balance credit with its ledger row, or an `alipay_refund` job.
+pub fn settle(
+    order: &Order,
+    locked: &LockedOrder,
+    grant: &Grant<'_>,
+    now: DateTime<Utc>,
+) -> Result<TransitionPlan, OrderStatus> {
+    let refunded_before = order
+        .lines
+        .iter()
+        .filter(|l| {
+            order
+                .refunds
+                .iter()
+                .any(|r| r.granted() && r.id != grant.refund_id && r.line_ids.contains(&l.id))
+        })
+        .count();
+    let all_lines_refunded = refunded_before + grant.line_ids.len() >= order.lines.len();
+    let number = &order.order_number;
+    let mut effects = Effects {
+        revoke_courses: Some(Revocation {
+            user: order.user,
+            course_ids: grant.course_ids.to_vec(),
+        }),
+        restore_points: (grant.points > 0).then(|| LedgerEntry {
+            user: order.user,
+            operation: LedgerOperation::Refunded,
+            number: grant.points,
+            order_id: Some(order.id),
+            remark: format!("订单[{number}]退款,退还积分"),
+        }),
+        return_coupon: all_lines_refunded
+            && order
+                .coupon
+                .as_ref()
+                .is_some_and(|c| !c.released && c.ends_at > now),
+        ..Effects::default()
+    };
+    if grant.amount > Decimal::ZERO {
+        match grant.channel {
+            RefundChannel::Balance => {
+                effects.credit_balance = Some(BalanceEntry {
+                    user: order.user,
+                    operation: BalanceOperation::Refund,
+                    amount: grant.amount,
+                    order_id: Some(order.id),
+                    remark: format!("订单[{number}]退款"),
+                });
+            }
+            RefundChannel::Alipay => effects
+                .enqueue
+                .push(refund_job(order.id, grant.refund_id, now)),
+        }
+    }
+    lifecycle::refund(locked, all_lines_refunded, effects)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fake::at;
-    use crate::lifecycle::OrderStatus;
     use crate::order::OrderLine;
-    use crate::status::PayType;
     use luffy_common::UserId;
     use proptest::prelude::*;
 
@@ -193,6 +575,7 @@ mod tests {
                 })
                 .collect(),
             coupon: None,
+            refunds: Vec::new(),
         }
     }
 
