@@ -96,9 +96,55 @@ pub async fn handle(sandbox: &Sandbox, method: &str, request: &GatewayRequest) -
                 ),
             })
             .unwrap_or_else(not_exist),
-        _ => refund(sandbox, request, &out_trade_no, now),
+        "alipay.trade.fastpay.refund.query" => refund_query(sandbox, request, &out_trade_no, now),
+        _ => {
+            if modes.refund_fails {
+                failure("40004", "Business Failed", "ACQ.SYSTEM_ERROR", "系统错误")
+            } else {
+                let answer = refund(sandbox, request, &out_trade_no, now);
+                if modes.refund_answer_lost {
+                    failure(
+                        "20000",
+                        "Service Currently Unavailable",
+                        "isp.unknow-error",
+                        "系统繁忙",
+                    )
+                } else {
+                    answer
+                }
+            }
+        }
     };
     respond(sandbox, method, object)
+}
+
+/// `alipay.trade.fastpay.refund.query`: `REFUND_SUCCESS` with the amount for a refund made;
+/// for an unknown request number, success without refund fields (as Alipay answers).
+fn refund_query(
+    sandbox: &Sandbox,
+    request: &GatewayRequest,
+    out_trade_no: &str,
+    now: chrono::DateTime<Utc>,
+) -> Value {
+    let request_no = match request.biz_str("out_request_no") {
+        "" => out_trade_no.to_owned(),
+        no => no.to_owned(),
+    };
+    sandbox
+        .trades
+        .with(out_trade_no, now, |t| {
+            let mut fields = Map::new();
+            fields.insert("trade_no".into(), json!(t.trade_no));
+            fields.insert("out_trade_no".into(), json!(t.out_trade_no));
+            if let Some(refunded) = t.refund_requests.get(&request_no) {
+                fields.insert("out_request_no".into(), json!(request_no));
+                fields.insert("total_amount".into(), json!(amount(t.total_amount)));
+                fields.insert("refund_amount".into(), json!(amount(*refunded)));
+                fields.insert("refund_status".into(), json!("REFUND_SUCCESS"));
+            }
+            success(fields)
+        })
+        .unwrap_or_else(not_exist)
 }
 
 fn refund(
@@ -152,6 +198,7 @@ fn refund(
             if t.refunded == t.total_amount {
                 t.status = TradeStatus::TradeClosed;
             }
+            crate::notifier::schedule_refund(sandbox, t, &request_no);
             fields.insert("fund_change".into(), json!("Y"));
             fields.insert("refund_fee".into(), json!(amount(t.refunded)));
             fields.insert("gmt_refund_pay".into(), json!(timestamp(now)));

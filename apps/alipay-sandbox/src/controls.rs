@@ -44,6 +44,22 @@ pub async fn notify_body(sandbox: Data<Sandbox>, path: Path<String>) -> HttpResp
     }
 }
 
+/// `GET control/refund-notify-body/{out_trade_no}/{out_request_no}`: the signed notify of a
+/// refund made, for tests to replay or forge from.
+pub async fn refund_notify_body(sandbox: Data<Sandbox>, path: Path<(String, String)>) -> HttpResponse {
+    let (out_trade_no, out_request_no) = path.into_inner();
+    match sandbox.trades.with(&out_trade_no, Utc::now(), |t| {
+        t.refund_requests
+            .contains_key(&out_request_no)
+            .then(|| notifier::refund_notify_body(&sandbox, t, &out_request_no))
+    }) {
+        Some(Some(body)) => HttpResponse::Ok()
+            .content_type("application/x-www-form-urlencoded")
+            .body(body),
+        _ => HttpResponse::NotFound().json(json!({"errmsg": "refund not found"})),
+    }
+}
+
 /// `PUT control/mode`: replaces the test modes.
 pub async fn set_mode(sandbox: Data<Sandbox>, modes: Json<Modes>) -> HttpResponse {
     if let Ok(mut current) = sandbox.modes.lock() {

@@ -122,7 +122,10 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
     };
     match request.param("method") {
         "alipay.trade.page.pay" => page_pay(&sandbox, &request),
-        method @ ("alipay.trade.query" | "alipay.trade.close" | "alipay.trade.refund") => {
+        method @ ("alipay.trade.query"
+        | "alipay.trade.close"
+        | "alipay.trade.refund"
+        | "alipay.trade.fastpay.refund.query") => {
             api::handle(&sandbox, method, &request).await
         }
         other => api::respond(

@@ -91,6 +91,10 @@ impl Sandbox {
             )
             .route("/control/mode", web::put().to(controls::set_mode))
             .route(
+                "/control/refund-notify-body/{out_trade_no}/{out_request_no}",
+                web::get().to(controls::refund_notify_body),
+            )
+            .route(
                 "/control/trades/{out_trade_no}",
                 web::get().to(controls::trade),
             );

@@ -27,4 +27,9 @@ pub struct Modes {
     pub notify_delay_ms: u64,
     /// Send each notify this many times (duplicates), at least 1.
     pub notify_copies: u32,
+    /// refund answers a business failure (ACQ.SYSTEM_ERROR) and moves no money.
+    pub refund_fails: bool,
+    /// refund moves the money, then answers 20000 as if the answer was lost (the merchant
+    /// must find out with the refund query, and a retry must not refund twice).
+    pub refund_answer_lost: bool,
 }

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use luffy_order::jobs::{TimeoutEvents, UnpaidOrder};
-use luffy_order::{PaidOrder, PayType};
+use luffy_order::{PaidOrder, PayType, Refund, RefundEvents};
 use prometheus::{CounterVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -72,6 +72,8 @@ pub struct BusinessMetrics {
     amount: CounterVec,
     notifies: IntCounterVec,
     time_to_pay: HistogramVec,
+    refunds: IntCounterVec,
+    refunded_amount: CounterVec,
 }
 
 impl BusinessMetrics {
@@ -110,6 +112,19 @@ impl BusinessMetrics {
                 &["pay_type"],
             )
             .context("creating the time-to-pay histogram")?,
+            refunds: IntCounterVec::new(
+                Opts::new(
+                    "luffy_refunds_total",
+                    "Refunds by event: requested, approved, refunded, failed",
+                ),
+                &["event", "channel"],
+            )
+            .context("creating the refund counter")?,
+            refunded_amount: CounterVec::new(
+                Opts::new("luffy_refunded_amount_yuan_total", "Yuan paid back to buyers"),
+                &["channel"],
+            )
+            .context("creating the refunded amount counter")?,
         };
         for collector in [
             Box::new(metrics.created.clone()) as Box<dyn prometheus::core::Collector>,
@@ -119,6 +134,8 @@ impl BusinessMetrics {
             Box::new(metrics.amount.clone()),
             Box::new(metrics.notifies.clone()),
             Box::new(metrics.time_to_pay.clone()),
+            Box::new(metrics.refunds.clone()),
+            Box::new(metrics.refunded_amount.clone()),
         ] {
             registry
                 .register(collector)
@@ -170,6 +187,35 @@ impl BusinessMetrics {
     /// An Alipay notify was answered.
     pub fn notify(&self, outcome: NotifyOutcome) {
         self.notifies.with_label_values(&[outcome.label()]).inc();
+    }
+}
+
+impl BusinessMetrics {
+    fn refund_event(&self, event: &str, refund: &Refund) {
+        self.refunds
+            .with_label_values(&[event, refund.channel.as_str()])
+            .inc();
+    }
+}
+
+impl RefundEvents for BusinessMetrics {
+    fn requested(&self, refund: &Refund) {
+        self.refund_event("requested", refund);
+    }
+
+    fn approved(&self, refund: &Refund) {
+        self.refund_event("approved", refund);
+    }
+
+    fn refunded(&self, refund: &Refund) {
+        self.refund_event("refunded", refund);
+        self.refunded_amount
+            .with_label_values(&[refund.channel.as_str()])
+            .inc_by(refund.amount.to_f64().unwrap_or_default());
+    }
+
+    fn failed(&self, refund: &Refund) {
+        self.refund_event("failed", refund);
     }
 }
 

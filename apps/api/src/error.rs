@@ -177,6 +177,26 @@ impl From<luffy_order::HideError> for ApiError {
     }
 }
 
+impl From<luffy_order::RefundError> for ApiError {
+    fn from(error: luffy_order::RefundError) -> Self {
+        use luffy_order::RefundError as E;
+        match error {
+            E::OrderNotFound | E::RefundNotFound => Self::NotFound(error.to_string()),
+            E::OpenRequest(_) | E::WrongStatus(..) => Self::Conflict(error.to_string()),
+            E::Storage(storage) => storage.into(),
+            E::NotRefundable(_)
+            | E::BuyerWindowClosed(_)
+            | E::GatewayWindowClosed(_)
+            | E::ForeignCourse(_)
+            | E::DuplicateCourse(_)
+            | E::NoCourses
+            | E::AlreadyRefunded(_)
+            | E::NothingLeft
+            | E::ReasonTooLong => Self::BadRequest(error.to_string()),
+        }
+    }
+}
+
 impl From<luffy_order::RebuyError> for ApiError {
     fn from(error: luffy_order::RebuyError) -> Self {
         match error {

@@ -103,6 +103,15 @@ pub struct Settings {
     /// Seconds an account's active/staff state may be served from the Redis cache before it is
     /// read again (changes through the API invalidate it at once).
     pub account_cache_secs: u64,
+    /// A buyer may ask for a refund within this many days of paying
+    /// (`LUFFY_REFUND_WINDOW_DAYS`).
+    pub refund_window_days: u32,
+    /// Buyers' refund requests wait for an operator instead of being approved by policy
+    /// (`LUFFY_REFUND_REVIEW`).
+    pub refund_review: bool,
+    /// Operators may refund within this many days of payment: the gateway's refund window
+    /// (`LUFFY_REFUND_OPERATOR_WINDOW_DAYS`).
+    pub refund_operator_window_days: u32,
 }
 
 /// The tutorial's client origins (vite on port 3000), allowed when `cors_origins` is empty.
@@ -170,13 +179,16 @@ impl Default for Settings {
             database_statement_timeout_ms: 5000,
             request_timeout_secs: 15,
             account_cache_secs: 300,
+            refund_window_days: 7,
+            refund_review: false,
+            refund_operator_window_days: 90,
         }
     }
 }
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 35] = [
+const SETTING_MEANINGS: [(&str, &str); 38] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
@@ -212,6 +224,9 @@ const SETTING_MEANINGS: [(&str, &str); 35] = [
     ("media_dir", "directory served at /uploads/"),
     ("request_timeout_secs", "a request still running after this many seconds answers 503"),
     ("account_cache_secs", "seconds an account's active/staff state may be served from Redis"),
+    ("refund_window_days", "a buyer may ask for a refund within this many days of paying"),
+    ("refund_review", "buyers' refund requests wait for an operator (true) or are approved by policy"),
+    ("refund_operator_window_days", "operators may refund within this many days of payment (the gateway's window)"),
 ];
 
 /// The environment variables `luffy` reads, with defaults and meanings, for `--help`.
@@ -237,6 +252,15 @@ pub fn environment_help() -> String {
 }
 
 impl Settings {
+    /// The refund rules these settings give.
+    pub fn refund_policy(&self) -> luffy_order::RefundPolicy {
+        luffy_order::RefundPolicy {
+            buyer_window: chrono::Duration::days(i64::from(self.refund_window_days)),
+            review: self.refund_review,
+            operator_window: chrono::Duration::days(i64::from(self.refund_operator_window_days)),
+        }
+    }
+
     /// Loads defaults, then the TOML file named by `LUFFY_CONFIG` if set, then `LUFFY_*`.
     pub fn load() -> anyhow::Result<Self> {
         let settings = Self::extract().context("reading LUFFY_* settings")?;
@@ -284,6 +308,9 @@ impl Settings {
         self.store_timezone()?;
         if self.request_timeout_secs == 0 {
             bail!("LUFFY_REQUEST_TIMEOUT_SECS must be at least 1");
+        }
+        if self.refund_window_days > self.refund_operator_window_days {
+            bail!("LUFFY_REFUND_WINDOW_DAYS may not exceed LUFFY_REFUND_OPERATOR_WINDOW_DAYS (the gateway's refund window)");
         }
         let origins = self.cors_origin_list();
         let not_an_origin = |origin: &String| {

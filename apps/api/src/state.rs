@@ -9,7 +9,9 @@ use luffy_catalog::{CatalogService, TaxonomyService};
 use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
-use luffy_order::{CheckoutService, Merchant, OrderService, PaymentService, RebuyService};
+use luffy_order::{
+    CheckoutService, Merchant, OrderService, PaymentService, RebuyService, RefundService,
+};
 use luffy_scheduler::JobService;
 use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
@@ -65,6 +67,8 @@ pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, Sy
 
 /// The payment service wired to its production adapter.
 pub type Payments = PaymentService<PgOrderStore, SystemClock>;
+/// The refund use cases as wired here.
+pub type Refunds = RefundService<PgOrderStore, SystemClock>;
 
 /// Shared application state; cloning is cheap (pools and keys are reference-counted).
 #[derive(Clone)]
@@ -101,6 +105,8 @@ pub struct AppState {
     pub payments: Payments,
     /// Buy again: an order's courses back into the cart.
     pub rebuy: Rebuy,
+    /// Refund requests, reviews and the gateway refund job's work.
+    pub refunds: Refunds,
     /// The Alipay client (real gateway or the built-in sandbox).
     pub alipay: AlipayClient,
     /// The gateway port over the Alipay client (trade query, close, refund).
@@ -236,6 +242,12 @@ impl AppState {
             coupons: CouponService::new(PgCoupons::new(pg.clone()), SystemClock),
             orders: OrderService::new(PgOrderStore::new(pg.clone()), SystemClock),
             rebuy: RebuyService::new(PgOrderStore::new(pg.clone()), carts.clone()),
+            refunds: RefundService::new(
+                PgOrderStore::new(pg.clone()),
+                SystemClock,
+                settings.refund_policy(),
+            )
+            .with_events(std::sync::Arc::new(business.clone())),
             checkout,
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)

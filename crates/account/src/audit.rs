@@ -33,6 +33,12 @@ pub mod actions {
     pub const CATEGORY_UPDATE: &str = "category.update";
     /// An operator sent a dead job again.
     pub const JOB_RETRY: &str = "job.retry";
+    /// An operator refunded an order.
+    pub const REFUND_CREATE: &str = "refund.create";
+    /// An operator approved a refund request.
+    pub const REFUND_APPROVE: &str = "refund.approve";
+    /// An operator rejected a refund request.
+    pub const REFUND_REJECT: &str = "refund.reject";
 }
 
 /// The audited kinds of row, as stored in `audit_log.entity`.
@@ -49,6 +55,8 @@ pub mod entities {
     pub const CATEGORY: &str = "category";
     /// A `jobs` row.
     pub const JOB: &str = "job";
+    /// A `refunds` row.
+    pub const REFUND: &str = "refund";
 }
 
 /// One audit entry.

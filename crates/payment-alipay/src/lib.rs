@@ -13,7 +13,7 @@ pub mod page_pay;
 pub mod sign;
 pub mod wire;
 
-pub use client::{AlipayClient, RefundResult, TradeQuery};
+pub use client::{AlipayClient, RefundQuery, RefundResult, TradeQuery};
 pub use config::AlipayConfig;
 pub use error::AlipayError;
 pub use notify::{verify_notify, verify_return, Notification, ReturnParams, TradeStatus};

@@ -60,6 +60,12 @@ row_json!(
     "course_categories"
 );
 row_json!(
+    /// A refund row as JSON, with its lines' courses.
+    RefundJson,
+    "to_jsonb(r) || jsonb_build_object('course_ids', (SELECT COALESCE(jsonb_agg(l.course_id ORDER BY l.course_id), '[]'::jsonb) FROM refund_lines l WHERE l.refund_id = r.id))",
+    "refunds"
+);
+row_json!(
     /// A job row as JSON.
     JobJson,
     "to_jsonb(r)",
@@ -96,6 +102,7 @@ pub(crate) async fn snapshot(
         entities::COUPON => CouponJson { id }.get_result(&mut conn).await.optional()?,
         entities::COUPON_GRANT => GrantJson { id }.get_result(&mut conn).await.optional()?,
         entities::JOB => JobJson { id }.get_result(&mut conn).await.optional()?,
+        entities::REFUND => RefundJson { id }.get_result(&mut conn).await.optional()?,
         entities::DIRECTION => DirectionJson { id }
             .get_result(&mut conn)
             .await

@@ -16,6 +16,7 @@ pub mod migrations;
 pub mod orders;
 pub mod postgres;
 pub mod redis;
+mod refunds;
 pub mod rows;
 pub mod schema;
 pub mod seed;

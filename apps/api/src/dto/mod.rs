@@ -7,4 +7,5 @@ pub mod media;
 pub mod message;
 pub mod money;
 pub mod page;
+pub mod refund;
 pub mod time;

@@ -1,6 +1,6 @@
 //! The handlers' gateway port over the Alipay client.
 
-use luffy_order::jobs::{RemoteTrade, TradeGateway};
+use luffy_order::jobs::{RemoteRefund, RemoteTrade, TradeGateway};
 use luffy_payment_alipay::AlipayClient;
 use rust_decimal::Decimal;
 
@@ -41,16 +41,28 @@ impl TradeGateway for AlipayGateway {
         order_number: &str,
         amount: Decimal,
         out_request_no: &str,
-    ) -> Result<(), String> {
-        self.0
-            .trade_refund(
-                order_number,
-                amount,
-                out_request_no,
-                "订单已取消或超时,原路退款",
-            )
+    ) -> RemoteRefund {
+        match self
+            .0
+            .trade_refund(order_number, amount, out_request_no, "订单退款,原路退回")
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        {
+            // Only an answer that says this call moved money proves it; a retry's "N" (or any
+            // failure, 20000 or timeout) is settled by the refund query.
+            Ok(result) if result.fund_change => RemoteRefund::Done,
+            Ok(_) => RemoteRefund::NotConfirmed("fund_change=N".into()),
+            Err(error) => RemoteRefund::NotConfirmed(error.to_string()),
+        }
+    }
+
+    async fn refund_query(&self, order_number: &str, out_request_no: &str) -> RemoteRefund {
+        match self.0.refund_query(order_number, out_request_no).await {
+            Ok(answer) if answer.is_success() => RemoteRefund::Done,
+            Ok(answer) if answer.refund_status.is_empty() => {
+                RemoteRefund::NotConfirmed("the gateway knows no such refund".into())
+            }
+            Ok(answer) => RemoteRefund::NotConfirmed(format!("refund_status {}", answer.refund_status)),
+            Err(error) => RemoteRefund::NotConfirmed(error.to_string()),
+        }
     }
 }

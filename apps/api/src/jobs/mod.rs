@@ -87,6 +87,7 @@ pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
             Arc::new(AlipayRefundHandler {
                 gateway,
                 orders: state.orders.clone(),
+                refunds: state.refunds.clone(),
             }),
         )
         .periodic(Arc::new(ExpiredOrderSweep {

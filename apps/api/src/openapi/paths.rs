@@ -620,3 +620,83 @@ pub fn top_up() {}
     security(("jwt" = []), ("bearer" = [])),
 )]
 pub fn adjust_credit() {}
+
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/refund",
+    tag = "orders",
+    summary = "Ask for a refund of some or all remaining courses of a paid order (approved at once within the window unless LUFFY_REFUND_REVIEW)",
+    params(("id" = i64, Path, description = "Order id")),
+    request_body = RefundForm,
+    responses((status = 201, description = "Created", body = Refund), (status = 400, description = "Outside the window, a foreign or refunded course, or an order that is not paid", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 409, description = "A course has an open request", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn request_refund() {}
+
+#[utoipa::path(
+    get,
+    path = "/orders/{id}/refunds",
+    tag = "orders",
+    summary = "The order's refunds, oldest first",
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, description = "OK", body = Vec<Refund>), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn list_refunds() {}
+
+#[utoipa::path(
+    delete,
+    path = "/orders/{id}/refunds/{refund_id}",
+    tag = "orders",
+    summary = "Withdraw a refund request that still waits for review",
+    params(("id" = i64, Path, description = "Order id"), ("refund_id" = i64, Path, description = "Refund id")),
+    responses((status = 200, description = "OK", body = Refund), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 409, description = "Already reviewed or withdrawn", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn cancel_refund() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/orders/{id}/refund",
+    tag = "admin",
+    summary = "Refund some or all remaining courses of any paid order, inside the gateway's window (approved at once; audited)",
+    params(("id" = i64, Path, description = "Order id")),
+    request_body = RefundForm,
+    responses((status = 201, description = "Created", body = Refund), (status = 400, description = "Outside the gateway's window, a foreign or refunded course, or an order that is not paid", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such order", body = ErrorBody), (status = 409, description = "A course has an open request", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn refund_order() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/refunds",
+    tag = "admin",
+    summary = "The refund queue, newest first",
+    params(("status" = Option<String>, Query, description = "requested, approved, refunding, refunded, rejected, cancelled or failed"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = RefundPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn refund_queue() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/refunds/{id}/approve",
+    tag = "admin",
+    summary = "Approve a refund request (access ends, points back, the money's way back committed; audited)",
+    params(("id" = i64, Path, description = "Refund id")),
+    responses((status = 200, description = "OK", body = Refund), (status = 400, description = "Outside the gateway's window", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such refund", body = ErrorBody), (status = 409, description = "Already reviewed or withdrawn", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn approve_refund() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/refunds/{id}/reject",
+    tag = "admin",
+    summary = "Reject a refund request with a reason (its courses may be asked for again; audited)",
+    params(("id" = i64, Path, description = "Refund id")),
+    request_body = RejectForm,
+    responses((status = 200, description = "OK", body = Refund), (status = 400, description = "No reason", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such refund", body = ErrorBody), (status = 409, description = "Already reviewed or withdrawn", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn reject_refund() {}

@@ -491,12 +491,81 @@ pub struct Order {
     pub pay_type: i64,
     /// Its name.
     pub get_pay_type_display: String,
-    /// 0 未支付, 1 已支付, 2 已取消, 3 超时取消.
+    /// 0 未支付, 1 已支付, 2 已取消, 3 超时取消, 4 部分退款, 5 已退款.
     pub order_status: i64,
     /// Its name.
     pub get_order_status_display: String,
     /// Lines.
     pub order_courses: Vec<OrderCourse>,
+    /// Its refunds, oldest first.
+    pub refunds: Vec<Refund>,
+}
+
+/// A refund.
+#[derive(Serialize, ToSchema)]
+pub struct Refund {
+    /// Id.
+    pub id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// Its number.
+    pub order_number: String,
+    /// requested, approved, refunding, refunded, rejected, cancelled or failed.
+    pub status: String,
+    /// 待审核, 已同意, 退款中, 已退款, 已拒绝, 已撤销 or 退款失败.
+    pub status_display: String,
+    /// Money back: what the buyer paid for these lines.
+    pub amount: f64,
+    /// Points back.
+    pub points: i64,
+    /// The refunded courses.
+    pub course_ids: Vec<i64>,
+    /// alipay or balance: how the money goes back.
+    pub channel: String,
+    /// The gateway's idempotency key (`<order number>R<nn>`).
+    pub out_request_no: String,
+    /// Why it was asked for.
+    pub reason: String,
+    /// The operator's note (a rejection's reason).
+    pub review_note: String,
+    /// Whether an operator started it.
+    pub by_operator: bool,
+    /// The gateway's last error, if any.
+    pub last_error: Option<String>,
+    /// Store time.
+    pub created_time: String,
+    /// Store time.
+    pub updated_time: String,
+}
+
+/// A DRF page of refunds.
+#[derive(Serialize, ToSchema)]
+pub struct RefundPage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<Refund>,
+}
+
+/// `POST /orders/{id}/refund/` and `POST /admin/orders/{id}/refund/`.
+#[derive(Serialize, ToSchema)]
+pub struct RefundForm {
+    /// The courses to refund (positive ids, lines of the order); absent: every line not
+    /// refunded yet.
+    pub course_ids: Option<Vec<i64>>,
+    /// Why (at most 255 characters).
+    pub reason: Option<String>,
+}
+
+/// `POST /admin/refunds/{id}/reject/`.
+#[derive(Serialize, ToSchema)]
+pub struct RejectForm {
+    /// Why (required, at most 255 characters).
+    pub reason: String,
 }
 
 /// An order as operators see it: the buyer's order plus its buyer.

@@ -81,6 +81,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/orders/{id}/rebuy").route(web::post().to(orders::rebuy::rebuy_order)),
         )
         .service(
+            web::resource("/orders/{id}/refund")
+                .route(web::post().to(orders::refund::request_refund)),
+        )
+        .service(
+            web::resource("/orders/{id}/refunds").route(web::get().to(orders::refund::list_refunds)),
+        )
+        .service(
+            web::resource("/orders/{id}/refunds/{refund_id}")
+                .route(web::delete().to(orders::refund::cancel_refund)),
+        )
+        .service(
             web::resource("/payments/alipay/notify")
                 .route(web::post().to(payments::notify::alipay_notify)),
         )
@@ -128,6 +139,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/admin/orders/{id:\\d+}")
                 .route(web::get().to(admin::orders::order_dossier)),
+        )
+        .service(
+            web::resource("/admin/orders/{id:\\d+}/refund")
+                .route(web::post().to(admin::refunds::refund_order)),
+        )
+        .service(web::resource("/admin/refunds").route(web::get().to(admin::refunds::refund_queue)))
+        .service(
+            web::resource("/admin/refunds/{id}/approve")
+                .route(web::post().to(admin::refunds::approve_refund)),
+        )
+        .service(
+            web::resource("/admin/refunds/{id}/reject")
+                .route(web::post().to(admin::refunds::reject_refund)),
         )
         .service(
             web::resource("/admin/jobs/dead").route(web::get().to(admin::dead_jobs::dead_jobs)),

@@ -14,13 +14,17 @@ use luffy_order::back_office::{OrderDossier, OrderJob, OrderOrdering, OrderPayme
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
 use luffy_order::ports::{CheckoutQuery, QuoteSnapshot};
-use luffy_order::{CouponSummary, Order, OrderKey, OrderLine, OrderStatus, OrderStore, PayType};
+use luffy_order::{
+    CouponSummary, Order, OrderKey, OrderLine, OrderStatus, OrderStore, PayType, Refund,
+    RefundStatus,
+};
 use rust_decimal::Decimal;
 
 use diesel::sql_types::{BigInt, SmallInt, Text, Timestamptz};
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
+use crate::refunds::{refund_by_id, refund_by_request_no, refund_queue, refunds_of_orders};
 use crate::schema::{coupon_logs, coupons, courses, jobs, order_details, orders, payments, users};
 use crate::statement::{cached_sql, contains_pattern};
 
@@ -71,12 +75,13 @@ type LineRow = (
     String,
 );
 
-/// grant id, the order holding the grant now, coupon name, sale, discount kind, condition.
-type OrderCouponRow = (i64, Option<i64>, String, String, i16, i32);
+/// grant id, the order holding the grant now, coupon name, sale, discount kind, condition,
+/// window end.
+type OrderCouponRow = (i64, Option<i64>, String, String, i16, i32, DateTime<Utc>);
 
-/// Reads orders with lines and coupon summaries for the given rows (both in one pipelined
-/// round trip).
-async fn hydrate(
+/// Reads orders with lines, coupon summaries and refunds for the given rows (all three in one
+/// pipelined round trip).
+pub(crate) async fn hydrate(
     conn: &AsyncPgConnection,
     rows: Vec<OrderRow>,
 ) -> Result<Vec<Order>, StorageError> {
@@ -112,10 +117,17 @@ async fn hydrate(
             coupons::sale,
             coupons::discount,
             coupons::condition,
+            coupons::end_time,
         ))
         .load::<OrderCouponRow>(&mut c2);
-    let (lines, coupon_rows) = futures::try_join!(lines, coupon_rows)
-        .map_err(|e| diesel_error(e, "loading order lines and coupons"))?;
+    let (lines, coupon_rows, refunds) = futures::try_join!(
+        async {
+            futures::try_join!(lines, coupon_rows)
+                .map_err(|e| diesel_error(e, "loading order lines and coupons"))
+        },
+        refunds_of_orders(conn, &ids),
+    )
+    .map(|((lines, coupons), refunds)| (lines, coupons, refunds))?;
     let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
     for (order_id, id, course_id, name, price, real_price, discount_name, coupon_discount, cover) in
         lines
@@ -140,12 +152,13 @@ async fn hydrate(
                 .iter()
                 .find(|c| Some(c.0) == row.coupon_log_id)
                 .map(
-                    |(id, holder, name, sale, discount, condition)| CouponSummary {
+                    |(id, holder, name, sale, discount, condition, ends_at)| CouponSummary {
                         id: *id,
                         name: name.clone(),
                         sale: sale.clone(),
                         discount: *discount,
                         condition: *condition,
+                        ends_at: *ends_at,
                         // A cancel or timeout gives the grant back (order_id cleared).
                         released: *holder != Some(row.id),
                     },
@@ -167,6 +180,11 @@ async fn hydrate(
                 expires_at: row.expires_at,
                 lines: by_order.remove(&row.id).unwrap_or_default(),
                 coupon,
+                refunds: refunds
+                    .iter()
+                    .filter(|r| r.order_id == row.id)
+                    .cloned()
+                    .collect(),
             })
         })
         .collect()
@@ -568,5 +586,27 @@ impl OrderStore for PgOrderStore {
         .await
         .map_err(|e| diesel_error(e, "marking a refund"))?;
         Ok(())
+    }
+
+    async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        refund_by_id(&conn, refund_id).await
+    }
+
+    async fn refund_by_request_no(
+        &self,
+        out_request_no: &str,
+    ) -> Result<Option<Refund>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        refund_by_request_no(&conn, out_request_no).await
+    }
+
+    async fn refund_queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Refund>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        refund_queue(&conn, status, page).await
     }
 }

@@ -19,8 +19,8 @@ use luffy_order::jobs::ORDER_TIMEOUT;
 use luffy_order::lifecycle::{Effects, LockedOrder};
 use luffy_order::ports::{CheckoutQuery, CheckoutSnapshot, QuoteSnapshot};
 use luffy_order::{
-    CheckoutError, CreatedOrder, OrderKey, OrderPlan, OrderStatus, OrderTx, PayType, PaymentEvent,
-    PricingError, TransitionPlan,
+    CheckoutError, CreatedOrder, NewRefund, Order, OrderKey, OrderPlan, OrderStatus, OrderTx,
+    PayType, PaymentEvent, PricingError, RefundChange, TransitionPlan,
 };
 use rust_decimal::Decimal;
 
@@ -30,6 +30,9 @@ use crate::errors::diesel_error;
 use crate::jobs::insert_job;
 use crate::ledger::{append_balance_ledger, append_ledger};
 use crate::postgres::PgConn;
+use crate::refunds::{insert_refund, move_refund};
+
+use super::{hydrate, OrderRow};
 use crate::schema::{coupon_logs, order_details, orders, payments, users};
 use crate::statement::cached_sql;
 
@@ -59,6 +62,27 @@ cached_sql! {
     trade_no: Nullable<Text> => Option<String>,
     id: BigInt => i64,
     from: SmallInt => i16,
+}
+
+cached_sql! {
+    /// Refunded courses leave the buyer's library (access ends before money leaves).
+    struct RevokeCourses = "DELETE FROM user_courses WHERE user_id = :user AND course_id = ANY(:courses)";
+    user: BigInt => i64,
+    courses: Array<BigInt> => Vec<i64>,
+}
+
+cached_sql! {
+    /// The used grant of a fully refunded order goes back to the buyer, unused.
+    struct ReturnUsedGrant = "UPDATE coupon_logs SET use_status = 0, use_time = NULL, order_id = NULL
+        WHERE order_id = :order_id AND use_status = 1";
+    order_id: BigInt => i64,
+}
+
+cached_sql! {
+    /// Money back to the balance.
+    struct CreditBalance = "UPDATE users SET money = money + :amount WHERE id = :user";
+    amount: Numeric => Decimal,
+    user: BigInt => i64,
 }
 
 cached_sql! {
@@ -383,9 +407,49 @@ async fn apply_effects(
         }
         Ok(())
     };
+    let revoke = async {
+        if let Some(revocation) = &effects.revoke_courses {
+            RevokeCourses {
+                user: revocation.user.get(),
+                courses: revocation.course_ids.iter().map(|c| c.get()).collect(),
+            }
+            .execute(&mut &*conn)
+            .await?;
+        }
+        Ok(())
+    };
+    let coupon_back = async {
+        if effects.return_coupon {
+            ReturnUsedGrant { order_id }.execute(&mut &*conn).await?;
+        }
+        Ok(())
+    };
+    let balance = async {
+        if let Some(entry) = &effects.credit_balance {
+            CreditBalance {
+                amount: entry.amount,
+                user: entry.user.get(),
+            }
+            .execute(&mut &*conn)
+            .await?;
+            append_balance_ledger(conn, entry).await?;
+        }
+        Ok(())
+    };
     let jobs =
         futures::future::try_join_all(effects.enqueue.iter().map(|job| insert_job(conn, job)));
-    futures::try_join!(release, restore, ledger, fulfil, settle, refund, jobs)?;
+    futures::try_join!(
+        release,
+        restore,
+        ledger,
+        fulfil,
+        settle,
+        refund,
+        revoke,
+        coupon_back,
+        balance,
+        jobs
+    )?;
     Ok(())
 }
 
@@ -474,6 +538,25 @@ impl OrderTx for PgOrderTx {
             )));
         }
         Ok(())
+    }
+
+    async fn read_order(&mut self, order_id: i64) -> Result<Option<Order>, StorageError> {
+        let conn: &AsyncPgConnection = &self.conn;
+        let rows = orders::table
+            .filter(orders::id.eq(order_id))
+            .select(OrderRow::as_select())
+            .load::<OrderRow>(&mut &*conn)
+            .await
+            .map_err(|e| diesel_error(e, "reading an order"))?;
+        Ok(hydrate(conn, rows).await?.pop())
+    }
+
+    async fn insert_refund(&mut self, refund: &NewRefund) -> Result<Option<i64>, StorageError> {
+        insert_refund(&self.conn, refund).await
+    }
+
+    async fn move_refund(&mut self, change: &RefundChange) -> Result<bool, StorageError> {
+        move_refund(&self.conn, change).await
     }
 
     async fn hide(&mut self, order_id: i64, at: DateTime<Utc>) -> Result<(), StorageError> {

@@ -9,6 +9,7 @@ pub mod dead_jobs;
 pub mod grant_coupon;
 pub mod job_stats;
 pub mod orders;
+pub mod refunds;
 pub mod revoke_grant;
 pub mod taxonomy;
 pub mod top_up;

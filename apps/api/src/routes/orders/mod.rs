@@ -1,4 +1,5 @@
-//! Orders (SPEC 2.6, 3): quote, create, pay choices, list, detail, cancel, hide, buy again.
+//! Orders (SPEC 2.6, 3): quote, create, pay choices, list, detail, cancel, hide, buy again,
+//! refunds.
 
 pub mod cancel;
 pub mod choices;
@@ -9,4 +10,5 @@ pub mod hide;
 pub mod list;
 pub mod quote;
 pub mod rebuy;
+pub mod refund;
 pub mod view;

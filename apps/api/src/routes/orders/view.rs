@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::dto::media::media_url;
 use crate::dto::money;
+use crate::dto::refund::RefundView;
 use crate::dto::time::store_time;
 
 /// One bought course in an order.
@@ -64,6 +65,7 @@ pub struct OrderView {
     order_status: i16,
     get_order_status_display: &'static str,
     order_courses: Vec<OrderCourseView>,
+    refunds: Vec<RefundView>,
 }
 
 impl OrderView {
@@ -109,6 +111,11 @@ impl OrderView {
                     course_name: line.course_name.clone(),
                     course_cover: media_url(public_base, &line.course_cover),
                 })
+                .collect(),
+            refunds: order
+                .refunds
+                .iter()
+                .map(|refund| RefundView::new(refund, timezone))
                 .collect(),
         }
     }

@@ -52,7 +52,13 @@ async fn handle(state: &AppState, body: &[u8]) -> (bool, Option<NotifyOutcome>) 
         .iter()
         .any(|(key, _)| key == "refund_fee" || key == "gmt_refund");
     let kind = if is_refund {
-        NoticeKind::Refund
+        NoticeKind::Refund {
+            out_request_no: notification
+                .params
+                .iter()
+                .find(|(key, _)| key == "out_biz_no")
+                .map(|(_, value)| value.clone()),
+        }
     } else if notification.trade_status.is_paid() {
         NoticeKind::Paid {
             paid_at: notification.gmt_payment,
@@ -81,8 +87,14 @@ async fn handle(state: &AppState, body: &[u8]) -> (bool, Option<NotifyOutcome>) 
             (true, Some(counted))
         }
         Ok(NoticeOutcome::NotPaid) => (true, Some(NotifyOutcome::NotPaid)),
-        Ok(NoticeOutcome::Refund) => {
-            tracing::info!(order = %order_number, "Alipay refund notify confirmed");
+        Ok(NoticeOutcome::Refund(confirmed)) => {
+            match confirmed {
+                Some(refund) => {
+                    tracing::info!(order = %order_number, refund = refund.id, "Alipay refund notify confirmed a refund");
+                    luffy_order::RefundEvents::refunded(&state.business, &refund);
+                }
+                None => tracing::info!(order = %order_number, "Alipay refund notify: nothing to change"),
+            }
             (true, Some(NotifyOutcome::Refund))
         }
         Ok(NoticeOutcome::Refused(refusal)) => {
