@@ -113,17 +113,60 @@ pub async fn assert_invariants(database_url: &str) {
                 OR u.money <> COALESCE((SELECT sum(amount) FROM money_ledger l WHERE l.user_id = u.id), 0)",
         ),
         (
-            "a paid order whose courses are not owned",
+            "a paid line, not refunded, whose course is not owned",
             "SELECT count(*)::bigint AS value FROM order_details d JOIN orders o ON o.id = d.order_id
-             WHERE o.order_status = {paid}
+             WHERE o.order_status IN ({paid}, {partly}, {refunded})
+               AND NOT EXISTS (SELECT 1 FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+                               WHERE rl.order_detail_id = d.id AND r.status IN {granted})
                AND NOT EXISTS (SELECT 1 FROM user_courses u WHERE u.user_id = o.user_id AND u.course_id = d.course_id)",
+        ),
+        (
+            "a refunded course still owned without another paid line",
+            "SELECT count(*)::bigint AS value FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+             JOIN user_courses u ON u.user_id = r.user_id AND u.course_id = rl.course_id
+             WHERE r.status IN {granted}
+               AND NOT EXISTS (SELECT 1 FROM order_details d JOIN orders o ON o.id = d.order_id
+                               WHERE o.user_id = r.user_id AND d.course_id = rl.course_id
+                                 AND o.order_status IN ({paid}, {partly}, {refunded})
+                                 AND NOT EXISTS (SELECT 1 FROM refund_lines rl2 JOIN refunds r2 ON r2.id = rl2.refund_id
+                                                 WHERE rl2.order_detail_id = d.id AND r2.status IN {granted}))",
+        ),
+        (
+            "an order whose granted refunds exceed what was paid",
+            "SELECT count(*)::bigint AS value FROM orders o
+             WHERE o.real_price < (SELECT COALESCE(sum(r.amount), 0) FROM refunds r
+                                   WHERE r.order_id = o.id AND r.status IN {granted})",
+        ),
+        (
+            "a refund whose amount differs from its lines'",
+            "SELECT count(*)::bigint AS value FROM refunds r
+             WHERE r.amount <> (SELECT COALESCE(sum(l.amount), 0) FROM refund_lines l WHERE l.refund_id = r.id)
+                OR r.points <> (SELECT COALESCE(sum(l.points), 0) FROM refund_lines l WHERE l.refund_id = r.id)",
+        ),
+        (
+            "a fully refunded order with a line not refunded, or a refunded line in a paid order",
+            "SELECT count(*)::bigint AS value FROM orders o
+             WHERE (o.order_status = {refunded} AND EXISTS (
+                      SELECT 1 FROM order_details d WHERE d.order_id = o.id AND NOT EXISTS (
+                        SELECT 1 FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+                        WHERE rl.order_detail_id = d.id AND r.status IN {granted})))
+                OR (o.order_status = {paid} AND EXISTS (
+                      SELECT 1 FROM refunds r WHERE r.order_id = o.id AND r.status IN {granted}))",
         ),
     ];
     let (unpaid, paid) = (OrderStatus::Unpaid.code(), OrderStatus::Paid.code());
+    let (partly, refunded) = (
+        OrderStatus::PartlyRefunded.code(),
+        OrderStatus::Refunded.code(),
+    );
+    let granted = "('approved', 'refunding', 'refunded', 'failed')";
     for (what, sql) in checks {
         let sql = sql
             .replace("{unpaid}", &unpaid.to_string())
-            .replace("{paid}", &paid.to_string());
+            .replace("{paid}", &paid.to_string())
+            .replace("{partly}", &partly.to_string())
+            .replace("{refunded}", &refunded.to_string())
+            .replace("{granted}", granted);
         assert_eq!(
             database::scalar(database_url, &sql).await,
             0,
