@@ -324,6 +324,57 @@ async fn real_responses_match_their_schemas() {
         .await;
     check(&doc, "post", "/payments/balance/{order_number}", &paid);
 
+    // Refunds: the buyer's request, list and refusals; the operators' queue, refund and
+    // review answers.
+    let balance_order = created.json["id"].as_i64().unwrap();
+    let refund = app
+        .json(
+            Method::POST,
+            &format!("/orders/{balance_order}/refund/"),
+            &token,
+            json!({"reason": "文档"}),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.text);
+    check(&doc, "post", "/orders/{id}/refund", &refund);
+    check(
+        &doc,
+        "post",
+        "/orders/{id}/refund",
+        &app.json(
+            Method::POST,
+            &format!("/orders/{balance_order}/refund/"),
+            &token,
+            json!({"course_ids": [-3]}),
+        )
+        .await,
+    );
+    check(
+        &doc,
+        "get",
+        "/orders/{id}/refunds",
+        &app.get(&format!("/orders/{balance_order}/refunds/"), &token)
+            .await,
+    );
+    check(
+        &doc,
+        "get",
+        "/orders/{id}",
+        &app.get(&format!("/orders/{balance_order}/"), &token).await,
+    );
+    let refund_id = refund.json["id"].as_i64().unwrap();
+    check(
+        &doc,
+        "delete",
+        "/orders/{id}/refunds/{refund_id}",
+        &app.send(app.authed(
+            Method::DELETE,
+            &format!("/orders/{balance_order}/refunds/{refund_id}/"),
+            &token,
+        ))
+        .await,
+    );
+
     // Operators.
     let coupon = app
         .json(
@@ -402,6 +453,47 @@ async fn real_responses_match_their_schemas() {
             &format!("/admin/users/{user}/"),
             &staff,
             json!({"is_active": true}),
+        )
+        .await,
+    );
+    check(
+        &doc,
+        "get",
+        "/admin/refunds",
+        &app.get("/admin/refunds/?status=refunded", &staff).await,
+    );
+    check(
+        &doc,
+        "post",
+        "/admin/refunds/{id}/approve",
+        &app.send(app.authed(
+            Method::POST,
+            &format!("/admin/refunds/{refund_id}/approve/"),
+            &staff,
+        ))
+        .await,
+    );
+    check(
+        &doc,
+        "post",
+        "/admin/refunds/{id}/reject",
+        &app.json(
+            Method::POST,
+            &format!("/admin/refunds/{refund_id}/reject/"),
+            &staff,
+            json!({"reason": "文档"}),
+        )
+        .await,
+    );
+    check(
+        &doc,
+        "post",
+        "/admin/orders/{id}/refund",
+        &app.json(
+            Method::POST,
+            "/admin/orders/999999/refund/",
+            &staff,
+            json!({}),
         )
         .await,
     );

@@ -33,7 +33,9 @@ async fn paid_order(app: &TestApp, courses: &[i64], credit: i64) -> (String, Str
     let number = created.json["order_number"].as_str().unwrap().to_owned();
     let id = created.json["id"].as_i64().unwrap();
     let paid = created.json["real_price"].as_f64().unwrap();
-    let link = app.get(&format!("/payments/alipay/{number}/"), &token).await;
+    let link = app
+        .get(&format!("/payments/alipay/{number}/"), &token)
+        .await;
     assert_eq!(link.status, StatusCode::OK, "{}", link.text);
     let cashier = app
         .client
@@ -158,7 +160,10 @@ async fn a_full_refund_within_the_window_pays_back_through_the_sandbox_and_the_c
 
     wait_for_refund(&app, &token, id, refund, "refunded").await;
     let trade = sandbox_trade(&app, &number).await;
-    assert_eq!(trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(), paid);
+    assert_eq!(
+        trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(),
+        paid
+    );
     assert_eq!(trade["status"], "TRADE_CLOSED");
     assert_eq!(trade["refund_requests"].as_object().unwrap().len(), 1);
 
@@ -196,7 +201,13 @@ async fn a_partial_refund_then_the_rest_adds_up_to_what_was_paid_and_notifies_ch
 {
     let app = spawn_app().await;
     let (token, number, id, paid) = paid_order(&app, &[1, 7], 0).await;
-    let first = ask_refund(&app, &token, id, json!({"course_ids": [7], "reason": "买错了"})).await;
+    let first = ask_refund(
+        &app,
+        &token,
+        id,
+        json!({"course_ids": [7], "reason": "买错了"}),
+    )
+    .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     let first_id = first.json["id"].as_i64().unwrap();
     assert_eq!(app.order_status(id).await, OrderStatus::PartlyRefunded);
@@ -204,11 +215,19 @@ async fn a_partial_refund_then_the_rest_adds_up_to_what_was_paid_and_notifies_ch
     let partly = app
         .send(app.authed(Method::DELETE, &format!("/orders/{id}/"), &token))
         .await;
-    assert_eq!(partly.status, StatusCode::BAD_REQUEST, "partly refunded orders stay visible");
+    assert_eq!(
+        partly.status,
+        StatusCode::BAD_REQUEST,
+        "partly refunded orders stay visible"
+    );
     wait_for_refund(&app, &token, id, first_id, "refunded").await;
     let refunded_again = ask_refund(&app, &token, id, json!({"course_ids": [7]})).await;
     assert_eq!(refunded_again.status, StatusCode::BAD_REQUEST);
-    assert!(refunded_again.errmsg().ends_with("已退款!"), "{}", refunded_again.text);
+    assert!(
+        refunded_again.errmsg().ends_with("已退款!"),
+        "{}",
+        refunded_again.text
+    );
 
     // A partial refund's notify keeps TRADE_SUCCESS; replayed 50 times at once it changes
     // nothing (the refund is refunded already) and is never taken for a payment.
@@ -241,7 +260,10 @@ async fn a_partial_refund_then_the_rest_adds_up_to_what_was_paid_and_notifies_ch
         assert_eq!(notify(&app, full.clone()).await, "success");
     }
     let trade = sandbox_trade(&app, &number).await;
-    assert_eq!(trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(), paid);
+    assert_eq!(
+        trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(),
+        paid
+    );
     assert_eq!(trade["refund_requests"].as_object().unwrap().len(), 2);
     assert_eq!(
         app.scalar("SELECT count(*)::bigint AS value FROM refunds WHERE status = 'refunded'")
@@ -266,7 +288,12 @@ async fn outside_the_buyers_window_only_an_operator_may_refund() {
 
     let admin = app.login("admin", "admin12345").await;
     let buyer_denied = app
-        .json(Method::POST, &format!("/admin/orders/{id}/refund/"), &token, json!({}))
+        .json(
+            Method::POST,
+            &format!("/admin/orders/{id}/refund/"),
+            &token,
+            json!({}),
+        )
         .await;
     assert_eq!(buyer_denied.status, StatusCode::FORBIDDEN);
     let by_operator = app
@@ -277,12 +304,20 @@ async fn outside_the_buyers_window_only_an_operator_may_refund() {
             json!({"reason": "客服同意"}),
         )
         .await;
-    assert_eq!(by_operator.status, StatusCode::CREATED, "{}", by_operator.text);
+    assert_eq!(
+        by_operator.status,
+        StatusCode::CREATED,
+        "{}",
+        by_operator.text
+    );
     assert_eq!(by_operator.json["by_operator"], true);
     let refund = by_operator.json["id"].as_i64().unwrap();
     wait_for_refund(&app, &token, id, refund, "refunded").await;
     let trade = sandbox_trade(&app, &number).await;
-    assert_eq!(trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(), paid);
+    assert_eq!(
+        trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(),
+        paid
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT count(*)::bigint AS value FROM audit_log
@@ -298,7 +333,12 @@ async fn outside_the_buyers_window_only_an_operator_may_refund() {
     ))
     .await;
     let too_late = app
-        .json(Method::POST, &format!("/admin/orders/{other}/refund/"), &admin, json!({}))
+        .json(
+            Method::POST,
+            &format!("/admin/orders/{other}/refund/"),
+            &admin,
+            json!({}),
+        )
         .await;
     assert_eq!(too_late.status, StatusCode::BAD_REQUEST);
     assert!(too_late.errmsg().contains("90天"), "{}", too_late.text);
@@ -310,7 +350,13 @@ async fn review_mode_waits_for_an_operator_who_approves_or_rejects() {
     let app = spawn_app_with(|s| s.refund_review = true).await;
     let admin = app.login("admin", "admin12345").await;
     let (token, _, id, paid) = paid_order(&app, &[1, 7], 0).await;
-    let asked = ask_refund(&app, &token, id, json!({"course_ids": [1], "reason": "内容不符"})).await;
+    let asked = ask_refund(
+        &app,
+        &token,
+        id,
+        json!({"course_ids": [1], "reason": "内容不符"}),
+    )
+    .await;
     assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
     assert_eq!(asked.json["status"], "requested");
     assert!(owns(&app, 1).await, "nothing happens before review");
@@ -459,7 +505,12 @@ async fn twenty_simultaneous_requests_for_one_line_give_one_refund() {
     let app = spawn_app_with(|s| s.refund_review = true).await;
     let (token, _, id, _) = paid_order(&app, &[1, 7], 0).await;
     let answers = join_all((0..20).map(|_| {
-        ask_refund(&app, &token, id, json!({"course_ids": [7], "reason": "并发"}))
+        ask_refund(
+            &app,
+            &token,
+            id,
+            json!({"course_ids": [7], "reason": "并发"}),
+        )
     }))
     .await;
     let created = answers
@@ -489,7 +540,12 @@ async fn approve_racing_reject_and_approve_racing_the_buyers_cancel_each_give_on
         let cancel_path = format!("/orders/{id}/refunds/{refund}/");
         let approve = app.send(app.authed(Method::POST, &approve_path, &admin));
         let (approved, other) = if round < 2 {
-            let reject = app.json(Method::POST, &reject_path, &admin, json!({"reason": "竞争"}));
+            let reject = app.json(
+                Method::POST,
+                &reject_path,
+                &admin,
+                json!({"reason": "竞争"}),
+            );
             futures::join!(approve, reject)
         } else {
             let cancel = app.send(app.authed(Method::DELETE, &cancel_path, &token));
@@ -520,7 +576,8 @@ async fn a_lost_gateway_answer_is_settled_by_the_refund_query_and_never_refunds_
     // The sandbox moves the money, then answers 20000, as if the job died after the gateway
     // call and before its commit; the job asks the refund query and retries with the same
     // out_request_no.
-    app.set_sandbox_mode(json!({"refund_answer_lost": true})).await;
+    app.set_sandbox_mode(json!({"refund_answer_lost": true}))
+        .await;
     let asked = ask_refund(&app, &token, id, json!({"reason": "丢失应答"})).await;
     assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
     let refund = asked.json["id"].as_i64().unwrap();
@@ -532,16 +589,26 @@ async fn a_lost_gateway_answer_is_settled_by_the_refund_query_and_never_refunds_
     let again = app
         .state
         .gateway
-        .refund(&number, rust_decimal::Decimal::try_from(paid).unwrap(), &request_no)
+        .refund(
+            &number,
+            rust_decimal::Decimal::try_from(paid).unwrap(),
+            &request_no,
+        )
         .await;
-    assert!(matches!(again, RemoteRefund::NotConfirmed(_)), "fund_change=N: {again:?}");
+    assert!(
+        matches!(again, RemoteRefund::NotConfirmed(_)),
+        "fund_change=N: {again:?}"
+    );
     assert_eq!(
         app.state.gateway.refund_query(&number, &request_no).await,
         RemoteRefund::Done
     );
     let trade = sandbox_trade(&app, &number).await;
     assert_eq!(trade["refund_requests"].as_object().unwrap().len(), 1);
-    assert_eq!(trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(), paid);
+    assert_eq!(
+        trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(),
+        paid
+    );
     assert_invariants(&app.database.url).await;
 }
 
@@ -618,14 +685,25 @@ async fn hostile_requests_and_forged_refund_notifies_change_nothing() {
     for (body, message) in [
         (json!({"course_ids": [-1]}), "课程ID[-1]无效!"),
         (json!({"course_ids": [0]}), "课程ID[0]无效!"),
-        (json!({"course_ids": [999_999]}), "课程[999999]不在该订单中!"),
+        (
+            json!({"course_ids": [999_999]}),
+            "课程[999999]不在该订单中!",
+        ),
         (json!({"course_ids": [2]}), "课程[2]不在该订单中!"),
         (json!({"course_ids": []}), "请选择要退款的课程!"),
         (json!({"course_ids": [1, 1]}), "课程[1]重复!"),
-        (json!({"reason": "长".repeat(256)}), "退款原因不能超过255个字符!"),
+        (
+            json!({"reason": "长".repeat(256)}),
+            "退款原因不能超过255个字符!",
+        ),
     ] {
         let refused = ask_refund(&app, &token, id, body.clone()).await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{body}: {}", refused.text);
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            refused.text
+        );
         assert_eq!(refused.errmsg(), message, "{body}");
     }
     for body in [
@@ -634,20 +712,31 @@ async fn hostile_requests_and_forged_refund_notifies_change_nothing() {
         json!({"course_ids": [1], "amount": 9999}),
     ] {
         let refused = ask_refund(&app, &token, id, body.clone()).await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{body}: {}", refused.text);
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            refused.text
+        );
         assert!(!refused.errmsg().is_empty());
     }
     let unpaid_token = app.login_demo().await;
     app.fill_cart(&unpaid_token, &[3]).await;
     let unpaid = app
-        .json(Method::POST, "/orders/", &unpaid_token, json!({"pay_type": 0}))
+        .json(
+            Method::POST,
+            "/orders/",
+            &unpaid_token,
+            json!({"pay_type": 0}),
+        )
         .await;
     let unpaid_id = unpaid.json["id"].as_i64().unwrap();
     let not_paid = ask_refund(&app, &token, unpaid_id, json!({})).await;
     assert_eq!(not_paid.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_paid.errmsg(), "当前订单无法退款,订单状态为未支付!");
     assert_eq!(
-        app.scalar("SELECT count(*)::bigint AS value FROM refunds").await,
+        app.scalar("SELECT count(*)::bigint AS value FROM refunds")
+            .await,
         0,
         "no refusal left a refund behind"
     );
@@ -661,7 +750,11 @@ async fn hostile_requests_and_forged_refund_notifies_change_nothing() {
     // Keep the money on its way: the gateway does not answer, so only a notify could settle it.
     app.set_sandbox_mode(json!({"answer_20000": true})).await;
     let approved = app
-        .send(app.authed(Method::POST, &format!("/admin/refunds/{refund}/approve/"), &admin))
+        .send(app.authed(
+            Method::POST,
+            &format!("/admin/refunds/{refund}/approve/"),
+            &admin,
+        ))
         .await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
     let mut params = parse_form(

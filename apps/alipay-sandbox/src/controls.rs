@@ -46,7 +46,10 @@ pub async fn notify_body(sandbox: Data<Sandbox>, path: Path<String>) -> HttpResp
 
 /// `GET control/refund-notify-body/{out_trade_no}/{out_request_no}`: the signed notify of a
 /// refund made, for tests to replay or forge from.
-pub async fn refund_notify_body(sandbox: Data<Sandbox>, path: Path<(String, String)>) -> HttpResponse {
+pub async fn refund_notify_body(
+    sandbox: Data<Sandbox>,
+    path: Path<(String, String)>,
+) -> HttpResponse {
     let (out_trade_no, out_request_no) = path.into_inner();
     match sandbox.trades.with(&out_trade_no, Utc::now(), |t| {
         t.refund_requests

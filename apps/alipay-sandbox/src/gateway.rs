@@ -125,9 +125,7 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
         method @ ("alipay.trade.query"
         | "alipay.trade.close"
         | "alipay.trade.refund"
-        | "alipay.trade.fastpay.refund.query") => {
-            api::handle(&sandbox, method, &request).await
-        }
+        | "alipay.trade.fastpay.refund.query") => api::handle(&sandbox, method, &request).await,
         other => api::respond(
             &sandbox,
             other,

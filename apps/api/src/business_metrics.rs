@@ -121,7 +121,10 @@ impl BusinessMetrics {
             )
             .context("creating the refund counter")?,
             refunded_amount: CounterVec::new(
-                Opts::new("luffy_refunded_amount_yuan_total", "Yuan paid back to buyers"),
+                Opts::new(
+                    "luffy_refunded_amount_yuan_total",
+                    "Yuan paid back to buyers",
+                ),
                 &["channel"],
             )
             .context("creating the refunded amount counter")?,

@@ -220,7 +220,11 @@ pub fn timeline(dossier: &OrderDossier) -> Vec<TimelineEvent> {
         if refund.status != crate::refund::RefundStatus::Requested {
             events.push(TimelineEvent {
                 at: refund.updated_time,
-                what: format!("退款[{}]{}", refund.out_request_no, refund.status.display_name()),
+                what: format!(
+                    "退款[{}]{}",
+                    refund.out_request_no,
+                    refund.status.display_name()
+                ),
             });
         }
     }

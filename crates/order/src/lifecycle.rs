@@ -460,7 +460,10 @@ mod tests {
         let full = refund(&paid, true, Effects::default()).unwrap();
         assert_eq!(full.change.unwrap().to, OrderStatus::Refunded);
         let mut again = order(OrderStatus::PartlyRefunded, 0);
-        assert_eq!(refund(&again, false, Effects::default()).unwrap().change, None);
+        assert_eq!(
+            refund(&again, false, Effects::default()).unwrap().change,
+            None
+        );
         assert_eq!(
             refund(&again, true, Effects::default()).unwrap().change,
             Some(StatusChange {
@@ -468,7 +471,11 @@ mod tests {
                 to: OrderStatus::Refunded
             })
         );
-        for status in [OrderStatus::Unpaid, OrderStatus::Cancelled, OrderStatus::Refunded] {
+        for status in [
+            OrderStatus::Unpaid,
+            OrderStatus::Cancelled,
+            OrderStatus::Refunded,
+        ] {
             again.status = status;
             assert_eq!(refund(&again, true, Effects::default()), Err(status));
         }

@@ -558,7 +558,12 @@ mod tests {
         let payments = service(&store);
         assert_eq!(
             payments
-                .handle_notice(notice(NoticeKind::Refund { out_request_no: None }, Decimal::TEN))
+                .handle_notice(notice(
+                    NoticeKind::Refund {
+                        out_request_no: None
+                    },
+                    Decimal::TEN
+                ))
                 .await
                 .unwrap(),
             NoticeOutcome::Refund(None)

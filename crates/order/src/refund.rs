@@ -529,9 +529,11 @@ pub fn settle(
                     remark: format!("订单[{number}]退款"),
                 });
             }
-            RefundChannel::Alipay => effects
-                .enqueue
-                .push(refund_job(order.id, grant.refund_id, now)),
+            RefundChannel::Alipay => {
+                effects
+                    .enqueue
+                    .push(refund_job(order.id, grant.refund_id, now))
+            }
         }
     }
     lifecycle::refund(locked, all_lines_refunded, effects)

@@ -361,7 +361,9 @@ impl<S: OrderStore, K: Clock> RefundService<S, K> {
     ) -> Result<(), JobError> {
         let storage = |e: StorageError| JobError::Retry(e.to_string());
         let Some(refund) = self.store.find_refund(refund_id).await.map_err(storage)? else {
-            return Err(JobError::Fatal(format!("refund {refund_id} does not exist")));
+            return Err(JobError::Fatal(format!(
+                "refund {refund_id} does not exist"
+            )));
         };
         match refund.status {
             RefundStatus::Approved | RefundStatus::Failed => {
@@ -386,7 +388,12 @@ impl<S: OrderStore, K: Clock> RefundService<S, K> {
         {
             Ok(()) => {
                 if self
-                    .shift(&refund, RefundStatus::Refunding, RefundStatus::Refunded, None)
+                    .shift(
+                        &refund,
+                        RefundStatus::Refunding,
+                        RefundStatus::Refunded,
+                        None,
+                    )
                     .await
                     .map_err(storage)?
                 {
@@ -473,17 +480,27 @@ pub async fn confirm_refunded<S: OrderStore>(
     let Some(refund) = store.refund_by_request_no(out_request_no).await? else {
         return Ok(None);
     };
-    if matches!(refund.status, RefundStatus::Approved | RefundStatus::Failed)
+    let on_its_way = matches!(
+        refund.status,
+        RefundStatus::Approved | RefundStatus::Refunding | RefundStatus::Failed
+    );
+    if !on_its_way {
+        return Ok(None);
+    }
+    if refund.status != RefundStatus::Refunding
         && !shift(store, &refund, refund.status, RefundStatus::Refunding, None).await?
     {
         return Ok(None);
     }
-    if refund.status.can_become(RefundStatus::Refunding) || refund.status == RefundStatus::Refunding {
-        if shift(store, &refund, RefundStatus::Refunding, RefundStatus::Refunded, None).await? {
-            return Ok(Some(refund));
-        }
-    }
-    Ok(None)
+    let moved = shift(
+        store,
+        &refund,
+        RefundStatus::Refunding,
+        RefundStatus::Refunded,
+        None,
+    )
+    .await?;
+    Ok(moved.then_some(refund))
 }
 
 #[cfg(test)]
@@ -571,7 +588,10 @@ mod tests {
             .request(Requester::Buyer(BUYER), 7, ask(Some(&[2])))
             .await
             .unwrap_err();
-        assert!(matches!(again, RefundError::AlreadyRefunded(_)), "{again:?}");
+        assert!(
+            matches!(again, RefundError::AlreadyRefunded(_)),
+            "{again:?}"
+        );
         let rest = refunds
             .request(Requester::Buyer(BUYER), 7, ask(None))
             .await
@@ -579,21 +599,25 @@ mod tests {
         assert_eq!(rest.course_ids, vec![CourseId(1)]);
         assert_eq!(first.amount + rest.amount, Decimal::new(135, 0));
         assert_eq!(first.points + rest.points, 150);
-        let state = store.state();
-        assert_eq!(state.orders[&7].status, OrderStatus::Refunded);
-        // Both grants revoked their course, gave points back and queued their gateway job.
-        let plans: Vec<_> = state.applied.iter().map(|p| &p.effects).collect();
-        assert_eq!(plans.len(), 2);
-        assert!(plans.iter().all(|e| e.revoke_courses.is_some()
-            && e.restore_points.is_some()
-            && e.enqueue.len() == 1
-            && e.credit_balance.is_none()));
-        drop(state);
+        {
+            let state = store.state();
+            assert_eq!(state.orders[&7].status, OrderStatus::Refunded);
+            // Both grants revoked their course, gave points back and queued their gateway job.
+            let plans: Vec<_> = state.applied.iter().map(|p| &p.effects).collect();
+            assert_eq!(plans.len(), 2);
+            assert!(plans.iter().all(|e| e.revoke_courses.is_some()
+                && e.restore_points.is_some()
+                && e.enqueue.len() == 1
+                && e.credit_balance.is_none()));
+        }
         let nothing = refunds
             .request(Requester::Buyer(BUYER), 7, ask(None))
             .await
             .unwrap_err();
-        assert!(matches!(nothing, RefundError::NotRefundable(OrderStatus::Refunded)));
+        assert!(matches!(
+            nothing,
+            RefundError::NotRefundable(OrderStatus::Refunded)
+        ));
     }
 
     #[tokio::test]
@@ -663,7 +687,10 @@ mod tests {
             .request(Requester::Buyer(BUYER), 7, ask(Some(&[2])))
             .await
             .unwrap();
-        let rejected = refunds.reject(STAFF, second.id, "已学习超过一半").await.unwrap();
+        let rejected = refunds
+            .reject(STAFF, second.id, "已学习超过一半")
+            .await
+            .unwrap();
         assert_eq!(
             (rejected.status, rejected.review_note.as_str()),
             (RefundStatus::Rejected, "已学习超过一半")
@@ -676,7 +703,11 @@ mod tests {
         let withdrawn = refunds.cancel(BUYER, 7, third.id).await.unwrap();
         assert_eq!(withdrawn.status, RefundStatus::Cancelled);
         assert_eq!(store.state().orders[&7].status, OrderStatus::PartlyRefunded);
-        assert_eq!(store.state().applied.len(), 1, "only the approval granted anything");
+        assert_eq!(
+            store.state().applied.len(),
+            1,
+            "only the approval granted anything"
+        );
     }
 
     #[tokio::test]
@@ -706,7 +737,10 @@ mod tests {
         let gateway = std::sync::Arc::new(FakeGateway::default());
         *gateway.refund_answer.lock().unwrap() = Some(RemoteRefund::NotConfirmed("20000".into()));
         // Not confirmed anywhere: retried, still refunding.
-        let error = refunds.pay_back(&gateway, refund.id, false).await.unwrap_err();
+        let error = refunds
+            .pay_back(&gateway, refund.id, false)
+            .await
+            .unwrap_err();
         assert!(matches!(error, JobError::Retry(_)));
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunding);
         // The query finds it done (the money moved, the answer was lost).
@@ -738,7 +772,10 @@ mod tests {
         let gateway = std::sync::Arc::new(FakeGateway::default());
         *gateway.refund_answer.lock().unwrap() =
             Some(RemoteRefund::NotConfirmed("ACQ.SYSTEM_ERROR".into()));
-        refunds.pay_back(&gateway, refund.id, true).await.unwrap_err();
+        refunds
+            .pay_back(&gateway, refund.id, true)
+            .await
+            .unwrap_err();
         let failed = store.state().refunds[0].clone();
         assert_eq!(failed.status, RefundStatus::Failed);
         assert!(failed.last_error.unwrap().contains("ACQ.SYSTEM_ERROR"));

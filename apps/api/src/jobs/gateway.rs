@@ -61,7 +61,9 @@ impl TradeGateway for AlipayGateway {
             Ok(answer) if answer.refund_status.is_empty() => {
                 RemoteRefund::NotConfirmed("the gateway knows no such refund".into())
             }
-            Ok(answer) => RemoteRefund::NotConfirmed(format!("refund_status {}", answer.refund_status)),
+            Ok(answer) => {
+                RemoteRefund::NotConfirmed(format!("refund_status {}", answer.refund_status))
+            }
             Err(error) => RemoteRefund::NotConfirmed(error.to_string()),
         }
     }

@@ -85,7 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(orders::refund::request_refund)),
         )
         .service(
-            web::resource("/orders/{id}/refunds").route(web::get().to(orders::refund::list_refunds)),
+            web::resource("/orders/{id}/refunds")
+                .route(web::get().to(orders::refund::list_refunds)),
         )
         .service(
             web::resource("/orders/{id}/refunds/{refund_id}")

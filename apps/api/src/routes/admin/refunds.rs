@@ -40,9 +40,10 @@ pub async fn refund_queue(
     let query = query.into_inner();
     let status = match query.status.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(RefundStatus::parse(text).ok_or_else(|| {
-            ApiError::BadRequest(format!("退款状态[{text}]无效!"))
-        })?),
+        Some(text) => Some(
+            RefundStatus::parse(text)
+                .ok_or_else(|| ApiError::BadRequest(format!("退款状态[{text}]无效!")))?,
+        ),
     };
     let request = query.page.request()?;
     let page = state.refunds.queue(status, request).await?;

@@ -95,9 +95,6 @@ pub async fn cancel_refund(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (order_id, refund_id) = path.into_inner();
-    let refund = state
-        .refunds
-        .cancel(caller.id, order_id, refund_id)
-        .await?;
+    let refund = state.refunds.cancel(caller.id, order_id, refund_id).await?;
     Ok(HttpResponse::Ok().json(RefundView::new(&refund, state.timezone)))
 }

@@ -93,7 +93,9 @@ async fn handle(state: &AppState, body: &[u8]) -> (bool, Option<NotifyOutcome>) 
                     tracing::info!(order = %order_number, refund = refund.id, "Alipay refund notify confirmed a refund");
                     luffy_order::RefundEvents::refunded(&state.business, &refund);
                 }
-                None => tracing::info!(order = %order_number, "Alipay refund notify: nothing to change"),
+                None => {
+                    tracing::info!(order = %order_number, "Alipay refund notify: nothing to change")
+                }
             }
             (true, Some(NotifyOutcome::Refund))
         }
