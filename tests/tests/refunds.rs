@@ -786,3 +786,118 @@ async fn refund_notify_body_for_forgery(app: &TestApp, number: &str, request_no:
     params.push(("gmt_refund".into(), "2026-11-26 10:00:00".into()));
     encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
+
+/// The real gateway, except that the first refund call hangs forever after Alipay moved the
+/// money: the worker running it is then killed, as if it crashed before its commit.
+#[derive(Clone)]
+struct HangsAfterTheFirstRefund {
+    inner: luffy_api::jobs::gateway::AlipayGateway,
+    refunds: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl luffy_order::jobs::TradeGateway for HangsAfterTheFirstRefund {
+    async fn query(&self, number: &str) -> luffy_order::jobs::RemoteTrade {
+        self.inner.query(number).await
+    }
+    async fn close(&self, number: &str) -> Result<(), String> {
+        self.inner.close(number).await
+    }
+    async fn refund(
+        &self,
+        number: &str,
+        amount: rust_decimal::Decimal,
+        request_no: &str,
+    ) -> luffy_order::jobs::RemoteRefund {
+        let answer = self.inner.refund(number, amount, request_no).await;
+        if self
+            .refunds
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            == 0
+        {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        answer
+    }
+    async fn refund_query(
+        &self,
+        number: &str,
+        request_no: &str,
+    ) -> luffy_order::jobs::RemoteRefund {
+        self.inner.refund_query(number, request_no).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refund_job_killed_after_the_gateway_call_refunds_once() {
+    use luffy_order::jobs::{AlipayRefundHandler, ALIPAY_REFUND};
+    use luffy_scheduler::{RetryPolicy, Worker, WorkerConfig};
+    use std::sync::Arc;
+
+    let app = spawn_app_with(|s| s.worker = false).await;
+    let (token, number, id, paid) = paid_order(&app, &[8], 0).await;
+    // No refund notify either: only the job can find out.
+    app.set_sandbox_mode(json!({"notify": "drop"})).await;
+    let asked = ask_refund(&app, &token, id, json!({"reason": "崩溃"})).await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
+    let refund = asked.json["id"].as_i64().unwrap();
+    let gateway = HangsAfterTheFirstRefund {
+        inner: app.state.gateway.clone(),
+        refunds: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+    };
+    let worker = |name: &str| {
+        Worker::new(
+            Arc::new(luffy_store::PgJobs::new(app.state.pg.clone())),
+            WorkerConfig {
+                worker_id: format!("{name}-{}", uuid::Uuid::new_v4().simple()),
+                poll_interval: Duration::from_millis(50),
+                batch_size: 4,
+                concurrency: 4,
+                lease: Duration::from_millis(1000),
+                retry: RetryPolicy {
+                    base: Duration::from_millis(100),
+                    max: Duration::from_secs(60),
+                },
+                periodic_interval: Duration::from_secs(3600),
+                shutdown_grace: Duration::from_secs(2),
+            },
+        )
+        .handle(
+            ALIPAY_REFUND,
+            Arc::new(AlipayRefundHandler {
+                gateway: gateway.clone(),
+                orders: app.state.orders.clone(),
+                refunds: app.state.refunds.clone(),
+            }),
+        )
+    };
+    let (_stop, receiver) = tokio::sync::watch::channel(false);
+    let doomed = tokio::spawn(worker("doomed").run(receiver.clone()));
+    wait_until("the sandbox to pay the refund", || async {
+        sandbox_trade(&app, &number).await["refund_requests"]
+            .as_object()
+            .is_some_and(|r| r.len() == 1)
+    })
+    .await;
+    doomed.abort(); // the crash: nothing after the gateway call was committed
+    let _ = doomed.await;
+    assert_eq!(
+        refunds_of(&app, &token, id).await[0]["status"],
+        "refunding",
+        "the money moved but the job did not record it"
+    );
+    let survivor = tokio::spawn(worker("survivor").run(receiver));
+    wait_for_refund(&app, &token, id, refund, "refunded").await;
+    survivor.abort();
+    let trade = sandbox_trade(&app, &number).await;
+    assert_eq!(trade["refund_requests"].as_object().unwrap().len(), 1);
+    assert_eq!(
+        trade["refunded"].as_str().unwrap().parse::<f64>().unwrap(),
+        paid
+    );
+    assert_eq!(
+        gateway.refunds.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "the second worker sent the same request again"
+    );
+    assert_invariants(&app.database.url).await;
+}
