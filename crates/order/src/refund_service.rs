@@ -802,4 +802,111 @@ mod tests {
             RefundStatus::Refunded
         );
     }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// The buyer asks for these courses (None: all left).
+        Ask(Option<Vec<i64>>),
+        /// An operator refunds what is left.
+        Operator,
+        /// An operator approves the n-th refund.
+        Approve(usize),
+        /// An operator rejects the n-th refund.
+        Reject(usize),
+        /// The buyer withdraws the n-th refund.
+        Withdraw(usize),
+        /// The gateway job runs for the n-th refund.
+        PayBack(usize),
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::option::of(proptest::sample::subsequence(vec![1i64, 2], 0..=2))
+                .prop_map(Step::Ask),
+            Just(Step::Operator),
+            (0usize..4).prop_map(Step::Approve),
+            (0usize..4).prop_map(Step::Reject),
+            (0usize..4).prop_map(Step::Withdraw),
+            (0usize..4).prop_map(Step::PayBack),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any sequence of requests, reviews, withdrawals and gateway runs, with or without
+        /// review: every line is held by at most one refund, granted refunds never pay back
+        /// more than was paid (exactly it once every line is granted), points come back at
+        /// most once per line, and the order's status follows its granted lines.
+        #[test]
+        fn no_sequence_refunds_more_than_was_paid(
+            review in proptest::bool::ANY,
+            steps in proptest::collection::vec(step(), 1..12),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let store = store(PayType::Alipay);
+            let refunds = service(&store, 100, review);
+            let gateway = std::sync::Arc::new(FakeGateway::default());
+            runtime.block_on(async {
+                for step in steps {
+                    let nth = |n: usize| store.state().refunds.get(n).map(|r| r.id);
+                    let _ = match step {
+                        Step::Ask(courses) => refunds
+                            .request(Requester::Buyer(BUYER), 7, ask(courses.as_deref()))
+                            .await
+                            .map(|_| ()),
+                        Step::Operator => refunds
+                            .request(Requester::Operator(STAFF), 7, ask(None))
+                            .await
+                            .map(|_| ()),
+                        Step::Approve(n) => match nth(n) {
+                            Some(id) => refunds.approve(STAFF, id).await.map(|_| ()),
+                            None => Ok(()),
+                        },
+                        Step::Reject(n) => match nth(n) {
+                            Some(id) => refunds.reject(STAFF, id, "no").await.map(|_| ()),
+                            None => Ok(()),
+                        },
+                        Step::Withdraw(n) => match nth(n) {
+                            Some(id) => refunds.cancel(BUYER, 7, id).await.map(|_| ()),
+                            None => Ok(()),
+                        },
+                        Step::PayBack(n) => {
+                            if let Some(id) = nth(n) {
+                                let _ = refunds.pay_back(&gateway, id, false).await;
+                            }
+                            Ok(())
+                        }
+                    };
+                }
+            });
+            let state = store.state();
+            let holding: Vec<&Refund> = state.refunds.iter().filter(|r| r.status.holds_lines()).collect();
+            for line in [70, 71] {
+                proptest::prop_assert!(holding.iter().filter(|r| r.line_ids.contains(&line)).count() <= 1);
+            }
+            let granted: Vec<&Refund> = state.refunds.iter().filter(|r| r.granted()).collect();
+            let money: Decimal = granted.iter().map(|r| r.amount).sum();
+            let points: i32 = granted.iter().map(|r| r.points).sum();
+            let lines: usize = granted.iter().map(|r| r.line_ids.len()).sum();
+            proptest::prop_assert!(money <= Decimal::new(135, 0) && money >= Decimal::ZERO);
+            proptest::prop_assert!(points <= 150);
+            let restored: i32 = state
+                .applied
+                .iter()
+                .filter_map(|p| p.effects.restore_points.as_ref())
+                .map(|e| e.number)
+                .sum();
+            proptest::prop_assert_eq!(restored, points, "points back once per granted line");
+            let expected = match lines {
+                0 => OrderStatus::Paid,
+                1 => OrderStatus::PartlyRefunded,
+                _ => OrderStatus::Refunded,
+            };
+            proptest::prop_assert_eq!(state.orders[&7].status, expected);
+            if lines == 2 {
+                proptest::prop_assert_eq!(money, Decimal::new(135, 0));
+                proptest::prop_assert_eq!(points, 150);
+            }
+        }
+    }
 }
