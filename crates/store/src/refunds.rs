@@ -17,17 +17,57 @@ use crate::audit::{record, snapshot};
 use crate::errors::diesel_error;
 use crate::statement::cached_sql;
 
-/// A refund with its lines' ids and courses aggregated, and the matching total for pages.
-const SELECT_REFUNDS: &str = "SELECT r.id, r.order_id, o.order_number, r.user_id, r.status,
-        r.channel, r.amount, r.points, r.out_request_no, r.reason, r.review_note, r.by_operator,
-        r.last_error, r.created_time, r.updated_time,
-        COALESCE(array_agg(l.order_detail_id ORDER BY l.course_id)
-                 FILTER (WHERE l.id IS NOT NULL), '{}') AS line_ids,
-        COALESCE(array_agg(l.course_id ORDER BY l.course_id)
-                 FILTER (WHERE l.id IS NOT NULL), '{}') AS course_ids,
-        count(*) OVER ()::bigint AS total
-    FROM refunds r JOIN orders o ON o.id = r.order_id
-    LEFT JOIN refund_lines l ON l.refund_id = r.id";
+/// The refund columns with its lines' ids and courses aggregated, then `$tail` (the filter,
+/// grouping and order), as one literal for [`cached_sql!`]; `total` is the matching count for
+/// pages (`$total`).
+macro_rules! select_refunds {
+    ($total:literal, $tail:literal) => {
+        concat!(
+            "SELECT r.id, r.order_id, o.order_number, r.user_id, r.status, r.channel, r.amount,
+                r.points, r.out_request_no, r.reason, r.review_note, r.by_operator, r.last_error,
+                r.created_time, r.updated_time,
+                COALESCE(array_agg(l.order_detail_id ORDER BY l.course_id)
+                         FILTER (WHERE l.id IS NOT NULL), '{}') AS line_ids,
+                COALESCE(array_agg(l.course_id ORDER BY l.course_id)
+                         FILTER (WHERE l.id IS NOT NULL), '{}') AS course_ids, ",
+            $total,
+            " AS total FROM refunds r JOIN orders o ON o.id = r.order_id
+            LEFT JOIN refund_lines l ON l.refund_id = r.id ",
+            $tail
+        )
+    };
+}
+
+cached_sql! {
+    /// The refunds of some orders (the order list's third read), oldest first.
+    struct RefundsOfOrders = select_refunds!("0::bigint",
+        "WHERE r.order_id = ANY(:order_ids) GROUP BY r.id, o.order_number ORDER BY r.id");
+    order_ids: Array<BigInt> => Vec<i64>,
+}
+
+cached_sql! {
+    /// One refund by id.
+    struct RefundById = select_refunds!("0::bigint",
+        "WHERE r.id = :id GROUP BY r.id, o.order_number");
+    id: BigInt => i64,
+}
+
+cached_sql! {
+    /// One refund by its gateway request number.
+    struct RefundByRequestNo = select_refunds!("0::bigint",
+        "WHERE r.out_request_no = :out_request_no GROUP BY r.id, o.order_number");
+    out_request_no: Text => String,
+}
+
+cached_sql! {
+    /// The operators' queue page, with the matching total.
+    struct RefundQueue = select_refunds!("count(*) OVER ()::bigint",
+        "WHERE (:status::text IS NULL OR r.status = :status)
+         GROUP BY r.id, o.order_number ORDER BY r.id DESC LIMIT :limit OFFSET :offset");
+    status: Nullable<Text> => Option<String>,
+    limit: BigInt => i64,
+    offset: BigInt => i64,
+}
 
 #[derive(QueryableByName)]
 struct RefundRow {
@@ -107,10 +147,12 @@ pub(crate) async fn refunds_of_orders(
     mut conn: &AsyncPgConnection,
     order_ids: &[i64],
 ) -> Result<Vec<Refund>, StorageError> {
-    let rows: Vec<RefundRow> = diesel::sql_query(format!(
-        "{SELECT_REFUNDS} WHERE r.order_id = ANY($1) GROUP BY r.id, o.order_number ORDER BY r.id"
-    ))
-    .bind::<Array<BigInt>, _>(order_ids)
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<RefundRow> = RefundsOfOrders {
+        order_ids: order_ids.to_vec(),
+    }
     .load(&mut conn)
     .await
     .map_err(|e| diesel_error(e, "loading refunds"))?;
@@ -122,11 +164,8 @@ pub(crate) async fn refund_by_id(
     mut conn: &AsyncPgConnection,
     refund_id: i64,
 ) -> Result<Option<Refund>, StorageError> {
-    let rows: Vec<RefundRow> = diesel::sql_query(format!(
-        "{SELECT_REFUNDS} WHERE r.id = $1 GROUP BY r.id, o.order_number"
-    ))
-    .bind::<BigInt, _>(refund_id)
-    .load(&mut conn)
+    let rows: Vec<RefundRow> = RefundById { id: refund_id }
+        .load(&mut conn)
     .await
     .map_err(|e| diesel_error(e, "reading a refund"))?;
     Ok(to_refunds(rows)?.pop())
@@ -137,10 +176,9 @@ pub(crate) async fn refund_by_request_no(
     mut conn: &AsyncPgConnection,
     out_request_no: &str,
 ) -> Result<Option<Refund>, StorageError> {
-    let rows: Vec<RefundRow> = diesel::sql_query(format!(
-        "{SELECT_REFUNDS} WHERE r.out_request_no = $1 GROUP BY r.id, o.order_number"
-    ))
-    .bind::<Text, _>(out_request_no)
+    let rows: Vec<RefundRow> = RefundByRequestNo {
+        out_request_no: out_request_no.to_owned(),
+    }
     .load(&mut conn)
     .await
     .map_err(|e| diesel_error(e, "reading a refund"))?;
@@ -153,13 +191,11 @@ pub(crate) async fn refund_queue(
     status: Option<RefundStatus>,
     page: PageRequest,
 ) -> Result<Page<Refund>, StorageError> {
-    let rows: Vec<RefundRow> = diesel::sql_query(format!(
-        "{SELECT_REFUNDS} WHERE ($1::text IS NULL OR r.status = $1)
-         GROUP BY r.id, o.order_number ORDER BY r.id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind::<Nullable<Text>, _>(status.map(RefundStatus::as_str))
-    .bind::<BigInt, _>(page.limit())
-    .bind::<BigInt, _>(page.offset())
+    let rows: Vec<RefundRow> = RefundQueue {
+        status: status.map(|s| s.as_str().to_owned()),
+        limit: page.limit(),
+        offset: page.offset(),
+    }
     .load(&mut conn)
     .await
     .map_err(|e| diesel_error(e, "listing refunds"))?;
