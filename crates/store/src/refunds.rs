@@ -166,8 +166,8 @@ pub(crate) async fn refund_by_id(
 ) -> Result<Option<Refund>, StorageError> {
     let rows: Vec<RefundRow> = RefundById { id: refund_id }
         .load(&mut conn)
-    .await
-    .map_err(|e| diesel_error(e, "reading a refund"))?;
+        .await
+        .map_err(|e| diesel_error(e, "reading a refund"))?;
     Ok(to_refunds(rows)?.pop())
 }
 

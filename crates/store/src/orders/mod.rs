@@ -87,6 +87,11 @@ pub(crate) async fn hydrate(
 ) -> Result<Vec<Order>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let grant_ids: Vec<i64> = rows.iter().filter_map(|r| r.coupon_log_id).collect();
+    let paid_ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| OrderStatus::from_code(r.order_status).is_some_and(OrderStatus::was_paid))
+        .map(|r| r.id)
+        .collect();
     let (mut c1, mut c2) = (conn, conn);
     let lines = order_details::table
         .inner_join(courses::table)
@@ -125,7 +130,9 @@ pub(crate) async fn hydrate(
             futures::try_join!(lines, coupon_rows)
                 .map_err(|e| diesel_error(e, "loading order lines and coupons"))
         },
-        refunds_of_orders(conn, &ids),
+        // Only an order that was paid can have refunds: a page of unpaid or cancelled orders
+        // costs no third statement.
+        refunds_of_orders(conn, &paid_ids),
     )
     .map(|((lines, coupons), refunds)| (lines, coupons, refunds))?;
     let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
