@@ -497,6 +497,107 @@ async fn real_responses_match_their_schemas() {
         )
         .await,
     );
+    // The catalog back office.
+    let teacher = app
+        .json(
+            Method::POST,
+            "/admin/teachers/",
+            &staff,
+            json!({"name": "文档讲师"}),
+        )
+        .await;
+    check(&doc, "post", "/admin/teachers", &teacher);
+    check(
+        &doc,
+        "get",
+        "/admin/teachers",
+        &app.get("/admin/teachers/", &staff).await,
+    );
+    let course = app
+        .json(
+            Method::POST,
+            "/admin/courses/",
+            &staff,
+            json!({"name": "文档课程", "direction_id": 1, "category_id": 1, "price": 10}),
+        )
+        .await;
+    check(&doc, "post", "/admin/courses", &course);
+    let course_id = course.json["id"].as_i64().unwrap();
+    check(
+        &doc,
+        "get",
+        "/admin/courses",
+        &app.get("/admin/courses/", &staff).await,
+    );
+    check(
+        &doc,
+        "patch",
+        "/admin/courses/{id}",
+        &app.json(
+            Method::PATCH,
+            &format!("/admin/courses/{course_id}/"),
+            &staff,
+            json!({"level": 2}),
+        )
+        .await,
+    );
+    let chapter = app
+        .json(
+            Method::POST,
+            &format!("/admin/courses/{course_id}/chapters/"),
+            &staff,
+            json!({"name": "第一章"}),
+        )
+        .await;
+    check(&doc, "post", "/admin/courses/{id}/chapters", &chapter);
+    let chapter_id = chapter.json["id"].as_i64().unwrap();
+    check(
+        &doc,
+        "post",
+        "/admin/chapters/{id}/lessons",
+        &app.json(
+            Method::POST,
+            &format!("/admin/chapters/{chapter_id}/lessons/"),
+            &staff,
+            json!({"name": "第一课"}),
+        )
+        .await,
+    );
+    check(
+        &doc,
+        "get",
+        "/admin/courses/{id}/chapters",
+        &app.get(&format!("/admin/courses/{course_id}/chapters/"), &staff)
+            .await,
+    );
+    let promotion = app
+        .json(
+            Method::POST,
+            "/admin/promotions/",
+            &staff,
+            json!({"name": "文档活动", "sale": "0", "start_time": "2020-01-01 00:00:00",
+                   "end_time": "2099-01-01 00:00:00", "course_ids": [course_id]}),
+        )
+        .await;
+    check(&doc, "post", "/admin/promotions", &promotion);
+    check(
+        &doc,
+        "get",
+        "/admin/promotions",
+        &app.get("/admin/promotions/", &staff).await,
+    );
+    check(
+        &doc,
+        "patch",
+        "/admin/promotions/{id}",
+        &app.json(
+            Method::PATCH,
+            "/admin/promotions/999999/",
+            &staff,
+            json!({"name": "x"}),
+        )
+        .await,
+    );
     let audit = app.get("/admin/audit/?size=50", &staff).await;
     assert!(audit.json["count"].as_u64().unwrap() >= 5, "{}", audit.text);
     check(&doc, "get", "/admin/audit", &audit);

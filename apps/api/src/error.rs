@@ -177,6 +177,17 @@ impl From<luffy_order::HideError> for ApiError {
     }
 }
 
+impl From<luffy_catalog::CatalogAdminError> for ApiError {
+    fn from(error: luffy_catalog::CatalogAdminError) -> Self {
+        use luffy_catalog::CatalogAdminError as E;
+        match error {
+            E::Invalid(_) | E::BadReference(_) => Self::BadRequest(error.to_string()),
+            E::NotFound(_) => Self::NotFound(error.to_string()),
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<luffy_order::RefundError> for ApiError {
     fn from(error: luffy_order::RefundError) -> Self {
         use luffy_order::RefundError as E;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use luffy_account::{AccountService, AuditService};
 use luffy_cart::CartService;
-use luffy_catalog::{CatalogService, TaxonomyService};
+use luffy_catalog::{CatalogAdminService, CatalogService, TaxonomyService};
 use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
@@ -46,6 +46,8 @@ pub type Catalog = CatalogService<PgCatalog, SystemClock>;
 
 /// Directions and categories for operators, wired to their production adapter.
 pub type Taxonomy = TaxonomyService<PgCatalog>;
+/// The operators' catalog (teachers, courses, chapters, lessons, promotions) as wired here.
+pub type CatalogAdmin = CatalogAdminService<PgCatalog>;
 
 /// The coupon service wired to its production adapter.
 pub type Coupons = CouponService<PgCoupons, SystemClock>;
@@ -89,6 +91,8 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Directions and categories for operators.
     pub taxonomy: Taxonomy,
+    /// Teachers, courses, chapters, lessons and promotions for operators.
+    pub catalog_admin: CatalogAdmin,
     /// Accounts, and whether each may still act (active, staff), cached in Redis.
     pub users: Accounts,
     /// The operators' audit trail.
@@ -262,6 +266,7 @@ impl AppState {
                 ),
             ),
             taxonomy: TaxonomyService::new(catalog.clone()),
+            catalog_admin: CatalogAdminService::new(catalog.clone()),
             catalog: CatalogService::new(catalog, SystemClock),
             carts,
             jobs: JobService::new(PgJobs::new(pg.clone()), SystemClock),

@@ -33,6 +33,22 @@ pub mod actions {
     pub const CATEGORY_UPDATE: &str = "category.update";
     /// An operator sent a dead job again.
     pub const JOB_RETRY: &str = "job.retry";
+    /// An operator created a teacher.
+    pub const TEACHER_CREATE: &str = "teacher.create";
+    /// An operator changed a teacher.
+    pub const TEACHER_UPDATE: &str = "teacher.update";
+    /// An operator created a course.
+    pub const COURSE_CREATE: &str = "course.create";
+    /// An operator changed a course.
+    pub const COURSE_UPDATE: &str = "course.update";
+    /// An operator added a chapter.
+    pub const CHAPTER_CREATE: &str = "chapter.create";
+    /// An operator added a lesson.
+    pub const LESSON_CREATE: &str = "lesson.create";
+    /// An operator created a promotion.
+    pub const PROMOTION_CREATE: &str = "promotion.create";
+    /// An operator changed a promotion.
+    pub const PROMOTION_UPDATE: &str = "promotion.update";
     /// An operator refunded an order.
     pub const REFUND_CREATE: &str = "refund.create";
     /// An operator approved a refund request.
@@ -55,6 +71,16 @@ pub mod entities {
     pub const CATEGORY: &str = "category";
     /// A `jobs` row.
     pub const JOB: &str = "job";
+    /// A `teachers` row.
+    pub const TEACHER: &str = "teacher";
+    /// A `courses` row.
+    pub const COURSE: &str = "course";
+    /// A `course_chapters` row.
+    pub const CHAPTER: &str = "chapter";
+    /// A `course_lessons` row.
+    pub const LESSON: &str = "lesson";
+    /// A promotion: an `activities` row with its rule and linked courses.
+    pub const PROMOTION: &str = "promotion";
     /// A `refunds` row.
     pub const REFUND: &str = "refund";
 }

@@ -1,6 +1,7 @@
 //! The course catalog: courses, their directions and categories, and the promotion rules that
 //! give a course its current sale price (SPEC 2.1).
 
+pub mod back_office;
 pub mod browse;
 pub mod course;
 pub mod promotion;
@@ -9,6 +10,11 @@ pub mod sale;
 pub mod service;
 pub mod taxonomy;
 
+pub use back_office::{
+    CatalogAdminError, CatalogAdminService, CatalogAdminStore, ChapterInput, ChapterRecord,
+    CourseInput, CourseRecord, LessonInput, LessonRecord, PromotionInput, PromotionRecord,
+    TeacherInput, TeacherRecord,
+};
 pub use browse::{
     CatalogBrowser, Chapter, CourseFilter, CourseLevel, CourseOrdering, CourseProfile, Lesson,
     Teacher, TeacherRole,

@@ -66,6 +66,36 @@ row_json!(
     "refunds"
 );
 row_json!(
+    /// A teacher row as JSON.
+    TeacherJson,
+    "to_jsonb(r)",
+    "teachers"
+);
+row_json!(
+    /// A course row as JSON.
+    CourseJson,
+    "to_jsonb(r)",
+    "courses"
+);
+row_json!(
+    /// A chapter row as JSON.
+    ChapterJson,
+    "to_jsonb(r)",
+    "course_chapters"
+);
+row_json!(
+    /// A lesson row as JSON.
+    LessonJson,
+    "to_jsonb(r)",
+    "course_lessons"
+);
+row_json!(
+    /// A promotion as JSON: the activity with its rule and linked courses.
+    PromotionJson,
+    "to_jsonb(r) || jsonb_build_object('rules', (SELECT COALESCE(jsonb_agg(jsonb_build_object('course_id', p.course_id, 'sale', d.sale, 'condition', d.condition) ORDER BY p.course_id), '[]'::jsonb) FROM course_activity_prices p JOIN discounts d ON d.id = p.discount_id WHERE p.activity_id = r.id))",
+    "activities"
+);
+row_json!(
     /// A job row as JSON.
     JobJson,
     "to_jsonb(r)",
@@ -103,6 +133,14 @@ pub(crate) async fn snapshot(
         entities::COUPON_GRANT => GrantJson { id }.get_result(&mut conn).await.optional()?,
         entities::JOB => JobJson { id }.get_result(&mut conn).await.optional()?,
         entities::REFUND => RefundJson { id }.get_result(&mut conn).await.optional()?,
+        entities::TEACHER => TeacherJson { id }.get_result(&mut conn).await.optional()?,
+        entities::COURSE => CourseJson { id }.get_result(&mut conn).await.optional()?,
+        entities::CHAPTER => ChapterJson { id }.get_result(&mut conn).await.optional()?,
+        entities::LESSON => LessonJson { id }.get_result(&mut conn).await.optional()?,
+        entities::PROMOTION => PromotionJson { id }
+            .get_result(&mut conn)
+            .await
+            .optional()?,
         entities::DIRECTION => DirectionJson { id }
             .get_result(&mut conn)
             .await

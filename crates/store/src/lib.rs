@@ -7,6 +7,7 @@ pub mod audit;
 pub mod browse;
 pub mod cart;
 pub mod catalog;
+mod catalog_admin;
 pub mod coupons;
 pub mod database;
 pub mod errors;

@@ -300,3 +300,40 @@ diesel::table! {
 
 diesel::joinable!(jobs -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(jobs, orders);
+
+diesel::table! {
+    teachers (id) {
+        id -> Int8,
+        name -> Varchar,
+        avatar -> Varchar,
+        title -> Varchar,
+        role -> Int2,
+        brief -> Text,
+        is_show -> Bool,
+        is_deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    course_chapters (id) {
+        id -> Int8,
+        course_id -> Int8,
+        orders -> Int4,
+        name -> Varchar,
+        summary -> Text,
+        is_show -> Bool,
+    }
+}
+
+diesel::table! {
+    course_lessons (id) {
+        id -> Int8,
+        chapter_id -> Int8,
+        course_id -> Int8,
+        orders -> Int4,
+        name -> Varchar,
+        duration -> Varchar,
+        free_trail -> Bool,
+        is_show -> Bool,
+    }
+}

@@ -700,3 +700,139 @@ pub fn approve_refund() {}
     security(("jwt" = []), ("bearer" = [])),
 )]
 pub fn reject_refund() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/teachers",
+    tag = "admin",
+    summary = "Every teacher (not deleted), in id order",
+    responses((status = 200, description = "OK", body = Vec<AdminTeacher>), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_teachers() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/teachers",
+    tag = "admin",
+    summary = "Create a teacher (audited)",
+    request_body = TeacherForm,
+    responses((status = 201, description = "Created", body = AdminTeacher), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_teacher() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/teachers/{id}",
+    tag = "admin",
+    summary = "Change a teacher; hide with is_show (audited)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = TeacherForm,
+    responses((status = 200, description = "OK", body = AdminTeacher), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such teacher", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_teacher() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/courses",
+    tag = "admin",
+    summary = "Courses, newest first, hidden and deleted included, optionally by name",
+    params(("q" = Option<String>, Query, description = "Part of the name"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = AdminCoursePage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_courses() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/courses",
+    tag = "admin",
+    summary = "Create a course (audited)",
+    request_body = CourseForm,
+    responses((status = 201, description = "Created", body = AdminCourse), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_course() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/courses/{id}",
+    tag = "admin",
+    summary = "Change a course; hide with is_show, withdraw with is_deleted (audited)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = CourseForm,
+    responses((status = 200, description = "OK", body = AdminCourse), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such course", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_course() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/courses/{id}/chapters",
+    tag = "admin",
+    summary = "A course's chapters with their lessons",
+    params(("id" = i64, Path, description = "Id")),
+    responses((status = 200, description = "OK", body = Vec<AdminChapter>), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such course", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_chapters() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/courses/{id}/chapters",
+    tag = "admin",
+    summary = "Add a chapter to a course (audited)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = ChapterForm,
+    responses((status = 201, description = "Created", body = AdminChapter), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such course", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_chapter() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/chapters/{id}/lessons",
+    tag = "admin",
+    summary = "Add a lesson to a chapter (audited; the course's lesson count follows)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = LessonForm,
+    responses((status = 201, description = "Created", body = AdminLesson), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such chapter", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_lesson() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/promotions",
+    tag = "admin",
+    summary = "Promotions, newest first",
+    params(("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = AdminPromotionPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_promotions() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/promotions",
+    tag = "admin",
+    summary = "Create a promotion: a window, a sale rule and linked courses (audited)",
+    request_body = PromotionForm,
+    responses((status = 201, description = "Created", body = AdminPromotion), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_promotion() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/promotions/{id}",
+    tag = "admin",
+    summary = "Change a promotion; course_ids replaces the links (audited)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = PromotionForm,
+    responses((status = 200, description = "OK", body = AdminPromotion), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such promotion", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_promotion() {}

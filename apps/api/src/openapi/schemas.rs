@@ -1148,3 +1148,234 @@ pub struct JobStats {
     /// Dead jobs.
     pub dead: Vec<DeadJob>,
 }
+
+/// A teacher.
+#[derive(Serialize, ToSchema)]
+pub struct AdminTeacher {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Title (职位).
+    pub title: String,
+    /// 0 讲师, 1 导师, 2 班主任.
+    pub role: i64,
+    /// Introduction.
+    pub brief: String,
+    /// Avatar path or URL.
+    pub avatar: String,
+    /// Shown to buyers.
+    pub is_show: bool,
+}
+
+/// `POST /admin/teachers/` (name required) and `PATCH /admin/teachers/{id}/` (at least one).
+#[derive(Serialize, ToSchema)]
+pub struct TeacherForm {
+    /// 1-50 characters.
+    pub name: Option<String>,
+    /// At most 64 characters.
+    pub title: Option<String>,
+    /// 0-2.
+    pub role: Option<i64>,
+    /// At most 5000 characters.
+    pub brief: Option<String>,
+    /// A site path or an http(s) URL.
+    pub avatar: Option<String>,
+    /// Shown to buyers (hide instead of delete).
+    pub is_show: Option<bool>,
+}
+
+/// A course as operators see it.
+#[derive(Serialize, ToSchema)]
+pub struct AdminCourse {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Direction.
+    pub direction_id: i64,
+    /// Category of that direction.
+    pub category_id: i64,
+    /// Teacher.
+    pub teacher_id: Option<i64>,
+    /// List price.
+    pub price: f64,
+    /// Points cap per order.
+    pub credit: i64,
+    /// 0 付费, 1 VIP, 2 学位.
+    pub course_type: i64,
+    /// 0 初级, 1 中级, 2 高级.
+    pub level: i64,
+    /// Description.
+    pub description: String,
+    /// Cover path or URL.
+    pub course_cover: String,
+    /// Video path or URL.
+    pub course_video: String,
+    /// Listed.
+    pub is_show: bool,
+    /// Withdrawn for good.
+    pub is_deleted: bool,
+    /// Lessons shown.
+    pub lessons: i64,
+}
+
+/// `POST /admin/courses/` (name, direction_id, category_id and price required) and
+/// `PATCH /admin/courses/{id}/` (at least one field).
+#[derive(Serialize, ToSchema)]
+pub struct CourseForm {
+    /// 1-255 characters.
+    pub name: Option<String>,
+    /// Direction.
+    pub direction_id: Option<i64>,
+    /// Category of the direction.
+    pub category_id: Option<i64>,
+    /// Teacher.
+    pub teacher_id: Option<i64>,
+    /// 0 to 100000000, two decimals at most (number or string).
+    pub price: Option<f64>,
+    /// Points cap.
+    pub credit: Option<i64>,
+    /// 0-2.
+    pub course_type: Option<i64>,
+    /// 0-2.
+    pub level: Option<i64>,
+    /// Description.
+    pub description: Option<String>,
+    /// A site path or an http(s) URL.
+    pub course_cover: Option<String>,
+    /// A site path or an http(s) URL.
+    pub course_video: Option<String>,
+    /// Listed.
+    pub is_show: Option<bool>,
+    /// Withdrawn for good.
+    pub is_deleted: Option<bool>,
+}
+
+/// A DRF page of courses.
+#[derive(Serialize, ToSchema)]
+pub struct AdminCoursePage {
+    /// All matching.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<AdminCourse>,
+}
+
+/// A lesson.
+#[derive(Serialize, ToSchema)]
+pub struct AdminLesson {
+    /// Id.
+    pub id: i64,
+    /// Position.
+    pub orders: i64,
+    /// Name.
+    pub name: String,
+    /// Duration text.
+    pub duration: String,
+    /// Free to watch.
+    pub free_trail: bool,
+    /// Shown.
+    pub is_show: bool,
+}
+
+/// A chapter with its lessons.
+#[derive(Serialize, ToSchema)]
+pub struct AdminChapter {
+    /// Id.
+    pub id: i64,
+    /// Course.
+    pub course_id: i64,
+    /// Position.
+    pub orders: i64,
+    /// Name.
+    pub name: String,
+    /// Summary.
+    pub summary: String,
+    /// Shown.
+    pub is_show: bool,
+    /// Lessons in order.
+    pub lessons: Vec<AdminLesson>,
+}
+
+/// `POST /admin/courses/{id}/chapters/`.
+#[derive(Serialize, ToSchema)]
+pub struct ChapterForm {
+    /// 1-128 characters.
+    pub name: String,
+    /// Position from 1 (default: after the last).
+    pub orders: Option<i64>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Shown (default true).
+    pub is_show: Option<bool>,
+}
+
+/// `POST /admin/chapters/{id}/lessons/`.
+#[derive(Serialize, ToSchema)]
+pub struct LessonForm {
+    /// 1-255 characters.
+    pub name: String,
+    /// Position from 1 (default: after the last).
+    pub orders: Option<i64>,
+    /// Duration text, at most 32 characters.
+    pub duration: Option<String>,
+    /// Free to watch.
+    pub free_trail: Option<bool>,
+    /// Shown (default true).
+    pub is_show: Option<bool>,
+}
+
+/// A promotion.
+#[derive(Serialize, ToSchema)]
+pub struct AdminPromotion {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// `0`, `*0.xx` or `-N`.
+    pub sale: String,
+    /// 限时免费, 限时折扣 or 限时减免.
+    pub discount_type: String,
+    /// Minimum list price in yuan.
+    pub condition: i64,
+    /// Store time.
+    pub start_time: String,
+    /// Store time.
+    pub end_time: String,
+    /// Linked courses.
+    pub course_ids: Vec<i64>,
+}
+
+/// `POST /admin/promotions/` (all but condition required) and `PATCH /admin/promotions/{id}/`.
+#[derive(Serialize, ToSchema)]
+pub struct PromotionForm {
+    /// 1-150 characters.
+    pub name: Option<String>,
+    /// `0`, `*0.xx` or `-N`.
+    pub sale: Option<String>,
+    /// Minimum list price in yuan.
+    pub condition: Option<i64>,
+    /// `YYYY-MM-DD HH:MM:SS` (store timezone) or RFC 3339.
+    pub start_time: Option<String>,
+    /// After the start.
+    pub end_time: Option<String>,
+    /// 1-100 distinct courses (a change replaces the links).
+    pub course_ids: Option<Vec<i64>>,
+}
+
+/// A DRF page of promotions.
+#[derive(Serialize, ToSchema)]
+pub struct AdminPromotionPage {
+    /// All.
+    pub count: u64,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<AdminPromotion>,
+}

@@ -132,6 +132,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/categories/{id}")
                 .route(web::patch().to(admin::taxonomy::update_category)),
         )
+        .service(
+            web::resource("/admin/teachers")
+                .route(web::get().to(admin::catalog::list_teachers))
+                .route(web::post().to(admin::catalog::create_teacher)),
+        )
+        .service(
+            web::resource("/admin/teachers/{id}")
+                .route(web::patch().to(admin::catalog::update_teacher)),
+        )
+        .service(
+            web::resource("/admin/courses")
+                .route(web::get().to(admin::catalog::list_courses))
+                .route(web::post().to(admin::catalog::create_course)),
+        )
+        .service(
+            web::resource("/admin/courses/{id}")
+                .route(web::patch().to(admin::catalog::update_course)),
+        )
+        .service(
+            web::resource("/admin/courses/{id}/chapters")
+                .route(web::get().to(admin::catalog::list_chapters))
+                .route(web::post().to(admin::catalog::create_chapter)),
+        )
+        .service(
+            web::resource("/admin/chapters/{id}/lessons")
+                .route(web::post().to(admin::catalog::create_lesson)),
+        )
+        .service(
+            web::resource("/admin/promotions")
+                .route(web::get().to(admin::catalog::list_promotions))
+                .route(web::post().to(admin::catalog::create_promotion)),
+        )
+        .service(
+            web::resource("/admin/promotions/{id}")
+                .route(web::patch().to(admin::catalog::update_promotion)),
+        )
         .service(web::resource("/admin/orders").route(web::get().to(admin::orders::search_orders)))
         .service(
             web::resource("/admin/orders/export.csv")

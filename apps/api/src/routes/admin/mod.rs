@@ -3,6 +3,7 @@
 
 pub mod adjust_credit;
 pub mod audit;
+pub mod catalog;
 pub mod coupons;
 pub mod create_coupon;
 pub mod dead_jobs;

@@ -1,0 +1,298 @@
+//! The operators' catalog end to end (issue 13 item 1): teachers, courses, chapters, lessons and
+//! promotions through the admin API; staff only, every write audited, refusals change nothing,
+//! and a buyer's quote uses a promotion the moment it is saved.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use luffy_e2e::{assert_invariants, spawn_app, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn audit_rows(app: &TestApp, action: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT count(*)::bigint AS value FROM audit_log WHERE action = '{action}'"
+    ))
+    .await
+}
+
+async fn all_audit_rows(app: &TestApp) -> i64 {
+    app.scalar("SELECT count(*)::bigint AS value FROM audit_log")
+        .await
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> luffy_e2e::TestResponse {
+    app.json(Method::POST, path, token, body).await
+}
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> luffy_e2e::TestResponse {
+    app.json(Method::PATCH, path, token, body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn operators_build_a_course_with_a_teacher_chapters_and_a_promotion_buyers_see() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+
+    // Staff only.
+    for path in ["/admin/teachers/", "/admin/courses/", "/admin/promotions/"] {
+        assert_eq!(app.get(path, &buyer).await.status, StatusCode::FORBIDDEN);
+        let anonymous = app.send(app.request(Method::GET, path)).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    }
+    let refused = post(&app, &buyer, "/admin/teachers/", json!({"name": "X"})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A direction and a category, then a teacher.
+    let direction = post(
+        &app,
+        &admin,
+        "/admin/directions/",
+        json!({"name": "云原生"}),
+    )
+    .await;
+    assert_eq!(direction.status, StatusCode::CREATED, "{}", direction.text);
+    let direction_id = direction.json["id"].as_i64().unwrap();
+    let category = post(
+        &app,
+        &admin,
+        "/admin/categories/",
+        json!({"name": "Kubernetes", "direction_id": direction_id}),
+    )
+    .await;
+    let category_id = category.json["id"].as_i64().unwrap();
+    let teacher = post(
+        &app,
+        &admin,
+        "/admin/teachers/",
+        json!({"name": " Alex ", "title": "架构师", "role": 0, "brief": "十年运维",
+               "avatar": "/uploads/avatar/alex.png"}),
+    )
+    .await;
+    assert_eq!(teacher.status, StatusCode::CREATED, "{}", teacher.text);
+    assert_eq!(teacher.json["name"], "Alex");
+    let teacher_id = teacher.json["id"].as_i64().unwrap();
+
+    // Refusals: each a 400 with a clear errmsg, and nothing written.
+    let before = all_audit_rows(&app).await;
+    for (path, body, message) in [
+        (
+            "/admin/teachers/",
+            json!({"title": "无名"}),
+            "讲师名称不能为空!",
+        ),
+        (
+            "/admin/teachers/",
+            json!({"name": "A", "role": 9}),
+            "讲师身份无效!",
+        ),
+        (
+            "/admin/teachers/",
+            json!({"name": "A", "avatar": "javascript:alert(1)"}),
+            "头像必须是站内路径或http(s)地址!",
+        ),
+        (
+            "/admin/courses/",
+            json!({"name": "K8s", "direction_id": direction_id, "category_id": 1, "price": 99}),
+            "课程分类不属于该课程方向!",
+        ),
+        (
+            "/admin/courses/",
+            json!({"name": "K8s", "direction_id": direction_id, "category_id": category_id,
+                   "price": 99, "teacher_id": 999_999}),
+            "讲师不存在!",
+        ),
+        (
+            "/admin/courses/",
+            json!({"name": "K8s", "direction_id": direction_id, "category_id": category_id,
+                   "price": "-1"}),
+            "课程价格应为0到100000000之间、最多两位小数的金额!",
+        ),
+        (
+            "/admin/courses/",
+            json!({"direction_id": direction_id, "category_id": category_id, "price": 1}),
+            "课程名称不能为空!",
+        ),
+    ] {
+        let answer = post(&app, &admin, path, body.clone()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            answer.text
+        );
+        assert_eq!(answer.errmsg(), message, "{body}");
+    }
+    let unknown = post(&app, &admin, "/admin/courses/", json!({"nme": "typo"})).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(all_audit_rows(&app).await, before, "refusals write nothing");
+
+    // The course, with a cover and a video.
+    let course = post(
+        &app,
+        &admin,
+        "/admin/courses/",
+        json!({"name": "Kubernetes 实战", "direction_id": direction_id,
+               "category_id": category_id, "teacher_id": teacher_id, "price": "200.00",
+               "credit": 50, "course_type": 0, "level": 1, "description": "<p>从零到生产</p>",
+               "course_cover": "/uploads/course/k8s.png", "course_video": "/uploads/video/k8s.mp4",
+               "is_show": true}),
+    )
+    .await;
+    assert_eq!(course.status, StatusCode::CREATED, "{}", course.text);
+    let course_id = course.json["id"].as_i64().unwrap();
+    assert_eq!(course.json["price"], 200.0);
+    let public = app
+        .send(app.request(Method::GET, &format!("/courses/{course_id}/")))
+        .await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+    assert_eq!(public.json["name"], "Kubernetes 实战");
+    let listed = app.get("/admin/courses/?q=Kubernetes", &admin).await;
+    assert_eq!(listed.json["count"], 1, "{}", listed.text);
+
+    // A chapter with a lesson.
+    let chapter = post(
+        &app,
+        &admin,
+        &format!("/admin/courses/{course_id}/chapters/"),
+        json!({"name": "集群入门", "summary": "安装与概念"}),
+    )
+    .await;
+    assert_eq!(chapter.status, StatusCode::CREATED, "{}", chapter.text);
+    assert_eq!(chapter.json["orders"], 1);
+    let chapter_id = chapter.json["id"].as_i64().unwrap();
+    let lesson = post(
+        &app,
+        &admin,
+        &format!("/admin/chapters/{chapter_id}/lessons/"),
+        json!({"name": "kubectl", "duration": "12:30", "free_trail": true}),
+    )
+    .await;
+    assert_eq!(lesson.status, StatusCode::CREATED, "{}", lesson.text);
+    let missing = post(
+        &app,
+        &admin,
+        "/admin/chapters/999999/lessons/",
+        json!({"name": "x"}),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let chapters = app
+        .get(&format!("/admin/courses/{course_id}/chapters/"), &admin)
+        .await;
+    assert_eq!(chapters.json[0]["lessons"][0]["name"], "kubectl");
+    let reread = app.get("/admin/courses/?q=Kubernetes", &admin).await;
+    assert_eq!(reread.json["results"][0]["lessons"], 1);
+
+    // A 折扣 promotion: the buyer's quote uses it at once.
+    let promotion = post(
+        &app,
+        &admin,
+        "/admin/promotions/",
+        json!({"name": "双十二", "sale": "*0.5", "condition": 100,
+               "start_time": "2020-01-01 00:00:00", "end_time": "2099-01-01 00:00:00",
+               "course_ids": [course_id]}),
+    )
+    .await;
+    assert_eq!(promotion.status, StatusCode::CREATED, "{}", promotion.text);
+    assert_eq!(promotion.json["discount_type"], "限时折扣");
+    let promotion_id = promotion.json["id"].as_i64().unwrap();
+    app.fill_cart(&buyer, &[course_id]).await;
+    let quoted = quote(&app, &buyer).await;
+    assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
+    assert_eq!(quoted.json["real_price"], 100.0, "{}", quoted.text);
+    // Changed to 减免 of 30: the next quote follows.
+    let changed = patch(
+        &app,
+        &admin,
+        &format!("/admin/promotions/{promotion_id}/"),
+        json!({"sale": "-30"}),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.json["discount_type"], "限时减免");
+    assert_eq!(changed.json["course_ids"], json!([course_id]));
+    assert_eq!(quote(&app, &buyer).await.json["real_price"], 170.0);
+    let bad_window = patch(
+        &app,
+        &admin,
+        &format!("/admin/promotions/{promotion_id}/"),
+        json!({"end_time": "2019-01-01 00:00:00"}),
+    )
+    .await;
+    assert_eq!(bad_window.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_window.errmsg(), "活动结束时间必须晚于开始时间!");
+    let bad_course = post(
+        &app,
+        &admin,
+        "/admin/promotions/",
+        json!({"name": "x", "sale": "0", "start_time": "2020-01-01 00:00:00",
+               "end_time": "2099-01-01 00:00:00", "course_ids": [999_999]}),
+    )
+    .await;
+    assert_eq!(bad_course.status, StatusCode::BAD_REQUEST);
+    let promotions = app.get("/admin/promotions/", &admin).await;
+    assert!(promotions.json["count"].as_u64().unwrap() >= 1);
+
+    // Hiding the course and the teacher (never deleting them).
+    let hidden = patch(
+        &app,
+        &admin,
+        &format!("/admin/courses/{course_id}/"),
+        json!({"is_show": false}),
+    )
+    .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text);
+    assert_eq!(hidden.json["is_show"], false);
+    let renamed = patch(
+        &app,
+        &admin,
+        &format!("/admin/teachers/{teacher_id}/"),
+        json!({"title": "首席架构师", "is_show": false}),
+    )
+    .await;
+    assert_eq!(renamed.json["title"], "首席架构师");
+    let nothing = patch(
+        &app,
+        &admin,
+        &format!("/admin/teachers/{teacher_id}/"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(nothing.status, StatusCode::BAD_REQUEST);
+    let gone = patch(
+        &app,
+        &admin,
+        "/admin/teachers/999999/",
+        json!({"name": "x"}),
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+
+    for action in [
+        "teacher.create",
+        "teacher.update",
+        "course.create",
+        "course.update",
+        "chapter.create",
+        "lesson.create",
+        "promotion.create",
+        "promotion.update",
+    ] {
+        assert_eq!(audit_rows(&app, action).await, 1, "{action}");
+    }
+    let entry = app.get("/admin/audit/?entity=promotion", &admin).await;
+    let latest = &entry.json["results"][0];
+    assert!(latest["before"].to_string().contains("*0.5"), "{latest}");
+    assert!(latest["after"].to_string().contains("-30"), "{latest}");
+    assert_invariants(&app.database.url).await;
+}
+
+async fn quote(app: &TestApp, buyer: &str) -> luffy_e2e::TestResponse {
+    app.json(
+        Method::POST,
+        "/orders/quote/",
+        buyer,
+        json!({"pay_type": 0}),
+    )
+    .await
+}
