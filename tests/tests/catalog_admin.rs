@@ -296,3 +296,105 @@ async fn quote(app: &TestApp, buyer: &str) -> luffy_e2e::TestResponse {
     )
     .await
 }
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> luffy_e2e::TestResponse {
+    app.send(
+        app.authed(Method::POST, &format!("/admin/uploads/{kind}/"), token)
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn covers_and_avatars_upload_as_checked_pictures_only() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", "admin12345").await;
+    let buyer = app.login_demo().await;
+    let refused = upload(&app, &buyer, "cover", "image/png", PNG.to_vec()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let stored = upload(&app, &admin, "cover", "image/png", PNG.to_vec()).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text);
+    let path = stored.json["path"].as_str().unwrap().to_owned();
+    assert!(
+        path.starts_with("/uploads/course/") && path.ends_with(".png"),
+        "{path}"
+    );
+    assert_eq!(
+        (
+            stored.json["width"].as_u64(),
+            stored.json["height"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let served = app
+        .client
+        .get(stored.json["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.bytes().await.unwrap().as_ref(), PNG);
+    // The same picture again is the same file.
+    let again = upload(&app, &admin, "cover", "image/png", PNG.to_vec()).await;
+    assert_eq!(again.json["path"], path.as_str());
+    let avatar = upload(&app, &admin, "avatar", "image/png", PNG.to_vec()).await;
+    assert!(avatar.json["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("/uploads/avatar/"));
+
+    // Content decides: a script named as a PNG, a GIF, a truncated PNG, nothing at all.
+    for (content_type, body) in [
+        (
+            "image/png",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+        ),
+        ("image/gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec()),
+        ("image/png", PNG[..20].to_vec()),
+        ("image/png", Vec::new()),
+    ] {
+        let answer = upload(&app, &admin, "cover", content_type, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
+        assert!(!answer.errmsg().is_empty());
+    }
+    let kind = upload(&app, &admin, "script", "image/png", PNG.to_vec()).await;
+    assert_eq!(kind.status, StatusCode::BAD_REQUEST);
+    let mut big = PNG.to_vec();
+    big.resize(2 * 1024 * 1024 + 1, 0);
+    let too_big = upload(&app, &admin, "cover", "image/png", big).await;
+    assert_eq!(
+        too_big.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        too_big.text
+    );
+
+    // The stored path is what a course takes as its cover.
+    let course = post(
+        &app,
+        &admin,
+        "/admin/courses/",
+        json!({"name": "带封面的课程", "direction_id": 1, "category_id": 1, "price": 9.9,
+               "course_cover": path}),
+    )
+    .await;
+    assert_eq!(course.status, StatusCode::CREATED, "{}", course.text);
+    assert_eq!(course.json["course_cover"], path.as_str());
+}

@@ -17,6 +17,9 @@ use futures::StreamExt;
 
 use crate::error::ApiError;
 use crate::server::BODY_LIMIT;
+
+/// Where picture uploads are posted.
+const UPLOAD_PATH: &str = "/admin/uploads/";
 use crate::state::AppState;
 
 /// The answer to any text that carries a control character.
@@ -153,8 +156,15 @@ pub async fn reject_control_characters(
             .get(header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > BODY_LIMIT) {
-            return Ok(refuse(req, ApiError::PayloadTooLarge { limit: BODY_LIMIT }));
+        // Picture uploads are the one kind of body allowed to be larger (their route checks
+        // the content and its own limit).
+        let limit = if req.path().starts_with(UPLOAD_PATH) {
+            luffy_catalog::upload::MAX_UPLOAD_BYTES
+        } else {
+            BODY_LIMIT
+        };
+        if declared.is_some_and(|length| length > limit) {
+            return Ok(refuse(req, ApiError::PayloadTooLarge { limit }));
         }
         if let Some(kind) = text_body_kind(&req) {
             let mut payload = req.take_payload();

@@ -188,6 +188,19 @@ impl From<luffy_catalog::CatalogAdminError> for ApiError {
     }
 }
 
+impl From<luffy_catalog::UploadError> for ApiError {
+    fn from(error: luffy_catalog::UploadError) -> Self {
+        use luffy_catalog::UploadError as E;
+        match error {
+            E::Empty | E::NotAnImage | E::BadDimensions => Self::BadRequest(error.to_string()),
+            E::TooLarge => Self::PayloadTooLarge {
+                limit: luffy_catalog::upload::MAX_UPLOAD_BYTES,
+            },
+            E::Storage(storage) => storage.into(),
+        }
+    }
+}
+
 impl From<luffy_order::RefundError> for ApiError {
     fn from(error: luffy_order::RefundError) -> Self {
         use luffy_order::RefundError as E;

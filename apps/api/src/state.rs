@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use luffy_account::{AccountService, AuditService};
 use luffy_cart::CartService;
-use luffy_catalog::{CatalogAdminService, CatalogService, TaxonomyService};
+use luffy_catalog::{CatalogAdminService, CatalogService, TaxonomyService, UploadService};
 use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
@@ -48,6 +48,8 @@ pub type Catalog = CatalogService<PgCatalog, SystemClock>;
 pub type Taxonomy = TaxonomyService<PgCatalog>;
 /// The operators' catalog (teachers, courses, chapters, lessons, promotions) as wired here.
 pub type CatalogAdmin = CatalogAdminService<PgCatalog>;
+/// Cover and avatar uploads as wired here.
+pub type Uploads = UploadService<luffy_store::FsMedia>;
 
 /// The coupon service wired to its production adapter.
 pub type Coupons = CouponService<PgCoupons, SystemClock>;
@@ -93,6 +95,8 @@ pub struct AppState {
     pub taxonomy: Taxonomy,
     /// Teachers, courses, chapters, lessons and promotions for operators.
     pub catalog_admin: CatalogAdmin,
+    /// Cover and avatar uploads under the media directory.
+    pub uploads: Uploads,
     /// Accounts, and whether each may still act (active, staff), cached in Redis.
     pub users: Accounts,
     /// The operators' audit trail.
@@ -267,6 +271,7 @@ impl AppState {
             ),
             taxonomy: TaxonomyService::new(catalog.clone()),
             catalog_admin: CatalogAdminService::new(catalog.clone()),
+            uploads: UploadService::new(luffy_store::FsMedia::new(settings.media_dir.clone())),
             catalog: CatalogService::new(catalog, SystemClock),
             carts,
             jobs: JobService::new(PgJobs::new(pg.clone()), SystemClock),

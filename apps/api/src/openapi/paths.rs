@@ -836,3 +836,15 @@ pub fn create_promotion() {}
     security(("jwt" = []), ("bearer" = [])),
 )]
 pub fn update_promotion() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/uploads/{kind}",
+    tag = "admin",
+    summary = "Upload a course cover or an avatar: the raw PNG or JPEG as the body (checked by content, at most 2 MiB)",
+    params(("kind" = String, Path, description = "cover or avatar")),
+    request_body(content = String, content_type = "image/png", description = "The picture's bytes (image/png or image/jpeg)"),
+    responses((status = 201, description = "Created", body = UploadedImage), (status = 400, description = "Not a PNG or JPEG, bad dimensions, or an unknown kind", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 413, description = "Over 2 MiB", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn upload_image() {}

@@ -1379,3 +1379,16 @@ pub struct AdminPromotionPage {
     /// This page.
     pub results: Vec<AdminPromotion>,
 }
+
+/// `POST /admin/uploads/{kind}/`.
+#[derive(Serialize, ToSchema)]
+pub struct UploadedImage {
+    /// The site path to put in `course_cover` or `avatar`.
+    pub path: String,
+    /// Its absolute URL.
+    pub url: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}

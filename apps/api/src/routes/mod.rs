@@ -160,6 +160,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(admin::catalog::create_lesson)),
         )
         .service(
+            web::resource("/admin/uploads/{kind}")
+                .app_data(web::PayloadConfig::new(
+                    luffy_catalog::upload::MAX_UPLOAD_BYTES,
+                ))
+                .route(web::post().to(admin::upload::upload_image)),
+        )
+        .service(
             web::resource("/admin/promotions")
                 .route(web::get().to(admin::catalog::list_promotions))
                 .route(web::post().to(admin::catalog::create_promotion)),

@@ -15,4 +15,5 @@ pub mod revoke_grant;
 pub mod taxonomy;
 pub mod top_up;
 pub mod update_user;
+pub mod upload;
 pub mod users;
