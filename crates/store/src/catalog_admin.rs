@@ -324,9 +324,7 @@ async fn read_promotion(
         ))
         .load(conn)
         .await?;
-    let (sale, condition, discount_type) = links
-        .iter()
-        .next()
+    let (sale, condition, discount_type) = <[_]>::first(&links)
         .map(|(_, sale, condition, kind)| (sale.clone(), *condition, kind.clone()))
         .unwrap_or_default();
     Ok(Some(PromotionRecord {
@@ -641,7 +639,11 @@ impl CatalogAdminStore for PgCatalog {
             .await
             .map_err(db)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut lessons = lessons_of(&mut conn, &ids).await.map_err(db)?;
+        let mut lessons: std::collections::HashMap<i64, Vec<LessonRecord>> =
+            std::collections::HashMap::new();
+        for (chapter, lesson) in lessons_of(&mut conn, &ids).await.map_err(db)? {
+            lessons.entry(chapter).or_default().push(lesson);
+        }
         Ok(Some(
             rows.into_iter()
                 .map(|(id, orders, name, summary, is_show)| ChapterRecord {
@@ -651,10 +653,7 @@ impl CatalogAdminStore for PgCatalog {
                     name,
                     summary,
                     is_show,
-                    lessons: lessons
-                        .extract_if(.., |(chapter, _)| *chapter == id)
-                        .map(|(_, lesson)| lesson)
-                        .collect(),
+                    lessons: lessons.remove(&id).unwrap_or_default(),
                 })
                 .collect(),
         ))

@@ -33,7 +33,7 @@ pub async fn upload_image(
     let stored = state.uploads.upload(kind, &body).await?;
     tracing::info!(operator = staff.0.id.get(), path = %stored.path, "picture uploaded");
     Ok(HttpResponse::Created().json(UploadedView {
-        url: media_url(&state.settings.public_base(), &stored.path),
+        url: media_url(state.settings.public_base(), &stored.path),
         path: stored.path,
         width: stored.width,
         height: stored.height,
