@@ -97,6 +97,18 @@ test: services browser
         cargo test --workspace --no-fail-fast
     fi
 
+# Regenerate the console screenshots in docs/console/ (the browser test writes them; Chinese
+# labels need a CJK font, installed with apt-get when missing).
+screenshots: services browser
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! fc-list 2>/dev/null | grep -qi "cjk"; then
+        SUDO=""
+        if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+    fi
+    LUFFY_SCREENSHOTS=1 cargo test -p luffy-e2e --test console -- --nocapture
+
 # Benchmarks: a release build over loopback vs pgbench and redis-benchmark; writes docs/benchmarks.md.
 # Extra loadgen flags via BENCH_ARGS (e.g. BENCH_ARGS="--duration 5 --timeout-jobs 20000").
 bench: services

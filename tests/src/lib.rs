@@ -16,6 +16,7 @@
     missing_docs
 )]
 
+pub mod browser;
 pub mod database;
 pub mod postgres_server;
 pub mod redis_server;

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod business_metrics;
 pub mod commands;
+pub mod console;
 pub mod dto;
 pub mod edge;
 pub mod error;

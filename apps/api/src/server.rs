@@ -155,6 +155,7 @@ fn serve(
     let data = web::Data::new(state.clone());
     let origins = state.settings.cors_origin_list();
     let media_dir = state.settings.media_dir.clone();
+    let console_state = state.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -172,6 +173,7 @@ fn serve(
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
+            .service(crate::console::scope(&console_state))
             .service(actix_files::Files::new("/uploads", media_dir.clone()))
             // The API's description and its docs page (assets compiled in).
             .service(

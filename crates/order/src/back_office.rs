@@ -128,6 +128,19 @@ pub struct OrderDossier {
     pub jobs: Vec<OrderJob>,
 }
 
+/// One day's business, for the operators' dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayFigures {
+    /// The day in the store timezone (`YYYY-MM-DD`).
+    pub day: String,
+    /// Orders created that day.
+    pub orders: i64,
+    /// What was paid that day.
+    pub revenue: Decimal,
+    /// What was refunded that day (refunds done).
+    pub refunded: Decimal,
+}
+
 /// One step of an order's life.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineEvent {

@@ -323,6 +323,14 @@ impl OrderStore for FakeStore {
         Ok(())
     }
 
+    async fn daily_figures(
+        &self,
+        _since: DateTime<Utc>,
+        _timezone: &str,
+    ) -> Result<Vec<crate::back_office::DayFigures>, StorageError> {
+        Ok(Vec::new())
+    }
+
     async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
         Ok(self
             .state()

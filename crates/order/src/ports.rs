@@ -15,7 +15,7 @@ use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_coupon::UserCoupon;
 use luffy_credit::BalanceEntry;
 
-use crate::back_office::{OrderDossier, OrderSearch};
+use crate::back_office::{DayFigures, OrderDossier, OrderSearch};
 use crate::checkout::{CheckoutError, OrderPlan, StoredOrder};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
@@ -155,6 +155,14 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         &self,
         payment_id: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Orders, revenue and refunds per day from `since` to today, every day present, in the
+    /// store timezone `timezone` (an IANA name).
+    fn daily_figures(
+        &self,
+        since: DateTime<Utc>,
+        timezone: &str,
+    ) -> impl Future<Output = Result<Vec<DayFigures>, StorageError>> + Send;
 
     /// One refund with its lines.
     fn find_refund(

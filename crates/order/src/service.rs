@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
-use crate::back_office::{timeline, OrderDossier, OrderSearch, TimelineEvent};
+use crate::back_office::{timeline, DayFigures, OrderDossier, OrderSearch, TimelineEvent};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{self, OrderStatus, Unpayable};
 use crate::order::{CancelError, Order};
@@ -151,6 +151,16 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
     /// Every buyer's orders matching an operator's search.
     pub async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
         self.store.search(search).await
+    }
+
+    /// The last `days` days' orders, revenue and refunds (today included), for the dashboard.
+    pub async fn daily_figures(
+        &self,
+        days: i64,
+        timezone: &str,
+    ) -> Result<Vec<DayFigures>, StorageError> {
+        let since = self.clock.now() - chrono::Duration::days(days.max(1) - 1);
+        self.store.daily_figures(since, timezone).await
     }
 
     /// One order's dossier and its timeline, for operators.

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
-use luffy_order::back_office::{OrderDossier, OrderJob, OrderOrdering, OrderPayment, OrderSearch};
+use luffy_order::back_office::{
+    DayFigures, OrderDossier, OrderJob, OrderOrdering, OrderPayment, OrderSearch,
+};
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
 use luffy_order::ports::{CheckoutQuery, QuoteSnapshot};
@@ -208,6 +210,39 @@ cached_sql! {
     now: Timestamptz => DateTime<Utc>,
     kind: Text => String,
     limit: BigInt => i64,
+}
+
+cached_sql! {
+    /// Orders created, money paid and money refunded per day since `since`, every day present.
+    struct DailyFigures = "WITH days AS (
+            SELECT generate_series((:since AT TIME ZONE :timezone)::date,
+                                   (now() AT TIME ZONE :timezone)::date, interval '1 day')::date AS day),
+        created AS (SELECT (created_time AT TIME ZONE :timezone)::date AS day, count(*) AS n
+                    FROM orders WHERE created_time >= :since GROUP BY 1),
+        paid AS (SELECT (pay_time AT TIME ZONE :timezone)::date AS day, sum(real_price) AS amount
+                 FROM orders WHERE pay_time >= :since GROUP BY 1),
+        refunded AS (SELECT (updated_time AT TIME ZONE :timezone)::date AS day, sum(amount) AS amount
+                     FROM refunds WHERE status = 'refunded' AND updated_time >= :since GROUP BY 1)
+        SELECT to_char(days.day, 'YYYY-MM-DD') AS day, COALESCE(created.n, 0)::bigint AS orders,
+               COALESCE(paid.amount, 0)::numeric AS revenue,
+               COALESCE(refunded.amount, 0)::numeric AS refunded
+        FROM days LEFT JOIN created USING (day) LEFT JOIN paid USING (day)
+             LEFT JOIN refunded USING (day)
+        ORDER BY days.day";
+    since: Timestamptz => DateTime<Utc>,
+    timezone: Text => String,
+}
+
+#[derive(QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = BigInt)]
+    orders: i64,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    revenue: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    refunded: Decimal,
 }
 
 #[derive(QueryableByName)]
@@ -593,6 +628,30 @@ impl OrderStore for PgOrderStore {
         .await
         .map_err(|e| diesel_error(e, "marking a refund"))?;
         Ok(())
+    }
+
+    async fn daily_figures(
+        &self,
+        since: DateTime<Utc>,
+        timezone: &str,
+    ) -> Result<Vec<DayFigures>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let rows: Vec<DayRow> = DailyFigures {
+            since,
+            timezone: timezone.to_owned(),
+        }
+        .load(&mut &*conn)
+        .await
+        .map_err(|e| diesel_error(e, "reading daily figures"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DayFigures {
+                day: r.day,
+                orders: r.orders,
+                revenue: r.revenue,
+                refunded: r.refunded,
+            })
+            .collect())
     }
 
     async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {

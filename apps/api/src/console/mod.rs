@@ -1,0 +1,86 @@
+//! The operators' web console at `/console/` (issue 13 items 8-10, first part): server-rendered
+//! askama pages with vendored htmx, a session cookie (HttpOnly, SameSite=Strict, Secure in
+//! production) kept in Redis and checked against the account on every request, a CSRF token on
+//! every form, login limits per account and per address, and a strict Content-Security-Policy
+//! (self only) on every page.
+
+pub mod chart;
+pub mod guard;
+pub mod pages;
+pub mod session;
+
+use actix_session::config::PersistentSession;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::HttpServiceFactory;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpResponse};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha512};
+
+use crate::settings::Environment;
+use crate::state::AppState;
+
+/// Every console page's policy: only this origin's scripts, styles, images and forms, never
+/// framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'; object-src 'none'";
+
+/// htmx 2.0.4 from the npm registry (`htmx.org`), with its license in `assets/htmx/LICENSE`.
+const HTMX: &str = include_str!("../../assets/htmx/htmx.min.js");
+/// The console's stylesheet.
+const CSS: &str = include_str!("../../assets/console.css");
+
+async fn htmx() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(HTMX)
+}
+
+async fn css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(CSS)
+}
+
+/// The session cookie's signing key, derived from the JWT secret (64 bytes of SHA-512).
+fn cookie_key(state: &AppState) -> Key {
+    let digest = Sha512::digest(state.settings.jwt_secret.expose_secret().as_bytes());
+    Key::from(digest.as_slice())
+}
+
+/// The `/console` scope with its session middleware and security headers.
+pub fn scope(state: &AppState) -> impl HttpServiceFactory {
+    let store = session::RedisSessions::new(state.redis.clone(), &state.settings.redis_prefix);
+    let sessions = SessionMiddleware::builder(store, cookie_key(state))
+        .cookie_name("luffy_console".into())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Strict)
+        .cookie_secure(state.settings.environment == Environment::Production)
+        .cookie_path("/console".into())
+        .session_lifecycle(
+            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(8)),
+        )
+        .build();
+    web::scope("/console")
+        .wrap(sessions)
+        .wrap(
+            DefaultHeaders::new()
+                .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("Cache-Control", "no-store")),
+        )
+        .route("", web::get().to(pages::dashboard))
+        .route("/login", web::get().to(pages::login_page))
+        .route("/login", web::post().to(pages::login))
+        .route("/logout", web::post().to(pages::logout))
+        .route("/refunds", web::get().to(pages::refunds))
+        .route("/refunds/{id}/{action}", web::post().to(pages::review))
+        .route("/static/htmx.min.js", web::get().to(htmx))
+        .route("/static/console.css", web::get().to(css))
+}

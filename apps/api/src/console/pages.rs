@@ -1,0 +1,437 @@
+//! The console's pages: login and logout, the dashboard (30 days of orders, revenue and refunds
+//! as a server-drawn SVG; unpaid orders about to time out; dead jobs; the refund queue's size)
+//! and the refund queue with approve and reject. Every form carries the session's CSRF token;
+//! every change goes through the same domain services as the admin API.
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use luffy_common::PageRequest;
+use luffy_order::back_office::{OrderFilter, OrderOrdering, OrderSearch};
+use luffy_order::{OrderStatus, RefundStatus};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::chart::{chart_top, daily_chart};
+use super::guard::{
+    csrf_ok, csrf_token, login_allowed, login_succeeded, visitor, Visitor, STAFF_KEY,
+};
+use crate::auth::password::verify_password;
+use crate::dto::time::store_time;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn yuan(amount: Decimal) -> String {
+    format!("¥{:.2}", amount.round_dp(2))
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn render(template: &impl Template, status: actix_web::http::StatusCode) -> HttpResponse {
+    match template.render() {
+        Ok(body) => html(status, body),
+        Err(error) => {
+            tracing::error!(%error, "rendering a console page");
+            html(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "页面渲染失败".into(),
+            )
+        }
+    }
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    csrf: String,
+    errmsg: String,
+    username: String,
+}
+
+/// The page a non-staff account gets (403).
+#[derive(Template)]
+#[template(path = "console/denied.html")]
+struct DeniedPage {
+    errmsg: String,
+}
+
+fn denied(errmsg: &str) -> HttpResponse {
+    render(
+        &DeniedPage {
+            errmsg: errmsg.to_owned(),
+        },
+        actix_web::http::StatusCode::FORBIDDEN,
+    )
+}
+
+/// Resolves the operator or answers: the login page's redirect for a visitor, 403 for a buyer.
+async fn operator(
+    state: &AppState,
+    session: &Session,
+) -> Result<Result<i64, HttpResponse>, ApiError> {
+    Ok(match visitor(state, session).await? {
+        Visitor::Staff(id) => Ok(id.get()),
+        Visitor::NotStaff => Err(denied("仅限运营人员使用,您的账号没有权限!")),
+        Visitor::Anonymous => Err(see_other("/console/login")),
+    })
+}
+
+/// `GET /console/login`.
+pub async fn login_page(session: Session) -> HttpResponse {
+    render(
+        &LoginPage {
+            csrf: csrf_token(&session),
+            errmsg: String::new(),
+            username: String::new(),
+        },
+        actix_web::http::StatusCode::OK,
+    )
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /console/login`: staff with their password; the session is renewed on success.
+pub async fn login(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let page = |errmsg: &str, status| {
+        render(
+            &LoginPage {
+                csrf: csrf_token(&session),
+                errmsg: errmsg.to_owned(),
+                username: form.username.clone(),
+            },
+            status,
+        )
+    };
+    if !csrf_ok(&session, &form.csrf) {
+        return Ok(page(
+            "页面已过期,请重新提交!",
+            actix_web::http::StatusCode::FORBIDDEN,
+        ));
+    }
+    let username = form.username.trim().to_owned();
+    if username.is_empty() || form.password.is_empty() {
+        return Ok(page(
+            "请输入用户名和密码!",
+            actix_web::http::StatusCode::BAD_REQUEST,
+        ));
+    }
+    if !login_allowed(&state, &req, &username).await {
+        return Ok(page(
+            "登录尝试过于频繁,请15分钟后再试!",
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let user = state.users.find_by_login(&username).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let valid = verify_password(form.password.clone(), stored).await?;
+    let user = match user {
+        Some(user) if valid && user.is_active => user,
+        _ => {
+            return Ok(page(
+                "用户名或密码错误!",
+                actix_web::http::StatusCode::UNAUTHORIZED,
+            ))
+        }
+    };
+    if !user.is_staff {
+        return Ok(denied("仅限运营人员使用,您的账号没有权限!"));
+    }
+    login_succeeded(&state, &username).await;
+    session.renew();
+    session.remove(super::guard::CSRF_KEY);
+    session
+        .insert(STAFF_KEY, user.id.get())
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("{e}")))?;
+    tracing::info!(operator = user.id.get(), "console login");
+    Ok(see_other("/console/"))
+}
+
+/// A form that carries only its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /console/logout`.
+pub async fn logout(session: Session, form: web::Form<TokenForm>) -> HttpResponse {
+    if !csrf_ok(&session, &form.csrf) {
+        return denied("页面已过期,请重新提交!");
+    }
+    session.purge();
+    see_other("/console/login")
+}
+
+/// One row of the unpaid-orders table.
+struct UnpaidRow {
+    number: String,
+    amount: String,
+    expires: String,
+}
+
+/// One day of the figures table.
+struct DayRow {
+    day: String,
+    orders: i64,
+    revenue: String,
+    refunded: String,
+}
+
+/// The dashboard.
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    csrf: String,
+    chart: String,
+    scale: String,
+    days: Vec<DayRow>,
+    unpaid_total: u64,
+    unpaid: Vec<UnpaidRow>,
+    dead_jobs: u64,
+    refund_queue: u64,
+    revenue_total: String,
+    refunded_total: String,
+}
+
+/// `GET /console/`.
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    let figures = state
+        .orders
+        .daily_figures(30, &state.settings.timezone)
+        .await?;
+    let page = |size| PageRequest::new(1, size, 100);
+    let unpaid = state
+        .orders
+        .search(&OrderSearch {
+            filter: OrderFilter {
+                status: Some(OrderStatus::Unpaid),
+                ordering: OrderOrdering::Oldest,
+                ..OrderFilter::default()
+            },
+            page: page(10)?,
+        })
+        .await?;
+    let dead = state.jobs.dead(page(1)?).await?;
+    let queue = state
+        .refunds
+        .queue(Some(RefundStatus::Requested), page(1)?)
+        .await?;
+    let timezone = state.timezone;
+    let revenue: Decimal = figures.iter().map(|d| d.revenue).sum();
+    let refunded: Decimal = figures.iter().map(|d| d.refunded).sum();
+    Ok(render(
+        &DashboardPage {
+            csrf: csrf_token(&session),
+            chart: daily_chart(&figures),
+            scale: format!("{:.0}", chart_top(&figures)),
+            days: figures
+                .iter()
+                .rev()
+                .map(|d| DayRow {
+                    day: d.day.clone(),
+                    orders: d.orders,
+                    revenue: yuan(d.revenue),
+                    refunded: yuan(d.refunded),
+                })
+                .collect(),
+            unpaid_total: unpaid.total,
+            unpaid: unpaid
+                .items
+                .iter()
+                .map(|o| UnpaidRow {
+                    number: o.order_number.clone(),
+                    amount: yuan(o.real_price),
+                    expires: store_time(o.expires_at, timezone),
+                })
+                .collect(),
+            dead_jobs: dead.total,
+            refund_queue: queue.total,
+            revenue_total: yuan(revenue),
+            refunded_total: yuan(refunded),
+        },
+        actix_web::http::StatusCode::OK,
+    ))
+}
+
+/// One row of the refund queue.
+struct RefundRow {
+    id: i64,
+    order_number: String,
+    status: &'static str,
+    waiting: bool,
+    amount: String,
+    courses: String,
+    reason: String,
+    created: String,
+}
+
+/// The refund queue page.
+#[derive(Template)]
+#[template(path = "console/refunds.html")]
+struct RefundsPage {
+    csrf: String,
+    errmsg: String,
+    filter: String,
+    rows: Vec<RefundRow>,
+    total: u64,
+}
+
+/// `?status=`.
+#[derive(Debug, Deserialize)]
+pub struct RefundQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn refunds_page(
+    state: &AppState,
+    session: &Session,
+    filter: &str,
+    errmsg: String,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let wanted = RefundStatus::parse(filter);
+    let page = state
+        .refunds
+        .queue(wanted, PageRequest::new(1, 100, 100)?)
+        .await?;
+    let timezone = state.timezone;
+    Ok(render(
+        &RefundsPage {
+            csrf: csrf_token(session),
+            errmsg,
+            filter: wanted.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            total: page.total,
+            rows: page
+                .items
+                .iter()
+                .map(|r| RefundRow {
+                    id: r.id,
+                    order_number: r.order_number.clone(),
+                    status: r.status.display_name(),
+                    waiting: r.status == RefundStatus::Requested,
+                    amount: yuan(r.amount),
+                    courses: r
+                        .course_ids
+                        .iter()
+                        .map(|c| c.get().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    reason: r.reason.clone(),
+                    created: store_time(r.created_time, timezone),
+                })
+                .collect(),
+        },
+        status,
+    ))
+}
+
+/// `GET /console/refunds?status=`.
+pub async fn refunds(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<RefundQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    let filter = query.status.clone().unwrap_or_default();
+    refunds_page(
+        &state,
+        &session,
+        &filter,
+        String::new(),
+        actix_web::http::StatusCode::OK,
+    )
+    .await
+}
+
+/// A review form.
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /console/refunds/{id}/{approve|reject}`.
+pub async fn review(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, String)>,
+    form: web::Form<ReviewForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match operator(&state, &session).await? {
+        Ok(id) => luffy_common::UserId(id),
+        Err(answer) => return Ok(answer),
+    };
+    if !csrf_ok(&session, &form.csrf) {
+        return Ok(denied("页面已过期,请重新提交!"));
+    }
+    let (refund, action) = path.into_inner();
+    let outcome = match action.as_str() {
+        "approve" => state.refunds.approve(staff, refund).await.map(|_| ()),
+        "reject" if form.reason.trim().is_empty() => {
+            return refunds_page(
+                &state,
+                &session,
+                "requested",
+                "请填写拒绝退款的原因!".into(),
+                actix_web::http::StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        "reject" => state
+            .refunds
+            .reject(staff, refund, &form.reason)
+            .await
+            .map(|_| ()),
+        _ => return Ok(HttpResponse::NotFound().finish()),
+    };
+    match outcome {
+        Ok(()) => Ok(see_other("/console/refunds?status=requested")),
+        Err(luffy_order::RefundError::Storage(error)) => Err(error.into()),
+        Err(refusal) => {
+            let status = if refusal.is_conflict() {
+                actix_web::http::StatusCode::CONFLICT
+            } else {
+                actix_web::http::StatusCode::BAD_REQUEST
+            };
+            refunds_page(&state, &session, "requested", refusal.to_string(), status).await
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! The operators' web console (issue 13): a real chromium logs in as staff, sees the dashboard
+//! and approves a refund in the queue; a buyer and a logged-out visitor are refused; a form
+//! without its CSRF token is refused; login attempts are limited; demoted staff are logged out
+//! at their next request; every page sends a strict CSP. Screenshots go to `target/console/`,
+//! and to `docs/console/` when `LUFFY_SCREENSHOTS=1` (`just screenshots`).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use luffy_e2e::browser::{browser, Driver};
+use luffy_e2e::{spawn_app_with, TestApp};
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join(name), &png).unwrap();
+    if std::env::var("LUFFY_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/console");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(docs.join(name), &png).unwrap();
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
+    client.goto(&format!("{base}/console/login")).await.unwrap();
+    let form = client.form(Locator::Css("#login")).await.unwrap();
+    form.set_by_name("username", username).await.unwrap();
+    form.set_by_name("password", password).await.unwrap();
+    form.submit().await.unwrap();
+}
+
+/// A buyer's balance-paid order with a refund request waiting for review; answers its id.
+async fn refund_request(app: &TestApp) -> i64 {
+    let token = app.login_demo().await;
+    app.fill_cart(&token, &[1]).await;
+    let created = app
+        .json(Method::POST, "/orders/", &token, json!({"pay_type": 2}))
+        .await;
+    let number = created.json["order_number"].as_str().unwrap();
+    let id = created.json["id"].as_i64().unwrap();
+    let paid = app
+        .send(app.authed(
+            Method::POST,
+            &format!("/payments/balance/{number}/"),
+            &token,
+        ))
+        .await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
+    let asked = app
+        .json(
+            Method::POST,
+            &format!("/orders/{id}/refund/"),
+            &token,
+            json!({"reason": "课程内容与描述不符"}),
+        )
+        .await;
+    assert_eq!(asked.json["status"], "requested", "{}", asked.text);
+    asked.json["id"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
+    let app = spawn_app_with(|s| s.refund_review = true).await;
+    let refund = refund_request(&app).await;
+    let driver = Driver::start();
+    let profile = tempfile_dir("console-profile");
+    let client = browser(&driver, &profile).await;
+    let base = app.base.clone();
+
+    // A logged-out visitor is sent to the login page.
+    client.goto(&format!("{base}/console/")).await.unwrap();
+    text_of(&client, "#login").await;
+    assert!(client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/console/login"));
+    screenshot(&client, "login.png").await;
+
+    // A buyer is refused.
+    log_in(&client, &base, "luffy", "luffy12345").await;
+    assert!(text_of(&client, "#errmsg").await.contains("仅限运营人员"));
+
+    // Staff get the dashboard.
+    log_in(&client, &base, "admin", "admin12345").await;
+    assert_eq!(text_of(&client, "#refund-queue").await, "1");
+    let chart = client
+        .find(Locator::Css("#chart svg"))
+        .await
+        .expect("the dashboard draws its chart as SVG");
+    assert!(chart.html(false).await.unwrap().contains("<polyline"));
+    screenshot(&client, "dashboard.png").await;
+
+    // The refund queue: approve.
+    client
+        .goto(&format!("{base}/console/refunds?status=requested"))
+        .await
+        .unwrap();
+    let row = text_of(&client, &format!("#refund-{refund}")).await;
+    assert!(row.contains("¥") && row.contains("待审核"), "{row}");
+    screenshot(&client, "refunds.png").await;
+    client
+        .find(Locator::Css(&format!("#refund-{refund} button.approve")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_of(&client, "#refund-total").await;
+    let status = app
+        .scalar(&format!(
+            "SELECT CASE status WHEN 'refunded' THEN 1 ELSE 0 END::bigint AS value FROM refunds WHERE id = {refund}"
+        ))
+        .await;
+    assert_eq!(status, 1, "a balance refund is done at approval");
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*)::bigint AS value FROM audit_log WHERE action = 'refund.approve'"
+        )
+        .await,
+        1
+    );
+    // Narrow screens still work (390 px).
+    client.set_window_size(390, 900).await.unwrap();
+    client.goto(&format!("{base}/console/")).await.unwrap();
+    text_of(&client, "#refund-queue").await;
+    screenshot(&client, "dashboard-390.png").await;
+    client.close().await.unwrap();
+}
+
+fn tempfile_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The console cookie a response set, as a `Cookie` header value.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("luffy_console="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The CSRF token in a page.
+fn csrf(page: &str) -> String {
+    let start = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+/// Logs in over plain HTTP; answers the status and the session cookie.
+async fn http_login(app: &TestApp, username: &str, password: &str) -> (StatusCode, String) {
+    let page = app
+        .client
+        .get(format!("{}/console/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = session_cookie(page.headers()).expect("a session for the token");
+    let token = csrf(&page.text().await.unwrap());
+    let answer = app
+        .client
+        .post(format!("{}/console/login", app.base))
+        .header(COOKIE, &cookie)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    (status, session_cookie(answer.headers()).unwrap_or(cookie))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
+    let app = spawn_app_with(|s| s.refund_review = true).await;
+    let refund = refund_request(&app).await;
+
+    // Headers: a strict CSP and an HttpOnly, SameSite=Strict session cookie.
+    let page = app
+        .client
+        .get(format!("{}/console/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    let set_cookie = page.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let htmx = app
+        .client
+        .get(format!("{}/console/static/htmx.min.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(htmx.status(), StatusCode::OK);
+
+    // A login without the token is refused.
+    let forged = app
+        .client
+        .post(format!("{}/console/login", app.base))
+        .form(&[("username", "admin"), ("password", "admin12345")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // Staff log in; a review without the token changes nothing.
+    let (status, cookie) = http_login(&app, "admin", "admin12345").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let approve = app
+        .client
+        .post(format!("{}/console/refunds/{refund}/approve", app.base))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT CASE status WHEN 'requested' THEN 1 ELSE 0 END::bigint AS value FROM refunds WHERE id = {refund}"
+        ))
+        .await,
+        1,
+        "still waiting"
+    );
+
+    // Five wrong passwords for an account, then even the right one is refused for a while.
+    for _ in 0..5 {
+        let (status, _) = http_login(&app, "admin", "wrong-password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = http_login(&app, "admin", "admin12345").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Another operator, demoted while logged in, is logged out at the next request.
+    let admin_token = app.login("admin", "admin12345").await;
+    let (_, mobile) = app.register_user().await;
+    let operator = app.user_id(&mobile).await;
+    let promoted = app
+        .json(
+            Method::PATCH,
+            &format!("/admin/users/{operator}/"),
+            &admin_token,
+            json!({"is_staff": true}),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.text);
+    let (status, cookie) = http_login(&app, &mobile, "secret123").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let dashboard = app
+        .client
+        .get(format!("{}/console", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let demoted = app
+        .json(
+            Method::PATCH,
+            &format!("/admin/users/{operator}/"),
+            &admin_token,
+            json!({"is_staff": false}),
+        )
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.text);
+    let refused = app
+        .client
+        .get(format!("{}/console", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let after = app
+        .client
+        .get(format!("{}/console", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session ended");
+    assert!(after.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .ends_with("/console/login"));
+}
