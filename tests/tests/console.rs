@@ -27,16 +27,30 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// The text of an element once it is on the page (read again if a navigation replaced it).
 async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                return text;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until no element matches (a navigation took it away).
+async fn gone(client: &Client, css: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while client.find(Locator::Css(css)).await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} never went away"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
@@ -98,7 +112,8 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
 
     // A buyer is refused.
     log_in(&client, &base, "luffy", "luffy12345").await;
-    assert!(text_of(&client, "#errmsg").await.contains("仅限运营人员"));
+    let refusal = text_of(&client, "#errmsg").await;
+    assert!(refusal.contains("仅限运营人员"), "{refusal}");
 
     // Staff get the dashboard.
     log_in(&client, &base, "admin", "admin12345").await;
@@ -125,7 +140,8 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         .click()
         .await
         .unwrap();
-    text_of(&client, "#refund-total").await;
+    // Approved: it leaves the waiting list.
+    gone(&client, &format!("#refund-{refund}")).await;
     let status = app
         .scalar(&format!(
             "SELECT CASE status WHEN 'refunded' THEN 1 ELSE 0 END::bigint AS value FROM refunds WHERE id = {refund}"

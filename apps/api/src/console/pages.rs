@@ -333,7 +333,9 @@ async fn refunds_page(
         &RefundsPage {
             csrf: csrf_token(session),
             errmsg,
-            filter: wanted.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            filter: wanted
+                .map(|s| s.display_name().to_owned())
+                .unwrap_or_default(),
             total: page.total,
             rows: page
                 .items
