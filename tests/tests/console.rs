@@ -90,6 +90,32 @@ async fn refund_request(app: &TestApp) -> i64 {
     asked.json["id"].as_i64().unwrap()
 }
 
+/// The demo buyer's order of course 7, paid through the sandbox; answers (id, number).
+async fn alipay_paid_order(app: &TestApp) -> (i64, String) {
+    let token = app.login_demo().await;
+    app.fill_cart(&token, &[7]).await;
+    let created = app
+        .json(Method::POST, "/orders/", &token, json!({"pay_type": 0}))
+        .await;
+    let number = created.json["order_number"].as_str().unwrap().to_owned();
+    let id = created.json["id"].as_i64().unwrap();
+    let link = app
+        .get(&format!("/payments/alipay/{number}/"), &token)
+        .await;
+    app.client
+        .get(link.json["link"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    app.press_pay(&number).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.order_status(id).await != luffy_order::OrderStatus::Paid {
+        assert!(std::time::Instant::now() < deadline, "never paid");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (id, number)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
     let app = spawn_app_with(|s| s.refund_review = true).await;
@@ -155,6 +181,80 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         .await,
         1
     );
+    // Find an Alipay-paid order by number, read its timeline, refund it through the sandbox.
+    let (order, number) = alipay_paid_order(&app).await;
+    client
+        .goto(&format!("{base}/console/orders"))
+        .await
+        .unwrap();
+    let search = client.form(Locator::Css("#order-search")).await.unwrap();
+    search
+        .set_by_name("number", &number[number.len() - 6..])
+        .await
+        .unwrap();
+    search.submit().await.unwrap();
+    text_of(&client, "a.order-link").await;
+    assert_eq!(text_of(&client, "#order-total").await, "1");
+    client
+        .find(Locator::Css("a.order-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let timeline = text_of(&client, "#timeline").await;
+    assert!(timeline.contains("支付成功"), "{timeline}");
+    screenshot(&client, "order.png").await;
+    client
+        .find(Locator::Css("#refund"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    gone(&client, "#refund-form").await;
+    assert_eq!(text_of(&client, "#order-status").await, "已退款");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app
+        .scalar(&format!(
+            "SELECT count(*)::bigint AS value FROM refunds WHERE order_id = {order} AND status = 'refunded'"
+        ))
+        .await
+        == 0
+    {
+        assert!(std::time::Instant::now() < deadline, "the sandbox never paid the refund back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Retry a dead job.
+    let job = app
+        .scalar(
+            "INSERT INTO jobs (kind, payload, run_at, attempts, max_attempts, status, last_error)
+             VALUES ('alipay_close', '{\"order_number\": \"NO-SUCH-ORDER\"}', now(), 10, 10, 'dead', 'gateway down')
+             RETURNING id AS value",
+        )
+        .await;
+    client.goto(&format!("{base}/console/jobs")).await.unwrap();
+    assert!(text_of(&client, &format!("#job-{job}"))
+        .await
+        .contains("gateway down"));
+    screenshot(&client, "jobs.png").await;
+    client
+        .find(Locator::Css(&format!("#job-{job} button.retry")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    gone(&client, &format!("#job-{job}")).await;
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*)::bigint AS value FROM jobs WHERE id = {job} AND status <> 'dead'"
+        ))
+        .await,
+        1
+    );
+
     // Narrow screens still work (390 px).
     client.set_window_size(390, 900).await.unwrap();
     client.goto(&format!("{base}/console/")).await.unwrap();

@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod guard;
+pub mod operations;
 pub mod pages;
 pub mod session;
 
@@ -81,6 +82,14 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
         .route("/logout", web::post().to(pages::logout))
         .route("/refunds", web::get().to(pages::refunds))
         .route("/refunds/{id}/{action}", web::post().to(pages::review))
+        .route("/orders", web::get().to(operations::orders))
+        .route("/orders/{id}", web::get().to(operations::order))
+        .route(
+            "/orders/{id}/refund",
+            web::post().to(operations::refund_order),
+        )
+        .route("/jobs", web::get().to(operations::jobs))
+        .route("/jobs/{id}/retry", web::post().to(operations::retry_job))
         .route("/static/htmx.min.js", web::get().to(htmx))
         .route("/static/console.css", web::get().to(css))
 }

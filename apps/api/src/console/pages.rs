@@ -22,7 +22,8 @@ use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn yuan(amount: Decimal) -> String {
+/// Money as the console shows it: ¥ and two decimals.
+pub(crate) fn yuan(amount: Decimal) -> String {
     format!("¥{:.2}", amount.round_dp(2))
 }
 
@@ -32,7 +33,11 @@ fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-fn render(template: &impl Template, status: actix_web::http::StatusCode) -> HttpResponse {
+/// Renders a page (a rendering failure is logged and answered 500 without details).
+pub(crate) fn render(
+    template: &impl Template,
+    status: actix_web::http::StatusCode,
+) -> HttpResponse {
     match template.render() {
         Ok(body) => html(status, body),
         Err(error) => {
@@ -45,7 +50,8 @@ fn render(template: &impl Template, status: actix_web::http::StatusCode) -> Http
     }
 }
 
-fn see_other(location: &str) -> HttpResponse {
+/// A redirect after a form (303).
+pub(crate) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
@@ -67,7 +73,8 @@ struct DeniedPage {
     errmsg: String,
 }
 
-fn denied(errmsg: &str) -> HttpResponse {
+/// The 403 page.
+pub(crate) fn denied(errmsg: &str) -> HttpResponse {
     render(
         &DeniedPage {
             errmsg: errmsg.to_owned(),
@@ -77,7 +84,7 @@ fn denied(errmsg: &str) -> HttpResponse {
 }
 
 /// Resolves the operator or answers: the login page's redirect for a visitor, 403 for a buyer.
-async fn operator(
+pub(crate) async fn operator(
     state: &AppState,
     session: &Session,
 ) -> Result<Result<i64, HttpResponse>, ApiError> {
@@ -177,7 +184,7 @@ pub async fn login(
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 /// `POST /console/logout`.

@@ -1,0 +1,324 @@
+//! The console's order and job pages: find an order by number or status, read its lines,
+//! refunds and timeline, refund what is left of it (through the same `RefundService` as
+//! `POST /admin/orders/{id}/refund/`), and send a dead job again.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use luffy_common::{PageRequest, UserId};
+use luffy_order::back_office::{OrderFilter, OrderSearch};
+use luffy_order::{OrderStatus, RefundAsk, Requester};
+use serde::Deserialize;
+
+use super::guard::{csrf_ok, csrf_token};
+use super::pages::{denied, operator, render, see_other, yuan, TokenForm};
+use crate::dto::time::store_time;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// One order row.
+struct OrderRow {
+    id: i64,
+    number: String,
+    user: i64,
+    status: &'static str,
+    amount: String,
+    created: String,
+}
+
+/// The order search page.
+#[derive(Template)]
+#[template(path = "console/orders.html")]
+struct OrdersPage {
+    csrf: String,
+    number: String,
+    rows: Vec<OrderRow>,
+    total: u64,
+}
+
+/// `?number=&status=`.
+#[derive(Debug, Deserialize)]
+pub struct OrdersQuery {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    status: Option<i16>,
+}
+
+/// `GET /console/orders?number=&status=`: newest first, at most 50.
+pub async fn orders(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<OrdersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    let number = query.number.trim().to_owned();
+    let page = state
+        .orders
+        .search(&OrderSearch {
+            filter: OrderFilter {
+                number: (!number.is_empty()).then(|| number.clone()),
+                status: query.status.and_then(OrderStatus::from_code),
+                ..OrderFilter::default()
+            },
+            page: PageRequest::new(1, 50, 100)?,
+        })
+        .await?;
+    let timezone = state.timezone;
+    Ok(render(
+        &OrdersPage {
+            csrf: csrf_token(&session),
+            number,
+            total: page.total,
+            rows: page
+                .items
+                .iter()
+                .map(|o| OrderRow {
+                    id: o.id,
+                    number: o.order_number.clone(),
+                    user: o.user.get(),
+                    status: o.status.display_name(),
+                    amount: yuan(o.real_price),
+                    created: store_time(o.created_time, timezone),
+                })
+                .collect(),
+        },
+        StatusCode::OK,
+    ))
+}
+
+/// One line of an order.
+struct LineRow {
+    course_id: i64,
+    name: String,
+    price: String,
+}
+
+/// One step of the timeline.
+struct StepRow {
+    at: String,
+    what: String,
+}
+
+/// One order's page.
+#[derive(Template)]
+#[template(path = "console/order.html")]
+struct OrderPage {
+    csrf: String,
+    errmsg: String,
+    id: i64,
+    number: String,
+    buyer: String,
+    status: &'static str,
+    amount: String,
+    refundable: bool,
+    lines: Vec<LineRow>,
+    refunds: Vec<String>,
+    timeline: Vec<StepRow>,
+}
+
+async fn order_page(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    errmsg: String,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let Some((dossier, events)) = state.orders.dossier(id).await? else {
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("订单不存在!"));
+    };
+    let timezone = state.timezone;
+    let order = &dossier.order;
+    Ok(render(
+        &OrderPage {
+            csrf: csrf_token(session),
+            errmsg,
+            id: order.id,
+            number: order.order_number.clone(),
+            buyer: format!("{} ({})", dossier.username, dossier.mobile),
+            status: order.status.display_name(),
+            amount: yuan(order.real_price),
+            refundable: order.status.refundable(),
+            lines: order
+                .lines
+                .iter()
+                .map(|l| LineRow {
+                    course_id: l.course_id.get(),
+                    name: l.course_name.clone(),
+                    price: yuan(l.real_price),
+                })
+                .collect(),
+            refunds: order
+                .refunds
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {}",
+                        r.out_request_no,
+                        yuan(r.amount),
+                        r.status.display_name()
+                    )
+                })
+                .collect(),
+            timeline: events
+                .iter()
+                .map(|e| StepRow {
+                    at: store_time(e.at, timezone),
+                    what: e.what.clone(),
+                })
+                .collect(),
+        },
+        status,
+    ))
+}
+
+/// `GET /console/orders/{id}`.
+pub async fn order(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    order_page(
+        &state,
+        &session,
+        path.into_inner(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The operator's refund form.
+#[derive(Debug, Deserialize)]
+pub struct RefundForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /console/orders/{id}/refund`: refunds every line not refunded yet.
+pub async fn refund_order(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    form: web::Form<RefundForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match operator(&state, &session).await? {
+        Ok(id) => UserId(id),
+        Err(answer) => return Ok(answer),
+    };
+    if !csrf_ok(&session, &form.csrf) {
+        return Ok(denied("页面已过期,请重新提交!"));
+    }
+    let id = path.into_inner();
+    let ask = RefundAsk {
+        course_ids: None,
+        reason: form.reason.trim().to_owned(),
+    };
+    match state
+        .refunds
+        .request(Requester::Operator(staff), id, ask)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/console/orders/{id}"))),
+        Err(luffy_order::RefundError::Storage(error)) => Err(error.into()),
+        Err(refusal) => {
+            let status = if refusal.is_conflict() {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            order_page(&state, &session, id, refusal.to_string(), status).await
+        }
+    }
+}
+
+/// One dead job.
+struct JobRow {
+    id: i64,
+    kind: String,
+    order_id: String,
+    attempts: i32,
+    last_error: String,
+    failed: String,
+}
+
+/// The dead jobs page.
+#[derive(Template)]
+#[template(path = "console/jobs.html")]
+struct JobsPage {
+    csrf: String,
+    errmsg: String,
+    rows: Vec<JobRow>,
+    total: u64,
+}
+
+async fn jobs_page(
+    state: &AppState,
+    session: &Session,
+    errmsg: String,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let page = state.jobs.dead(PageRequest::new(1, 100, 100)?).await?;
+    let timezone = state.timezone;
+    Ok(render(
+        &JobsPage {
+            csrf: csrf_token(session),
+            errmsg,
+            total: page.total,
+            rows: page
+                .items
+                .iter()
+                .map(|j| JobRow {
+                    id: j.id,
+                    kind: j.kind.clone(),
+                    order_id: j.order_id.map(|o| o.to_string()).unwrap_or_default(),
+                    attempts: j.attempts,
+                    last_error: j.last_error.clone(),
+                    failed: store_time(j.failed_at, timezone),
+                })
+                .collect(),
+        },
+        status,
+    ))
+}
+
+/// `GET /console/jobs`: dead jobs with their last error.
+pub async fn jobs(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    jobs_page(&state, &session, String::new(), StatusCode::OK).await
+}
+
+/// `POST /console/jobs/{id}/retry`.
+pub async fn retry_job(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match operator(&state, &session).await? {
+        Ok(id) => UserId(id),
+        Err(answer) => return Ok(answer),
+    };
+    if !csrf_ok(&session, &form.csrf) {
+        return Ok(denied("页面已过期,请重新提交!"));
+    }
+    match state.jobs.retry(staff, path.into_inner()).await {
+        Ok(()) => Ok(see_other("/console/jobs")),
+        Err(luffy_scheduler::RetryError::Storage(error)) => Err(error.into()),
+        Err(refusal) => {
+            jobs_page(&state, &session, refusal.to_string(), StatusCode::CONFLICT).await
+        }
+    }
+}
