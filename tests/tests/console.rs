@@ -226,6 +226,55 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // Create a coupon (a refused formula first) and grant it to the buyer.
+    client
+        .goto(&format!("{base}/console/coupons"))
+        .await
+        .unwrap();
+    let fill = |sale: &'static str| {
+        let client = client.clone();
+        async move {
+            let form = client.form(Locator::Css("#coupon-form")).await.unwrap();
+            form.set_by_name("name", "控制台新人券").await.unwrap();
+            form.set_by_name("sale", sale).await.unwrap();
+            form.set_by_name("start_time", "2020-01-01 00:00:00")
+                .await
+                .unwrap();
+            form.set_by_name("end_time", "2099-01-01 00:00:00")
+                .await
+                .unwrap();
+            form.submit().await.unwrap();
+        }
+    };
+    fill("*1.5").await;
+    assert!(!text_of(&client, "#errmsg").await.is_empty());
+    fill("-20").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let coupon = loop {
+        let id = app
+            .scalar("SELECT COALESCE(max(id), 0)::bigint AS value FROM coupons WHERE name = '控制台新人券'")
+            .await;
+        if id > 0 {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the coupon was never created"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let grant = client
+        .form(Locator::Css(&format!("#coupon-{coupon} form.grant-form")))
+        .await
+        .unwrap();
+    grant.set_by_name("users", "luffy").await.unwrap();
+    grant.submit().await.unwrap();
+    assert_eq!(text_of(&client, "#notice").await, "已发放1张优惠券!");
+    screenshot(&client, "coupons.png").await;
+    let buyer = app.login_demo().await;
+    let mine = app.get("/coupon/", &buyer).await;
+    assert!(mine.text.contains("控制台新人券"), "{}", mine.text);
+
     // Retry a dead job.
     let job = app
         .scalar(

@@ -5,6 +5,7 @@
 //! (self only) on every page.
 
 pub mod chart;
+pub mod coupons;
 pub mod guard;
 pub mod operations;
 pub mod pages;
@@ -88,6 +89,9 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
             "/orders/{id}/refund",
             web::post().to(operations::refund_order),
         )
+        .route("/coupons", web::get().to(coupons::coupons))
+        .route("/coupons", web::post().to(coupons::create))
+        .route("/coupons/{id}/grant", web::post().to(coupons::grant))
         .route("/jobs", web::get().to(operations::jobs))
         .route("/jobs/{id}/retry", web::post().to(operations::retry_job))
         .route("/static/htmx.min.js", web::get().to(htmx))
