@@ -6,12 +6,12 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use luffy_common::{PageRequest, UserId};
+use luffy_common::PageRequest;
 use luffy_coupon::{CouponDraft, CreateCouponError, GrantError, NewCoupon};
 use serde::Deserialize;
 
-use super::guard::{csrf_ok, csrf_token};
-use super::pages::{denied, operator, render, see_other};
+use super::guard::csrf_token;
+use super::pages::{form_operator, operator, render, see_other};
 use crate::dto::time::{parse_store_time, store_time};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -120,13 +120,10 @@ pub async fn create(
     session: Session,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match operator(&state, &session).await? {
-        Ok(id) => UserId(id),
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
         Err(answer) => return Ok(answer),
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return Ok(denied("页面已过期,请重新提交!"));
-    }
     let refuse = |message: String| {
         let state = state.clone();
         let session = session.clone();
@@ -201,13 +198,10 @@ pub async fn grant(
     path: web::Path<i64>,
     form: web::Form<GrantForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match operator(&state, &session).await? {
-        Ok(id) => UserId(id),
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
         Err(answer) => return Ok(answer),
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return Ok(denied("页面已过期,请重新提交!"));
-    }
     let names: Vec<&str> = form
         .users
         .split(|c: char| c == ',' || c == '，' || c.is_whitespace())

@@ -6,13 +6,13 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use luffy_common::{PageRequest, UserId};
+use luffy_common::PageRequest;
 use luffy_order::back_office::{OrderFilter, OrderSearch};
 use luffy_order::{OrderStatus, RefundAsk, Requester};
 use serde::Deserialize;
 
-use super::guard::{csrf_ok, csrf_token};
-use super::pages::{denied, operator, render, see_other, yuan, TokenForm};
+use super::guard::csrf_token;
+use super::pages::{form_operator, operator, render, see_other, yuan, TokenForm};
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -212,13 +212,10 @@ pub async fn refund_order(
     path: web::Path<i64>,
     form: web::Form<RefundForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match operator(&state, &session).await? {
-        Ok(id) => UserId(id),
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
         Err(answer) => return Ok(answer),
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return Ok(denied("页面已过期,请重新提交!"));
-    }
     let id = path.into_inner();
     let ask = RefundAsk {
         course_ids: None,
@@ -307,13 +304,10 @@ pub async fn retry_job(
     path: web::Path<i64>,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match operator(&state, &session).await? {
-        Ok(id) => UserId(id),
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
         Err(answer) => return Ok(answer),
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return Ok(denied("页面已过期,请重新提交!"));
-    }
     match state.jobs.retry(staff, path.into_inner()).await {
         Ok(()) => Ok(see_other("/console/jobs")),
         Err(luffy_scheduler::RetryError::Storage(error)) => Err(error.into()),

@@ -95,6 +95,20 @@ pub(crate) async fn operator(
     })
 }
 
+/// The operator behind a form post whose CSRF token is the session's; otherwise the answer to
+/// send (the login page, 403 for a buyer, or 403 for a missing or stale token).
+pub(crate) async fn form_operator(
+    state: &AppState,
+    session: &Session,
+    submitted: &str,
+) -> Result<Result<luffy_common::UserId, HttpResponse>, ApiError> {
+    Ok(match operator(state, session).await? {
+        Err(answer) => Err(answer),
+        Ok(_) if !csrf_ok(session, submitted) => Err(denied("页面已过期,请重新提交!")),
+        Ok(id) => Ok(luffy_common::UserId(id)),
+    })
+}
+
 /// `GET /console/login`.
 pub async fn login_page(session: Session) -> HttpResponse {
     render(
@@ -404,13 +418,10 @@ pub async fn review(
     path: web::Path<(i64, String)>,
     form: web::Form<ReviewForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match operator(&state, &session).await? {
-        Ok(id) => luffy_common::UserId(id),
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
         Err(answer) => return Ok(answer),
     };
-    if !csrf_ok(&session, &form.csrf) {
-        return Ok(denied("页面已过期,请重新提交!"));
-    }
     let (refund, action) = path.into_inner();
     let outcome = match action.as_str() {
         "approve" => state.refunds.approve(staff, refund).await.map(|_| ()),
