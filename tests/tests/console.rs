@@ -424,6 +424,70 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
         "still waiting"
     );
 
+    // The catalog forms refuse a missing token too, and a multipart form with a control
+    // character is refused beside the field without writing anything.
+    let direction = app
+        .client
+        .post(format!("{}/console/directions", app.base))
+        .header(COOKIE, &cookie)
+        .form(&[("name", "无令牌方向")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direction.status(), StatusCode::FORBIDDEN);
+    let page = app
+        .client
+        .get(format!("{}/console/courses", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    let token = csrf(&page.text().await.unwrap());
+    let multipart = |name: &str| {
+        let mut body = String::new();
+        for (field, value) in [
+            ("csrf", token.as_str()),
+            ("name", name),
+            ("price", "9.9"),
+            ("direction_id", "1"),
+            ("category_id", "1"),
+        ] {
+            body.push_str(&format!(
+                "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str("--XBOUNDARY--\r\n");
+        body
+    };
+    let hostile = app
+        .client
+        .post(format!("{}/console/courses", app.base))
+        .header(COOKIE, &cookie)
+        .header("Content-Type", "multipart/form-data; boundary=XBOUNDARY")
+        .body(multipart("坏\u{0}课程"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hostile.status(), StatusCode::BAD_REQUEST);
+    assert!(hostile.text().await.unwrap().contains("非法字符"));
+    let unauthorised = app
+        .client
+        .post(format!("{}/console/courses", app.base))
+        .header("Content-Type", "multipart/form-data; boundary=XBOUNDARY")
+        .body(multipart("无会话课程"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorised.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*)::bigint AS value FROM audit_log WHERE entity IN ('direction', 'course')"
+        )
+        .await,
+        0,
+        "nothing written"
+    );
+
     // Five wrong passwords for an account, then even the right one is refused for a while.
     for _ in 0..5 {
         let (status, _) = http_login(&app, "admin", "wrong-password").await;
@@ -484,4 +548,406 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
         .to_str()
         .unwrap()
         .ends_with("/console/login"));
+}
+
+/// A 320×180 PNG cover (a colour gradient), written to a file chromium can upload.
+fn cover_file(dir: &std::path::Path) -> PathBuf {
+    let (width, height) = (320u32, 180u32);
+    let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            pixels.extend_from_slice(&[
+                (255 * x / width) as u8,
+                194,
+                (16 + 200 * y / height) as u8,
+            ]);
+        }
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&pixels).unwrap();
+    }
+    let path = dir.join("cover.png");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Waits for a SQL count to reach `expected`.
+async fn count_reaches(app: &TestApp, sql: &str, expected: i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.scalar(sql).await != expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{sql} never reached {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Fills a form's fields by name and submits it.
+async fn submit(client: &Client, form: &str, fields: &[(&str, &str)]) {
+    let form = client.form(Locator::Css(form)).await.unwrap();
+    for (name, value) in fields {
+        form.set_by_name(name, value).await.unwrap();
+    }
+    form.submit().await.unwrap();
+}
+
+/// The message shown beside a field, once the page shows one.
+async fn field_error(client: &Client, field: &str) -> String {
+    text_of(
+        client,
+        &format!(".field-error[data-for='{field}']:not(:empty)"),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_browser() {
+    let app = spawn_app_with(|_| {}).await;
+    let driver = Driver::start();
+    let profile = tempfile_dir("console-catalog-profile");
+    let cover = cover_file(&profile);
+    let client = browser(&driver, &profile).await;
+    let base = app.base.clone();
+    log_in(&client, &base, "admin", "admin12345").await;
+    text_of(&client, "#refund-queue").await;
+
+    // A direction (a second one with the same name is refused beside the field), a category.
+    client
+        .goto(&format!("{base}/console/catalog"))
+        .await
+        .unwrap();
+    submit(&client, "#direction-form", &[("name", "控制台方向")]).await;
+    count_reaches(
+        &app,
+        "SELECT count(*)::bigint AS value FROM course_directions WHERE name = '控制台方向'",
+        1,
+    )
+    .await;
+    text_of(&client, "#direction-form").await;
+    submit(&client, "#direction-form", &[("name", "控制台方向")]).await;
+    assert!(field_error(&client, "direction.name")
+        .await
+        .contains("已存在"));
+    let direction = app
+        .scalar("SELECT id AS value FROM course_directions WHERE name = '控制台方向'")
+        .await;
+    submit(
+        &client,
+        "#category-form",
+        &[
+            ("name", "控制台分类"),
+            ("direction_id", &direction.to_string()),
+        ],
+    )
+    .await;
+    count_reaches(
+        &app,
+        "SELECT count(*)::bigint AS value FROM course_categories WHERE name = '控制台分类'",
+        1,
+    )
+    .await;
+    let category = app
+        .scalar("SELECT id AS value FROM course_categories WHERE name = '控制台分类'")
+        .await;
+
+    // A teacher with an avatar uploaded from the disk.
+    text_of(&client, "#teacher-form").await;
+    let form = client.form(Locator::Css("#teacher-form")).await.unwrap();
+    form.set_by_name("name", "控制台讲师").await.unwrap();
+    form.set_by_name("title", "架构师").await.unwrap();
+    client
+        .find(Locator::Css("#teacher-form input[name='avatar']"))
+        .await
+        .unwrap()
+        .send_keys(cover.to_str().unwrap())
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    count_reaches(&app, "SELECT count(*)::bigint AS value FROM teachers WHERE name = '控制台讲师' AND avatar LIKE '%.png'", 1).await;
+    let teacher = app
+        .scalar("SELECT id AS value FROM teachers WHERE name = '控制台讲师'")
+        .await;
+    text_of(&client, &format!("#teacher-{teacher} img.avatar")).await;
+    screenshot(&client, "catalog.png").await;
+
+    // A course with a cover: a price that is not money is refused beside the price first.
+    client
+        .goto(&format!("{base}/console/courses"))
+        .await
+        .unwrap();
+    let fill_course = |price: &'static str| {
+        let client = client.clone();
+        let cover = cover.clone();
+        let (direction, category, teacher) = (
+            direction.to_string(),
+            category.to_string(),
+            teacher.to_string(),
+        );
+        async move {
+            let form = client.form(Locator::Css("#course-form")).await.unwrap();
+            for (name, value) in [
+                ("name", "控制台课程"),
+                ("price", price),
+                ("direction_id", direction.as_str()),
+                ("category_id", category.as_str()),
+                ("teacher_id", teacher.as_str()),
+                ("description", "<p>从零开始</p>"),
+            ] {
+                form.set_by_name(name, value).await.unwrap();
+            }
+            client
+                .find(Locator::Css("#course-form input[name='course_cover']"))
+                .await
+                .unwrap()
+                .send_keys(cover.to_str().unwrap())
+                .await
+                .unwrap();
+            form.submit().await.unwrap();
+        }
+    };
+    fill_course("两百").await;
+    assert!(field_error(&client, "price").await.contains("课程价格"));
+    assert_eq!(
+        app.scalar("SELECT count(*)::bigint AS value FROM courses WHERE name = '控制台课程'")
+            .await,
+        0,
+        "nothing written on a refusal"
+    );
+    fill_course("200").await;
+    let course_id: i64 = text_of(&client, "#course-id").await.parse().unwrap();
+    let cover_src = client
+        .find(Locator::Css("#course-cover"))
+        .await
+        .unwrap()
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap();
+    let served = app
+        .client
+        .get(format!("{base}{cover_src}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(
+        served.bytes().await.unwrap().as_ref(),
+        std::fs::read(&cover).unwrap().as_slice(),
+        "the cover is stored as uploaded"
+    );
+
+    // A chapter and a lesson.
+    submit(&client, "#chapter-form", &[("name", "入门")]).await;
+    let chapter_form = "#chapters .chapter form.lesson-form";
+    text_of(&client, chapter_form).await;
+    submit(
+        &client,
+        chapter_form,
+        &[("name", "环境搭建"), ("duration", "12:30")],
+    )
+    .await;
+    assert!(text_of(&client, "#chapters ul.lessons")
+        .await
+        .contains("环境搭建"));
+    screenshot(&client, "course.png").await;
+    client
+        .goto(&format!("{base}/console/courses?q=控制台"))
+        .await
+        .unwrap();
+    assert!(text_of(&client, &format!("#course-{course_id}"))
+        .await
+        .contains("¥200.00"));
+    screenshot(&client, "courses.png").await;
+
+    // A 折扣 promotion on it: a window that ends before it starts is refused beside the end.
+    client
+        .goto(&format!("{base}/console/promotions"))
+        .await
+        .unwrap();
+    let course_text = course_id.to_string();
+    let promotion = |end: &'static str| {
+        let client = client.clone();
+        let course_text = course_text.clone();
+        async move {
+            submit(
+                &client,
+                "#promotion-form",
+                &[
+                    ("name", "控制台五折"),
+                    ("sale", "*0.5"),
+                    ("condition", "100"),
+                    ("start_time", "2020-01-01 00:00:00"),
+                    ("end_time", end),
+                    ("course_ids", &course_text),
+                ],
+            )
+            .await;
+        }
+    };
+    promotion("2019-01-01 00:00:00").await;
+    assert!(field_error(&client, "end_time").await.contains("晚于"));
+    promotion("2099-01-01 00:00:00").await;
+    count_reaches(
+        &app,
+        "SELECT count(*)::bigint AS value FROM activities WHERE name = '控制台五折'",
+        1,
+    )
+    .await;
+    let row = text_of(&client, "#promotions tbody tr").await;
+    assert!(row.contains("限时折扣") && row.contains("*0.5"), "{row}");
+    screenshot(&client, "promotions.png").await;
+    let buyer = app.login_demo().await;
+    app.fill_cart(&buyer, &[course_id]).await;
+    let quoted = app
+        .json(
+            Method::POST,
+            "/orders/quote/",
+            &buyer,
+            json!({"pay_type": 0}),
+        )
+        .await;
+    assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
+    assert_eq!(quoted.json["real_price"], 100.0, "{}", quoted.text);
+
+    // Users: find the buyer, top the balance up, set points (a bad number refused first),
+    // refuse to demote oneself, deactivate another account.
+    client
+        .goto(&format!("{base}/console/users?q=luffy"))
+        .await
+        .unwrap();
+    let buyer_id = app.user_id("luffy").await;
+    text_of(&client, &format!("#user-{buyer_id}")).await;
+    screenshot(&client, "users.png").await;
+    client
+        .goto(&format!("{base}/console/users/{buyer_id}"))
+        .await
+        .unwrap();
+    let before = text_of(&client, "#balance").await;
+    submit(
+        &client,
+        "#balance-form",
+        &[("amount", "50.5"), ("remark", "活动补偿")],
+    )
+    .await;
+    assert!(text_of(&client, "#notice").await.starts_with("充值成功"));
+    assert_ne!(text_of(&client, "#balance").await, before);
+    assert!(text_of(&client, "#ledger").await.contains("活动补偿"));
+    submit(&client, "#credit-form", &[("amount", "-5")]).await;
+    assert!(field_error(&client, "credit.amount").await.contains("积分"));
+    submit(
+        &client,
+        "#credit-form",
+        &[("amount", "888"), ("remark", "客服补偿")],
+    )
+    .await;
+    assert_eq!(text_of(&client, "#points").await, "888");
+    screenshot(&client, "user.png").await;
+    let admin_id = app.user_id("admin").await;
+    client
+        .goto(&format!("{base}/console/users/{admin_id}"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#revoke-staff"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(field_error(&client, "state").await.contains("不能"));
+    let (_, mobile) = app.register_user().await;
+    let other = app.user_id(&mobile).await;
+    client
+        .goto(&format!("{base}/console/users/{other}"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#deactivate"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_of(&client, "#activate").await;
+    assert!(text_of(&client, "#account-state").await.contains("已停用"));
+
+    // The audit trail holds each change, filtered by kind of row; a bad day is refused.
+    client
+        .goto(&format!("{base}/console/audit?entity=course"))
+        .await
+        .unwrap();
+    let trail = text_of(&client, "#audit").await;
+    assert!(
+        trail.contains("course.create") && !trail.contains("user.balance"),
+        "{trail}"
+    );
+    screenshot(&client, "audit.png").await;
+    client
+        .goto(&format!("{base}/console/audit?from=yesterday"))
+        .await
+        .unwrap();
+    assert!(field_error(&client, "from").await.contains("YYYY-MM-DD"));
+    for action in [
+        "direction.create",
+        "category.create",
+        "teacher.create",
+        "course.create",
+        "chapter.create",
+        "lesson.create",
+        "promotion.create",
+        "user.balance",
+        "user.credit",
+        "user.state",
+    ] {
+        assert!(
+            app.scalar(&format!(
+                "SELECT count(*)::bigint AS value FROM audit_log WHERE action = '{action}'"
+            ))
+            .await
+                >= 1,
+            "{action} audited"
+        );
+    }
+
+    // Orders: a filter that does not read is refused beside it; sorting by amount.
+    client
+        .goto(&format!("{base}/console/orders?min=abc"))
+        .await
+        .unwrap();
+    assert!(field_error(&client, "min").await.contains("金额"));
+    client
+        .goto(&format!("{base}/console/orders"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#sort-price"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_of(&client, "#sort-price").await;
+    assert!(client
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("ordering=-real_price"));
+
+    // 390 px wide.
+    client.set_window_size(390, 900).await.unwrap();
+    client
+        .goto(&format!("{base}/console/courses/{course_id}"))
+        .await
+        .unwrap();
+    text_of(&client, "#course-id").await;
+    screenshot(&client, "course-390.png").await;
+    client.close().await.unwrap();
+    luffy_e2e::assert_invariants(&app.database.url).await;
 }

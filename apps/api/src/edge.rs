@@ -18,8 +18,18 @@ use futures::StreamExt;
 use crate::error::ApiError;
 use crate::server::BODY_LIMIT;
 
-/// Where picture uploads are posted.
-const UPLOAD_PATH: &str = "/admin/uploads/";
+/// The largest body a path accepts: a picture for the admin API's uploads, a picture and its
+/// text for the console's course and teacher forms (multipart), [`BODY_LIMIT`] elsewhere.
+fn body_limit(path: &str) -> usize {
+    use luffy_catalog::upload::MAX_UPLOAD_BYTES;
+    if path.starts_with("/admin/uploads/") {
+        MAX_UPLOAD_BYTES
+    } else if path.starts_with("/console/courses") || path.starts_with("/console/teachers") {
+        MAX_UPLOAD_BYTES + crate::console::multipart::MAX_FORM_TEXT_BYTES
+    } else {
+        BODY_LIMIT
+    }
+}
 use crate::state::AppState;
 
 /// The answer to any text that carries a control character.
@@ -156,13 +166,8 @@ pub async fn reject_control_characters(
             .get(header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
-        // Picture uploads are the one kind of body allowed to be larger (their route checks
-        // the content and its own limit).
-        let limit = if req.path().starts_with(UPLOAD_PATH) {
-            luffy_catalog::upload::MAX_UPLOAD_BYTES
-        } else {
-            BODY_LIMIT
-        };
+        // Bodies with a picture may be larger (their handlers check the content and limits).
+        let limit = body_limit(req.path());
         if declared.is_some_and(|length| length > limit) {
             return Ok(refuse(req, ApiError::PayloadTooLarge { limit }));
         }

@@ -181,7 +181,7 @@ impl From<luffy_catalog::CatalogAdminError> for ApiError {
     fn from(error: luffy_catalog::CatalogAdminError) -> Self {
         use luffy_catalog::CatalogAdminError as E;
         match error {
-            E::Invalid(_) | E::BadReference(_) => Self::BadRequest(error.to_string()),
+            E::Invalid { .. } | E::BadReference { .. } => Self::BadRequest(error.to_string()),
             E::NotFound(_) => Self::NotFound(error.to_string()),
             E::Storage(storage) => storage.into(),
         }

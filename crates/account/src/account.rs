@@ -71,6 +71,59 @@ impl AccountState {
     }
 }
 
+/// Why an operator's change of an account's state was refused (nothing is written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StateChangeRefused {
+    /// Neither flag was given.
+    #[error("请指定 is_active 或 is_staff!")]
+    NothingToChange,
+    /// An operator may not lock themselves out (the store would be left without them).
+    #[error("不能停用自己的账号或取消自己的管理员权限!")]
+    OwnAccount,
+}
+
+/// Checks an operator's (`actor`) change of `user`'s flags before it is written: something must
+/// change, and nobody deactivates or demotes their own account.
+pub fn check_state_change(
+    actor: luffy_common::UserId,
+    user: luffy_common::UserId,
+    is_active: Option<bool>,
+    is_staff: Option<bool>,
+) -> Result<(), StateChangeRefused> {
+    if is_active.is_none() && is_staff.is_none() {
+        return Err(StateChangeRefused::NothingToChange);
+    }
+    if actor == user && (is_active == Some(false) || is_staff == Some(false)) {
+        return Err(StateChangeRefused::OwnAccount);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod state_change_tests {
+    use super::*;
+    use luffy_common::UserId;
+
+    #[test]
+    fn operators_cannot_lock_themselves_out() {
+        let (me, other) = (UserId(1), UserId(2));
+        assert_eq!(
+            check_state_change(me, me, Some(false), None),
+            Err(StateChangeRefused::OwnAccount)
+        );
+        assert_eq!(
+            check_state_change(me, me, None, Some(false)),
+            Err(StateChangeRefused::OwnAccount)
+        );
+        assert_eq!(
+            check_state_change(me, other, None, None),
+            Err(StateChangeRefused::NothingToChange)
+        );
+        assert!(check_state_change(me, me, Some(true), Some(true)).is_ok());
+        assert!(check_state_change(me, other, Some(false), Some(false)).is_ok());
+    }
+}
+
 /// Which of an account's two ledgers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {

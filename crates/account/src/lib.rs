@@ -7,7 +7,10 @@ pub mod audit;
 pub mod ports;
 pub mod service;
 
-pub use account::{AccountState, LedgerKind, LedgerLine, NewUser, User, UserError};
+pub use account::{
+    check_state_change, AccountState, LedgerKind, LedgerLine, NewUser, StateChangeRefused, User,
+    UserError,
+};
 pub use audit::{AuditEntry, AuditQuery, AuditService, AuditStore};
 pub use ports::{AccountCache, UserStore};
 pub use service::AccountService;

@@ -15,43 +15,76 @@ use crate::sale::SaleFormula;
 /// Why a catalog change was refused (nothing is written).
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogAdminError {
-    /// A field is missing or out of range (400).
-    #[error("{0}")]
-    Invalid(String),
+    /// A field is missing or out of range (400); `field` names it as the API body does, so a
+    /// form can show the message beside it.
+    #[error("{message}")]
+    Invalid {
+        /// The body field at fault (`""` when the refusal is about the whole input).
+        field: &'static str,
+        /// The message shown to the operator.
+        message: String,
+    },
     /// The row changed does not exist (404).
     #[error("{0}不存在!")]
     NotFound(&'static str),
     /// A row the change refers to does not exist, or does not fit (400).
-    #[error("{0}")]
-    BadReference(String),
+    #[error("{message}")]
+    BadReference {
+        /// The body field holding the reference.
+        field: &'static str,
+        /// The message shown to the operator.
+        message: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
-fn invalid(message: impl Into<String>) -> CatalogAdminError {
-    CatalogAdminError::Invalid(message.into())
+impl CatalogAdminError {
+    /// The body field a refusal is about, if it is about one field.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } | Self::BadReference { field, .. } if !field.is_empty() => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> CatalogAdminError {
+    CatalogAdminError::Invalid {
+        field,
+        message: message.into(),
+    }
 }
 
 /// A text field trimmed and bounded; `required` refuses an empty one.
 fn text(
     value: Option<String>,
+    field: &'static str,
     label: &str,
     max: usize,
     required: bool,
 ) -> Result<Option<String>, CatalogAdminError> {
     match value.map(|v| v.trim().to_owned()) {
-        None if required => Err(invalid(format!("{label}不能为空!"))),
+        None if required => Err(invalid(field, format!("{label}不能为空!"))),
         None => Ok(None),
-        Some(v) if required && v.is_empty() => Err(invalid(format!("{label}不能为空!"))),
-        Some(v) if v.chars().count() > max => Err(invalid(format!("{label}不能超过{max}个字符!"))),
+        Some(v) if required && v.is_empty() => Err(invalid(field, format!("{label}不能为空!"))),
+        Some(v) if v.chars().count() > max => {
+            Err(invalid(field, format!("{label}不能超过{max}个字符!")))
+        }
         Some(v) => Ok(Some(v)),
     }
 }
 
 /// A media path or URL: a site path (`/uploads/...`, `uploads/...`) or an http(s) URL.
-fn media(value: Option<String>, label: &str) -> Result<Option<String>, CatalogAdminError> {
-    let value = text(value, label, 255, false)?;
+fn media(
+    value: Option<String>,
+    field: &'static str,
+    label: &str,
+) -> Result<Option<String>, CatalogAdminError> {
+    let value = text(value, field, label, 255, false)?;
     if let Some(v) = &value {
         let lower = v.to_ascii_lowercase();
         let allowed = v.is_empty()
@@ -59,15 +92,23 @@ fn media(value: Option<String>, label: &str) -> Result<Option<String>, CatalogAd
             || lower.starts_with("https://")
             || (!lower.contains(':') && !v.contains(".."));
         if !allowed {
-            return Err(invalid(format!("{label}必须是站内路径或http(s)地址!")));
+            return Err(invalid(
+                field,
+                format!("{label}必须是站内路径或http(s)地址!"),
+            ));
         }
     }
     Ok(value)
 }
 
-fn code(value: Option<i16>, label: &str, max: i16) -> Result<Option<i16>, CatalogAdminError> {
+fn code(
+    value: Option<i16>,
+    field: &'static str,
+    label: &str,
+    max: i16,
+) -> Result<Option<i16>, CatalogAdminError> {
     match value {
-        Some(v) if !(0..=max).contains(&v) => Err(invalid(format!("{label}无效!"))),
+        Some(v) if !(0..=max).contains(&v) => Err(invalid(field, format!("{label}无效!"))),
         other => Ok(other),
     }
 }
@@ -76,7 +117,7 @@ fn at_least_one(changed: bool) -> Result<(), CatalogAdminError> {
     if changed {
         Ok(())
     } else {
-        Err(invalid("请至少修改一项!"))
+        Err(invalid("", "请至少修改一项!"))
     }
 }
 
@@ -124,11 +165,11 @@ impl TeacherInput {
             at_least_one(changed)?;
         }
         Ok(Self {
-            name: text(self.name, "讲师名称", 50, creating)?,
-            title: text(self.title, "职位", 64, false)?,
-            role: code(self.role, "讲师身份", 2)?,
-            brief: text(self.brief, "讲师简介", 5000, false)?,
-            avatar: media(self.avatar, "头像")?,
+            name: text(self.name, "name", "讲师名称", 50, creating)?,
+            title: text(self.title, "title", "职位", 64, false)?,
+            role: code(self.role, "role", "讲师身份", 2)?,
+            brief: text(self.brief, "brief", "讲师简介", 5000, false)?,
+            avatar: media(self.avatar, "avatar", "头像")?,
             is_show: self.is_show,
         })
     }
@@ -210,33 +251,37 @@ impl CourseInput {
         if !creating {
             at_least_one(changed)?;
         }
-        let id = |value: Option<i64>, label: &str, required: bool| match value {
-            None if required => Err(invalid(format!("{label}不能为空!"))),
-            Some(v) if v <= 0 => Err(invalid(format!("{label}无效!"))),
+        let id = |value: Option<i64>, field: &'static str, label: &str, required: bool| match value
+        {
+            None if required => Err(invalid(field, format!("{label}不能为空!"))),
+            Some(v) if v <= 0 => Err(invalid(field, format!("{label}无效!"))),
             other => Ok(other),
         };
         let price = match self.price {
-            None if creating => return Err(invalid("课程价格不能为空!")),
+            None if creating => return Err(invalid("price", "课程价格不能为空!")),
             Some(p) if p < Decimal::ZERO || p > MAX_PRICE || p.normalize().scale() > 2 => {
-                return Err(invalid("课程价格应为0到100000000之间、最多两位小数的金额!"))
+                return Err(invalid(
+                    "price",
+                    "课程价格应为0到100000000之间、最多两位小数的金额!",
+                ))
             }
             other => other,
         };
         if self.credit.is_some_and(|c| c < 0) {
-            return Err(invalid("积分抵扣上限不能为负数!"));
+            return Err(invalid("credit", "积分抵扣上限不能为负数!"));
         }
         Ok(Self {
-            name: text(self.name, "课程名称", 255, creating)?,
-            direction_id: id(self.direction_id, "课程方向", creating)?,
-            category_id: id(self.category_id, "课程分类", creating)?,
-            teacher_id: id(self.teacher_id, "讲师", false)?,
+            name: text(self.name, "name", "课程名称", 255, creating)?,
+            direction_id: id(self.direction_id, "direction_id", "课程方向", creating)?,
+            category_id: id(self.category_id, "category_id", "课程分类", creating)?,
+            teacher_id: id(self.teacher_id, "teacher_id", "讲师", false)?,
             price,
             credit: self.credit,
-            course_type: code(self.course_type, "课程类型", 2)?,
-            level: code(self.level, "课程难度", 2)?,
-            description: text(self.description, "课程描述", 100_000, false)?,
-            course_cover: media(self.course_cover, "课程封面")?,
-            course_video: media(self.course_video, "课程视频")?,
+            course_type: code(self.course_type, "course_type", "课程类型", 2)?,
+            level: code(self.level, "level", "课程难度", 2)?,
+            description: text(self.description, "description", "课程描述", 100_000, false)?,
+            course_cover: media(self.course_cover, "course_cover", "课程封面")?,
+            course_video: media(self.course_video, "course_video", "课程视频")?,
             is_show: self.is_show,
             is_deleted: self.is_deleted,
         })
@@ -296,11 +341,12 @@ impl ChapterInput {
     /// Checks the fields.
     pub fn validated(self) -> Result<Self, CatalogAdminError> {
         if self.orders.is_some_and(|o| o < 1) {
-            return Err(invalid("章节序号应从1开始!"));
+            return Err(invalid("orders", "章节序号应从1开始!"));
         }
         Ok(Self {
-            name: text(Some(self.name), "章节名称", 128, true)?.unwrap_or_default(),
-            summary: text(Some(self.summary), "章节介绍", 5000, false)?.unwrap_or_default(),
+            name: text(Some(self.name), "name", "章节名称", 128, true)?.unwrap_or_default(),
+            summary: text(Some(self.summary), "summary", "章节介绍", 5000, false)?
+                .unwrap_or_default(),
             ..self
         })
     }
@@ -325,11 +371,12 @@ impl LessonInput {
     /// Checks the fields.
     pub fn validated(self) -> Result<Self, CatalogAdminError> {
         if self.orders.is_some_and(|o| o < 1) {
-            return Err(invalid("课时序号应从1开始!"));
+            return Err(invalid("orders", "课时序号应从1开始!"));
         }
         Ok(Self {
-            name: text(Some(self.name), "课时名称", 255, true)?.unwrap_or_default(),
-            duration: text(Some(self.duration), "课时时长", 32, false)?.unwrap_or_default(),
+            name: text(Some(self.name), "name", "课时名称", 255, true)?.unwrap_or_default(),
+            duration: text(Some(self.duration), "duration", "课时时长", 32, false)?
+                .unwrap_or_default(),
             ..self
         })
     }
@@ -393,37 +440,39 @@ impl PromotionInput {
         }
         if let Some(sale) = &self.sale {
             sale.parse::<SaleFormula>()
-                .map_err(|_| invalid("优惠公式无效,应为 0、*0.xx 或 -N!"))?;
+                .map_err(|_| invalid("sale", "优惠公式无效,应为 0、*0.xx 或 -N!"))?;
         } else if creating {
-            return Err(invalid("优惠公式不能为空!"));
+            return Err(invalid("sale", "优惠公式不能为空!"));
         }
         if self.condition.is_some_and(|c| c < 0) {
-            return Err(invalid("满足条件不能为负数!"));
+            return Err(invalid("condition", "满足条件不能为负数!"));
         }
         match (self.start_time, self.end_time) {
-            (None, _) | (_, None) if creating => return Err(invalid("活动时间不能为空!")),
+            (None, _) | (_, None) if creating => {
+                return Err(invalid("start_time", "活动时间不能为空!"))
+            }
             (Some(start), Some(end)) if end <= start => {
-                return Err(invalid("活动结束时间必须晚于开始时间!"))
+                return Err(invalid("end_time", "活动结束时间必须晚于开始时间!"))
             }
             _ => {}
         }
         if let Some(ids) = &self.course_ids {
             if ids.is_empty() || ids.len() > 100 {
-                return Err(invalid("参与活动的课程应为1到100门!"));
+                return Err(invalid("course_ids", "参与活动的课程应为1到100门!"));
             }
             if let Some(bad) = ids.iter().find(|id| **id <= 0) {
-                return Err(invalid(format!("课程ID[{bad}]无效!")));
+                return Err(invalid("course_ids", format!("课程ID[{bad}]无效!")));
             }
             for (i, id) in ids.iter().enumerate() {
                 if ids[..i].contains(id) {
-                    return Err(invalid(format!("课程[{id}]重复!")));
+                    return Err(invalid("course_ids", format!("课程[{id}]重复!")));
                 }
             }
         } else if creating {
-            return Err(invalid("参与活动的课程不能为空!"));
+            return Err(invalid("course_ids", "参与活动的课程不能为空!"));
         }
         Ok(Self {
-            name: text(self.name, "活动名称", 150, creating)?,
+            name: text(self.name, "name", "活动名称", 150, creating)?,
             ..self
         })
     }
@@ -453,6 +502,11 @@ pub trait CatalogAdminStore: Send + Sync {
         q: Option<&str>,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<CourseRecord>, StorageError>> + Send;
+    /// One course (hidden and deleted included).
+    fn course(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<CourseRecord>, StorageError>> + Send;
     /// Creates a course.
     fn create_course(
         &self,
@@ -550,6 +604,14 @@ impl<S: CatalogAdminStore> CatalogAdminService<S> {
         page: PageRequest,
     ) -> Result<Page<CourseRecord>, StorageError> {
         self.store.courses(q, page).await
+    }
+
+    /// One course for its edit page (404 when there is none).
+    pub async fn course(&self, id: i64) -> Result<CourseRecord, CatalogAdminError> {
+        self.store
+            .course(id)
+            .await?
+            .ok_or(CatalogAdminError::NotFound("课程"))
     }
 
     /// Creates a course.

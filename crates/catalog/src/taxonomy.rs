@@ -30,6 +30,17 @@ pub enum TaxonomyError {
     Storage(#[from] StorageError),
 }
 
+impl TaxonomyError {
+    /// The body field a refusal is about, so a form can show the message beside it.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidName | Self::DuplicateName(_) => Some("name"),
+            Self::DirectionNotFound => Some("direction_id"),
+            _ => None,
+        }
+    }
+}
+
 /// Storage of directions and categories; every write is audited for `actor` in its own
 /// transaction.
 pub trait TaxonomyStore: Send + Sync {

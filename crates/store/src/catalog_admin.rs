@@ -32,8 +32,11 @@ fn refused<T>(error: CatalogAdminError) -> Tx<T> {
     Err(TxError::Refused(error))
 }
 
-fn bad_reference(message: &str) -> TxError<CatalogAdminError> {
-    TxError::Refused(CatalogAdminError::BadReference(message.to_owned()))
+fn bad_reference(field: &'static str, message: &str) -> TxError<CatalogAdminError> {
+    TxError::Refused(CatalogAdminError::BadReference {
+        field,
+        message: message.to_owned(),
+    })
 }
 
 #[derive(Queryable, Selectable)]
@@ -199,7 +202,7 @@ async fn check_course_references(
         .await
         .optional()?;
     if direction.is_none() {
-        return Err(bad_reference("课程方向不存在!"));
+        return Err(bad_reference("direction_id", "课程方向不存在!"));
     }
     let category_direction: Option<i64> = course_categories::table
         .find(category_id)
@@ -208,8 +211,10 @@ async fn check_course_references(
         .await
         .optional()?;
     match category_direction {
-        None => return Err(bad_reference("课程分类不存在!")),
-        Some(d) if d != direction_id => return Err(bad_reference("课程分类不属于该课程方向!")),
+        None => return Err(bad_reference("category_id", "课程分类不存在!")),
+        Some(d) if d != direction_id => {
+            return Err(bad_reference("category_id", "课程分类不属于该课程方向!"))
+        }
         Some(_) => {}
     }
     if let Some(teacher) = teacher_id {
@@ -221,7 +226,7 @@ async fn check_course_references(
             .await
             .optional()?;
         if found.is_none() {
-            return Err(bad_reference("讲师不存在!"));
+            return Err(bad_reference("teacher_id", "讲师不存在!"));
         }
     }
     Ok(())
@@ -343,7 +348,12 @@ async fn read_promotion(
 async fn insert_rule(conn: &mut AsyncPgConnection, sale: &str, condition: i32) -> Tx<i64> {
     let formula: SaleFormula = match sale.parse() {
         Ok(formula) => formula,
-        Err(_) => return refused(CatalogAdminError::Invalid("优惠公式无效!".into())),
+        Err(_) => {
+            return refused(CatalogAdminError::Invalid {
+                field: "sale",
+                message: "优惠公式无效!".into(),
+            })
+        }
     };
     let kind = promotion_type(&formula);
     let existing: Option<i64> = discount_types::table
@@ -389,7 +399,7 @@ async fn link_courses(
         .get_result(conn)
         .await?;
     if usize::try_from(found).unwrap_or(0) != course_ids.len() {
-        return Err(bad_reference("参与活动的课程不存在或已删除!"));
+        return Err(bad_reference("course_ids", "参与活动的课程不存在或已删除!"));
     }
     let rows: Vec<_> = course_ids
         .iter()
@@ -410,9 +420,12 @@ async fn link_courses(
 
 fn window_refusal(error: DieselError) -> TxError<CatalogAdminError> {
     match error {
-        DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, _) => TxError::Refused(
-            CatalogAdminError::Invalid("活动结束时间必须晚于开始时间!".into()),
-        ),
+        DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, _) => {
+            TxError::Refused(CatalogAdminError::Invalid {
+                field: "end_time",
+                message: "活动结束时间必须晚于开始时间!".into(),
+            })
+        }
         other => TxError::Db(other),
     }
 }
@@ -521,6 +534,18 @@ impl CatalogAdminStore for PgCatalog {
             total: u64::try_from(total).unwrap_or_default(),
             request: page,
         })
+    }
+
+    async fn course(&self, id: i64) -> Result<Option<CourseRecord>, StorageError> {
+        let mut conn = connection(self.pool()).await?;
+        let row: Option<CourseRow> = courses::table
+            .find(id)
+            .select(CourseRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(|e| diesel_error(e, "reading a course"))?;
+        Ok(row.map(Into::into))
     }
 
     async fn create_course(
@@ -840,7 +865,10 @@ impl CatalogAdminStore for PgCatalog {
                     input.end_time,
                     &input.course_ids,
                 ) else {
-                    return refused(CatalogAdminError::Invalid("活动信息不完整!".into()));
+                    return refused(CatalogAdminError::Invalid {
+                        field: "",
+                        message: "活动信息不完整!".into(),
+                    });
                 };
                 let rule = insert_rule(conn, sale, input.condition.unwrap_or(0)).await?;
                 let id: i64 = diesel::insert_into(activities::table)

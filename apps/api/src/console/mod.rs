@@ -4,12 +4,19 @@
 //! every form, login limits per account and per address, and a strict Content-Security-Policy
 //! (self only) on every page.
 
+pub mod audit;
+pub mod catalog;
 pub mod chart;
 pub mod coupons;
+pub mod courses;
 pub mod guard;
+pub mod multipart;
 pub mod operations;
 pub mod pages;
+pub mod promotions;
 pub mod session;
+pub mod table;
+pub mod users;
 
 use actix_session::config::PersistentSession;
 use actix_session::SessionMiddleware;
@@ -33,6 +40,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 const HTMX: &str = include_str!("../../assets/htmx/htmx.min.js");
 /// The console's stylesheet.
 const CSS: &str = include_str!("../../assets/console.css");
+/// The console's own script: sorting the rows of a shown table page by a column.
+const SCRIPT: &str = include_str!("../../assets/console.js");
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(SCRIPT)
+}
 
 async fn htmx() -> HttpResponse {
     HttpResponse::Ok()
@@ -83,6 +99,44 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
         .route("/logout", web::post().to(pages::logout))
         .route("/refunds", web::get().to(pages::refunds))
         .route("/refunds/{id}/{action}", web::post().to(pages::review))
+        .route("/catalog", web::get().to(catalog::catalog))
+        .route("/directions", web::post().to(catalog::create_direction))
+        .route(
+            "/directions/{id}",
+            web::post().to(catalog::rename_direction),
+        )
+        .route("/categories", web::post().to(catalog::create_category))
+        .route("/categories/{id}", web::post().to(catalog::update_category))
+        .route("/teachers", web::post().to(catalog::create_teacher))
+        .route(
+            "/teachers/{id}/visibility",
+            web::post().to(catalog::teacher_visibility),
+        )
+        .route("/courses", web::get().to(courses::courses))
+        .route("/courses", web::post().to(courses::create_course))
+        .route("/courses/{id}", web::get().to(courses::course))
+        .route("/courses/{id}", web::post().to(courses::update_course))
+        .route(
+            "/courses/{id}/chapters",
+            web::post().to(courses::add_chapter),
+        )
+        .route(
+            "/courses/{course}/chapters/{chapter}/lessons",
+            web::post().to(courses::add_lesson),
+        )
+        .route("/promotions", web::get().to(promotions::promotions))
+        .route("/promotions", web::post().to(promotions::create))
+        .route("/promotions/{id}", web::post().to(promotions::update))
+        .route("/users", web::get().to(users::users))
+        .route("/users/{id}", web::get().to(users::user))
+        .route("/users/{id}/credit", web::post().to(users::set_credit))
+        .route("/users/{id}/balance", web::post().to(users::top_up))
+        .route("/users/{id}/state", web::post().to(users::change_state))
+        .route("/audit", web::get().to(audit::audit))
+        .route(
+            "/orders/export.csv",
+            web::get().to(operations::export_orders),
+        )
         .route("/orders", web::get().to(operations::orders))
         .route("/orders/{id}", web::get().to(operations::order))
         .route(
@@ -96,4 +150,5 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
         .route("/jobs/{id}/retry", web::post().to(operations::retry_job))
         .route("/static/htmx.min.js", web::get().to(htmx))
         .route("/static/console.css", web::get().to(css))
+        .route("/static/console.js", web::get().to(script))
 }

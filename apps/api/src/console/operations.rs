@@ -7,15 +7,21 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use luffy_common::PageRequest;
-use luffy_order::back_office::{OrderFilter, OrderSearch};
+use luffy_order::back_office::OrderSearch;
 use luffy_order::{OrderStatus, RefundAsk, Requester};
 use serde::Deserialize;
 
 use super::guard::csrf_token;
 use super::pages::{form_operator, operator, render, see_other, yuan, TokenForm};
+use super::table::{page_number, FieldError, Pager};
+use crate::dto::page::PageParams;
 use crate::dto::time::store_time;
 use crate::error::ApiError;
+use crate::routes::admin::orders::{orders_csv, OrderQuery, EXPORT_LIMIT};
 use crate::state::AppState;
+
+/// Orders per page.
+const ORDERS_PAGE_SIZE: u32 = 20;
 
 /// One order row.
 struct OrderRow {
@@ -23,8 +29,15 @@ struct OrderRow {
     number: String,
     user: i64,
     status: &'static str,
+    pay_type: &'static str,
     amount: String,
     created: String,
+}
+
+/// A column header that sorts: its link (the other direction when it is the current order).
+struct SortLink {
+    href: String,
+    mark: &'static str,
 }
 
 /// The order search page.
@@ -32,21 +45,87 @@ struct OrderRow {
 #[template(path = "console/orders.html")]
 struct OrdersPage {
     csrf: String,
-    number: String,
+    err: FieldError,
+    q: OrdersQuery,
+    statuses: Vec<(i16, &'static str)>,
     rows: Vec<OrderRow>,
-    total: u64,
+    pager: Pager,
+    by_price: SortLink,
+    by_time: SortLink,
+    export: String,
 }
 
-/// `?number=&status=`.
-#[derive(Debug, Deserialize)]
+/// `?number=&user=&status=&pay_type=&from=&to=&min=&max=&ordering=&page=`, as typed.
+#[derive(Debug, Default, Deserialize)]
 pub struct OrdersQuery {
     #[serde(default)]
     number: String,
     #[serde(default)]
-    status: Option<i16>,
+    user: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    pay_type: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    min: String,
+    #[serde(default)]
+    max: String,
+    #[serde(default)]
+    ordering: String,
+    #[serde(default)]
+    page: String,
 }
 
-/// `GET /console/orders?number=&status=`: newest first, at most 50.
+impl OrdersQuery {
+    /// The filters as the admin API's query (the same validation).
+    fn api_query(&self) -> OrderQuery {
+        let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        OrderQuery {
+            number: given(&self.number),
+            user: given(&self.user),
+            status: given(&self.status),
+            pay_type: given(&self.pay_type),
+            from: given(&self.from),
+            to: given(&self.to),
+            min: given(&self.min),
+            max: given(&self.max),
+            ordering: given(&self.ordering),
+            paging: PageParams::default(),
+        }
+    }
+
+    /// A sorting header's link: `field` descending first, then ascending.
+    fn sort_link(&self, field: &str) -> SortLink {
+        let descending = format!("-{field}");
+        let current = self.ordering.trim();
+        let (next, mark) = if current == descending {
+            (field.to_owned(), " ↓")
+        } else if current == field {
+            (descending, " ↑")
+        } else {
+            (descending, "")
+        };
+        let filters = self.api_query();
+        let mut query = filters.filters_query();
+        let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .filter(|(name, _)| name != "ordering")
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        serializer.extend_pairs(kept).append_pair("ordering", &next);
+        query = serializer.finish();
+        SortLink {
+            href: format!("/console/orders?{query}"),
+            mark,
+        }
+    }
+}
+
+/// `GET /console/orders?...`: filtered, sorted, 20 per page.
 pub async fn orders(
     state: web::Data<AppState>,
     session: Session,
@@ -55,25 +134,29 @@ pub async fn orders(
     if let Err(answer) = operator(&state, &session).await? {
         return Ok(answer);
     }
-    let number = query.number.trim().to_owned();
-    let page = state
-        .orders
-        .search(&OrderSearch {
-            filter: OrderFilter {
-                number: (!number.is_empty()).then(|| number.clone()),
-                status: query.status.and_then(OrderStatus::from_code),
-                ..OrderFilter::default()
-            },
-            page: PageRequest::new(1, 50, 100)?,
-        })
-        .await?;
-    let timezone = state.timezone;
-    Ok(render(
-        &OrdersPage {
-            csrf: csrf_token(&session),
-            number,
-            total: page.total,
-            rows: page
+    let number = page_number(&query.page);
+    let filters = query.api_query();
+    let (err, rows, total, status) = match filters.checked_filter(state.timezone) {
+        Err((field, hint)) => (
+            FieldError::at(field, hint),
+            Vec::new(),
+            0,
+            StatusCode::BAD_REQUEST,
+        ),
+        Ok(filter) => {
+            let page = state
+                .orders
+                .search(&OrderSearch {
+                    filter,
+                    page: PageRequest::new(
+                        number.into(),
+                        ORDERS_PAGE_SIZE.into(),
+                        ORDERS_PAGE_SIZE,
+                    )?,
+                })
+                .await?;
+            let timezone = state.timezone;
+            let rows = page
                 .items
                 .iter()
                 .map(|o| OrderRow {
@@ -81,13 +164,65 @@ pub async fn orders(
                     number: o.order_number.clone(),
                     user: o.user.get(),
                     status: o.status.display_name(),
+                    pay_type: o.pay_type.display_name(),
                     amount: yuan(o.real_price),
                     created: store_time(o.created_time, timezone),
                 })
-                .collect(),
+                .collect();
+            (FieldError::default(), rows, page.total, StatusCode::OK)
+        }
+    };
+    let kept = filters.filters_query();
+    let params: Vec<(String, String)> = form_urlencoded::parse(kept.as_bytes())
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    let params: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let statuses = (0..=5)
+        .filter_map(OrderStatus::from_code)
+        .map(|s| (s.code(), s.display_name()))
+        .collect();
+    Ok(render(
+        &OrdersPage {
+            csrf: csrf_token(&session),
+            err,
+            statuses,
+            rows,
+            pager: Pager::new("/console/orders", &params, number, ORDERS_PAGE_SIZE, total),
+            by_price: query.sort_link("real_price"),
+            by_time: query.sort_link("created_time"),
+            export: format!("/console/orders/export.csv?{kept}"),
+            q: query.into_inner(),
         },
-        StatusCode::OK,
+        status,
     ))
+}
+
+/// `GET /console/orders/export.csv?...`: the filtered orders (at most 10000) as CSV, as
+/// `GET /admin/orders/export.csv` answers them.
+pub async fn export_orders(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<OrdersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    let filter = match query.api_query().checked_filter(state.timezone) {
+        Ok(filter) => filter,
+        Err((_, hint)) => {
+            return Ok(HttpResponse::BadRequest()
+                .content_type("text/plain; charset=utf-8")
+                .body(hint))
+        }
+    };
+    let search = OrderSearch {
+        filter,
+        page: PageRequest::new(1, i64::from(EXPORT_LIMIT), EXPORT_LIMIT)?,
+    };
+    orders_csv(&state, &search).await
 }
 
 /// One line of an order.

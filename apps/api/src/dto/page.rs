@@ -27,6 +27,15 @@ fn default_size() -> i64 {
     20
 }
 
+impl Default for PageParams {
+    fn default() -> Self {
+        Self {
+            page: first_page(),
+            size: default_size(),
+        }
+    }
+}
+
 impl PageParams {
     /// The validated page (400 for a page below 1 or a size outside 1..=100).
     pub fn request(&self) -> Result<PageRequest, PageRequestError> {

@@ -20,34 +20,34 @@ use crate::routes::orders::view::OrderView;
 use crate::state::AppState;
 
 /// The most rows one export holds.
-const EXPORT_LIMIT: u32 = 10_000;
+pub(crate) const EXPORT_LIMIT: u32 = 10_000;
 
 /// The filters, all optional: `number` (part of it), `user` (id), `status`, `pay_type`, `from`
 /// and `to` (creation day `YYYY-MM-DD` in the store timezone, both included, or RFC 3339), `min`
 /// and `max` (`real_price`), `ordering` (`-created_time`, `created_time`, `-real_price`,
 /// `real_price`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct OrderQuery {
     #[serde(default)]
-    number: Option<String>,
+    pub(crate) number: Option<String>,
     #[serde(default)]
-    user: Option<String>,
+    pub(crate) user: Option<String>,
     #[serde(default)]
-    status: Option<String>,
+    pub(crate) status: Option<String>,
     #[serde(default)]
-    pay_type: Option<String>,
+    pub(crate) pay_type: Option<String>,
     #[serde(default)]
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     #[serde(default)]
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     #[serde(default)]
-    min: Option<String>,
+    pub(crate) min: Option<String>,
     #[serde(default)]
-    max: Option<String>,
+    pub(crate) max: Option<String>,
     #[serde(default)]
-    ordering: Option<String>,
+    pub(crate) ordering: Option<String>,
     #[serde(flatten)]
-    paging: PageParams,
+    pub(crate) paging: PageParams,
 }
 
 fn given(value: &Option<String>) -> Option<&str> {
@@ -57,23 +57,43 @@ fn given(value: &Option<String>) -> Option<&str> {
 impl OrderQuery {
     /// Validates the filters (400 with the field named).
     fn filter(&self, timezone: chrono_tz::Tz) -> Result<OrderFilter, ApiError> {
-        let bad = |name: &str| ApiError::bad_request(format!("参数 {name} 无效!"));
-        let code = |value: &Option<String>, name: &str| -> Result<Option<i64>, ApiError> {
+        self.checked_filter(timezone)
+            .map_err(|(name, _)| ApiError::bad_request(format!("参数 {name} 无效!")))
+    }
+
+    /// Validates the filters; a refusal names the field and says what it should be.
+    pub(crate) fn checked_filter(
+        &self,
+        timezone: chrono_tz::Tz,
+    ) -> Result<OrderFilter, (&'static str, &'static str)> {
+        let bad = |name: &'static str| {
+            let hint = match name {
+                "user" => "用户编号应为正整数!",
+                "status" | "pay_type" => "请选择列表中的一项!",
+                "from" | "to" => "日期的格式应为 YYYY-MM-DD!",
+                "min" | "max" => "金额应为不小于0的数字!",
+                _ => "排序方式无效!",
+            };
+            (name, hint)
+        };
+        type Refusal = (&'static str, &'static str);
+        let code = |value: &Option<String>, name: &'static str| -> Result<Option<i64>, Refusal> {
             given(value)
                 .map(|v| v.parse::<i64>().map_err(|_| bad(name)))
                 .transpose()
         };
-        let amount = |value: &Option<String>, name: &str| -> Result<Option<Decimal>, ApiError> {
-            given(value)
-                .map(|v| {
-                    v.parse::<Decimal>()
-                        .ok()
-                        .filter(|d| *d >= Decimal::ZERO)
-                        .ok_or_else(|| bad(name))
-                })
-                .transpose()
-        };
-        let day = |value: &Option<String>, name: &str, end: bool| {
+        let amount =
+            |value: &Option<String>, name: &'static str| -> Result<Option<Decimal>, Refusal> {
+                given(value)
+                    .map(|v| {
+                        v.parse::<Decimal>()
+                            .ok()
+                            .filter(|d| *d >= Decimal::ZERO)
+                            .ok_or_else(|| bad(name))
+                    })
+                    .transpose()
+            };
+        let day = |value: &Option<String>, name: &'static str, end: bool| {
             given(value)
                 .map(|v| parse_day_bound(v, timezone, end).ok_or_else(|| bad(name)))
                 .transpose()
@@ -106,7 +126,7 @@ impl OrderQuery {
     }
 
     /// The filters as a query string, for page links.
-    fn filters_query(&self) -> String {
+    pub(crate) fn filters_query(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (name, value) in [
             ("number", &self.number),
@@ -174,7 +194,15 @@ pub async fn export_orders(
         filter: query.filter(state.timezone)?,
         page: PageRequest::new(1, i64::from(EXPORT_LIMIT), EXPORT_LIMIT)?,
     };
-    let page = state.orders.search(&search).await?;
+    orders_csv(&state, &search).await
+}
+
+/// Every order of a search (its page) as a CSV download; the console's export shares it.
+pub(crate) async fn orders_csv(
+    state: &AppState,
+    search: &OrderSearch,
+) -> Result<HttpResponse, ApiError> {
+    let page = state.orders.search(search).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let failed = |e: csv::Error| ApiError::Unexpected(anyhow::anyhow!("writing CSV: {e}"));
     writer

@@ -39,14 +39,8 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let user = UserId(path.into_inner());
     let form = form.into_inner();
-    if form.is_active.is_none() && form.is_staff.is_none() {
-        return Err(ApiError::bad_request("请指定 is_active 或 is_staff!"));
-    }
-    if user == staff.0.id && (form.is_active == Some(false) || form.is_staff == Some(false)) {
-        return Err(ApiError::bad_request(
-            "不能停用自己的账号或取消自己的管理员权限!",
-        ));
-    }
+    luffy_account::check_state_change(staff.0.id, user, form.is_active, form.is_staff)
+        .map_err(|refused| ApiError::bad_request(refused.to_string()))?;
     let account = state
         .users
         .change_state(staff.0.id, user, form.is_active, form.is_staff)

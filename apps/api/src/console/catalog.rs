@@ -1,0 +1,437 @@
+//! The console's catalog page: directions and categories (create, rename, move a category),
+//! and teachers (create with an uploaded avatar, hide or show). Every change goes through
+//! `TaxonomyService` or `CatalogAdminService`, audited like the admin API; a refusal is shown
+//! beside the field it is about.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use luffy_catalog::back_office::{CatalogAdminError, TeacherInput};
+use luffy_catalog::{TaxonomyError, UploadError, UploadKind};
+use serde::Deserialize;
+
+use super::guard::csrf_token;
+use super::multipart::{read_form, MultipartForm};
+use super::pages::{form_operator, operator, render, see_other};
+use super::table::FieldError;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The three teacher roles, as the tutorial names them.
+pub(crate) const TEACHER_ROLES: [&str; 3] = ["讲师", "导师", "班主任"];
+
+/// A direction row.
+struct DirectionRow {
+    id: i64,
+    name: String,
+    errmsg: String,
+}
+
+/// A category row.
+struct CategoryRow {
+    id: i64,
+    name: String,
+    direction_id: i64,
+    direction: String,
+    errmsg: String,
+}
+
+/// A teacher row.
+struct TeacherRow {
+    id: i64,
+    name: String,
+    title: String,
+    role: &'static str,
+    avatar: String,
+    is_show: bool,
+}
+
+/// A `<select>` option.
+pub(crate) struct Choice {
+    /// The value posted.
+    pub id: i64,
+    /// The label shown.
+    pub name: String,
+}
+
+/// The catalog page.
+#[derive(Template)]
+#[template(path = "console/catalog.html")]
+struct CatalogPage {
+    csrf: String,
+    err: FieldError,
+    notice: String,
+    directions: Vec<DirectionRow>,
+    categories: Vec<CategoryRow>,
+    teachers: Vec<TeacherRow>,
+}
+
+/// A picture path as the console's pages load it (same origin); remote URLs are not shown
+/// (the console's CSP loads images from itself only).
+pub(crate) fn local_picture(path: &str) -> String {
+    if path.is_empty() || path.contains("://") {
+        String::new()
+    } else {
+        format!("/{}", path.trim_start_matches('/'))
+    }
+}
+
+async fn catalog_page(
+    state: &AppState,
+    session: &Session,
+    err: FieldError,
+    notice: String,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let directions = state.catalog.directions().await?;
+    let categories = state.catalog.categories(0).await?;
+    let teachers = state.catalog_admin.teachers().await?;
+    let row_error = |kind: &str, id: i64| err.of(&format!("{kind}-{id}")).to_owned();
+    let page = CatalogPage {
+        csrf: csrf_token(session),
+        notice,
+        directions: directions
+            .iter()
+            .map(|d| DirectionRow {
+                id: d.id,
+                name: d.name.clone(),
+                errmsg: row_error("direction", d.id),
+            })
+            .collect(),
+        categories: categories
+            .iter()
+            .map(|c| CategoryRow {
+                id: c.id,
+                name: c.name.clone(),
+                direction_id: c.direction_id,
+                direction: directions
+                    .iter()
+                    .find(|d| d.id == c.direction_id)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+                errmsg: row_error("category", c.id),
+            })
+            .collect(),
+        teachers: teachers
+            .iter()
+            .map(|t| TeacherRow {
+                id: t.id,
+                name: t.name.clone(),
+                title: t.title.clone(),
+                role: TEACHER_ROLES
+                    .get(usize::try_from(t.role).unwrap_or(0))
+                    .copied()
+                    .unwrap_or(""),
+                avatar: local_picture(&t.avatar),
+                is_show: t.is_show,
+            })
+            .collect(),
+        err,
+    };
+    Ok(render(&page, status))
+}
+
+/// `GET /console/catalog`.
+pub async fn catalog(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(answer) = operator(&state, &session).await? {
+        return Ok(answer);
+    }
+    catalog_page(
+        &state,
+        &session,
+        FieldError::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The answer to a refused change: the page with the message beside `field`.
+async fn refused(
+    state: &AppState,
+    session: &Session,
+    field: String,
+    message: String,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    catalog_page(
+        state,
+        session,
+        FieldError::at(&field, message),
+        String::new(),
+        status,
+    )
+    .await
+}
+
+/// The status of a taxonomy refusal.
+fn taxonomy_status(error: &TaxonomyError) -> StatusCode {
+    match error {
+        TaxonomyError::DuplicateName(_) => StatusCode::CONFLICT,
+        TaxonomyError::CategoryNotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// A direction or category form.
+#[derive(Debug, Deserialize)]
+pub struct TaxonomyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    direction_id: String,
+}
+
+/// `POST /console/directions`.
+pub async fn create_direction(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<TaxonomyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
+        Err(answer) => return Ok(answer),
+    };
+    match state.taxonomy.create_direction(staff, &form.name).await {
+        Ok(_) => Ok(see_other("/console/catalog")),
+        Err(TaxonomyError::Storage(error)) => Err(error.into()),
+        Err(refusal) => {
+            let field = format!("direction.{}", refusal.field().unwrap_or_default());
+            let status = taxonomy_status(&refusal);
+            refused(&state, &session, field, refusal.to_string(), status).await
+        }
+    }
+}
+
+/// `POST /console/directions/{id}`: renames a direction.
+pub async fn rename_direction(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    form: web::Form<TaxonomyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
+        Err(answer) => return Ok(answer),
+    };
+    let id = path.into_inner();
+    match state.taxonomy.rename_direction(staff, id, &form.name).await {
+        Ok(_) => Ok(see_other("/console/catalog")),
+        Err(TaxonomyError::Storage(error)) => Err(error.into()),
+        Err(TaxonomyError::DirectionNotFound) => Ok(HttpResponse::NotFound().finish()),
+        Err(refusal) => {
+            let status = taxonomy_status(&refusal);
+            refused(
+                &state,
+                &session,
+                format!("direction-{id}"),
+                refusal.to_string(),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// The direction id of a category form (0, which no direction has, when it is not a number).
+fn direction_of(form: &TaxonomyForm) -> i64 {
+    form.direction_id.trim().parse().unwrap_or(0)
+}
+
+/// `POST /console/categories`.
+pub async fn create_category(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<TaxonomyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
+        Err(answer) => return Ok(answer),
+    };
+    let direction = direction_of(&form);
+    match state
+        .taxonomy
+        .create_category(staff, &form.name, direction)
+        .await
+    {
+        Ok(_) => Ok(see_other("/console/catalog")),
+        Err(TaxonomyError::Storage(error)) => Err(error.into()),
+        Err(refusal) => {
+            let field = format!("category.{}", refusal.field().unwrap_or_default());
+            let status = taxonomy_status(&refusal);
+            refused(&state, &session, field, refusal.to_string(), status).await
+        }
+    }
+}
+
+/// `POST /console/categories/{id}`: renames a category or moves it to another direction.
+pub async fn update_category(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    form: web::Form<TaxonomyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
+        Err(answer) => return Ok(answer),
+    };
+    let id = path.into_inner();
+    let direction = direction_of(&form);
+    match state
+        .taxonomy
+        .update_category(staff, id, Some(&form.name), Some(direction))
+        .await
+    {
+        Ok(_) => Ok(see_other("/console/catalog")),
+        Err(TaxonomyError::Storage(error)) => Err(error.into()),
+        Err(refusal) => {
+            let status = taxonomy_status(&refusal);
+            refused(
+                &state,
+                &session,
+                format!("category-{id}"),
+                refusal.to_string(),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// Stores a form's picture (when one was chosen) and answers its site path; a refusal names
+/// `field`.
+pub(crate) async fn store_picture(
+    state: &AppState,
+    form: &MultipartForm,
+    kind: UploadKind,
+    field: &str,
+) -> Result<Result<Option<String>, FieldError>, ApiError> {
+    let Some(bytes) = &form.picture else {
+        return Ok(Ok(None));
+    };
+    match state.uploads.upload(kind, bytes).await {
+        Ok(stored) => Ok(Ok(Some(stored.path))),
+        Err(UploadError::Storage(error)) => Err(error.into()),
+        Err(refusal) => Ok(Err(FieldError::at(field, refusal.to_string()))),
+    }
+}
+
+/// `POST /console/teachers` (multipart: name, title, role, brief, avatar file).
+pub async fn create_teacher(
+    state: web::Data<AppState>,
+    session: Session,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let form = match read_form(payload, "avatar").await {
+        Ok(form) => form,
+        Err(error) => {
+            if let Err(answer) = operator(&state, &session).await? {
+                return Ok(answer);
+            }
+            let field = format!("teacher.{}", error.field);
+            return refused(
+                &state,
+                &session,
+                field,
+                error.errmsg,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let staff = match form_operator(&state, &session, &form.text("csrf")).await? {
+        Ok(staff) => staff,
+        Err(answer) => return Ok(answer),
+    };
+    let role = form.text("role");
+    let mut input = TeacherInput {
+        name: Some(form.text("name")),
+        title: Some(form.text("title")),
+        role: Some(role.parse().unwrap_or(-1)),
+        brief: Some(form.raw("brief")),
+        avatar: None,
+        is_show: Some(true),
+    };
+    // Checked before the picture is stored, so a refused teacher leaves no file behind.
+    if let Err(refusal) = input.clone().validated(true) {
+        return teacher_refused(&state, &session, refusal).await;
+    }
+    match store_picture(&state, &form, UploadKind::Avatar, "teacher.avatar").await? {
+        Ok(path) => input.avatar = path,
+        Err(error) => {
+            return refused(
+                &state,
+                &session,
+                error.field,
+                error.errmsg,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
+    match state.catalog_admin.create_teacher(staff, input).await {
+        Ok(_) => Ok(see_other("/console/catalog")),
+        Err(refusal) => teacher_refused(&state, &session, refusal).await,
+    }
+}
+
+async fn teacher_refused(
+    state: &AppState,
+    session: &Session,
+    refusal: CatalogAdminError,
+) -> Result<HttpResponse, ApiError> {
+    if let CatalogAdminError::Storage(error) = refusal {
+        return Err(error.into());
+    }
+    let field = format!("teacher.{}", refusal.field().unwrap_or_default());
+    refused(
+        state,
+        session,
+        field,
+        refusal.to_string(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await
+}
+
+/// The show/hide form.
+#[derive(Debug, Deserialize)]
+pub struct VisibilityForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    show: String,
+}
+
+/// `POST /console/teachers/{id}/visibility`: hides a teacher from buyers, or shows them again.
+pub async fn teacher_visibility(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    form: web::Form<VisibilityForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = match form_operator(&state, &session, &form.csrf).await? {
+        Ok(staff) => staff,
+        Err(answer) => return Ok(answer),
+    };
+    let input = TeacherInput {
+        is_show: Some(form.show == "1"),
+        ..TeacherInput::default()
+    };
+    match state
+        .catalog_admin
+        .update_teacher(staff, path.into_inner(), input)
+        .await
+    {
+        Ok(_) => Ok(see_other("/console/catalog")),
+        Err(CatalogAdminError::NotFound(_)) => Ok(HttpResponse::NotFound().finish()),
+        Err(refusal) => teacher_refused(&state, &session, refusal).await,
+    }
+}
