@@ -41,6 +41,23 @@ async fn text_of(client: &Client, css: &str) -> String {
     }
 }
 
+/// Waits until an element's text is `expected` (an htmx swap may still be on its way).
+async fn text_becomes(client: &Client, css: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if element.text().await.is_ok_and(|t| t == expected) {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} never read {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until no element matches (a navigation took it away).
 async fn gone(client: &Client, css: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -192,9 +209,25 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         .set_by_name("number", &number[number.len() - 6..])
         .await
         .unwrap();
+    // The search is an htmx partial update: the page stays (a marker set on it survives) and
+    // the address follows the filter.
+    client
+        .execute("window.consoleMarker = 42; return 1;", vec![])
+        .await
+        .unwrap();
     search.submit().await.unwrap();
-    text_of(&client, "a.order-link").await;
-    assert_eq!(text_of(&client, "#order-total").await, "1");
+    text_becomes(&client, "#order-total", "1").await;
+    let marker = client
+        .execute("return window.consoleMarker || 0;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, json!(42), "the region was swapped in place");
+    assert!(client
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("number="));
     client
         .find(Locator::Css("a.order-link"))
         .await
@@ -204,6 +237,11 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         .unwrap();
     let timeline = text_of(&client, "#timeline").await;
     assert!(timeline.contains("支付成功"), "{timeline}");
+    let payments = text_of(&client, "#payments tbody").await;
+    assert!(
+        payments.contains("¥") && !payments.contains("暂无"),
+        "{payments}"
+    );
     screenshot(&client, "order.png").await;
     client
         .find(Locator::Css("#refund"))
@@ -392,6 +430,17 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
         .await
         .unwrap();
     assert_eq!(htmx.status(), StatusCode::OK);
+
+    // An htmx table update after the session ended gets a full navigation to the login page.
+    let expired = app
+        .client
+        .get(format!("{}/console/orders?page=2", app.base))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), StatusCode::OK);
+    assert_eq!(expired.headers()["hx-redirect"], "/console/login");
 
     // A login without the token is refused.
     let forged = app
@@ -846,7 +895,7 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         &[("amount", "888"), ("remark", "客服补偿")],
     )
     .await;
-    assert_eq!(text_of(&client, "#points").await, "888");
+    text_becomes(&client, "#points", "888").await;
     screenshot(&client, "user.png").await;
     let admin_id = app.user_id("admin").await;
     client
@@ -876,6 +925,65 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .unwrap();
     text_of(&client, "#activate").await;
     assert!(text_of(&client, "#account-state").await.contains("已停用"));
+
+    // A coupon's page: grant it, a stock below what is granted is refused beside the field,
+    // a change is saved, the grant is revoked.
+    let coupon = app
+        .scalar("SELECT max(id)::bigint AS value FROM coupons")
+        .await;
+    let (_, holder) = app.register_user().await;
+    client
+        .goto(&format!("{base}/console/coupons"))
+        .await
+        .unwrap();
+    submit(
+        &client,
+        &format!("#coupon-{coupon} form.grant-form"),
+        &[("users", &holder)],
+    )
+    .await;
+    text_becomes(&client, "#notice", "已发放1张优惠券!").await;
+    client
+        .goto(&format!("{base}/console/coupons/{coupon}"))
+        .await
+        .unwrap();
+    let granted = text_of(&client, "#granted").await;
+    submit(&client, "#coupon-change", &[("total", "0")]).await;
+    assert!(
+        field_error(&client, "total").await.contains("发行总量"),
+        "granted {granted}"
+    );
+    submit(
+        &client,
+        "#coupon-change",
+        &[("total", "500"), ("name", "控制台改名券")],
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !text_of(&client, "#coupon-name")
+        .await
+        .contains("控制台改名券")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new name never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let grant = app
+        .scalar(&format!(
+            "SELECT max(id)::bigint AS value FROM coupon_logs WHERE coupon_id = {coupon}"
+        ))
+        .await;
+    client
+        .find(Locator::Css(&format!("#grant-{grant} button.revoke")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_becomes(&client, "#notice", "已撤回该优惠券!").await;
+    screenshot(&client, "coupon.png").await;
 
     // The audit trail holds each change, filtered by kind of row; a bad day is refused.
     client

@@ -271,7 +271,7 @@ impl From<luffy_coupon::UpdateCouponError> for ApiError {
         use luffy_coupon::UpdateCouponError as E;
         match error {
             E::NotFound => Self::NotFound(error.to_string()),
-            E::Invalid(_) | E::EmptyWindow | E::StockBelowGranted => {
+            E::Invalid { .. } | E::EmptyWindow | E::StockBelowGranted => {
                 Self::BadRequest(error.to_string())
             }
             E::Storage(storage) => storage.into(),

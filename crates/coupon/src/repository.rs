@@ -88,25 +88,30 @@ impl CouponChange {
     /// Refuses an empty change and values no coupon may have; what depends on the stored
     /// coupon (the merged window, the stock left) the store checks with guarded updates.
     pub fn validate(&self) -> Result<(), UpdateCouponError> {
-        let invalid = |text: &str| Err(UpdateCouponError::Invalid(text.to_owned()));
+        let invalid = |field: &'static str, text: &str| {
+            Err(UpdateCouponError::Invalid {
+                field,
+                message: text.to_owned(),
+            })
+        };
         if *self == Self::default() {
-            return invalid("请至少修改一项!");
+            return invalid("", "请至少修改一项!");
         }
         if let Some(name) = &self.name {
             let length = name.trim().chars().count();
             if length == 0 || length > 64 {
-                return invalid("优惠券名称长度应为1到64个字符!");
+                return invalid("name", "优惠券名称长度应为1到64个字符!");
             }
         }
         if matches!(self.total, Some(total) if total < 0) {
-            return invalid("参数 total 不能为负数!");
+            return invalid("total", "参数 total 不能为负数!");
         }
         if matches!(self.per_limit, Some(limit) if limit < 1) {
-            return invalid("参数 per_limit 至少为1!");
+            return invalid("per_limit", "参数 per_limit 至少为1!");
         }
         if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
             if start >= end {
-                return invalid("优惠券的结束时间必须晚于开始时间!");
+                return invalid("end_time", "优惠券的结束时间必须晚于开始时间!");
             }
         }
         Ok(())
@@ -119,9 +124,15 @@ pub enum UpdateCouponError {
     /// No such coupon.
     #[error("优惠券不存在!")]
     NotFound,
-    /// A value or combination no coupon may have (400).
-    #[error("{0}")]
-    Invalid(String),
+    /// A value or combination no coupon may have (400); `field` names the body field (empty
+    /// when the refusal is about the whole change).
+    #[error("{message}")]
+    Invalid {
+        /// The body field at fault.
+        field: &'static str,
+        /// The message shown.
+        message: String,
+    },
     /// The window would end before it starts.
     #[error("优惠券的结束时间必须晚于开始时间!")]
     EmptyWindow,
@@ -131,6 +142,18 @@ pub enum UpdateCouponError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+impl UpdateCouponError {
+    /// The body field a refusal is about, so a form can show the message beside it.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } if !field.is_empty() => Some(field),
+            Self::EmptyWindow => Some("end_time"),
+            Self::StockBelowGranted => Some("total"),
+            _ => None,
+        }
+    }
 }
 
 /// Why a coupon could not be created.
@@ -221,6 +244,12 @@ pub trait CouponStore: Send + Sync {
         &self,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<CouponStats>, StorageError>> + Send;
+
+    /// One coupon with its stock counts; `None` when it does not exist.
+    fn stats(
+        &self,
+        coupon_id: i64,
+    ) -> impl Future<Output = Result<Option<CouponStats>, StorageError>> + Send;
 
     /// A coupon's grants, newest first; `None` when the coupon does not exist.
     fn grants(

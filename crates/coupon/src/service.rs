@@ -59,6 +59,11 @@ impl<S: CouponStore, K: Clock> CouponService<S, K> {
         self.store.list(page).await
     }
 
+    /// One coupon with its stock counts; `None` when it does not exist.
+    pub async fn stats(&self, coupon_id: i64) -> Result<Option<CouponStats>, StorageError> {
+        self.store.stats(coupon_id).await
+    }
+
     /// A coupon's grants, newest first; `None` when the coupon does not exist.
     pub async fn grants(
         &self,

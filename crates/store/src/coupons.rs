@@ -95,6 +95,33 @@ pub(crate) async fn load_coupons(
 }
 
 /// Turns coupon rows into coupons, reading scope links only for the scope types present.
+/// Coupon rows with their stock counts, in the rows' order.
+async fn with_stock(
+    conn: &AsyncPgConnection,
+    rows: Vec<CouponRow>,
+) -> Result<Vec<CouponStats>, StorageError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut counting = conn;
+    let counts: Vec<StockRow> = CouponStock { ids: ids.clone() }
+        .load(&mut counting)
+        .await
+        .map_err(|e| diesel_error(e, "counting coupon grants"))?;
+    let mut coupons = to_coupons(conn, rows).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| coupons.remove(id))
+        .map(|coupon| {
+            let stock = counts.iter().find(|c| c.coupon_id == coupon.id);
+            CouponStats {
+                granted: stock.map_or(0, |s| s.granted),
+                used: stock.map_or(0, |s| s.used),
+                reserved: stock.map_or(0, |s| s.reserved),
+                coupon,
+            }
+        })
+        .collect())
+}
+
 async fn to_coupons(
     mut conn: &AsyncPgConnection,
     rows: Vec<CouponRow>,
@@ -594,31 +621,24 @@ impl CouponStore for PgCoupons {
             .load::<CouponRow>(&mut c2);
         let (total, rows) =
             futures::try_join!(total, rows).map_err(|e| diesel_error(e, "listing coupons"))?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut mut_conn = &*conn;
-        let counts: Vec<StockRow> = CouponStock { ids: ids.clone() }
-            .load(&mut mut_conn)
-            .await
-            .map_err(|e| diesel_error(e, "counting coupon grants"))?;
-        let mut coupons = to_coupons(&conn, rows).await?;
-        let items = ids
-            .iter()
-            .filter_map(|id| coupons.remove(id))
-            .map(|coupon| {
-                let stock = counts.iter().find(|c| c.coupon_id == coupon.id);
-                CouponStats {
-                    granted: stock.map_or(0, |s| s.granted),
-                    used: stock.map_or(0, |s| s.used),
-                    reserved: stock.map_or(0, |s| s.reserved),
-                    coupon,
-                }
-            })
-            .collect();
+        let items = with_stock(&conn, rows).await?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or_default(),
             request: page,
         })
+    }
+
+    async fn stats(&self, coupon_id: i64) -> Result<Option<CouponStats>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let mut reading = &*conn;
+        let rows = coupons::table
+            .filter(coupons::id.eq(coupon_id))
+            .select(CouponRow::as_select())
+            .load::<CouponRow>(&mut reading)
+            .await
+            .map_err(|e| diesel_error(e, "reading a coupon"))?;
+        Ok(with_stock(&conn, rows).await?.pop())
     }
 
     async fn grants(

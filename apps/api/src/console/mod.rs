@@ -20,9 +20,13 @@ pub mod users;
 
 use actix_session::config::PersistentSession;
 use actix_session::SessionMiddleware;
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::HttpServiceFactory;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, HttpResponse};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha512};
@@ -64,6 +68,28 @@ async fn css() -> HttpResponse {
         .body(CSS)
 }
 
+/// A table region updated by htmx whose session has ended gets a full navigation to the login
+/// page (`HX-Redirect`) instead of the login page swapped into the region.
+async fn htmx_login_redirect(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let from_htmx = req.headers().contains_key("hx-request");
+    let mut response = next.call(req).await?;
+    let to_login = response
+        .headers()
+        .get(header::LOCATION)
+        .is_some_and(|location| location == "/console/login");
+    if from_htmx && response.status() == StatusCode::SEE_OTHER && to_login {
+        *response.response_mut().status_mut() = StatusCode::OK;
+        response.headers_mut().insert(
+            HeaderName::from_static("hx-redirect"),
+            HeaderValue::from_static("/console/login"),
+        );
+    }
+    Ok(response)
+}
+
 /// The session cookie's signing key, derived from the JWT secret (64 bytes of SHA-512).
 fn cookie_key(state: &AppState) -> Key {
     let digest = Sha512::digest(state.settings.jwt_secret.expose_secret().as_bytes());
@@ -84,6 +110,7 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
         )
         .build();
     web::scope("/console")
+        .wrap(from_fn(htmx_login_redirect))
         .wrap(sessions)
         .wrap(
             DefaultHeaders::new()
@@ -145,7 +172,13 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
         )
         .route("/coupons", web::get().to(coupons::coupons))
         .route("/coupons", web::post().to(coupons::create))
+        .route("/coupons/{id}", web::get().to(coupons::coupon))
+        .route("/coupons/{id}", web::post().to(coupons::update))
         .route("/coupons/{id}/grant", web::post().to(coupons::grant))
+        .route(
+            "/coupons/{id}/grants/{grant}/revoke",
+            web::post().to(coupons::revoke),
+        )
         .route("/jobs", web::get().to(operations::jobs))
         .route("/jobs/{id}/retry", web::post().to(operations::retry_job))
         .route("/static/htmx.min.js", web::get().to(htmx))

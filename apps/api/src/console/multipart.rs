@@ -14,8 +14,8 @@ use super::table::{clean_text, FieldError};
 /// characters).
 pub const MAX_FORM_TEXT_BYTES: usize = 512 * 1024;
 
-/// A read form: its text fields (the last value of a repeated name wins, so a hidden `0`
-/// before a checkbox's `1` reads as the box) and the picture, if one was chosen.
+/// A read form: its text fields (an unticked checkbox is absent; a repeated name keeps its
+/// last value) and the picture, if one was chosen.
 #[derive(Debug, Default)]
 pub(crate) struct MultipartForm {
     fields: HashMap<String, String>,

@@ -232,6 +232,11 @@ struct LineRow {
     price: String,
 }
 
+/// A payment or a job of the order, as text cells.
+struct RecordRow {
+    cells: Vec<String>,
+}
+
 /// One step of the timeline.
 struct StepRow {
     at: String,
@@ -253,6 +258,14 @@ struct OrderPage {
     lines: Vec<LineRow>,
     refunds: Vec<String>,
     timeline: Vec<StepRow>,
+    total: String,
+    pay_type: &'static str,
+    points: i32,
+    coupon: String,
+    created: String,
+    paid: String,
+    payments: Vec<RecordRow>,
+    jobs: Vec<RecordRow>,
 }
 
 async fn order_page(
@@ -278,6 +291,49 @@ async fn order_page(
             buyer: format!("{} ({})", dossier.username, dossier.mobile),
             status: order.status.display_name(),
             amount: yuan(order.real_price),
+            total: yuan(order.total_price),
+            pay_type: order.pay_type.display_name(),
+            points: order.credit,
+            coupon: order
+                .coupon
+                .as_ref()
+                .map(|c| {
+                    let released = if c.released { "(已退还)" } else { "" };
+                    format!("#{} {} {}{released}", c.id, c.name, c.sale)
+                })
+                .unwrap_or_default(),
+            created: store_time(order.created_time, timezone),
+            paid: order
+                .pay_time
+                .map(|t| store_time(t, timezone))
+                .unwrap_or_default(),
+            payments: dossier
+                .payments
+                .iter()
+                .map(|p| RecordRow {
+                    cells: vec![
+                        p.channel.clone(),
+                        p.trade_no.clone(),
+                        yuan(p.amount),
+                        p.status.clone(),
+                        store_time(p.recorded_at, timezone),
+                    ],
+                })
+                .collect(),
+            jobs: dossier
+                .jobs
+                .iter()
+                .map(|j| RecordRow {
+                    cells: vec![
+                        j.id.to_string(),
+                        j.kind.clone(),
+                        j.status.clone(),
+                        j.attempts.to_string(),
+                        j.last_error.clone().unwrap_or_default(),
+                        store_time(j.updated_at, timezone),
+                    ],
+                })
+                .collect(),
             refundable: order.status.refundable(),
             lines: order
                 .lines
@@ -384,28 +440,47 @@ struct JobRow {
     failed: String,
 }
 
-/// The dead jobs page.
+/// The jobs page: counts by kind and state, and the dead jobs.
 #[derive(Template)]
 #[template(path = "console/jobs.html")]
 struct JobsPage {
     csrf: String,
     errmsg: String,
+    counts: Vec<(String, String, i64)>,
+    due: i64,
     rows: Vec<JobRow>,
     total: u64,
+    pager: Pager,
+}
+
+/// Dead jobs per page.
+const JOBS_PAGE_SIZE: u32 = 20;
+
+/// `?page=`.
+#[derive(Debug, Deserialize)]
+pub struct JobsQuery {
+    #[serde(default)]
+    page: String,
 }
 
 async fn jobs_page(
     state: &AppState,
     session: &Session,
+    number: u32,
     errmsg: String,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state.jobs.dead(PageRequest::new(1, 100, 100)?).await?;
+    let request = PageRequest::new(number.into(), JOBS_PAGE_SIZE.into(), JOBS_PAGE_SIZE)?;
+    let page = state.jobs.dead(request).await?;
+    let counts = state.jobs.counts().await?;
     let timezone = state.timezone;
     Ok(render(
         &JobsPage {
             csrf: csrf_token(session),
             errmsg,
+            counts: counts.by_kind_and_status,
+            due: counts.due,
+            pager: Pager::new("/console/jobs", &[], number, JOBS_PAGE_SIZE, page.total),
             total: page.total,
             rows: page
                 .items
@@ -424,12 +499,17 @@ async fn jobs_page(
     ))
 }
 
-/// `GET /console/jobs`: dead jobs with their last error.
-pub async fn jobs(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, ApiError> {
+/// `GET /console/jobs?page=`: job counts, and dead jobs with their last error.
+pub async fn jobs(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<JobsQuery>,
+) -> Result<HttpResponse, ApiError> {
     if let Err(answer) = operator(&state, &session).await? {
         return Ok(answer);
     }
-    jobs_page(&state, &session, String::new(), StatusCode::OK).await
+    let page = page_number(&query.page);
+    jobs_page(&state, &session, page, String::new(), StatusCode::OK).await
 }
 
 /// `POST /console/jobs/{id}/retry`.
@@ -447,7 +527,14 @@ pub async fn retry_job(
         Ok(()) => Ok(see_other("/console/jobs")),
         Err(luffy_scheduler::RetryError::Storage(error)) => Err(error.into()),
         Err(refusal) => {
-            jobs_page(&state, &session, refusal.to_string(), StatusCode::CONFLICT).await
+            jobs_page(
+                &state,
+                &session,
+                1,
+                refusal.to_string(),
+                StatusCode::CONFLICT,
+            )
+            .await
         }
     }
 }

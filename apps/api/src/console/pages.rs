@@ -328,27 +328,39 @@ struct RefundsPage {
     filter: String,
     rows: Vec<RefundRow>,
     total: u64,
+    pager: super::table::Pager,
 }
 
-/// `?status=`.
+/// `?status=&page=`.
 #[derive(Debug, Deserialize)]
 pub struct RefundQuery {
     #[serde(default)]
     status: Option<String>,
+    #[serde(default)]
+    page: String,
 }
+
+/// Refunds per page of the queue.
+const REFUNDS_PAGE_SIZE: u32 = 20;
 
 async fn refunds_page(
     state: &AppState,
     session: &Session,
-    filter: &str,
+    (filter, number): (&str, u32),
     errmsg: String,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let wanted = RefundStatus::parse(filter);
-    let page = state
-        .refunds
-        .queue(wanted, PageRequest::new(1, 100, 100)?)
-        .await?;
+    let request = PageRequest::new(number.into(), REFUNDS_PAGE_SIZE.into(), REFUNDS_PAGE_SIZE)?;
+    let page = state.refunds.queue(wanted, request).await?;
+    let kept = if wanted.is_some() { filter } else { "" };
+    let pager = super::table::Pager::new(
+        "/console/refunds",
+        &[("status", kept)],
+        number,
+        REFUNDS_PAGE_SIZE,
+        page.total,
+    );
     let timezone = state.timezone;
     Ok(render(
         &RefundsPage {
@@ -358,6 +370,7 @@ async fn refunds_page(
                 .map(|s| s.display_name().to_owned())
                 .unwrap_or_default(),
             total: page.total,
+            pager,
             rows: page
                 .items
                 .iter()
@@ -392,10 +405,11 @@ pub async fn refunds(
         return Ok(answer);
     }
     let filter = query.status.clone().unwrap_or_default();
+    let number = super::table::page_number(&query.page);
     refunds_page(
         &state,
         &session,
-        &filter,
+        (&filter, number),
         String::new(),
         actix_web::http::StatusCode::OK,
     )
@@ -429,7 +443,7 @@ pub async fn review(
             return refunds_page(
                 &state,
                 &session,
-                "requested",
+                ("requested", 1),
                 "请填写拒绝退款的原因!".into(),
                 actix_web::http::StatusCode::BAD_REQUEST,
             )
@@ -451,7 +465,14 @@ pub async fn review(
             } else {
                 actix_web::http::StatusCode::BAD_REQUEST
             };
-            refunds_page(&state, &session, "requested", refusal.to_string(), status).await
+            refunds_page(
+                &state,
+                &session,
+                ("requested", 1),
+                refusal.to_string(),
+                status,
+            )
+            .await
         }
     }
 }
