@@ -398,3 +398,59 @@ async fn covers_and_avatars_upload_as_checked_pictures_only() {
     assert_eq!(course.status, StatusCode::CREATED, "{}", course.text);
     assert_eq!(course.json["course_cover"], path.as_str());
 }
+
+/// Every admin route the OpenAPI document lists refuses a visitor (401) and a buyer (403),
+/// with an `errmsg`, and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_admin_route_is_staff_only() {
+    let app = spawn_app().await;
+    let buyer = app.login_demo().await;
+    let document = app.send(app.request(Method::GET, "/openapi.json")).await;
+    let paths = document.json["paths"].as_object().unwrap();
+    let audit_before = app
+        .scalar("SELECT count(*)::bigint AS value FROM audit_log")
+        .await;
+    let mut checked = 0;
+    for (template, operations) in paths.iter().filter(|(p, _)| p.starts_with("/admin/")) {
+        let path = template
+            .replace("{kind}", "cover")
+            .split('/')
+            .map(|part| if part.starts_with('{') { "1" } else { part })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in operations.as_object().unwrap().keys() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            let body = json!({});
+            let anonymous = app
+                .send(app.request(method.clone(), &path).json(&body))
+                .await;
+            assert_eq!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path}: {}",
+                anonymous.text
+            );
+            assert!(!anonymous.errmsg().is_empty(), "{method} {path}");
+            let refused = app
+                .send(app.authed(method.clone(), &path, &buyer).json(&body))
+                .await;
+            assert_eq!(
+                refused.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path}: {}",
+                refused.text
+            );
+            assert!(!refused.errmsg().is_empty(), "{method} {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} admin operations documented");
+    assert_eq!(
+        app.scalar("SELECT count(*)::bigint AS value FROM audit_log")
+            .await,
+        audit_before,
+        "a refused request wrote nothing"
+    );
+}

@@ -12,7 +12,7 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{web, HttpMessage, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, ResponseError};
 use futures::StreamExt;
 
 use crate::error::ApiError;
@@ -187,6 +187,22 @@ pub async fn reject_control_characters(
                 ));
             }
             req.set_payload(Payload::from(body));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Operator routes (`/admin/...`) check the caller's rights before anything else of the
+/// request is read: a visitor gets 401 and a buyer 403 whatever the body says, never a
+/// validation message of a route they may not use (the handler's own extractors would race
+/// the body against the account lookup).
+pub async fn staff_first(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.path().starts_with("/admin/") || req.path() == "/admin" {
+        if let Err(error) = crate::auth::StaffUser::extract(req.request()).await {
+            return Ok(refuse(req, error));
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

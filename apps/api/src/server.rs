@@ -194,6 +194,7 @@ fn serve(
             .default_service(web::to(not_found))
             .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(from_fn(edge::reject_control_characters))
+            .wrap(from_fn(edge::staff_first))
             .wrap(from_fn(edge::errmsg_for_bare_errors))
             .wrap(from_fn(record_metrics))
             .wrap(from_fn(request_id_header))
