@@ -5,7 +5,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use luffy_account::audit::entities;
+use luffy_account::audit::{actions, entities};
 use luffy_account::AuditQuery;
 use luffy_common::{PageRequest, UserId};
 use serde::Deserialize;
@@ -36,6 +36,41 @@ const ENTITIES: [(&str, &str); 12] = [
     (entities::JOB, "任务"),
 ];
 
+/// The audited actions' Chinese names (the code is shown too, for searching the API's answers).
+const ACTIONS: [(&str, &str); 23] = [
+    (actions::COUPON_CREATE, "新建优惠券"),
+    (actions::COUPON_UPDATE, "修改优惠券"),
+    (actions::COUPON_GRANT, "发放优惠券"),
+    (actions::GRANT_REVOKE, "撤回优惠券"),
+    (actions::USER_STATE, "修改账号状态"),
+    (actions::USER_CREDIT, "调整积分"),
+    (actions::USER_BALANCE, "余额充值"),
+    (actions::DIRECTION_CREATE, "新建方向"),
+    (actions::DIRECTION_UPDATE, "修改方向"),
+    (actions::CATEGORY_CREATE, "新建分类"),
+    (actions::CATEGORY_UPDATE, "修改分类"),
+    (actions::JOB_RETRY, "重试任务"),
+    (actions::TEACHER_CREATE, "新建讲师"),
+    (actions::TEACHER_UPDATE, "修改讲师"),
+    (actions::COURSE_CREATE, "新建课程"),
+    (actions::COURSE_UPDATE, "修改课程"),
+    (actions::CHAPTER_CREATE, "新建章节"),
+    (actions::LESSON_CREATE, "新建课时"),
+    (actions::PROMOTION_CREATE, "新建活动"),
+    (actions::PROMOTION_UPDATE, "修改活动"),
+    (actions::REFUND_CREATE, "发起退款"),
+    (actions::REFUND_APPROVE, "同意退款"),
+    (actions::REFUND_REJECT, "拒绝退款"),
+];
+
+/// The Chinese name of a code in a `(code, name)` table, else the code.
+fn named(table: &[(&str, &'static str)], code: &str) -> String {
+    table
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_owned(), |(_, name)| (*name).to_owned())
+}
+
 /// A filter option.
 struct EntityChoice {
     value: &'static str,
@@ -47,6 +82,7 @@ struct AuditRow {
     at: String,
     actor: i64,
     action: String,
+    action_code: String,
     entity: String,
     entity_id: i64,
     before: String,
@@ -149,8 +185,9 @@ pub async fn audit(
                 .map(|e| AuditRow {
                     at: store_time(e.at, timezone),
                     actor: e.actor.get(),
-                    action: e.action.clone(),
-                    entity: e.entity.clone(),
+                    action: named(&ACTIONS, &e.action),
+                    action_code: e.action.clone(),
+                    entity: named(&ENTITIES, &e.entity),
                     entity_id: e.entity_id,
                     before: pretty(e.before.as_deref()),
                     after: pretty(e.after.as_deref()),
