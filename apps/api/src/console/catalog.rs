@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::guard::csrf_token;
 use super::multipart::{read_form, MultipartForm};
-use super::pages::{form_operator, operator, render, see_other};
+use super::pages::{form_staff, operator, render, see_other};
 use super::table::FieldError;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -195,10 +195,7 @@ pub async fn create_direction(
     session: Session,
     form: web::Form<TaxonomyForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     match state.taxonomy.create_direction(staff, &form.name).await {
         Ok(_) => Ok(see_other("/console/catalog")),
         Err(TaxonomyError::Storage(error)) => Err(error.into()),
@@ -217,10 +214,7 @@ pub async fn rename_direction(
     path: web::Path<i64>,
     form: web::Form<TaxonomyForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     match state.taxonomy.rename_direction(staff, id, &form.name).await {
         Ok(_) => Ok(see_other("/console/catalog")),
@@ -251,10 +245,7 @@ pub async fn create_category(
     session: Session,
     form: web::Form<TaxonomyForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let direction = direction_of(&form);
     match state
         .taxonomy
@@ -278,10 +269,7 @@ pub async fn update_category(
     path: web::Path<i64>,
     form: web::Form<TaxonomyForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let direction = direction_of(&form);
     match state
@@ -346,10 +334,7 @@ pub async fn create_teacher(
             .await;
         }
     };
-    let staff = match form_operator(&state, &session, &form.text("csrf")).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.text("csrf"));
     let role = form.text("role");
     let mut input = TeacherInput {
         name: Some(form.text("name")),
@@ -417,10 +402,7 @@ pub async fn teacher_visibility(
     path: web::Path<i64>,
     form: web::Form<VisibilityForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let input = TeacherInput {
         is_show: Some(form.show == "1"),
         ..TeacherInput::default()

@@ -14,7 +14,7 @@ use luffy_coupon::{
 use serde::Deserialize;
 
 use super::guard::csrf_token;
-use super::pages::{form_operator, operator, render, see_other, TokenForm};
+use super::pages::{form_staff, operator, render, see_other, TokenForm};
 use super::table::{page_number, FieldError, Pager};
 use crate::dto::time::{parse_store_time, store_time};
 use crate::error::ApiError;
@@ -136,10 +136,7 @@ pub async fn create(
     session: Session,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let refuse = |message: String| {
         let state = state.clone();
         let session = session.clone();
@@ -214,10 +211,7 @@ pub async fn grant(
     path: web::Path<i64>,
     form: web::Form<GrantForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let names: Vec<&str> = form
         .users
         .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
@@ -475,10 +469,7 @@ pub async fn update(
     path: web::Path<i64>,
     form: web::Form<ChangeForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let refused = |err: FieldError| {
         coupon_page(
@@ -515,10 +506,7 @@ pub async fn revoke(
     path: web::Path<(i64, i64)>,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let (id, grant) = path.into_inner();
     // The grant is named by its own id (as in the admin API); the coupon only picks the page.
     let coupon_exists = state

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::catalog::{local_picture, store_picture, Choice};
 use super::guard::csrf_token;
 use super::multipart::{read_form, MultipartForm};
-use super::pages::{form_operator, operator, render, see_other, yuan};
+use super::pages::{form_staff, operator, render, see_other, yuan};
 use super::table::{page_number, FieldError, Pager};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -345,10 +345,7 @@ pub async fn create_course(
             return courses_page(&state, &session, &list, error, StatusCode::BAD_REQUEST).await;
         }
     };
-    let staff = match form_operator(&state, &session, &form.text("csrf")).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.text("csrf"));
     let input = match checked_course(&state, &form, true).await? {
         Ok(input) => input,
         Err(error) => {
@@ -475,10 +472,7 @@ pub async fn update_course(
             return course_page(&state, &session, id, error, StatusCode::BAD_REQUEST).await;
         }
     };
-    let staff = match form_operator(&state, &session, &form.text("csrf")).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.text("csrf"));
     let input = match checked_course(&state, &form, false).await? {
         Ok(input) => input,
         Err(error) => {
@@ -517,10 +511,7 @@ pub async fn add_chapter(
     path: web::Path<i64>,
     form: web::Form<OutlineForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let input = ChapterInput {
         orders: None,
@@ -547,10 +538,7 @@ pub async fn add_lesson(
     path: web::Path<(i64, i64)>,
     form: web::Form<OutlineForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let (course, chapter) = path.into_inner();
     let belongs = match state.catalog_admin.chapters(course).await {
         Ok(chapters) => chapters.iter().any(|c| c.id == chapter),

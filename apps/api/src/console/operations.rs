@@ -12,7 +12,7 @@ use luffy_order::{OrderStatus, RefundAsk, Requester};
 use serde::Deserialize;
 
 use super::guard::csrf_token;
-use super::pages::{form_operator, operator, render, see_other, yuan, TokenForm};
+use super::pages::{form_staff, operator, render, see_other, yuan, TokenForm};
 use super::table::{page_number, FieldError, Pager};
 use crate::dto::page::PageParams;
 use crate::dto::time::store_time;
@@ -403,10 +403,7 @@ pub async fn refund_order(
     path: web::Path<i64>,
     form: web::Form<RefundForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let ask = RefundAsk {
         course_ids: None,
@@ -519,10 +516,7 @@ pub async fn retry_job(
     path: web::Path<i64>,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     match state.jobs.retry(staff, path.into_inner()).await {
         Ok(()) => Ok(see_other("/console/jobs")),
         Err(luffy_scheduler::RetryError::Storage(error)) => Err(error.into()),

@@ -109,6 +109,18 @@ pub(crate) async fn form_operator(
     })
 }
 
+/// The operator behind a form post; otherwise the handler returns the answer
+/// [`form_operator`] gives (the login page, or 403).
+macro_rules! form_staff {
+    ($state:expr, $session:expr, $csrf:expr) => {
+        match $crate::console::pages::form_operator($state, $session, $csrf).await? {
+            Ok(staff) => staff,
+            Err(answer) => return Ok(answer),
+        }
+    };
+}
+pub(crate) use form_staff;
+
 /// `GET /console/login`.
 pub async fn login_page(session: Session) -> HttpResponse {
     render(
@@ -432,10 +444,7 @@ pub async fn review(
     path: web::Path<(i64, String)>,
     form: web::Form<ReviewForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let (refund, action) = path.into_inner();
     let outcome = match action.as_str() {
         "approve" => state.refunds.approve(staff, refund).await.map(|_| ()),

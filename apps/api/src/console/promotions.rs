@@ -12,7 +12,7 @@ use luffy_common::PageRequest;
 use serde::Deserialize;
 
 use super::guard::csrf_token;
-use super::pages::{form_operator, operator, render, see_other};
+use super::pages::{form_staff, operator, render, see_other};
 use super::table::{page_number, FieldError, Pager};
 use crate::dto::time::{parse_store_time, store_time};
 use crate::error::ApiError;
@@ -229,10 +229,7 @@ async fn save(
     id: i64,
     form: &PromotionForm,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(state, session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(state, session, &form.csrf);
     let refused = |err: FieldError| {
         promotions_page(
             state,

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::guard::csrf_token;
-use super::pages::{form_operator, operator, render, see_other, yuan};
+use super::pages::{form_staff, operator, render, see_other, yuan};
 use super::table::{page_number, FieldError, Pager};
 use crate::dto::time::store_time;
 use crate::error::ApiError;
@@ -287,10 +287,7 @@ pub async fn set_credit(
     path: web::Path<i64>,
     form: web::Form<AmountForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let checked = form
         .amount
@@ -324,10 +321,7 @@ pub async fn top_up(
     path: web::Path<i64>,
     form: web::Form<AmountForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let checked = form
         .amount
@@ -375,10 +369,7 @@ pub async fn change_state(
     path: web::Path<i64>,
     form: web::Form<StateForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let staff = match form_operator(&state, &session, &form.csrf).await? {
-        Ok(staff) => staff,
-        Err(answer) => return Ok(answer),
-    };
+    let staff = form_staff!(&state, &session, &form.csrf);
     let id = path.into_inner();
     let value = form.value == "1";
     let (is_active, is_staff) = match form.field.as_str() {
