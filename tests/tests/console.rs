@@ -849,7 +849,10 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
     )
     .await;
     let row = text_of(&client, "#promotions tbody tr").await;
-    assert!(row.contains("限时折扣") && row.contains("*0.5"), "{row}");
+    assert!(
+        row.contains("限时折扣") && row.contains("5折") && row.contains("¥100.00"),
+        "{row}"
+    );
     screenshot(&client, "promotions.png").await;
     let buyer = app.login_demo().await;
     app.fill_cart(&buyer, &[course_id]).await;
@@ -871,6 +874,23 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .await
         .unwrap();
     let buyer_id = app.user_id("luffy").await;
+    text_of(&client, &format!("#user-{buyer_id}")).await;
+    // The shown rows filter and sort in the page.
+    let filter = client
+        .find(Locator::Css("#users-region input.row-filter"))
+        .await
+        .unwrap();
+    filter.send_keys("no-such-user").await.unwrap();
+    let visible = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#users tbody tr')).filter(r => !r.hidden).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(visible, json!(0));
+    filter.clear().await.unwrap();
+    filter.send_keys("luffy").await.unwrap();
     text_of(&client, &format!("#user-{buyer_id}")).await;
     screenshot(&client, "users.png").await;
     client

@@ -26,3 +26,27 @@ document.addEventListener("click", function (event) {
   });
   rows.forEach(function (row) { body.appendChild(row); });
 });
+
+// Above every `table.sortable`, a box that keeps only the shown rows containing its text
+// (the server's filters and pages still decide which rows are shown).
+function addRowFilters(root) {
+  Array.prototype.forEach.call(root.querySelectorAll("table.sortable"), function (table) {
+    if (table.dataset.filtered) return;
+    table.dataset.filtered = "1";
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "row-filter";
+    box.placeholder = "在本页筛选";
+    box.setAttribute("aria-label", "在本页筛选");
+    box.addEventListener("input", function () {
+      var text = box.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = text !== "" && row.textContent.toLowerCase().indexOf(text) < 0;
+      });
+    });
+    var holder = table.parentNode.classList.contains("scroll") ? table.parentNode : table;
+    holder.parentNode.insertBefore(box, holder);
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { addRowFilters(document); });
+document.addEventListener("htmx:afterSettle", function (event) { addRowFilters(event.target); });

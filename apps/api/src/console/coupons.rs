@@ -14,7 +14,7 @@ use luffy_coupon::{
 use serde::Deserialize;
 
 use super::guard::csrf_token;
-use super::pages::{form_staff, operator, render, see_other, TokenForm};
+use super::pages::{form_staff, operator, render, sale_text, see_other, TokenForm};
 use super::table::{page_number, FieldError, Pager};
 use crate::dto::time::{parse_store_time, store_time};
 use crate::error::ApiError;
@@ -38,7 +38,7 @@ struct CouponRow {
 #[template(path = "console/coupons.html")]
 struct CouponsPage {
     csrf: String,
-    errmsg: String,
+    err: FieldError,
     notice: String,
     rows: Vec<CouponRow>,
     pager: Pager,
@@ -50,18 +50,18 @@ const PAGE_SIZE: u32 = 20;
 async fn coupons_page(
     state: &AppState,
     session: &Session,
-    errmsg: String,
+    err: FieldError,
     notice: String,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    coupons_list(state, session, 1, (errmsg, notice), status).await
+    coupons_list(state, session, 1, (err, notice), status).await
 }
 
 async fn coupons_list(
     state: &AppState,
     session: &Session,
     number: u32,
-    (errmsg, notice): (String, String),
+    (err, notice): (FieldError, String),
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let request = PageRequest::new(number.into(), PAGE_SIZE.into(), PAGE_SIZE)?;
@@ -70,7 +70,7 @@ async fn coupons_list(
     Ok(render(
         &CouponsPage {
             csrf: csrf_token(session),
-            errmsg,
+            err,
             notice,
             pager: Pager::new("/console/coupons", &[], number, PAGE_SIZE, page.total),
             rows: page
@@ -79,7 +79,7 @@ async fn coupons_list(
                 .map(|s| CouponRow {
                     id: s.coupon.id,
                     name: s.coupon.name.clone(),
-                    sale: s.coupon.sale.to_string(),
+                    sale: sale_text(&s.coupon.sale.to_string()),
                     window: format!(
                         "{} ~ {}",
                         store_time(s.coupon.starts_at, timezone),
@@ -107,7 +107,7 @@ pub async fn coupons(
         return Ok(answer);
     }
     let page = page_number(&query.page);
-    let nothing = (String::new(), String::new());
+    let nothing = (FieldError::default(), String::new());
     coupons_list(&state, &session, page, nothing, StatusCode::OK).await
 }
 
@@ -137,44 +137,44 @@ pub async fn create(
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = form_staff!(&state, &session, &form.csrf);
-    let refuse = |message: String| {
+    let refuse = |err: FieldError| {
         let state = state.clone();
         let session = session.clone();
         async move {
             coupons_page(
                 &state,
                 &session,
-                message,
+                err,
                 String::new(),
                 StatusCode::BAD_REQUEST,
             )
             .await
         }
     };
-    let number = |text: &str, label: &str| {
+    let number = |text: &str, field: &str, label: &str| {
         text.trim()
             .parse::<i64>()
-            .map_err(|_| format!("{label}应为整数!"))
+            .map_err(|_| FieldError::at(field, format!("{label}应为整数!")))
     };
-    let time = |text: &str, label: &str| {
+    let time = |text: &str, field: &str, label: &str| {
         parse_store_time(text, state.timezone)
-            .ok_or_else(|| format!("{label}的格式应为 YYYY-MM-DD HH:MM:SS!"))
+            .ok_or_else(|| FieldError::at(field, format!("{label}的格式应为 YYYY-MM-DD HH:MM:SS!")))
     };
     let sale = form.sale.trim().to_owned();
     let draft = (|| {
-        Ok::<_, String>(CouponDraft {
+        Ok::<_, FieldError>(CouponDraft {
             name: form.name.clone(),
             discount: if sale.starts_with('*') { 2 } else { 1 },
             coupon_type: 0,
             scope_ids: Vec::new(),
-            total: number(&form.total, "发放数量")?,
-            starts_at: time(&form.start_time, "开始时间")?,
-            ends_at: time(&form.end_time, "结束时间")?,
+            total: number(&form.total, "total", "发放数量")?,
+            starts_at: time(&form.start_time, "start_time", "开始时间")?,
+            ends_at: time(&form.end_time, "end_time", "结束时间")?,
             get_type: 1,
             condition: if form.condition.trim().is_empty() {
                 0
             } else {
-                number(&form.condition, "使用门槛")?
+                number(&form.condition, "condition", "使用门槛")?
             },
             per_limit: 1,
             sale: sale.clone(),
@@ -182,16 +182,16 @@ pub async fn create(
     })();
     let draft = match draft {
         Ok(draft) => draft,
-        Err(message) => return refuse(message).await,
+        Err(err) => return refuse(err).await,
     };
     let coupon = match NewCoupon::validate(draft) {
         Ok(coupon) => coupon,
-        Err(invalid) => return refuse(invalid.0).await,
+        Err(invalid) => return refuse(FieldError::at("create", invalid.0)).await,
     };
     match state.coupons.create(staff, coupon).await {
         Ok(_) => Ok(see_other("/console/coupons")),
         Err(CreateCouponError::Storage(error)) => Err(error.into()),
-        Err(refusal) => refuse(refusal.to_string()).await,
+        Err(refusal) => refuse(FieldError::at("create", refusal.to_string())).await,
     }
 }
 
@@ -222,7 +222,7 @@ pub async fn grant(
         return coupons_page(
             &state,
             &session,
-            message,
+            FieldError::at("grant", message),
             String::new(),
             StatusCode::BAD_REQUEST,
         )
@@ -237,7 +237,7 @@ pub async fn grant(
                 return coupons_page(
                     &state,
                     &session,
-                    message,
+                    FieldError::at("grant", message),
                     String::new(),
                     StatusCode::BAD_REQUEST,
                 )
@@ -248,14 +248,21 @@ pub async fn grant(
     match state.coupons.grant(staff, path.into_inner(), &users).await {
         Ok(ids) => {
             let notice = format!("已发放{}张优惠券!", ids.len());
-            coupons_page(&state, &session, String::new(), notice, StatusCode::OK).await
+            coupons_page(
+                &state,
+                &session,
+                FieldError::default(),
+                notice,
+                StatusCode::OK,
+            )
+            .await
         }
         Err(GrantError::Storage(error)) => Err(error.into()),
         Err(refusal) => {
             coupons_page(
                 &state,
                 &session,
-                refusal.to_string(),
+                FieldError::at("grant", refusal.to_string()),
                 String::new(),
                 StatusCode::CONFLICT,
             )
@@ -346,7 +353,7 @@ async fn coupon_page(
             err,
             notice,
             id,
-            sale: coupon.sale.to_string(),
+            sale: sale_text(&coupon.sale.to_string()),
             granted: stats.granted,
             used: stats.used,
             reserved: stats.reserved,

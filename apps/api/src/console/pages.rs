@@ -27,6 +27,34 @@ pub(crate) fn yuan(amount: Decimal) -> String {
     format!("¥{:.2}", amount.round_dp(2))
 }
 
+/// A sale formula as operators read it: 免费, 8.5折 or 减¥30.00 (the formula text when it
+/// does not parse).
+pub(crate) fn sale_text(formula: &str) -> String {
+    use luffy_catalog::SaleFormula;
+    match formula.parse::<SaleFormula>() {
+        Ok(SaleFormula::Free) => "免费".to_owned(),
+        Ok(SaleFormula::Multiply(factor)) => format!("{}折", (factor * Decimal::TEN).normalize()),
+        Ok(SaleFormula::Reduce(amount)) => format!("减{}", yuan(amount)),
+        Err(_) => formula.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_sales_read_as_operators_expect() {
+        assert_eq!(yuan(Decimal::new(1999, 1)), "¥199.90");
+        assert_eq!(yuan(Decimal::new(12345, 3)), "¥12.35");
+        assert_eq!(sale_text("0"), "免费");
+        assert_eq!(sale_text("*0.8"), "8折");
+        assert_eq!(sale_text("*0.85"), "8.5折");
+        assert_eq!(sale_text("-30"), "减¥30.00");
+        assert_eq!(sale_text("bad"), "bad");
+    }
+}
+
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -12,7 +12,7 @@ use luffy_common::PageRequest;
 use serde::Deserialize;
 
 use super::guard::csrf_token;
-use super::pages::{form_staff, operator, render, see_other};
+use super::pages::{form_staff, operator, render, sale_text, see_other, yuan};
 use super::table::{page_number, FieldError, Pager};
 use crate::dto::time::{parse_store_time, store_time};
 use crate::error::ApiError;
@@ -27,7 +27,7 @@ struct PromotionRow {
     name: String,
     kind: String,
     sale: String,
-    condition: i32,
+    condition: String,
     window: String,
     courses: String,
 }
@@ -92,8 +92,8 @@ async fn promotions_page(
             id: p.id,
             name: p.name.clone(),
             kind: p.discount_type.clone(),
-            sale: p.sale.clone(),
-            condition: p.condition,
+            sale: sale_text(&p.sale),
+            condition: yuan(rust_decimal::Decimal::from(p.condition)),
             window: format!(
                 "{} ~ {}",
                 store_time(p.start_time, timezone),
