@@ -22,9 +22,11 @@ use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Money as the console shows it: ¥ and two decimals.
+/// Money as the console shows it: ¥ and two decimals (half-up, as prices are rounded).
 pub(crate) fn yuan(amount: Decimal) -> String {
-    format!("¥{:.2}", amount.round_dp(2))
+    let cents =
+        amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("¥{cents:.2}")
 }
 
 /// A sale formula as operators read it: 免费, 8.5折 or 减¥30.00 (the formula text when it
