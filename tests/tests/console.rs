@@ -723,6 +723,19 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .scalar("SELECT id AS value FROM teachers WHERE name = '控制台讲师'")
         .await;
     text_of(&client, &format!("#teacher-{teacher} img.avatar")).await;
+    // The teacher's form filled in again: a new title, the avatar kept.
+    client
+        .goto(&format!("{base}/console/catalog?teacher={teacher}"))
+        .await
+        .unwrap();
+    submit(&client, "#teacher-form", &[("title", "首席架构师")]).await;
+    count_reaches(
+        &app,
+        &format!("SELECT count(*)::bigint AS value FROM teachers WHERE id = {teacher} AND title = '首席架构师' AND avatar LIKE '%.png'"),
+        1,
+    )
+    .await;
+    text_of(&client, &format!("#teacher-{teacher} img.avatar")).await;
     screenshot(&client, "catalog.png").await;
 
     // A course with a cover: a price that is not money is refused beside the price first.
@@ -866,6 +879,34 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .await;
     assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
     assert_eq!(quoted.json["real_price"], 100.0, "{}", quoted.text);
+    // Changed to 减免 of 30 in its form: the next quote follows.
+    let promotion_id = app
+        .scalar("SELECT id AS value FROM activities WHERE name = '控制台五折'")
+        .await;
+    client
+        .goto(&format!("{base}/console/promotions?edit={promotion_id}"))
+        .await
+        .unwrap();
+    submit(&client, "#promotion-form", &[("sale", "-30")]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let quoted = app
+            .json(
+                Method::POST,
+                "/orders/quote/",
+                &buyer,
+                json!({"pay_type": 0}),
+            )
+            .await;
+        if quoted.json["real_price"] == 170.0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", quoted.text);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text_of(&client, &format!("#promotion-{promotion_id}"))
+        .await
+        .contains("减¥30.00"));
 
     // Users: find the buyer, top the balance up, set points (a bad number refused first),
     // refuse to demote oneself, deactivate another account.
@@ -1029,9 +1070,13 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         "chapter.create",
         "lesson.create",
         "promotion.create",
+        "promotion.update",
+        "teacher.update",
         "user.balance",
         "user.credit",
         "user.state",
+        "coupon.update",
+        "coupon_grant.revoke",
     ] {
         assert!(
             app.scalar(&format!(

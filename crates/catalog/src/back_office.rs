@@ -544,6 +544,11 @@ pub trait CatalogAdminStore: Send + Sync {
         &self,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<PromotionRecord>, StorageError>> + Send;
+    /// One promotion.
+    fn promotion(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<PromotionRecord>, StorageError>> + Send;
     /// Creates a promotion.
     fn create_promotion(
         &self,
@@ -671,6 +676,14 @@ impl<S: CatalogAdminStore> CatalogAdminService<S> {
         page: PageRequest,
     ) -> Result<Page<PromotionRecord>, StorageError> {
         self.store.promotions(page).await
+    }
+
+    /// One promotion, for its edit form (404 when there is none).
+    pub async fn promotion(&self, id: i64) -> Result<PromotionRecord, CatalogAdminError> {
+        self.store
+            .promotion(id)
+            .await?
+            .ok_or(CatalogAdminError::NotFound("活动"))
     }
 
     /// Creates a promotion.

@@ -850,6 +850,13 @@ impl CatalogAdminStore for PgCatalog {
         })
     }
 
+    async fn promotion(&self, id: i64) -> Result<Option<PromotionRecord>, StorageError> {
+        let mut conn = connection(self.pool()).await?;
+        read_promotion(&mut conn, id)
+            .await
+            .map_err(|e| diesel_error(e, "reading a promotion"))
+    }
+
     async fn create_promotion(
         &self,
         actor: UserId,

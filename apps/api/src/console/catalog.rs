@@ -66,6 +66,18 @@ struct CatalogPage {
     directions: Vec<DirectionRow>,
     categories: Vec<CategoryRow>,
     teachers: Vec<TeacherRow>,
+    t: TeacherFields,
+}
+
+/// The teacher form's values: empty for a new teacher, the teacher's own when changing one.
+#[derive(Default)]
+struct TeacherFields {
+    /// 0 for a new teacher.
+    id: i64,
+    name: String,
+    title: String,
+    role: i16,
+    brief: String,
 }
 
 /// A picture path as the console's pages load it (same origin); remote URLs are not shown
@@ -81,13 +93,24 @@ pub(crate) fn local_picture(path: &str) -> String {
 async fn catalog_page(
     state: &AppState,
     session: &Session,
-    err: FieldError,
+    (err, editing): (FieldError, i64),
     notice: String,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let directions = state.catalog.directions().await?;
     let categories = state.catalog.categories(0).await?;
     let teachers = state.catalog_admin.teachers().await?;
+    let t = teachers
+        .iter()
+        .find(|t| t.id == editing)
+        .map(|t| TeacherFields {
+            id: t.id,
+            name: t.name.clone(),
+            title: t.title.clone(),
+            role: t.role,
+            brief: t.brief.clone(),
+        })
+        .unwrap_or_default();
     let row_error = |kind: &str, id: i64| err.of(&format!("{kind}-{id}")).to_owned();
     let page = CatalogPage {
         csrf: csrf_token(session),
@@ -129,22 +152,32 @@ async fn catalog_page(
             })
             .collect(),
         err,
+        t,
     };
     Ok(render(&page, status))
 }
 
-/// `GET /console/catalog`.
+/// `?teacher=` (the teacher whose form is filled in).
+#[derive(Debug, Deserialize)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    teacher: String,
+}
+
+/// `GET /console/catalog?teacher=`.
 pub async fn catalog(
     state: web::Data<AppState>,
     session: Session,
+    query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(answer) = operator(&state, &session).await? {
         return Ok(answer);
     }
+    let editing = query.teacher.parse().unwrap_or(0);
     catalog_page(
         &state,
         &session,
-        FieldError::default(),
+        (FieldError::default(), editing),
         String::new(),
         StatusCode::OK,
     )
@@ -159,10 +192,21 @@ async fn refused(
     message: String,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
+    refused_editing(state, session, (field, message), 0, status).await
+}
+
+/// [`refused`], with the form of teacher `editing` filled in again.
+async fn refused_editing(
+    state: &AppState,
+    session: &Session,
+    (field, message): (String, String),
+    editing: i64,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
     catalog_page(
         state,
         session,
-        FieldError::at(&field, message),
+        (FieldError::at(&field, message), editing),
         String::new(),
         status,
     )
@@ -317,53 +361,76 @@ pub async fn create_teacher(
     session: Session,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
+    save_teacher(&state, &session, payload, 0).await
+}
+
+/// `POST /console/teachers/{id}` (multipart; a new avatar file replaces the avatar).
+pub async fn update_teacher(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    if id <= 0 {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    save_teacher(&state, &session, payload, id).await
+}
+
+/// Creates (`id` = 0) or changes a teacher from the form.
+async fn save_teacher(
+    state: &AppState,
+    session: &Session,
+    payload: Multipart,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let refuse = |error: FieldError, status| {
+        let field = format!("teacher.{}", error.field.trim_start_matches("teacher."));
+        refused_editing(state, session, (field, error.errmsg), id, status)
+    };
     let form = match read_form(payload, "avatar").await {
         Ok(form) => form,
         Err(error) => {
-            if let Err(answer) = operator(&state, &session).await? {
+            if let Err(answer) = operator(state, session).await? {
                 return Ok(answer);
             }
-            let field = format!("teacher.{}", error.field);
-            return refused(
-                &state,
-                &session,
-                field,
-                error.errmsg,
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            return refuse(error, StatusCode::BAD_REQUEST).await;
         }
     };
-    let staff = form_staff!(&state, &session, &form.text("csrf"));
-    let role = form.text("role");
+    let staff = form_staff!(state, session, &form.text("csrf"));
     let mut input = TeacherInput {
         name: Some(form.text("name")),
         title: Some(form.text("title")),
-        role: Some(role.parse().unwrap_or(-1)),
+        role: Some(form.text("role").parse().unwrap_or(-1)),
         brief: Some(form.raw("brief")),
         avatar: None,
-        is_show: Some(true),
+        is_show: (id == 0).then_some(true),
+    };
+    let as_field = |refusal: CatalogAdminError| match refusal {
+        CatalogAdminError::Storage(error) => Err(ApiError::from(error)),
+        refusal => Ok(FieldError::at(
+            refusal.field().unwrap_or_default(),
+            refusal.to_string(),
+        )),
     };
     // Checked before the picture is stored, so a refused teacher leaves no file behind.
-    if let Err(refusal) = input.clone().validated(true) {
-        return teacher_refused(&state, &session, refusal).await;
+    if let Err(refusal) = input.clone().validated(id == 0) {
+        return refuse(as_field(refusal)?, StatusCode::BAD_REQUEST).await;
     }
-    match store_picture(&state, &form, UploadKind::Avatar, "teacher.avatar").await? {
+    match store_picture(state, &form, UploadKind::Avatar, "avatar").await? {
         Ok(path) => input.avatar = path,
-        Err(error) => {
-            return refused(
-                &state,
-                &session,
-                error.field,
-                error.errmsg,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
+        Err(error) => return refuse(error, StatusCode::BAD_REQUEST).await,
     }
-    match state.catalog_admin.create_teacher(staff, input).await {
+    let saved = if id == 0 {
+        state.catalog_admin.create_teacher(staff, input).await
+    } else {
+        state.catalog_admin.update_teacher(staff, id, input).await
+    };
+    match saved {
         Ok(_) => Ok(see_other("/console/catalog")),
-        Err(refusal) => teacher_refused(&state, &session, refusal).await,
+        Err(CatalogAdminError::NotFound(_)) => Ok(HttpResponse::NotFound().finish()),
+        Err(refusal) => refuse(as_field(refusal)?, StatusCode::BAD_REQUEST).await,
     }
 }
 

@@ -135,6 +135,7 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
         .route("/categories", web::post().to(catalog::create_category))
         .route("/categories/{id}", web::post().to(catalog::update_category))
         .route("/teachers", web::post().to(catalog::create_teacher))
+        .route("/teachers/{id}", web::post().to(catalog::update_teacher))
         .route(
             "/teachers/{id}/visibility",
             web::post().to(catalog::teacher_visibility),

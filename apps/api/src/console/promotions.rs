@@ -127,22 +127,21 @@ pub async fn promotions(
     let page = page_number(&query.page);
     let mut fields = PromotionFields::default();
     if let Ok(id) = query.edit.parse::<i64>() {
-        // The promotion to change is looked for among the newest (a small store keeps few).
-        let all = state
-            .catalog_admin
-            .promotions(PageRequest::new(1, 100, 100)?)
-            .await?;
         let timezone = state.timezone;
-        if let Some(p) = all.items.iter().find(|p| p.id == id) {
-            fields = PromotionFields {
-                id: p.id,
-                name: p.name.clone(),
-                sale: p.sale.clone(),
-                condition: p.condition.to_string(),
-                start_time: store_time(p.start_time, timezone),
-                end_time: store_time(p.end_time, timezone),
-                course_ids: ids_text(&p.course_ids),
-            };
+        match state.catalog_admin.promotion(id).await {
+            Ok(p) => {
+                fields = PromotionFields {
+                    id: p.id,
+                    name: p.name,
+                    sale: p.sale,
+                    condition: p.condition.to_string(),
+                    start_time: store_time(p.start_time, timezone),
+                    end_time: store_time(p.end_time, timezone),
+                    course_ids: ids_text(&p.course_ids),
+                };
+            }
+            Err(CatalogAdminError::NotFound(_)) => return Ok(HttpResponse::NotFound().finish()),
+            Err(error) => return Err(error.into()),
         }
     }
     promotions_page(
