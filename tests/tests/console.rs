@@ -58,6 +58,35 @@ async fn text_becomes(client: &Client, css: &str, expected: &str) {
     }
 }
 
+/// Clicks an element.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits until the address holds `needle` (htmx pushes it once its swap is done).
+async fn url_contains(client: &Client, needle: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !client
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains(needle)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the address never held {needle}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until no element matches (a navigation took it away).
 async fn gone(client: &Client, css: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -176,13 +205,7 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
     let row = text_of(&client, &format!("#refund-{refund}")).await;
     assert!(row.contains("¥") && row.contains("待审核"), "{row}");
     screenshot(&client, "refunds.png").await;
-    client
-        .find(Locator::Css(&format!("#refund-{refund} button.approve")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, &format!("#refund-{refund} button.approve")).await;
     // Approved: it leaves the waiting list.
     gone(&client, &format!("#refund-{refund}")).await;
     let status = app
@@ -222,19 +245,8 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(marker, json!(42), "the region was swapped in place");
-    assert!(client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .contains("number="));
-    client
-        .find(Locator::Css("a.order-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    url_contains(&client, "number=").await;
+    click(&client, "a.order-link").await;
     let timeline = text_of(&client, "#timeline").await;
     assert!(timeline.contains("支付成功"), "{timeline}");
     let payments = text_of(&client, "#payments tbody").await;
@@ -243,13 +255,7 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         "{payments}"
     );
     screenshot(&client, "order.png").await;
-    client
-        .find(Locator::Css("#refund"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#refund").await;
     gone(&client, "#refund-form").await;
     assert_eq!(text_of(&client, "#order-status").await, "已退款");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -326,13 +332,7 @@ async fn staff_log_in_see_the_dashboard_and_approve_a_refund_in_a_browser() {
         .await
         .contains("gateway down"));
     screenshot(&client, "jobs.png").await;
-    client
-        .find(Locator::Css(&format!("#job-{job} button.retry")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, &format!("#job-{job} button.retry")).await;
     gone(&client, &format!("#job-{job}")).await;
     assert_eq!(
         app.scalar(&format!(
@@ -963,13 +963,7 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .goto(&format!("{base}/console/users/{admin_id}"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#revoke-staff"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#revoke-staff").await;
     assert!(field_error(&client, "state").await.contains("不能"));
     let (_, mobile) = app.register_user().await;
     let other = app.user_id(&mobile).await;
@@ -977,13 +971,7 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .goto(&format!("{base}/console/users/{other}"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#deactivate"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#deactivate").await;
     text_of(&client, "#activate").await;
     assert!(text_of(&client, "#account-state").await.contains("已停用"));
 
@@ -1036,13 +1024,7 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
             "SELECT max(id)::bigint AS value FROM coupon_logs WHERE coupon_id = {coupon}"
         ))
         .await;
-    client
-        .find(Locator::Css(&format!("#grant-{grant} button.revoke")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, &format!("#grant-{grant} button.revoke")).await;
     text_becomes(&client, "#notice", "已撤回该优惠券!").await;
     screenshot(&client, "coupon.png").await;
 
@@ -1098,20 +1080,9 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         .goto(&format!("{base}/console/orders"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#sort-price"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    text_of(&client, "#sort-price").await;
-    assert!(client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .contains("ordering=-real_price"));
+    click(&client, "#sort-price").await;
+    url_contains(&client, "ordering=-real_price").await;
+    text_becomes(&client, "#sort-price", "实付 ↓").await;
 
     // 390 px wide.
     client.set_window_size(390, 900).await.unwrap();

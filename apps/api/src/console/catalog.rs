@@ -222,6 +222,21 @@ fn taxonomy_status(error: &TaxonomyError) -> StatusCode {
     }
 }
 
+/// The page after a refused new direction or category (`form`), the message beside its field.
+async fn taxonomy_refused(
+    state: &AppState,
+    session: &Session,
+    form: &str,
+    refusal: TaxonomyError,
+) -> Result<HttpResponse, ApiError> {
+    if let TaxonomyError::Storage(error) = refusal {
+        return Err(error.into());
+    }
+    let field = format!("{form}.{}", refusal.field().unwrap_or_default());
+    let status = taxonomy_status(&refusal);
+    refused(state, session, field, refusal.to_string(), status).await
+}
+
 /// A direction or category form.
 #[derive(Debug, Deserialize)]
 pub struct TaxonomyForm {
@@ -242,12 +257,7 @@ pub async fn create_direction(
     let staff = form_staff!(&state, &session, &form.csrf);
     match state.taxonomy.create_direction(staff, &form.name).await {
         Ok(_) => Ok(see_other("/console/catalog")),
-        Err(TaxonomyError::Storage(error)) => Err(error.into()),
-        Err(refusal) => {
-            let field = format!("direction.{}", refusal.field().unwrap_or_default());
-            let status = taxonomy_status(&refusal);
-            refused(&state, &session, field, refusal.to_string(), status).await
-        }
+        Err(refusal) => taxonomy_refused(&state, &session, "direction", refusal).await,
     }
 }
 
@@ -297,12 +307,7 @@ pub async fn create_category(
         .await
     {
         Ok(_) => Ok(see_other("/console/catalog")),
-        Err(TaxonomyError::Storage(error)) => Err(error.into()),
-        Err(refusal) => {
-            let field = format!("category.{}", refusal.field().unwrap_or_default());
-            let status = taxonomy_status(&refusal);
-            refused(&state, &session, field, refusal.to_string(), status).await
-        }
+        Err(refusal) => taxonomy_refused(&state, &session, "category", refusal).await,
     }
 }
 
