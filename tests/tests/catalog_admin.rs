@@ -180,8 +180,82 @@ async fn operators_build_a_course_with_a_teacher_chapters_and_a_promotion_buyers
         .get(&format!("/admin/courses/{course_id}/chapters/"), &admin)
         .await;
     assert_eq!(chapters.json[0]["lessons"][0]["name"], "kubectl");
+    // Changing a chapter and a lesson: fields replaced, audited with before and after; the
+    // course's lesson count follows a hidden lesson; refusals change nothing.
+    let lesson_id = lesson.json["id"].as_i64().unwrap();
+    let renamed = app
+        .json(
+            Method::PUT,
+            &format!("/admin/chapters/{chapter_id}/"),
+            &admin,
+            json!({"name": "集群基础", "summary": "概念"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.json["name"], "集群基础");
+    assert_eq!(renamed.json["orders"], 1, "the place is kept");
+    let hidden = app
+        .json(
+            Method::PUT,
+            &format!("/admin/lessons/{lesson_id}/"),
+            &admin,
+            json!({"name": "kubectl 入门", "duration": "13:00", "is_show": false}),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text);
+    assert_eq!(hidden.json["is_show"], false);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT lessons::bigint AS value FROM courses WHERE id = {course_id}"
+        ))
+        .await,
+        0,
+        "a hidden lesson no longer counts"
+    );
+    let audited_before = app
+        .scalar("SELECT count(*)::bigint AS value FROM audit_log")
+        .await;
+    for (path, body, status) in [
+        (
+            "/admin/chapters/999999/",
+            json!({"name": "x"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/admin/lessons/999999/",
+            json!({"name": "x"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &*format!("/admin/chapters/{chapter_id}/"),
+            json!({"name": " "}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &*format!("/admin/lessons/{lesson_id}/"),
+            json!({"name": "x", "orders": 0}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let refused = app.json(Method::PUT, path, &admin, body).await;
+        assert_eq!(refused.status, status, "{path}: {}", refused.text);
+        assert!(!refused.errmsg().is_empty());
+    }
+    assert_eq!(
+        app.scalar("SELECT count(*)::bigint AS value FROM audit_log")
+            .await,
+        audited_before
+    );
+    let trail = app.get("/admin/audit/?entity=lesson", &admin).await;
+    let change = &trail.json["results"][0];
+    assert_eq!(change["action"], "lesson.update", "{}", trail.text);
+    assert_eq!(change["before"]["name"], "kubectl");
+    assert_eq!(change["after"]["name"], "kubectl 入门");
     let reread = app.get("/admin/courses/?q=Kubernetes", &admin).await;
-    assert_eq!(reread.json["results"][0]["lessons"], 1);
+    assert_eq!(
+        reread.json["results"][0]["lessons"], 0,
+        "its one lesson is hidden"
+    );
 
     // A 折扣 promotion: the buyer's quote uses it at once.
     let promotion = post(

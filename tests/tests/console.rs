@@ -814,9 +814,39 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         &[("name", "环境搭建"), ("duration", "12:30")],
     )
     .await;
-    assert!(text_of(&client, "#chapters ul.lessons")
+    let lesson = app
+        .scalar("SELECT id AS value FROM course_lessons WHERE name = '环境搭建'")
+        .await;
+    text_of(&client, &format!("#lesson-{lesson}")).await;
+    // Renamed and hidden in its row: the course's lesson count follows.
+    let edit = client
+        .form(Locator::Css(&format!("#lesson-{lesson} form")))
         .await
-        .contains("环境搭建"));
+        .unwrap();
+    edit.set_by_name("name", "开发环境搭建").await.unwrap();
+    client
+        .find(Locator::Css(&format!(
+            "#lesson-{lesson} input[name='is_show']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    edit.submit().await.unwrap();
+    count_reaches(
+        &app,
+        &format!(
+            "SELECT count(*)::bigint AS value FROM courses WHERE id = {course_id} AND lessons = 0"
+        ),
+        1,
+    )
+    .await;
+    assert_eq!(
+        app.scalar(&format!("SELECT count(*)::bigint AS value FROM course_lessons WHERE id = {lesson} AND name = '开发环境搭建' AND NOT is_show"))
+            .await,
+        1
+    );
     screenshot(&client, "course.png").await;
     client
         .goto(&format!("{base}/console/courses?q=控制台"))
@@ -1051,6 +1081,7 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         "course.create",
         "chapter.create",
         "lesson.create",
+        "lesson.update",
         "promotion.create",
         "promotion.update",
         "teacher.update",

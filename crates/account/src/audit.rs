@@ -45,6 +45,10 @@ pub mod actions {
     pub const CHAPTER_CREATE: &str = "chapter.create";
     /// An operator added a lesson.
     pub const LESSON_CREATE: &str = "lesson.create";
+    /// An operator changed a chapter (name, summary, position, shown).
+    pub const CHAPTER_UPDATE: &str = "chapter.update";
+    /// An operator changed a lesson (name, duration, position, free, shown).
+    pub const LESSON_UPDATE: &str = "lesson.update";
     /// An operator created a promotion.
     pub const PROMOTION_CREATE: &str = "promotion.create";
     /// An operator changed a promotion.

@@ -532,6 +532,21 @@ pub trait CatalogAdminStore: Send + Sync {
         course_id: i64,
         input: &ChapterInput,
     ) -> impl Future<Output = Result<ChapterRecord, CatalogAdminError>> + Send;
+    /// Replaces a chapter's fields (`orders: None` keeps its position).
+    fn update_chapter(
+        &self,
+        actor: UserId,
+        chapter_id: i64,
+        input: &ChapterInput,
+    ) -> impl Future<Output = Result<ChapterRecord, CatalogAdminError>> + Send;
+    /// Replaces a lesson's fields (`orders: None` keeps its position; the course's lesson count
+    /// follows).
+    fn update_lesson(
+        &self,
+        actor: UserId,
+        lesson_id: i64,
+        input: &LessonInput,
+    ) -> impl Future<Output = Result<LessonRecord, CatalogAdminError>> + Send;
     /// Adds a lesson to a chapter (the course's lesson count follows).
     fn create_lesson(
         &self,
@@ -657,6 +672,28 @@ impl<S: CatalogAdminStore> CatalogAdminService<S> {
     ) -> Result<ChapterRecord, CatalogAdminError> {
         let input = input.validated()?;
         self.store.create_chapter(actor, course_id, &input).await
+    }
+
+    /// Changes a chapter.
+    pub async fn update_chapter(
+        &self,
+        actor: UserId,
+        chapter_id: i64,
+        input: ChapterInput,
+    ) -> Result<ChapterRecord, CatalogAdminError> {
+        let input = input.validated()?;
+        self.store.update_chapter(actor, chapter_id, &input).await
+    }
+
+    /// Changes a lesson.
+    pub async fn update_lesson(
+        &self,
+        actor: UserId,
+        lesson_id: i64,
+        input: LessonInput,
+    ) -> Result<LessonRecord, CatalogAdminError> {
+        let input = input.validated()?;
+        self.store.update_lesson(actor, lesson_id, &input).await
     }
 
     /// Adds a lesson.

@@ -740,6 +740,125 @@ impl CatalogAdminStore for PgCatalog {
         finish(result, "adding a chapter")
     }
 
+    async fn update_chapter(
+        &self,
+        actor: UserId,
+        chapter_id: i64,
+        input: &ChapterInput,
+    ) -> Result<ChapterRecord, CatalogAdminError> {
+        let mut conn = connection(self.pool()).await?;
+        let result = conn
+            .transaction::<_, TxError<CatalogAdminError>, _>(async |conn| {
+                let course: Option<i64> = course_chapters::table
+                    .find(chapter_id)
+                    .select(course_chapters::course_id)
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let Some(course_id) = course else {
+                    return refused(CatalogAdminError::NotFound("章节"));
+                };
+                // The course row lock orders this change with additions to the course.
+                let _: i64 = courses::table
+                    .find(course_id)
+                    .select(courses::id)
+                    .for_update()
+                    .first(conn)
+                    .await?;
+                let before = snapshot(conn, entities::CHAPTER, chapter_id).await?;
+                diesel::update(course_chapters::table.find(chapter_id))
+                    .set((
+                        input.orders.map(|o| course_chapters::orders.eq(o)),
+                        course_chapters::name.eq(&input.name),
+                        course_chapters::summary.eq(&input.summary),
+                        course_chapters::is_show.eq(input.is_show),
+                    ))
+                    .execute(conn)
+                    .await?;
+                record(
+                    conn,
+                    actor,
+                    actions::CHAPTER_UPDATE,
+                    entities::CHAPTER,
+                    chapter_id,
+                    before,
+                )
+                .await?;
+                read_chapter(conn, chapter_id).await
+            })
+            .await;
+        finish(result, "changing a chapter")
+    }
+
+    async fn update_lesson(
+        &self,
+        actor: UserId,
+        lesson_id: i64,
+        input: &LessonInput,
+    ) -> Result<LessonRecord, CatalogAdminError> {
+        let mut conn = connection(self.pool()).await?;
+        let result = conn
+            .transaction::<_, TxError<CatalogAdminError>, _>(async |conn| {
+                let course: Option<i64> = course_lessons::table
+                    .find(lesson_id)
+                    .select(course_lessons::course_id)
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let Some(course_id) = course else {
+                    return refused(CatalogAdminError::NotFound("课时"));
+                };
+                // The course row lock orders this change and the lesson count with additions.
+                let _: i64 = courses::table
+                    .find(course_id)
+                    .select(courses::id)
+                    .for_update()
+                    .first(conn)
+                    .await?;
+                let before = snapshot(conn, entities::LESSON, lesson_id).await?;
+                let orders: i32 = diesel::update(course_lessons::table.find(lesson_id))
+                    .set((
+                        input.orders.map(|o| course_lessons::orders.eq(o)),
+                        course_lessons::name.eq(&input.name),
+                        course_lessons::duration.eq(&input.duration),
+                        course_lessons::free_trail.eq(input.free_trail),
+                        course_lessons::is_show.eq(input.is_show),
+                    ))
+                    .returning(course_lessons::orders)
+                    .get_result(conn)
+                    .await?;
+                let shown: i64 = course_lessons::table
+                    .filter(course_lessons::course_id.eq(course_id))
+                    .filter(course_lessons::is_show.eq(true))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                diesel::update(courses::table.find(course_id))
+                    .set(courses::lessons.eq(i32::try_from(shown).unwrap_or(i32::MAX)))
+                    .execute(conn)
+                    .await?;
+                record(
+                    conn,
+                    actor,
+                    actions::LESSON_UPDATE,
+                    entities::LESSON,
+                    lesson_id,
+                    before,
+                )
+                .await?;
+                Ok(LessonRecord {
+                    id: lesson_id,
+                    orders,
+                    name: input.name.clone(),
+                    duration: input.duration.clone(),
+                    free_trail: input.free_trail,
+                    is_show: input.is_show,
+                })
+            })
+            .await;
+        finish(result, "changing a lesson")
+    }
+
     async fn create_lesson(
         &self,
         actor: UserId,

@@ -363,10 +363,12 @@ pub async fn create_course(
 
 /// A lesson of the course page.
 struct LessonRow {
+    id: i64,
     orders: i32,
     name: String,
     duration: String,
     free_trail: bool,
+    is_show: bool,
 }
 
 /// A chapter of the course page.
@@ -374,6 +376,8 @@ struct ChapterRow {
     id: i64,
     orders: i32,
     name: String,
+    summary: String,
+    is_show: bool,
     lessons: Vec<LessonRow>,
     errmsg: String,
 }
@@ -416,14 +420,18 @@ async fn course_page(
                     id: c.id,
                     orders: c.orders,
                     name: c.name,
+                    summary: c.summary,
+                    is_show: c.is_show,
                     lessons: c
                         .lessons
                         .into_iter()
                         .map(|l| LessonRow {
+                            id: l.id,
                             orders: l.orders,
                             name: l.name,
                             duration: l.duration,
                             free_trail: l.free_trail,
+                            is_show: l.is_show,
                         })
                         .collect(),
                 })
@@ -502,6 +510,8 @@ pub struct OutlineForm {
     duration: String,
     #[serde(default)]
     free_trail: String,
+    #[serde(default)]
+    is_show: String,
 }
 
 /// `POST /console/courses/{id}/chapters`: adds a chapter after the last.
@@ -562,6 +572,96 @@ pub async fn add_lesson(
     {
         Ok(_) => Ok(see_other(&format!("/console/courses/{course}"))),
         Err(refusal) => {
+            let mut error = catalog_refusal(refusal)?;
+            error.field = format!("chapter-{chapter}");
+            course_page(&state, &session, course, error, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+/// Whether `chapter` (and `lesson`, when given) belong to `course`.
+async fn in_course(
+    state: &AppState,
+    course: i64,
+    chapter: Option<i64>,
+    lesson: Option<i64>,
+) -> Result<bool, ApiError> {
+    let chapters = match state.catalog_admin.chapters(course).await {
+        Ok(chapters) => chapters,
+        Err(CatalogAdminError::NotFound(_)) => return Ok(false),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(chapters.iter().any(|c| {
+        chapter.is_none_or(|id| c.id == id)
+            && lesson.is_none_or(|id| c.lessons.iter().any(|l| l.id == id))
+    }))
+}
+
+/// `POST /console/courses/{course}/chapters/{chapter}`: renames a chapter, changes its
+/// summary, hides or shows it.
+pub async fn update_chapter(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<OutlineForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = form_staff!(&state, &session, &form.csrf);
+    let (course, chapter) = path.into_inner();
+    if !in_course(&state, course, Some(chapter), None).await? {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    let input = ChapterInput {
+        orders: None,
+        name: form.name.clone(),
+        summary: form.summary.clone(),
+        is_show: form.is_show == "1",
+    };
+    match state
+        .catalog_admin
+        .update_chapter(staff, chapter, input)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/console/courses/{course}"))),
+        Err(refusal) => {
+            let mut error = catalog_refusal(refusal)?;
+            error.field = format!("chapter-{chapter}");
+            course_page(&state, &session, course, error, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+/// `POST /console/courses/{course}/lessons/{lesson}`: renames a lesson, changes its duration,
+/// free trial or visibility (the course's lesson count follows).
+pub async fn update_lesson(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<OutlineForm>,
+) -> Result<HttpResponse, ApiError> {
+    let staff = form_staff!(&state, &session, &form.csrf);
+    let (course, lesson) = path.into_inner();
+    if !in_course(&state, course, None, Some(lesson)).await? {
+        return Ok(HttpResponse::NotFound().finish());
+    }
+    let input = LessonInput {
+        orders: None,
+        name: form.name.clone(),
+        duration: form.duration.clone(),
+        free_trail: form.free_trail == "1",
+        is_show: form.is_show == "1",
+    };
+    match state
+        .catalog_admin
+        .update_lesson(staff, lesson, input)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/console/courses/{course}"))),
+        Err(refusal) => {
+            let chapters = state.catalog_admin.chapters(course).await?;
+            let chapter = chapters
+                .iter()
+                .find(|c| c.lessons.iter().any(|l| l.id == lesson))
+                .map_or(0, |c| c.id);
             let mut error = catalog_refusal(refusal)?;
             error.field = format!("chapter-{chapter}");
             course_page(&state, &session, course, error, StatusCode::BAD_REQUEST).await

@@ -152,6 +152,14 @@ pub fn scope(state: &AppState) -> impl HttpServiceFactory {
             "/courses/{course}/chapters/{chapter}/lessons",
             web::post().to(courses::add_lesson),
         )
+        .route(
+            "/courses/{course}/chapters/{chapter}",
+            web::post().to(courses::update_chapter),
+        )
+        .route(
+            "/courses/{course}/lessons/{lesson}",
+            web::post().to(courses::update_lesson),
+        )
         .route("/promotions", web::get().to(promotions::promotions))
         .route("/promotions", web::post().to(promotions::create))
         .route("/promotions/{id}", web::post().to(promotions::update))

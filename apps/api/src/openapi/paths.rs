@@ -804,6 +804,30 @@ pub fn create_chapter() {}
 pub fn create_lesson() {}
 
 #[utoipa::path(
+    put,
+    path = "/admin/chapters/{id}",
+    tag = "admin",
+    summary = "Replace a chapter's fields (audited; orders absent keeps its place)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = ChapterForm,
+    responses((status = 200, description = "OK", body = AdminChapter), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such chapter", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_chapter() {}
+
+#[utoipa::path(
+    put,
+    path = "/admin/lessons/{id}",
+    tag = "admin",
+    summary = "Replace a lesson's fields (audited; the course's lesson count follows)",
+    params(("id" = i64, Path, description = "Id")),
+    request_body = LessonForm,
+    responses((status = 200, description = "OK", body = AdminLesson), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 404, description = "No such lesson", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_lesson() {}
+
+#[utoipa::path(
     get,
     path = "/admin/promotions",
     tag = "admin",

@@ -160,6 +160,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(admin::catalog::create_lesson)),
         )
         .service(
+            web::resource("/admin/chapters/{id}")
+                .route(web::put().to(admin::catalog::update_chapter)),
+        )
+        .service(
+            web::resource("/admin/lessons/{id}")
+                .route(web::put().to(admin::catalog::update_lesson)),
+        )
+        .service(
             web::resource("/admin/uploads/{kind}")
                 .app_data(web::PayloadConfig::new(
                     luffy_catalog::upload::MAX_UPLOAD_BYTES,

@@ -515,6 +515,51 @@ pub async fn create_lesson(
     Ok(HttpResponse::Created().json(LessonView::from(lesson)))
 }
 
+/// `PUT /admin/chapters/{id}/`: the chapter's fields replaced (`orders` absent keeps its place);
+/// audited as `chapter.update`; 404 for a missing chapter.
+pub async fn update_chapter(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<i64>,
+    form: Json<ChapterForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let input = ChapterInput {
+        orders: position(form.orders)?,
+        name: form.name,
+        summary: form.summary,
+        is_show: form.is_show,
+    };
+    let chapter = state
+        .catalog_admin
+        .update_chapter(staff.0.id, path.into_inner(), input)
+        .await?;
+    Ok(HttpResponse::Ok().json(ChapterView::from(chapter)))
+}
+
+/// `PUT /admin/lessons/{id}/`: the lesson's fields replaced (`orders` absent keeps its place);
+/// audited as `lesson.update`; the course's `lessons` count follows; 404 for a missing lesson.
+pub async fn update_lesson(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<i64>,
+    form: Json<LessonForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let input = LessonInput {
+        orders: position(form.orders)?,
+        name: form.name,
+        duration: form.duration,
+        free_trail: form.free_trail,
+        is_show: form.is_show,
+    };
+    let lesson = state
+        .catalog_admin
+        .update_lesson(staff.0.id, path.into_inner(), input)
+        .await?;
+    Ok(HttpResponse::Ok().json(LessonView::from(lesson)))
+}
+
 /// A page of promotions, newest first.
 pub async fn list_promotions(
     state: web::Data<AppState>,
