@@ -814,6 +814,12 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
         &[("name", "环境搭建"), ("duration", "12:30")],
     )
     .await;
+    count_reaches(
+        &app,
+        "SELECT count(*)::bigint AS value FROM course_lessons WHERE name = '环境搭建'",
+        1,
+    )
+    .await;
     let lesson = app
         .scalar("SELECT id AS value FROM course_lessons WHERE name = '环境搭建'")
         .await;
@@ -1057,6 +1063,39 @@ async fn operators_build_the_catalog_run_a_promotion_and_manage_users_in_a_brows
     click(&client, &format!("#grant-{grant} button.revoke")).await;
     text_becomes(&client, "#notice", "已撤回该优惠券!").await;
     screenshot(&client, "coupon.png").await;
+
+    // A coupon for the new course only: an id that does not read is refused beside the ids.
+    client
+        .goto(&format!("{base}/console/coupons"))
+        .await
+        .unwrap();
+    let scoped = |ids: String| {
+        let client = client.clone();
+        async move {
+            submit(
+                &client,
+                "#coupon-form",
+                &[
+                    ("name", "控制台课程券"),
+                    ("sale", "-10"),
+                    ("coupon_type", "3"),
+                    ("scope_ids", &ids),
+                    ("start_time", "2020-01-01 00:00:00"),
+                    ("end_time", "2099-01-01 00:00:00"),
+                ],
+            )
+            .await;
+        }
+    };
+    scoped("第九门".into()).await;
+    assert!(field_error(&client, "scope_ids").await.contains("无效"));
+    scoped(course_id.to_string()).await;
+    count_reaches(
+        &app,
+        &format!("SELECT count(*)::bigint AS value FROM coupon_courses cc JOIN coupons c ON c.id = cc.coupon_id WHERE c.name = '控制台课程券' AND cc.course_id = {course_id}"),
+        1,
+    )
+    .await;
 
     // The audit trail holds each change, filtered by kind of row; a bad day is refused.
     client

@@ -111,7 +111,7 @@ pub async fn coupons(
     coupons_list(&state, &session, page, nothing, StatusCode::OK).await
 }
 
-/// The create form: a coupon for every course (scopes are set through the admin API).
+/// The create form: a coupon for every course, or for some directions, categories or courses.
 #[derive(Debug, Deserialize)]
 pub struct CreateForm {
     #[serde(default)]
@@ -128,6 +128,10 @@ pub struct CreateForm {
     start_time: String,
     #[serde(default)]
     end_time: String,
+    #[serde(default)]
+    coupon_type: String,
+    #[serde(default)]
+    scope_ids: String,
 }
 
 /// `POST /console/coupons`.
@@ -165,8 +169,21 @@ pub async fn create(
         Ok::<_, FieldError>(CouponDraft {
             name: form.name.clone(),
             discount: if sale.starts_with('*') { 2 } else { 1 },
-            coupon_type: 0,
-            scope_ids: Vec::new(),
+            coupon_type: match form.coupon_type.trim() {
+                "" => 0,
+                text => text
+                    .parse()
+                    .map_err(|_| FieldError::at("coupon_type", "请选择适用范围!"))?,
+            },
+            scope_ids: form
+                .scope_ids
+                .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    t.parse::<i64>()
+                        .map_err(|_| FieldError::at("scope_ids", format!("编号[{t}]无效!")))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
             total: number(&form.total, "total", "发放数量")?,
             starts_at: time(&form.start_time, "start_time", "开始时间")?,
             ends_at: time(&form.end_time, "end_time", "结束时间")?,
