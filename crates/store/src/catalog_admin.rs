@@ -299,6 +299,33 @@ async fn lessons_of(
 }
 
 /// A promotion's activity, its first rule and its linked courses.
+/// Locks a course's row: additions and changes to its chapters and lessons (their positions
+/// and the course's lesson count) take turns.
+async fn lock_course(conn: &mut AsyncPgConnection, course_id: i64) -> Result<(), DieselError> {
+    let _: i64 = courses::table
+        .find(course_id)
+        .select(courses::id)
+        .for_update()
+        .first(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a course's lesson count to its shown lessons (under the course's row lock).
+async fn recount_lessons(conn: &mut AsyncPgConnection, course_id: i64) -> Result<(), DieselError> {
+    let shown: i64 = course_lessons::table
+        .filter(course_lessons::course_id.eq(course_id))
+        .filter(course_lessons::is_show.eq(true))
+        .count()
+        .get_result(conn)
+        .await?;
+    diesel::update(courses::table.find(course_id))
+        .set(courses::lessons.eq(i32::try_from(shown).unwrap_or(i32::MAX)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 async fn read_promotion(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -758,13 +785,7 @@ impl CatalogAdminStore for PgCatalog {
                 let Some(course_id) = course else {
                     return refused(CatalogAdminError::NotFound("章节"));
                 };
-                // The course row lock orders this change with additions to the course.
-                let _: i64 = courses::table
-                    .find(course_id)
-                    .select(courses::id)
-                    .for_update()
-                    .first(conn)
-                    .await?;
+                lock_course(conn, course_id).await?;
                 let before = snapshot(conn, entities::CHAPTER, chapter_id).await?;
                 diesel::update(course_chapters::table.find(chapter_id))
                     .set((
@@ -808,13 +829,7 @@ impl CatalogAdminStore for PgCatalog {
                 let Some(course_id) = course else {
                     return refused(CatalogAdminError::NotFound("课时"));
                 };
-                // The course row lock orders this change and the lesson count with additions.
-                let _: i64 = courses::table
-                    .find(course_id)
-                    .select(courses::id)
-                    .for_update()
-                    .first(conn)
-                    .await?;
+                lock_course(conn, course_id).await?;
                 let before = snapshot(conn, entities::LESSON, lesson_id).await?;
                 let orders: i32 = diesel::update(course_lessons::table.find(lesson_id))
                     .set((
@@ -827,16 +842,7 @@ impl CatalogAdminStore for PgCatalog {
                     .returning(course_lessons::orders)
                     .get_result(conn)
                     .await?;
-                let shown: i64 = course_lessons::table
-                    .filter(course_lessons::course_id.eq(course_id))
-                    .filter(course_lessons::is_show.eq(true))
-                    .count()
-                    .get_result(conn)
-                    .await?;
-                diesel::update(courses::table.find(course_id))
-                    .set(courses::lessons.eq(i32::try_from(shown).unwrap_or(i32::MAX)))
-                    .execute(conn)
-                    .await?;
+                recount_lessons(conn, course_id).await?;
                 record(
                     conn,
                     actor,
@@ -877,13 +883,7 @@ impl CatalogAdminStore for PgCatalog {
                 let Some(course_id) = course else {
                     return refused(CatalogAdminError::NotFound("章节"));
                 };
-                // The course row lock orders concurrent additions (positions and the count).
-                let _: i64 = courses::table
-                    .find(course_id)
-                    .select(courses::id)
-                    .for_update()
-                    .first(conn)
-                    .await?;
+                lock_course(conn, course_id).await?;
                 let orders = match input.orders {
                     Some(orders) => orders,
                     None => {
@@ -908,16 +908,7 @@ impl CatalogAdminStore for PgCatalog {
                     .returning(course_lessons::id)
                     .get_result(conn)
                     .await?;
-                let shown: i64 = course_lessons::table
-                    .filter(course_lessons::course_id.eq(course_id))
-                    .filter(course_lessons::is_show.eq(true))
-                    .count()
-                    .get_result(conn)
-                    .await?;
-                diesel::update(courses::table.find(course_id))
-                    .set(courses::lessons.eq(i32::try_from(shown).unwrap_or(i32::MAX)))
-                    .execute(conn)
-                    .await?;
+                recount_lessons(conn, course_id).await?;
                 record(
                     conn,
                     actor,

@@ -287,6 +287,31 @@ pub struct LessonForm {
     is_show: bool,
 }
 
+impl ChapterForm {
+    /// The chapter input this body asks for (a position below 1 is refused).
+    fn input(self) -> Result<ChapterInput, ApiError> {
+        Ok(ChapterInput {
+            orders: position(self.orders)?,
+            name: self.name,
+            summary: self.summary,
+            is_show: self.is_show,
+        })
+    }
+}
+
+impl LessonForm {
+    /// The lesson input this body asks for (a position below 1 is refused).
+    fn input(self) -> Result<LessonInput, ApiError> {
+        Ok(LessonInput {
+            orders: position(self.orders)?,
+            name: self.name,
+            duration: self.duration,
+            free_trail: self.free_trail,
+            is_show: self.is_show,
+        })
+    }
+}
+
 /// A promotion.
 #[derive(Debug, Serialize)]
 pub struct PromotionView {
@@ -479,13 +504,7 @@ pub async fn create_chapter(
     path: web::Path<i64>,
     form: Json<ChapterForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.into_inner();
-    let input = ChapterInput {
-        orders: position(form.orders)?,
-        name: form.name,
-        summary: form.summary,
-        is_show: form.is_show,
-    };
+    let input = form.into_inner().input()?;
     let chapter = state
         .catalog_admin
         .create_chapter(staff.0.id, path.into_inner(), input)
@@ -500,14 +519,7 @@ pub async fn create_lesson(
     path: web::Path<i64>,
     form: Json<LessonForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.into_inner();
-    let input = LessonInput {
-        orders: position(form.orders)?,
-        name: form.name,
-        duration: form.duration,
-        free_trail: form.free_trail,
-        is_show: form.is_show,
-    };
+    let input = form.into_inner().input()?;
     let lesson = state
         .catalog_admin
         .create_lesson(staff.0.id, path.into_inner(), input)
@@ -523,13 +535,7 @@ pub async fn update_chapter(
     path: web::Path<i64>,
     form: Json<ChapterForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.into_inner();
-    let input = ChapterInput {
-        orders: position(form.orders)?,
-        name: form.name,
-        summary: form.summary,
-        is_show: form.is_show,
-    };
+    let input = form.into_inner().input()?;
     let chapter = state
         .catalog_admin
         .update_chapter(staff.0.id, path.into_inner(), input)
@@ -545,14 +551,7 @@ pub async fn update_lesson(
     path: web::Path<i64>,
     form: Json<LessonForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let form = form.into_inner();
-    let input = LessonInput {
-        orders: position(form.orders)?,
-        name: form.name,
-        duration: form.duration,
-        free_trail: form.free_trail,
-        is_show: form.is_show,
-    };
+    let input = form.into_inner().input()?;
     let lesson = state
         .catalog_admin
         .update_lesson(staff.0.id, path.into_inner(), input)
