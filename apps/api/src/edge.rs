@@ -201,8 +201,12 @@ pub async fn staff_first(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.path().starts_with("/admin/") || req.path() == "/admin" {
-        if let Err(error) = crate::auth::StaffUser::extract(req.request()).await {
-            return Ok(refuse(req, error));
+        match crate::auth::StaffUser::extract(req.request()).await {
+            // The handler's own `StaffUser` takes this one instead of reading the account again.
+            Ok(staff) => {
+                req.extensions_mut().insert(staff);
+            }
+            Err(error) => return Ok(refuse(req, error)),
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

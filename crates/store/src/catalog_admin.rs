@@ -311,6 +311,24 @@ async fn lock_course(conn: &mut AsyncPgConnection, course_id: i64) -> Result<(),
     Ok(())
 }
 
+/// Locks the course a chapter belongs to ([`lock_course`]); `None` when there is no such
+/// chapter.
+async fn lock_course_of_chapter(
+    conn: &mut AsyncPgConnection,
+    chapter_id: i64,
+) -> Result<Option<i64>, DieselError> {
+    let course: Option<i64> = course_chapters::table
+        .find(chapter_id)
+        .select(course_chapters::course_id)
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(course_id) = course {
+        lock_course(conn, course_id).await?;
+    }
+    Ok(course)
+}
+
 /// Sets a course's lesson count to its shown lessons (under the course's row lock).
 async fn recount_lessons(conn: &mut AsyncPgConnection, course_id: i64) -> Result<(), DieselError> {
     let shown: i64 = course_lessons::table
@@ -776,16 +794,9 @@ impl CatalogAdminStore for PgCatalog {
         let mut conn = connection(self.pool()).await?;
         let result = conn
             .transaction::<_, TxError<CatalogAdminError>, _>(async |conn| {
-                let course: Option<i64> = course_chapters::table
-                    .find(chapter_id)
-                    .select(course_chapters::course_id)
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let Some(course_id) = course else {
+                if lock_course_of_chapter(conn, chapter_id).await?.is_none() {
                     return refused(CatalogAdminError::NotFound("章节"));
-                };
-                lock_course(conn, course_id).await?;
+                }
                 let before = snapshot(conn, entities::CHAPTER, chapter_id).await?;
                 diesel::update(course_chapters::table.find(chapter_id))
                     .set((
@@ -874,16 +885,9 @@ impl CatalogAdminStore for PgCatalog {
         let mut conn = connection(self.pool()).await?;
         let result = conn
             .transaction::<_, TxError<CatalogAdminError>, _>(async |conn| {
-                let course: Option<i64> = course_chapters::table
-                    .find(chapter_id)
-                    .select(course_chapters::course_id)
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let Some(course_id) = course else {
+                let Some(course_id) = lock_course_of_chapter(conn, chapter_id).await? else {
                     return refused(CatalogAdminError::NotFound("章节"));
                 };
-                lock_course(conn, course_id).await?;
                 let orders = match input.orders {
                     Some(orders) => orders,
                     None => {

@@ -550,11 +550,9 @@ pub async fn add_lesson(
 ) -> Result<HttpResponse, ApiError> {
     let staff = form_staff!(&state, &session, &form.csrf);
     let (course, chapter) = path.into_inner();
-    let belongs = match state.catalog_admin.chapters(course).await {
-        Ok(chapters) => chapters.iter().any(|c| c.id == chapter),
-        Err(CatalogAdminError::NotFound(_)) => false,
-        Err(error) => return Err(error.into()),
-    };
+    let belongs = chapter_in_course(&state, course, Some(chapter), None)
+        .await?
+        .is_some();
     if !belongs {
         return Ok(HttpResponse::NotFound().finish());
     }
@@ -579,22 +577,26 @@ pub async fn add_lesson(
     }
 }
 
-/// Whether `chapter` (and `lesson`, when given) belong to `course`.
-async fn in_course(
+/// The chapter of `course` that is `chapter` (when given) and holds `lesson` (when given);
+/// `None` when there is none, so a form cannot reach another course's outline.
+async fn chapter_in_course(
     state: &AppState,
     course: i64,
     chapter: Option<i64>,
     lesson: Option<i64>,
-) -> Result<bool, ApiError> {
+) -> Result<Option<i64>, ApiError> {
     let chapters = match state.catalog_admin.chapters(course).await {
         Ok(chapters) => chapters,
-        Err(CatalogAdminError::NotFound(_)) => return Ok(false),
+        Err(CatalogAdminError::NotFound(_)) => return Ok(None),
         Err(error) => return Err(error.into()),
     };
-    Ok(chapters.iter().any(|c| {
-        chapter.is_none_or(|id| c.id == id)
-            && lesson.is_none_or(|id| c.lessons.iter().any(|l| l.id == id))
-    }))
+    Ok(chapters
+        .iter()
+        .find(|c| {
+            chapter.is_none_or(|id| c.id == id)
+                && lesson.is_none_or(|id| c.lessons.iter().any(|l| l.id == id))
+        })
+        .map(|c| c.id))
 }
 
 /// `POST /console/courses/{course}/chapters/{chapter}`: renames a chapter, changes its
@@ -607,7 +609,10 @@ pub async fn update_chapter(
 ) -> Result<HttpResponse, ApiError> {
     let staff = form_staff!(&state, &session, &form.csrf);
     let (course, chapter) = path.into_inner();
-    if !in_course(&state, course, Some(chapter), None).await? {
+    if chapter_in_course(&state, course, Some(chapter), None)
+        .await?
+        .is_none()
+    {
         return Ok(HttpResponse::NotFound().finish());
     }
     let input = ChapterInput {
@@ -640,9 +645,9 @@ pub async fn update_lesson(
 ) -> Result<HttpResponse, ApiError> {
     let staff = form_staff!(&state, &session, &form.csrf);
     let (course, lesson) = path.into_inner();
-    if !in_course(&state, course, None, Some(lesson)).await? {
+    let Some(chapter) = chapter_in_course(&state, course, None, Some(lesson)).await? else {
         return Ok(HttpResponse::NotFound().finish());
-    }
+    };
     let input = LessonInput {
         orders: None,
         name: form.name.clone(),
@@ -657,11 +662,6 @@ pub async fn update_lesson(
     {
         Ok(_) => Ok(see_other(&format!("/console/courses/{course}"))),
         Err(refusal) => {
-            let chapters = state.catalog_admin.chapters(course).await?;
-            let chapter = chapters
-                .iter()
-                .find(|c| c.lessons.iter().any(|l| l.id == lesson))
-                .map_or(0, |c| c.id);
             let mut error = catalog_refusal(refusal)?;
             error.field = format!("chapter-{chapter}");
             course_page(&state, &session, course, error, StatusCode::BAD_REQUEST).await
