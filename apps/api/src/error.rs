@@ -260,7 +260,7 @@ impl From<luffy_coupon::GrantError> for ApiError {
         match error {
             E::CouponNotFound | E::UserNotFound => Self::NotFound(error.to_string()),
             E::SoldOut | E::LimitReached => Self::Conflict(error.to_string()),
-            E::Disabled => Self::BadRequest(error.to_string()),
+            E::Disabled | E::BatchSize => Self::BadRequest(error.to_string()),
             E::Storage(storage) => storage.into(),
         }
     }

@@ -86,6 +86,49 @@ pub struct ScopeItem {
     pub name: String,
 }
 
+/// The kind of a coupon's scope, as stored (`coupon_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// 0 通用类型.
+    All,
+    /// 1 指定方向.
+    Directions,
+    /// 2 指定分类.
+    Categories,
+    /// 3 指定课程.
+    Courses,
+}
+
+impl ScopeKind {
+    /// Every kind, in code order.
+    pub const ALL: [Self; 4] = [Self::All, Self::Directions, Self::Categories, Self::Courses];
+
+    /// Stored code.
+    pub fn code(self) -> i16 {
+        match self {
+            Self::All => 0,
+            Self::Directions => 1,
+            Self::Categories => 2,
+            Self::Courses => 3,
+        }
+    }
+
+    /// Maps a stored code.
+    pub fn from_code(code: i16) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// The scope of this kind over these items (ignored for [`ScopeKind::All`]).
+    pub fn with_items(self, items: Vec<ScopeItem>) -> CouponScope {
+        match self {
+            Self::All => CouponScope::All,
+            Self::Directions => CouponScope::Directions(items),
+            Self::Categories => CouponScope::Categories(items),
+            Self::Courses => CouponScope::Courses(items),
+        }
+    }
+}
+
 /// Which courses a coupon may discount (coupon_type 0..3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CouponScope {
@@ -100,14 +143,19 @@ pub enum CouponScope {
 }
 
 impl CouponScope {
+    /// Its kind.
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Self::All => ScopeKind::All,
+            Self::Directions(_) => ScopeKind::Directions,
+            Self::Categories(_) => ScopeKind::Categories,
+            Self::Courses(_) => ScopeKind::Courses,
+        }
+    }
+
     /// Stored coupon_type.
     pub fn code(&self) -> i16 {
-        match self {
-            Self::All => 0,
-            Self::Directions(_) => 1,
-            Self::Categories(_) => 2,
-            Self::Courses(_) => 3,
-        }
+        self.kind().code()
     }
 
     /// `get_coupon_type_display`.
@@ -163,13 +211,13 @@ pub struct Coupon {
 }
 
 impl Coupon {
-    /// Whether the coupon is on and `now` is inside its validity window (SPEC 2.4: inclusive).
+    /// Whether the coupon is on and `now` is inside its validity window (both ends inclusive).
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         self.enabled && self.starts_at <= now && now <= self.ends_at
     }
 
     /// Whether the coupon may discount this course line: in scope, no promotion on it (no
-    /// discount on a discount), and the line price reaches the condition (SPEC 2.3).
+    /// discount on a discount), and the line price reaches the condition.
     pub fn can_discount(&self, course: &Course, now: DateTime<Utc>) -> bool {
         self.scope.covers(course)
             && !course.discount_at(now).has_promotion()

@@ -55,7 +55,7 @@ pub struct UserCoupon {
 }
 
 impl UserCoupon {
-    /// Available to a new order (SPEC 2.4): unused, not reserved, inside its window.
+    /// Available to a new order: unused, held by no order, the coupon on and inside its window.
     pub fn is_available(&self, now: DateTime<Utc>) -> bool {
         self.use_status == UseStatus::Unused
             && self.order_id.is_none()

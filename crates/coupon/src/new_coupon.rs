@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use luffy_catalog::SaleFormula;
 
-use crate::coupon::{CouponKind, GetType};
+use crate::coupon::{CouponKind, GetType, ScopeKind};
 
 /// The scope of a new coupon, by ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,18 @@ pub enum NewScope {
     Categories(Vec<i64>),
     /// These courses.
     Courses(Vec<i64>),
+}
+
+impl NewScope {
+    /// Its kind, as stored.
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Self::All => ScopeKind::All,
+            Self::Directions(_) => ScopeKind::Directions,
+            Self::Categories(_) => ScopeKind::Categories,
+            Self::Courses(_) => ScopeKind::Courses,
+        }
+    }
 }
 
 /// A validated coupon definition, ready to insert.

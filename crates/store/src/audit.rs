@@ -178,6 +178,49 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// Who makes which audited change to which kind of row: the entry's fixed part, so that each
+/// write names it once and records with [`Audit::before`] and [`Audit::record`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Audit {
+    /// The operator.
+    pub actor: UserId,
+    /// What they did (`luffy_account::audit::actions`).
+    pub action: &'static str,
+    /// The kind of row (`luffy_account::audit::entities`).
+    pub entity: &'static str,
+}
+
+impl Audit {
+    /// The entry's fixed part.
+    pub(crate) fn new(actor: UserId, action: &'static str, entity: &'static str) -> Self {
+        Self {
+            actor,
+            action,
+            entity,
+        }
+    }
+
+    /// The row as JSON before the change (`None` when it does not exist), read in the
+    /// caller's transaction after its locks.
+    pub(crate) async fn before(
+        &self,
+        conn: &AsyncPgConnection,
+        id: i64,
+    ) -> Result<Option<String>, DieselError> {
+        snapshot(conn, self.entity, id).await
+    }
+
+    /// Writes the entry in the caller's transaction, with the row as it stands now.
+    pub(crate) async fn record(
+        &self,
+        conn: &AsyncPgConnection,
+        id: i64,
+        before: Option<String>,
+    ) -> Result<(), DieselError> {
+        record(conn, self.actor, self.action, self.entity, id, before).await
+    }
+}
+
 #[derive(QueryableByName)]
 struct AuditRow {
     #[diesel(sql_type = BigInt)]

@@ -1,5 +1,5 @@
 //! Adapters for every luffy port: PostgreSQL through diesel-async and its deadpool pool,
-//! Redis through deadpool-redis (SPEC 1). Domain crates never see diesel or Redis types;
+//! Redis through deadpool-redis. Domain crates never see diesel or Redis types;
 //! row structs live here and map to domain types.
 
 pub mod account_cache;
@@ -24,13 +24,14 @@ pub mod schema;
 pub mod seed;
 mod statement;
 pub mod taxonomy;
+mod transaction;
 pub mod users;
 
 pub use account_cache::RedisAccountCache;
 pub use audit::PgAudit;
 pub use cart::RedisCarts;
 pub use catalog::PgCatalog;
-pub use coupons::PgCoupons;
+pub use coupons::{PgCouponTx, PgCoupons};
 pub use jobs::PgJobs;
 pub use media::FsMedia;
 pub use orders::{PgOrderStore, PgOrderTx};

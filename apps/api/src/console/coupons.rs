@@ -9,7 +9,7 @@ use askama::Template;
 use luffy_common::PageRequest;
 use luffy_coupon::{
     CouponChange, CouponDraft, CreateCouponError, GrantError, NewCoupon, RevokeError,
-    UpdateCouponError, UseStatus,
+    UpdateCouponError, UseStatus, MAX_GRANT_BATCH,
 };
 use serde::Deserialize;
 
@@ -234,8 +234,8 @@ pub async fn grant(
         .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
         .filter(|n| !n.is_empty())
         .collect();
-    if names.is_empty() || names.len() > 100 {
-        let message = "请填写1到100个用户名或手机号!".to_owned();
+    if names.is_empty() || names.len() > MAX_GRANT_BATCH {
+        let message = format!("请填写1到{MAX_GRANT_BATCH}个用户名或手机号!");
         return coupons_page(
             &state,
             &session,
@@ -380,7 +380,7 @@ async fn coupon_page(
                 .items
                 .iter()
                 .map(|g| {
-                    let status = UseStatus::from_code(g.use_status);
+                    let status = Some(g.use_status);
                     GrantRow {
                         id: g.id,
                         username: g.username.clone(),

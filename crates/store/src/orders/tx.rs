@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Numeric, SmallInt, Text, Timestamptz};
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_common::money::round_cents;
 use luffy_common::{CourseId, StorageError, UserId};
+use luffy_coupon::UseStatus;
 use luffy_credit::BalanceEntry;
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::ORDER_TIMEOUT;
@@ -35,6 +36,7 @@ use crate::refunds::{insert_refund, move_refund};
 use super::{hydrate, OrderRow};
 use crate::schema::{coupon_logs, order_details, orders, payments, users};
 use crate::statement::cached_sql;
+use crate::transaction;
 
 /// One open transaction on a pooled connection.
 pub struct PgOrderTx {
@@ -43,11 +45,10 @@ pub struct PgOrderTx {
 
 impl PgOrderTx {
     /// Sends BEGIN on the connection.
-    pub(crate) async fn begin(mut conn: PgConn) -> Result<Self, StorageError> {
-        AnsiTransactionManager::begin_transaction(&mut *conn)
-            .await
-            .map_err(|e| diesel_error(e, "beginning a transaction"))?;
-        Ok(Self { conn })
+    pub(crate) async fn begin(conn: PgConn) -> Result<Self, StorageError> {
+        Ok(Self {
+            conn: transaction::begin(conn).await?,
+        })
     }
 }
 
@@ -73,9 +74,11 @@ cached_sql! {
 
 cached_sql! {
     /// The used grant of a fully refunded order goes back to the buyer, unused.
-    struct ReturnUsedGrant = "UPDATE coupon_logs SET use_status = 0, use_time = NULL, order_id = NULL
-        WHERE order_id = :order_id AND use_status = 1";
+    struct ReturnUsedGrant = "UPDATE coupon_logs SET use_status = :unused, use_time = NULL, order_id = NULL
+        WHERE order_id = :order_id AND use_status = :used";
     order_id: BigInt => i64,
+    unused: SmallInt => i16,
+    used: SmallInt => i16,
 }
 
 cached_sql! {
@@ -95,8 +98,9 @@ cached_sql! {
 cached_sql! {
     /// Frees the grant an order reserved (never a used one).
     struct ReleaseGrant = "UPDATE coupon_logs SET order_id = NULL
-        WHERE order_id = :order_id AND use_status = 0";
+        WHERE order_id = :order_id AND use_status = :unused";
     order_id: BigInt => i64,
+    unused: SmallInt => i16,
 }
 
 cached_sql! {
@@ -117,10 +121,12 @@ cached_sql! {
 
 cached_sql! {
     /// The grant the order reserved becomes used.
-    struct UseGrant = "UPDATE coupon_logs SET use_status = 1, use_time = :paid_at
-        WHERE order_id = :order_id AND use_status = 0";
+    struct UseGrant = "UPDATE coupon_logs SET use_status = :used, use_time = :paid_at
+        WHERE order_id = :order_id AND use_status = :unused";
     paid_at: Timestamptz => DateTime<Utc>,
     order_id: BigInt => i64,
+    used: SmallInt => i16,
+    unused: SmallInt => i16,
 }
 
 cached_sql! {
@@ -180,10 +186,11 @@ cached_sql! {
 cached_sql! {
     /// Reserves a grant for the order; guarded so that a race loses cleanly (0 rows).
     struct ReserveGrant = "UPDATE coupon_logs SET order_id = :order_id
-        WHERE id = :grant AND user_id = :user AND order_id IS NULL AND use_status = 0";
+        WHERE id = :grant AND user_id = :user AND order_id IS NULL AND use_status = :unused";
     order_id: BigInt => i64,
     grant: BigInt => i64,
     user: BigInt => i64,
+    unused: SmallInt => i16,
 }
 
 cached_sql! {
@@ -358,7 +365,12 @@ async fn apply_effects(
 ) -> Result<(), DieselError> {
     let release = async {
         if effects.release_coupon {
-            ReleaseGrant { order_id }.execute(&mut &*conn).await?;
+            ReleaseGrant {
+                order_id,
+                unused: UseStatus::Unused.code(),
+            }
+            .execute(&mut &*conn)
+            .await?;
         }
         Ok::<_, DieselError>(())
     };
@@ -420,7 +432,13 @@ async fn apply_effects(
     };
     let coupon_back = async {
         if effects.return_coupon {
-            ReturnUsedGrant { order_id }.execute(&mut &*conn).await?;
+            ReturnUsedGrant {
+                order_id,
+                unused: UseStatus::Unused.code(),
+                used: UseStatus::Used.code(),
+            }
+            .execute(&mut &*conn)
+            .await?;
         }
         Ok(())
     };
@@ -462,7 +480,13 @@ async fn fulfil_order(
 ) -> Result<(), DieselError> {
     futures::try_join!(
         OwnOrderCourses { user, order_id }.execute(&mut &*conn),
-        UseGrant { paid_at, order_id }.execute(&mut &*conn),
+        UseGrant {
+            paid_at,
+            order_id,
+            used: UseStatus::Used.code(),
+            unused: UseStatus::Unused.code(),
+        }
+        .execute(&mut &*conn),
     )?;
     Ok(())
 }
@@ -710,6 +734,7 @@ impl OrderTx for PgOrderTx {
                 order_id,
                 grant,
                 user,
+                unused: UseStatus::Unused.code(),
             })
             .execute(&mut &*conn)
             .await
@@ -769,15 +794,11 @@ impl OrderTx for PgOrderTx {
         Ok(())
     }
 
-    async fn commit(mut self) -> Result<(), StorageError> {
-        AnsiTransactionManager::commit_transaction(&mut *self.conn)
-            .await
-            .map_err(|e| diesel_error(e, "committing"))
+    async fn commit(self) -> Result<(), StorageError> {
+        transaction::commit(self.conn).await
     }
 
-    async fn rollback(mut self) -> Result<(), StorageError> {
-        AnsiTransactionManager::rollback_transaction(&mut *self.conn)
-            .await
-            .map_err(|e| diesel_error(e, "rolling back"))
+    async fn rollback(self) -> Result<(), StorageError> {
+        transaction::rollback(self.conn).await
     }
 }

@@ -186,7 +186,7 @@ pub async fn coupon_grants(
             user_id: grant.user.get(),
             username: grant.username.clone(),
             order_id: grant.order_id,
-            use_status: grant.use_status,
+            use_status: grant.use_status.code(),
             use_time: grant.use_time.map(|t| store_time(t, timezone)),
             created_time: store_time(grant.granted_at, timezone),
         })),

@@ -10,9 +10,6 @@ use crate::dto::json::Json;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Most users one request may grant to.
-const MAX_USERS: usize = 1000;
-
 /// The grant form.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,18 +24,14 @@ pub struct Granted {
     user_coupon_ids: Vec<i64>,
 }
 
-/// All or nothing: `has_total` drops by the number of users, never below 0.
+/// All or nothing: `has_total` drops by the number of users, never below 0; 1 to
+/// `luffy_coupon::MAX_GRANT_BATCH` users a request.
 pub async fn grant_coupon(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<i64>,
     form: Json<GrantForm>,
 ) -> Result<HttpResponse, ApiError> {
-    if form.user_ids.is_empty() || form.user_ids.len() > MAX_USERS {
-        return Err(ApiError::bad_request(format!(
-            "user_ids must hold 1 to {MAX_USERS} ids"
-        )));
-    }
     let users: Vec<UserId> = form.user_ids.iter().map(|id| UserId(*id)).collect();
     let ids = state
         .coupons
