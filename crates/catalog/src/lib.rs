@@ -1,5 +1,5 @@
 //! The course catalog: courses, their directions and categories, and the promotion rules that
-//! give a course its current sale price (SPEC 2.1).
+//! give a course its current sale price.
 
 pub mod back_office;
 pub mod browse;
@@ -12,9 +12,9 @@ pub mod taxonomy;
 pub mod upload;
 
 pub use back_office::{
-    CatalogAdminError, CatalogAdminService, CatalogAdminStore, ChapterInput, ChapterRecord,
-    CourseInput, CourseRecord, LessonInput, LessonRecord, PromotionInput, PromotionRecord,
-    TeacherInput, TeacherRecord,
+    CatalogAdminError, CatalogAdminService, ChapterInput, ChapterRecord, CourseAdminStore,
+    CourseInput, CourseRecord, LessonInput, LessonRecord, OutlineAdminStore, PromotionAdminStore,
+    PromotionInput, PromotionRecord, TeacherAdminStore, TeacherInput, TeacherRecord,
 };
 pub use browse::{
     CatalogBrowser, Chapter, CourseFilter, CourseLevel, CourseOrdering, CourseProfile, Lesson,

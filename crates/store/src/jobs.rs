@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Double, Integer, Text, Timestamptz};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_common::{Page, PageRequest, StorageError, UserId};
 use luffy_scheduler::{DeadJob, Job, JobCounts, JobStatus, JobStore, NewJob, RetryError};
 
-use crate::audit::{record, snapshot};
-use crate::errors::{diesel_error, finish, TxError};
+use crate::audit::Audit;
+use crate::audited_write::{audited_write, Audited};
+use crate::errors::{diesel_error, TxError};
 use crate::postgres::{connection, PgPool};
 use crate::schema::jobs;
 use crate::statement::cached_sql;
@@ -358,10 +359,13 @@ impl JobStore for PgJobs {
         job_id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), RetryError> {
-        let mut conn = connection(&self.pool).await?;
-        let result = conn
-            .transaction::<_, TxError<RetryError>, _>(async move |conn| {
-                let before = snapshot(conn, entities::JOB, job_id).await?;
+        let audit = Audit::new(actor, actions::JOB_RETRY, entities::JOB);
+        audited_write(
+            &self.pool,
+            "retrying a dead job",
+            audit,
+            async move |conn| {
+                let before = audit.before(conn, job_id).await?;
                 let Some(before) = before else {
                     return Err(TxError::Refused(RetryError::NotFound));
                 };
@@ -387,19 +391,10 @@ impl JobStore for PgJobs {
                 if sent != 1 {
                     return Err(TxError::Refused(RetryError::NotDead));
                 }
-                record(
-                    conn,
-                    actor,
-                    actions::JOB_RETRY,
-                    entities::JOB,
-                    job_id,
-                    Some(before),
-                )
-                .await?;
-                Ok(())
-            })
-            .await;
-        finish(result, "retrying a dead job")
+                Ok(Audited::changed(job_id, Some(before), ()))
+            },
+        )
+        .await
     }
 
     async fn counts(&self, now: DateTime<Utc>) -> Result<JobCounts, StorageError> {

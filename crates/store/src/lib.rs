@@ -4,6 +4,7 @@
 
 pub mod account_cache;
 pub mod audit;
+mod audited_write;
 pub mod browse;
 pub mod cart;
 pub mod catalog;

@@ -13,7 +13,7 @@ use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_order::{NewRefund, Refund, RefundChange, RefundChannel, RefundStatus};
 use rust_decimal::Decimal;
 
-use crate::audit::{record, snapshot};
+use crate::audit::Audit;
 use crate::errors::diesel_error;
 use crate::statement::cached_sql;
 
@@ -292,15 +292,9 @@ pub(crate) async fn insert_refund(
         .execute(&mut &*conn)
         .await?;
         if let Some(actor) = new.actor {
-            record(
-                conn,
-                actor,
-                actions::REFUND_CREATE,
-                entities::REFUND,
-                id.id,
-                None,
-            )
-            .await?;
+            Audit::new(actor, actions::REFUND_CREATE, entities::REFUND)
+                .record(conn, id.id, None)
+                .await?;
         }
         Ok::<_, DieselError>(id.id)
     };
@@ -318,10 +312,15 @@ pub(crate) async fn move_refund(
     change: &RefundChange,
 ) -> Result<bool, StorageError> {
     let db = |e| diesel_error(e, "moving a refund");
-    let before = match change.actor {
-        Some(_) => snapshot(conn, entities::REFUND, change.refund_id)
-            .await
-            .map_err(db)?,
+    let audit = change.actor.map(|actor| {
+        let action = match change.to {
+            RefundStatus::Rejected => actions::REFUND_REJECT,
+            _ => actions::REFUND_APPROVE,
+        };
+        Audit::new(actor, action, entities::REFUND)
+    });
+    let before = match audit {
+        Some(audit) => audit.before(conn, change.refund_id).await.map_err(db)?,
         None => None,
     };
     let moved = MoveRefund {
@@ -345,21 +344,11 @@ pub(crate) async fn move_refund(
         .await
         .map_err(db)?;
     }
-    if let Some(actor) = change.actor {
-        let action = match change.to {
-            RefundStatus::Rejected => actions::REFUND_REJECT,
-            _ => actions::REFUND_APPROVE,
-        };
-        record(
-            conn,
-            actor,
-            action,
-            entities::REFUND,
-            change.refund_id,
-            before,
-        )
-        .await
-        .map_err(db)?;
+    if let Some(audit) = audit {
+        audit
+            .record(conn, change.refund_id, before)
+            .await
+            .map_err(db)?;
     }
     Ok(true)
 }

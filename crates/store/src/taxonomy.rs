@@ -1,17 +1,17 @@
-//! Directions and categories on PostgreSQL, for operators: each write is one transaction with
-//! its audit entry; unique names and foreign keys refuse what the rules refuse.
+//! Directions and categories on PostgreSQL, for operators: each write is one audited write
+//! ([`audited_write`]); unique names and foreign keys refuse what the rules refuse.
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use luffy_account::audit::{actions, entities};
 use luffy_catalog::{Category, Direction, TaxonomyError, TaxonomyStore};
 use luffy_common::UserId;
 
-use crate::audit::{record, snapshot};
+use crate::audit::Audit;
+use crate::audited_write::{audited_write, Audited};
 use crate::catalog::PgCatalog;
-use crate::errors::{finish, TxError};
-use crate::postgres::connection;
+use crate::errors::TxError;
 use crate::schema::{course_categories, course_directions};
 
 /// A unique-name or foreign-key violation as the refusal it means.
@@ -33,29 +33,23 @@ impl TaxonomyStore for PgCatalog {
         actor: UserId,
         name: &str,
     ) -> Result<Direction, TaxonomyError> {
-        let mut conn = connection(self.pool()).await?;
+        let audit = Audit::new(actor, actions::DIRECTION_CREATE, entities::DIRECTION);
         let name = name.to_owned();
-        let result = conn
-            .transaction::<_, TxError<TaxonomyError>, _>(async move |conn| {
+        audited_write(
+            self.pool(),
+            "creating a direction",
+            audit,
+            async move |conn| {
                 let id: i64 = diesel::insert_into(course_directions::table)
                     .values(course_directions::name.eq(&name))
                     .returning(course_directions::id)
                     .get_result(conn)
                     .await
                     .map_err(|e| refusal(e, &name))?;
-                record(
-                    conn,
-                    actor,
-                    actions::DIRECTION_CREATE,
-                    entities::DIRECTION,
-                    id,
-                    None,
-                )
-                .await?;
-                Ok(Direction { id, name })
-            })
-            .await;
-        finish(result, "creating a direction")
+                Ok(Audited::created(id, Direction { id, name }))
+            },
+        )
+        .await
     }
 
     async fn rename_direction(
@@ -64,11 +58,15 @@ impl TaxonomyStore for PgCatalog {
         id: i64,
         name: &str,
     ) -> Result<Direction, TaxonomyError> {
-        let mut conn = connection(self.pool()).await?;
+        let audit = Audit::new(actor, actions::DIRECTION_UPDATE, entities::DIRECTION);
         let name = name.to_owned();
-        let result = conn
-            .transaction::<_, TxError<TaxonomyError>, _>(async move |conn| {
-                let before = snapshot(conn, entities::DIRECTION, id)
+        audited_write(
+            self.pool(),
+            "renaming a direction",
+            audit,
+            async move |conn| {
+                let before = audit
+                    .before(conn, id)
                     .await?
                     .ok_or(TxError::Refused(TaxonomyError::DirectionNotFound))?;
                 diesel::update(course_directions::table.find(id))
@@ -76,19 +74,10 @@ impl TaxonomyStore for PgCatalog {
                     .execute(conn)
                     .await
                     .map_err(|e| refusal(e, &name))?;
-                record(
-                    conn,
-                    actor,
-                    actions::DIRECTION_UPDATE,
-                    entities::DIRECTION,
-                    id,
-                    Some(before),
-                )
-                .await?;
-                Ok(Direction { id, name })
-            })
-            .await;
-        finish(result, "renaming a direction")
+                Ok(Audited::changed(id, Some(before), Direction { id, name }))
+            },
+        )
+        .await
     }
 
     async fn create_category(
@@ -97,10 +86,13 @@ impl TaxonomyStore for PgCatalog {
         name: &str,
         direction_id: i64,
     ) -> Result<Category, TaxonomyError> {
-        let mut conn = connection(self.pool()).await?;
+        let audit = Audit::new(actor, actions::CATEGORY_CREATE, entities::CATEGORY);
         let name = name.to_owned();
-        let result = conn
-            .transaction::<_, TxError<TaxonomyError>, _>(async move |conn| {
+        audited_write(
+            self.pool(),
+            "creating a category",
+            audit,
+            async move |conn| {
                 let id: i64 = diesel::insert_into(course_categories::table)
                     .values((
                         course_categories::name.eq(&name),
@@ -110,23 +102,15 @@ impl TaxonomyStore for PgCatalog {
                     .get_result(conn)
                     .await
                     .map_err(|e| refusal(e, &name))?;
-                record(
-                    conn,
-                    actor,
-                    actions::CATEGORY_CREATE,
-                    entities::CATEGORY,
-                    id,
-                    None,
-                )
-                .await?;
-                Ok(Category {
+                let category = Category {
                     id,
                     name,
                     direction_id,
-                })
-            })
-            .await;
-        finish(result, "creating a category")
+                };
+                Ok(Audited::created(id, category))
+            },
+        )
+        .await
     }
 
     async fn update_category(
@@ -136,10 +120,13 @@ impl TaxonomyStore for PgCatalog {
         name: Option<&str>,
         direction_id: Option<i64>,
     ) -> Result<Category, TaxonomyError> {
-        let mut conn = connection(self.pool()).await?;
+        let audit = Audit::new(actor, actions::CATEGORY_UPDATE, entities::CATEGORY);
         let name = name.map(str::to_owned);
-        let result = conn
-            .transaction::<_, TxError<TaxonomyError>, _>(async move |conn| {
+        audited_write(
+            self.pool(),
+            "changing a category",
+            audit,
+            async move |conn| {
                 let current: Option<(String, i64)> = course_categories::table
                     .find(id)
                     .select((course_categories::name, course_categories::direction_id))
@@ -149,7 +136,7 @@ impl TaxonomyStore for PgCatalog {
                     .optional()?;
                 let (old_name, old_direction) =
                     current.ok_or(TxError::Refused(TaxonomyError::CategoryNotFound))?;
-                let before = snapshot(conn, entities::CATEGORY, id).await?;
+                let before = audit.before(conn, id).await?;
                 let name = name.unwrap_or(old_name);
                 let direction_id = direction_id.unwrap_or(old_direction);
                 diesel::update(course_categories::table.find(id))
@@ -160,22 +147,14 @@ impl TaxonomyStore for PgCatalog {
                     .execute(conn)
                     .await
                     .map_err(|e| refusal(e, &name))?;
-                record(
-                    conn,
-                    actor,
-                    actions::CATEGORY_UPDATE,
-                    entities::CATEGORY,
-                    id,
-                    before,
-                )
-                .await?;
-                Ok(Category {
+                let category = Category {
                     id,
                     name,
                     direction_id,
-                })
-            })
-            .await;
-        finish(result, "changing a category")
+                };
+                Ok(Audited::changed(id, before, category))
+            },
+        )
+        .await
     }
 }

@@ -3,14 +3,15 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use luffy_account::audit::{actions, entities};
 use luffy_account::{AccountState, LedgerKind, LedgerLine, NewUser, User, UserError, UserStore};
 use luffy_common::{Page, PageRequest, StorageError, UserId};
 use luffy_credit::LedgerEntry;
 use rust_decimal::Decimal;
 
-use crate::audit::{record, snapshot};
+use crate::audit::Audit;
+use crate::audited_write::{audited_write, Audited};
 use crate::errors::diesel_error;
 use crate::ledger::append_ledger;
 use crate::postgres::{connection, PgPool};
@@ -229,49 +230,46 @@ impl UserStore for PgUsers {
         balance: i32,
         remark: &str,
     ) -> Result<Option<(i32, i32)>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
+        let audit = Audit::new(actor, actions::USER_CREDIT, entities::USER);
         let remark = remark.to_owned();
-        conn.transaction::<_, DieselError, _>(async move |conn| {
-            let old: Option<i32> = users::table
-                .find(user.get())
-                .select(users::credit)
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let Some(old) = old else { return Ok(None) };
-            let before = snapshot(conn, entities::USER, user.get()).await?;
-            let difference = balance - old;
-            if difference != 0 {
-                diesel::update(users::table.find(user.get()))
-                    .set(users::credit.eq(balance))
-                    .execute(conn)
+        audited_write(
+            &self.pool,
+            "setting a points balance",
+            audit,
+            async move |conn| {
+                let old: Option<i32> = users::table
+                    .find(user.get())
+                    .select(users::credit)
+                    .for_update()
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let Some(old) = old else {
+                    return Ok(Audited::unchanged(None));
+                };
+                let before = audit.before(conn, user.get()).await?;
+                let difference = balance - old;
+                if difference != 0 {
+                    diesel::update(users::table.find(user.get()))
+                        .set(users::credit.eq(balance))
+                        .execute(conn)
+                        .await?;
+                    append_ledger(
+                        conn,
+                        &LedgerEntry {
+                            user,
+                            operation: luffy_credit::LedgerOperation::Granted,
+                            number: difference,
+                            order_id: None,
+                            remark: remark.clone(),
+                        },
+                    )
                     .await?;
-                append_ledger(
-                    conn,
-                    &LedgerEntry {
-                        user,
-                        operation: luffy_credit::LedgerOperation::Granted,
-                        number: difference,
-                        order_id: None,
-                        remark: remark.clone(),
-                    },
-                )
-                .await?;
-            }
-            record(
-                conn,
-                actor,
-                actions::USER_CREDIT,
-                entities::USER,
-                user.get(),
-                before,
-            )
-            .await?;
-            Ok(Some((old, balance)))
-        })
+                }
+                Ok(Audited::changed(user.get(), before, Some((old, balance))))
+            },
+        )
         .await
-        .map_err(|e| diesel_error(e, "setting a points balance"))
     }
 
     /// Adds money to a balance with a 充值 ledger row, in one transaction. Returns the new
@@ -284,42 +282,40 @@ impl UserStore for PgUsers {
         amount: Decimal,
         remark: &str,
     ) -> Result<Option<Decimal>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
+        let audit = Audit::new(actor, actions::USER_BALANCE, entities::USER);
         let remark = remark.to_owned();
-        conn.transaction::<_, DieselError, _>(async move |conn| {
-            let before = snapshot(conn, entities::USER, user.get()).await?;
-            let balance: Option<Decimal> = diesel::update(users::table.find(user.get()))
-                .set(users::money.eq(users::money + amount))
-                .returning(users::money)
-                .get_result(conn)
-                .await
-                .optional()?;
-            if balance.is_some() {
-                crate::ledger::append_balance_ledger(
-                    conn,
-                    &luffy_credit::BalanceEntry {
-                        user,
-                        operation: luffy_credit::BalanceOperation::TopUp,
-                        amount,
-                        order_id: None,
-                        remark,
-                    },
-                )
-                .await?;
-                record(
-                    conn,
-                    actor,
-                    actions::USER_BALANCE,
-                    entities::USER,
-                    user.get(),
-                    before,
-                )
-                .await?;
-            }
-            Ok(balance)
-        })
+        audited_write(
+            &self.pool,
+            "topping up a balance",
+            audit,
+            async move |conn| {
+                let before = audit.before(conn, user.get()).await?;
+                let balance: Option<Decimal> = diesel::update(users::table.find(user.get()))
+                    .set(users::money.eq(users::money + amount))
+                    .returning(users::money)
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+                if balance.is_none() {
+                    return Ok(Audited::unchanged(None));
+                }
+                {
+                    crate::ledger::append_balance_ledger(
+                        conn,
+                        &luffy_credit::BalanceEntry {
+                            user,
+                            operation: luffy_credit::BalanceOperation::TopUp,
+                            amount,
+                            order_id: None,
+                            remark,
+                        },
+                    )
+                    .await?;
+                }
+                Ok(Audited::changed(user.get(), before, balance))
+            },
+        )
         .await
-        .map_err(|e| diesel_error(e, "topping up a balance"))
     }
 
     /// The account flags that authorisation needs, without the rest of the row.
@@ -348,10 +344,11 @@ impl UserStore for PgUsers {
         is_staff: Option<bool>,
     ) -> Result<Option<AccountState>, StorageError> {
         use diesel::sql_types::{BigInt, Bool, Nullable};
-        let mut conn = connection(&self.pool).await?;
-        let row: Option<AccountRow> = conn
-            .transaction::<_, DieselError, _>(async move |conn| {
-                let before = snapshot(conn, entities::USER, id.get()).await?;
+        let audit = Audit::new(actor, actions::USER_STATE, entities::USER);
+        let changing = "changing an account's state";
+        let row: Option<AccountRow> =
+            audited_write::<_, StorageError, _>(&self.pool, changing, audit, async move |conn| {
+                let before = audit.before(conn, id.get()).await?;
                 let row: Option<AccountRow> = diesel::sql_query(
                     "UPDATE users SET is_active = COALESCE($1, is_active),
                                       is_staff = COALESCE($2, is_staff),
@@ -365,21 +362,12 @@ impl UserStore for PgUsers {
                 .get_result(conn)
                 .await
                 .optional()?;
-                if row.is_some() {
-                    record(
-                        conn,
-                        actor,
-                        actions::USER_STATE,
-                        entities::USER,
-                        id.get(),
-                        before,
-                    )
-                    .await?;
-                }
-                Ok(row)
+                Ok(match row {
+                    Some(row) => Audited::changed(id.get(), before, Some(row)),
+                    None => Audited::unchanged(None),
+                })
             })
-            .await
-            .map_err(|e| diesel_error(e, "changing an account's state"))?;
+            .await?;
         Ok(row.map(|row| AccountState {
             is_active: row.is_active,
             is_staff: row.is_staff,
