@@ -17,7 +17,8 @@ use luffy_store::postgres::build_pg_pool;
 use luffy_store::redis::build_redis_pool;
 use luffy_store::{PgAudit, PgCoupons, PgJobs, PgOrderStore, RedisAccountCache};
 use luffy_store::{
-    PgCatalog, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool, RedisPoolSettings,
+    PgCatalog, PgCatalogAdmin, PgPool, PgPoolSettings, PgUsers, RedisCarts, RedisPool,
+    RedisPoolSettings,
 };
 
 #[cfg(feature = "sandbox")]
@@ -45,9 +46,9 @@ pub type Checkout = CheckoutService<RedisCarts, PgOrderStore, SystemClock>;
 pub type Catalog = CatalogService<PgCatalog, SystemClock>;
 
 /// Directions and categories for operators, wired to their production adapter.
-pub type Taxonomy = TaxonomyService<PgCatalog>;
+pub type Taxonomy = TaxonomyService<PgCatalogAdmin>;
 /// The operators' catalog (teachers, courses, chapters, lessons, promotions) as wired here.
-pub type CatalogAdmin = CatalogAdminService<PgCatalog>;
+pub type CatalogAdmin = CatalogAdminService<PgCatalogAdmin>;
 /// Cover and avatar uploads as wired here.
 pub type Uploads = UploadService<luffy_store::FsMedia>;
 
@@ -269,8 +270,8 @@ impl AppState {
                     Duration::from_secs(settings.account_cache_secs),
                 ),
             ),
-            taxonomy: TaxonomyService::new(catalog.clone()),
-            catalog_admin: CatalogAdminService::new(catalog.clone()),
+            taxonomy: TaxonomyService::new(PgCatalogAdmin::new(pg.clone())),
+            catalog_admin: CatalogAdminService::new(PgCatalogAdmin::new(pg.clone())),
             uploads: UploadService::new(luffy_store::FsMedia::new(settings.media_dir.clone())),
             catalog: CatalogService::new(catalog, SystemClock),
             carts,

@@ -19,7 +19,8 @@ use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 use crate::order::Order;
 use crate::payment::PaymentEvent;
 use crate::ports::{
-    CheckoutQuery, CheckoutSnapshot, OrderKey, OrderStore, OrderTx, QuoteSnapshot, RefundChange,
+    CheckoutQuery, CheckoutSnapshot, OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx,
+    QuoteSnapshot, RefundChange,
 };
 use crate::refund::{NewRefund, Refund, RefundStatus};
 use crate::status::PayType;
@@ -224,28 +225,6 @@ impl OrderStore for FakeStore {
         Ok(found.map(|o| read(&self.state(), &o)))
     }
 
-    async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
-        let items: Vec<Order> = self.state().orders.values().rev().map(to_order).collect();
-        Ok(Page {
-            total: items.len() as u64,
-            items,
-            request: search.page,
-        })
-    }
-
-    async fn dossier(&self, order_id: i64) -> Result<Option<OrderDossier>, StorageError> {
-        Ok(self.state().orders.get(&order_id).map(|o| OrderDossier {
-            order: to_order(o),
-            username: "buyer".into(),
-            mobile: String::new(),
-            pay_link_at: None,
-            hidden_at: None,
-            updated_at: o.created_time,
-            payments: Vec::new(),
-            jobs: Vec::new(),
-        }))
-    }
-
     async fn replay(&self, _user: UserId, _key: &str) -> Result<Option<StoredOrder>, StorageError> {
         Ok(self
             .state()
@@ -271,6 +250,78 @@ impl OrderStore for FakeStore {
         Ok(())
     }
 
+    async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
+        Ok(self
+            .state()
+            .refunds
+            .iter()
+            .find(|r| r.id == refund_id)
+            .cloned())
+    }
+
+    async fn refund_by_request_no(&self, no: &str) -> Result<Option<Refund>, StorageError> {
+        Ok(self
+            .state()
+            .refunds
+            .iter()
+            .find(|r| r.out_request_no == no)
+            .cloned())
+    }
+}
+
+impl OrderBackOffice for FakeStore {
+    async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
+        let items: Vec<Order> = self.state().orders.values().rev().map(to_order).collect();
+        Ok(Page {
+            total: items.len() as u64,
+            items,
+            request: search.page,
+        })
+    }
+
+    async fn dossier(&self, order_id: i64) -> Result<Option<OrderDossier>, StorageError> {
+        Ok(self.state().orders.get(&order_id).map(|o| OrderDossier {
+            order: to_order(o),
+            username: "buyer".into(),
+            mobile: String::new(),
+            pay_link_at: None,
+            hidden_at: None,
+            updated_at: o.created_time,
+            payments: Vec::new(),
+            jobs: Vec::new(),
+        }))
+    }
+
+    async fn daily_figures(
+        &self,
+        _since: DateTime<Utc>,
+        _timezone: &str,
+    ) -> Result<Vec<crate::back_office::DayFigures>, StorageError> {
+        Ok(Vec::new())
+    }
+
+    async fn refund_queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Refund>, StorageError> {
+        let items: Vec<Refund> = self
+            .state()
+            .refunds
+            .iter()
+            .rev()
+            .filter(|r| status.is_none_or(|s| s == r.status))
+            .cloned()
+            .collect();
+        Ok(Page {
+            total: items.len() as u64,
+            items,
+            request: page,
+        })
+    }
+}
+
+impl OrderJobReads for FakeStore {
     async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
         let state = self.state();
         Ok(state
@@ -321,52 +372,6 @@ impl OrderStore for FakeStore {
     async fn mark_refunded(&self, payment_id: i64) -> Result<(), StorageError> {
         self.state().refunded.push(payment_id);
         Ok(())
-    }
-
-    async fn daily_figures(
-        &self,
-        _since: DateTime<Utc>,
-        _timezone: &str,
-    ) -> Result<Vec<crate::back_office::DayFigures>, StorageError> {
-        Ok(Vec::new())
-    }
-
-    async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
-        Ok(self
-            .state()
-            .refunds
-            .iter()
-            .find(|r| r.id == refund_id)
-            .cloned())
-    }
-
-    async fn refund_by_request_no(&self, no: &str) -> Result<Option<Refund>, StorageError> {
-        Ok(self
-            .state()
-            .refunds
-            .iter()
-            .find(|r| r.out_request_no == no)
-            .cloned())
-    }
-
-    async fn refund_queue(
-        &self,
-        status: Option<RefundStatus>,
-        page: PageRequest,
-    ) -> Result<Page<Refund>, StorageError> {
-        let items: Vec<Refund> = self
-            .state()
-            .refunds
-            .iter()
-            .rev()
-            .filter(|r| status.is_none_or(|s| s == r.status))
-            .cloned()
-            .collect();
-        Ok(Page {
-            total: items.len() as u64,
-            items,
-            request: page,
-        })
     }
 }
 

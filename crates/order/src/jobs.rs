@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::payment::{GatewayCheck, PaymentOutcome, PaymentService};
-use crate::ports::OrderStore;
+use crate::ports::{OrderJobReads, OrderStore};
 use crate::refund_service::RefundService;
 use crate::service::OrderService;
 
@@ -203,7 +203,7 @@ pub struct OrderTimeoutHandler<G, S, K, E = ()> {
 impl<G, S, K, E> OrderTimeoutHandler<G, S, K, E>
 where
     G: TradeGateway,
-    S: OrderStore,
+    S: OrderStore + OrderJobReads,
     K: Clock + 'static,
     E: TimeoutEvents,
 {
@@ -257,7 +257,7 @@ where
 impl<G, S, K, E> JobHandler for OrderTimeoutHandler<G, S, K, E>
 where
     G: TradeGateway,
-    S: OrderStore,
+    S: OrderStore + OrderJobReads,
     K: Clock + 'static,
     E: TimeoutEvents,
 {
@@ -295,7 +295,7 @@ pub struct AlipayRefundHandler<G, S, K> {
     pub refunds: RefundService<S, K>,
 }
 
-impl<G: TradeGateway, S: OrderStore, K: Clock + 'static> JobHandler
+impl<G: TradeGateway, S: OrderStore + OrderJobReads, K: Clock + 'static> JobHandler
     for AlipayRefundHandler<G, S, K>
 {
     fn run<'a>(&'a self, job: &'a Job) -> HandlerFuture<'a> {
@@ -343,7 +343,7 @@ pub struct ExpiredOrderSweep<S, K, J> {
     pub jobs: Arc<J>,
 }
 
-impl<S: OrderStore, K: Clock + 'static, J: JobStore> ExpiredOrderSweep<S, K, J> {
+impl<S: OrderStore + OrderJobReads, K: Clock + 'static, J: JobStore> ExpiredOrderSweep<S, K, J> {
     /// Runs one sweep; answers how many jobs it created.
     pub async fn sweep(&self) -> Result<usize, StorageError> {
         let ids = self.orders.expired_without_timeout_job(SWEEP_BATCH).await?;
@@ -356,7 +356,9 @@ impl<S: OrderStore, K: Clock + 'static, J: JobStore> ExpiredOrderSweep<S, K, J> 
     }
 }
 
-impl<S: OrderStore, K: Clock + 'static, J: JobStore> PeriodicTask for ExpiredOrderSweep<S, K, J> {
+impl<S: OrderStore + OrderJobReads, K: Clock + 'static, J: JobStore> PeriodicTask
+    for ExpiredOrderSweep<S, K, J>
+{
     fn run(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
         Box::pin(async move {
             let created = self

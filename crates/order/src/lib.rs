@@ -31,7 +31,7 @@ pub use payment::{
     Channel, GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder,
     PaymentError, PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
 };
-pub use ports::{OrderKey, OrderStore, OrderTx, RefundChange};
+pub use ports::{OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx, RefundChange};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use rebuy::{Rebuy, RebuyError, RebuyService, SkipReason};
 pub use refund::{

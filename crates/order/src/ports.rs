@@ -1,5 +1,6 @@
-//! The order store port: reads outside a transaction on [`OrderStore`], and everything that
-//! changes an order inside one [`OrderTx`]. Services open the transaction, read through it,
+//! The order store ports, split by who uses them: [`OrderStore`] opens the transaction and
+//! serves the buyer's reads, [`OrderBackOffice`] the operators' and [`OrderJobReads`] the
+//! jobs'; everything that changes an order happens inside one [`OrderTx`]. Services open the transaction, read through it,
 //! decide with the pure functions of [`crate::lifecycle`] and [`crate::pricing`], write the
 //! plan through it, and commit: the rules live in the domain, the adapter only loads and
 //! writes, and the domain never sees diesel.
@@ -76,7 +77,8 @@ pub struct CheckoutSnapshot {
     pub next_number: i64,
 }
 
-/// Reading orders, and opening the transaction that changes them.
+/// Opening the transaction that changes orders, and what buyers and payments read: the
+/// port every order use case needs.
 pub trait OrderStore: Clone + Send + Sync + 'static {
     /// One transaction.
     type Tx: OrderTx;
@@ -91,18 +93,6 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         status: Option<OrderStatus>,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
-
-    /// Every buyer's orders matching an operator's search.
-    fn search(
-        &self,
-        search: &OrderSearch,
-    ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
-
-    /// One order with its buyer, payments and jobs, for operators.
-    fn dossier(
-        &self,
-        order_id: i64,
-    ) -> impl Future<Output = Result<Option<OrderDossier>, StorageError>> + Send;
 
     /// One order with its lines; with `owner`, only that user's (others' look missing).
     fn find(
@@ -131,6 +121,53 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// One refund with its lines.
+    fn find_refund(
+        &self,
+        refund_id: i64,
+    ) -> impl Future<Output = Result<Option<Refund>, StorageError>> + Send;
+
+    /// The refund with this gateway request number, if any.
+    fn refund_by_request_no(
+        &self,
+        out_request_no: &str,
+    ) -> impl Future<Output = Result<Option<Refund>, StorageError>> + Send;
+}
+
+/// What operators read about orders: searches, one order's dossier, daily figures and the
+/// refund queue. A reporting replica or another adapter may serve it alone.
+pub trait OrderBackOffice: Send + Sync {
+    /// Every buyer's orders matching an operator's search.
+    fn search(
+        &self,
+        search: &OrderSearch,
+    ) -> impl Future<Output = Result<Page<Order>, StorageError>> + Send;
+
+    /// One order with its buyer, payments and jobs, for operators.
+    fn dossier(
+        &self,
+        order_id: i64,
+    ) -> impl Future<Output = Result<Option<OrderDossier>, StorageError>> + Send;
+
+    /// Orders, revenue and refunds per day from `since` to today, every day present, in the
+    /// store timezone `timezone` (an IANA name).
+    fn daily_figures(
+        &self,
+        since: DateTime<Utc>,
+        timezone: &str,
+    ) -> impl Future<Output = Result<Vec<DayFigures>, StorageError>> + Send;
+
+    /// Every order's refunds, newest first, optionally of one status (the operators' queue).
+    fn refund_queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Refund>, StorageError>> + Send;
+}
+
+/// What the order jobs read and settle outside a transaction: the timeout job's first read,
+/// the sweep of expired orders, and refunds owed for late payments.
+pub trait OrderJobReads: Send + Sync {
     /// The order if it is still unpaid (the timeout job's first read).
     fn unpaid_order(
         &self,
@@ -155,33 +192,6 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         &self,
         payment_id: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
-
-    /// Orders, revenue and refunds per day from `since` to today, every day present, in the
-    /// store timezone `timezone` (an IANA name).
-    fn daily_figures(
-        &self,
-        since: DateTime<Utc>,
-        timezone: &str,
-    ) -> impl Future<Output = Result<Vec<DayFigures>, StorageError>> + Send;
-
-    /// One refund with its lines.
-    fn find_refund(
-        &self,
-        refund_id: i64,
-    ) -> impl Future<Output = Result<Option<Refund>, StorageError>> + Send;
-
-    /// The refund with this gateway request number, if any.
-    fn refund_by_request_no(
-        &self,
-        out_request_no: &str,
-    ) -> impl Future<Output = Result<Option<Refund>, StorageError>> + Send;
-
-    /// Every order's refunds, newest first, optionally of one status (the operators' queue).
-    fn refund_queue(
-        &self,
-        status: Option<RefundStatus>,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<Refund>, StorageError>> + Send;
 }
 
 /// A guarded refund status change: the row moves only if it still has `from`.

@@ -13,7 +13,7 @@ use luffy_scheduler::JobError;
 use crate::jobs::{refund_at_gateway, TradeGateway};
 use crate::lifecycle::LockedOrder;
 use crate::order::Order;
-use crate::ports::{OrderKey, OrderStore, OrderTx, RefundChange};
+use crate::ports::{OrderBackOffice, OrderKey, OrderStore, OrderTx, RefundChange};
 use crate::refund::{
     approved_status, plan_request, settle, Grant, Refund, RefundAsk, RefundError, RefundPolicy,
     RefundStatus, Requester,
@@ -325,15 +325,6 @@ impl<S: OrderStore, K: Clock> RefundService<S, K> {
         Ok(refund)
     }
 
-    /// The operators' queue: every refund, newest first, optionally of one status.
-    pub async fn queue(
-        &self,
-        status: Option<RefundStatus>,
-        page: PageRequest,
-    ) -> Result<Page<Refund>, StorageError> {
-        self.store.refund_queue(status, page).await
-    }
-
     /// One refund.
     pub async fn find(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
         self.store.find_refund(refund_id).await
@@ -434,6 +425,17 @@ impl<S: OrderStore, K: Clock> RefundService<S, K> {
     /// The current instant.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+}
+
+impl<S: OrderBackOffice, K: Clock> RefundService<S, K> {
+    /// The operators' queue: every refund, newest first, optionally of one status.
+    pub async fn queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Refund>, StorageError> {
+        self.store.refund_queue(status, page).await
     }
 }
 

@@ -8,7 +8,7 @@ use crate::back_office::{timeline, DayFigures, OrderDossier, OrderSearch, Timeli
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{self, OrderStatus, Unpayable};
 use crate::order::{CancelError, Order};
-use crate::ports::{OrderKey, OrderStore, OrderTx};
+use crate::ports::{OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx};
 
 /// Why a pay link is refused.
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +148,24 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
         Ok(())
     }
 
+    /// Times an unpaid order out ([`lifecycle::time_out`]); true when this call did it.
+    pub async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
+        let mut tx = self.store.begin().await?;
+        let plan = tx
+            .lock_order(None, &OrderKey::Id(order_id))
+            .await?
+            .and_then(|order| lifecycle::time_out(&order));
+        let Some(plan) = plan else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        tx.apply(&plan).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+impl<S: OrderBackOffice, K: Clock> OrderService<S, K> {
     /// Every buyer's orders matching an operator's search.
     pub async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
         self.store.search(search).await
@@ -173,26 +191,12 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
             (dossier, events)
         }))
     }
+}
 
+impl<S: OrderJobReads, K: Clock> OrderService<S, K> {
     /// The order if it is still unpaid.
     pub async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
         self.store.unpaid_order(order_id).await
-    }
-
-    /// Times an unpaid order out ([`lifecycle::time_out`]); true when this call did it.
-    pub async fn time_out(&self, order_id: i64) -> Result<bool, StorageError> {
-        let mut tx = self.store.begin().await?;
-        let plan = tx
-            .lock_order(None, &OrderKey::Id(order_id))
-            .await?
-            .and_then(|order| lifecycle::time_out(&order));
-        let Some(plan) = plan else {
-            tx.rollback().await?;
-            return Ok(false);
-        };
-        tx.apply(&plan).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Unpaid orders past their expiry that have no live timeout job, at most `limit`.

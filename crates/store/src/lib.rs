@@ -32,6 +32,7 @@ pub use account_cache::RedisAccountCache;
 pub use audit::PgAudit;
 pub use cart::RedisCarts;
 pub use catalog::PgCatalog;
+pub use catalog_admin::PgCatalogAdmin;
 pub use coupons::{PgCouponTx, PgCoupons};
 pub use jobs::PgJobs;
 pub use media::FsMedia;

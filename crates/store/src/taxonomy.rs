@@ -10,7 +10,7 @@ use luffy_common::UserId;
 
 use crate::audit::Audit;
 use crate::audited_write::{audited_write, Audited};
-use crate::catalog::PgCatalog;
+use crate::catalog_admin::PgCatalogAdmin;
 use crate::errors::TxError;
 use crate::schema::{course_categories, course_directions};
 
@@ -27,7 +27,7 @@ fn refusal(error: DieselError, name: &str) -> TxError<TaxonomyError> {
     }
 }
 
-impl TaxonomyStore for PgCatalog {
+impl TaxonomyStore for PgCatalogAdmin {
     async fn create_direction(
         &self,
         actor: UserId,

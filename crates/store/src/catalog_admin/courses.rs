@@ -6,10 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_common::{StorageError, UserId};
 
+use super::PgCatalogAdmin;
 use super::{refused, Tx};
 use crate::audit::Audit;
 use crate::audited_write::{audited_write, Audited};
-use crate::catalog::PgCatalog;
 use crate::errors::diesel_error;
 use crate::postgres::connection;
 use crate::schema::{course_categories, course_directions, courses, teachers};
@@ -154,7 +154,7 @@ async fn check_course_references(
     Ok(())
 }
 
-impl CourseAdminStore for PgCatalog {
+impl CourseAdminStore for PgCatalogAdmin {
     async fn courses(
         &self,
         q: Option<&str>,

@@ -11,6 +11,27 @@ mod teachers;
 use luffy_catalog::CatalogAdminError;
 
 use crate::errors::TxError;
+use crate::postgres::PgPool;
+
+/// The operators' catalog on PostgreSQL: taxonomy, teachers, courses, outlines and promotions
+/// (the administration ports), apart from [`crate::PgCatalog`], which serves browsing, so that
+/// each can be pointed at its own database (browsing at a replica).
+#[derive(Clone)]
+pub struct PgCatalogAdmin {
+    pool: PgPool,
+}
+
+impl PgCatalogAdmin {
+    /// Wraps a pool (the primary's: every write is audited in a transaction).
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool.
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
 
 /// What an admin write's steps answer.
 type Tx<T> = Result<T, TxError<CatalogAdminError>>;

@@ -6,10 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_common::{StorageError, UserId};
 
+use super::PgCatalogAdmin;
 use super::{refused, Tx};
 use crate::audit::Audit;
 use crate::audited_write::{audited_write, Audited};
-use crate::catalog::PgCatalog;
 use crate::errors::diesel_error;
 use crate::postgres::connection;
 use crate::schema::{course_chapters, course_lessons, courses};
@@ -153,7 +153,7 @@ fn lesson_record(id: i64, orders: i32, input: &LessonInput) -> LessonRecord {
     }
 }
 
-impl OutlineAdminStore for PgCatalog {
+impl OutlineAdminStore for PgCatalogAdmin {
     async fn chapters(&self, course_id: i64) -> Result<Option<Vec<ChapterRecord>>, StorageError> {
         let mut conn = connection(self.pool()).await?;
         let db = |e| diesel_error(e, "reading chapters");

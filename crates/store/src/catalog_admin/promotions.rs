@@ -6,10 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_common::{StorageError, UserId};
 
+use super::PgCatalogAdmin;
 use super::{refused, Tx};
 use crate::audit::Audit;
 use crate::audited_write::{audited_write, Audited};
-use crate::catalog::PgCatalog;
 use crate::errors::diesel_error;
 use crate::errors::TxError;
 use crate::postgres::connection;
@@ -156,7 +156,7 @@ fn window_refusal(error: DieselError) -> TxError<CatalogAdminError> {
     }
 }
 
-impl PromotionAdminStore for PgCatalog {
+impl PromotionAdminStore for PgCatalogAdmin {
     async fn promotions(&self, page: PageRequest) -> Result<Page<PromotionRecord>, StorageError> {
         let mut conn = connection(self.pool()).await?;
         let db = |e| diesel_error(e, "listing promotions");

@@ -5,10 +5,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_common::{StorageError, UserId};
 
+use super::PgCatalogAdmin;
 use super::{refused, Tx};
 use crate::audit::Audit;
 use crate::audited_write::{audited_write, Audited};
-use crate::catalog::PgCatalog;
 use crate::errors::diesel_error;
 use crate::postgres::connection;
 use crate::schema::teachers;
@@ -73,7 +73,7 @@ async fn read_teacher(conn: &mut AsyncPgConnection, id: i64) -> Tx<TeacherRecord
         .into())
 }
 
-impl TeacherAdminStore for PgCatalog {
+impl TeacherAdminStore for PgCatalogAdmin {
     async fn teachers(&self) -> Result<Vec<TeacherRecord>, StorageError> {
         let mut conn = connection(self.pool()).await?;
         let rows: Vec<TeacherRow> = teachers::table

@@ -15,7 +15,7 @@ use luffy_order::back_office::{
 };
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
-use luffy_order::ports::{CheckoutQuery, QuoteSnapshot};
+use luffy_order::ports::{CheckoutQuery, OrderBackOffice, OrderJobReads, QuoteSnapshot};
 use luffy_order::{
     CouponSummary, Order, OrderKey, OrderLine, OrderStatus, OrderStore, PayType, Refund,
     RefundStatus,
@@ -309,6 +309,75 @@ impl OrderStore for PgOrderStore {
         })
     }
 
+    async fn find(
+        &self,
+        owner: Option<UserId>,
+        key: &OrderKey,
+    ) -> Result<Option<Order>, StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        let mut query = match key {
+            OrderKey::Id(id) => orders::table.filter(orders::id.eq(*id)).into_boxed(),
+            OrderKey::Number(number) => orders::table
+                .filter(orders::order_number.eq(number.clone()))
+                .into_boxed(),
+        };
+        if let Some(owner) = owner {
+            query = query.filter(orders::user_id.eq(owner.get()));
+        }
+        let rows: Vec<OrderRow> = query
+            .select(OrderRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(|e| diesel_error(e, "finding an order"))?;
+        Ok(hydrate(&conn, rows).await?.pop())
+    }
+
+    async fn replay(&self, user: UserId, key: &str) -> Result<Option<StoredOrder>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        tx::replay(&conn, user, key)
+            .await
+            .map_err(|e| diesel_error(e, "replaying an idempotent checkout"))
+    }
+
+    async fn load_quote(&self, query: &CheckoutQuery) -> Result<QuoteSnapshot, StorageError> {
+        let conn = connection(&self.pool).await?;
+        tx::load_quote(&conn, query, false).await
+    }
+
+    async fn mark_pay_link_issued(
+        &self,
+        order_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let mut conn = connection(&self.pool).await?;
+        diesel::update(
+            orders::table
+                .filter(orders::id.eq(order_id))
+                .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
+                .filter(orders::pay_link_at.is_null()),
+        )
+        .set(orders::pay_link_at.eq(Some(at)))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "recording a pay link"))?;
+        Ok(())
+    }
+
+    async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        refund_by_id(&conn, refund_id).await
+    }
+
+    async fn refund_by_request_no(
+        &self,
+        out_request_no: &str,
+    ) -> Result<Option<Refund>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        refund_by_request_no(&conn, out_request_no).await
+    }
+}
+
+impl OrderBackOffice for PgOrderStore {
     async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
         let conn = connection(&self.pool).await?;
         let (mut c1, mut c2) = (&*conn, &*conn);
@@ -490,60 +559,41 @@ impl OrderStore for PgOrderStore {
         }))
     }
 
-    async fn find(
+    async fn daily_figures(
         &self,
-        owner: Option<UserId>,
-        key: &OrderKey,
-    ) -> Result<Option<Order>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        let mut query = match key {
-            OrderKey::Id(id) => orders::table.filter(orders::id.eq(*id)).into_boxed(),
-            OrderKey::Number(number) => orders::table
-                .filter(orders::order_number.eq(number.clone()))
-                .into_boxed(),
-        };
-        if let Some(owner) = owner {
-            query = query.filter(orders::user_id.eq(owner.get()));
+        since: DateTime<Utc>,
+        timezone: &str,
+    ) -> Result<Vec<DayFigures>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let rows: Vec<DayRow> = DailyFigures {
+            since,
+            timezone: timezone.to_owned(),
         }
-        let rows: Vec<OrderRow> = query
-            .select(OrderRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "finding an order"))?;
-        Ok(hydrate(&conn, rows).await?.pop())
-    }
-
-    async fn replay(&self, user: UserId, key: &str) -> Result<Option<StoredOrder>, StorageError> {
-        let conn = connection(&self.pool).await?;
-        tx::replay(&conn, user, key)
-            .await
-            .map_err(|e| diesel_error(e, "replaying an idempotent checkout"))
-    }
-
-    async fn load_quote(&self, query: &CheckoutQuery) -> Result<QuoteSnapshot, StorageError> {
-        let conn = connection(&self.pool).await?;
-        tx::load_quote(&conn, query, false).await
-    }
-
-    async fn mark_pay_link_issued(
-        &self,
-        order_id: i64,
-        at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        diesel::update(
-            orders::table
-                .filter(orders::id.eq(order_id))
-                .filter(orders::order_status.eq(OrderStatus::Unpaid.code()))
-                .filter(orders::pay_link_at.is_null()),
-        )
-        .set(orders::pay_link_at.eq(Some(at)))
-        .execute(&mut conn)
+        .load(&mut &*conn)
         .await
-        .map_err(|e| diesel_error(e, "recording a pay link"))?;
-        Ok(())
+        .map_err(|e| diesel_error(e, "reading daily figures"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DayFigures {
+                day: r.day,
+                orders: r.orders,
+                revenue: r.revenue,
+                refunded: r.refunded,
+            })
+            .collect())
     }
 
+    async fn refund_queue(
+        &self,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Refund>, StorageError> {
+        let conn = connection(&self.pool).await?;
+        refund_queue(&conn, status, page).await
+    }
+}
+
+impl OrderJobReads for PgOrderStore {
     async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
         let mut conn = connection(&self.pool).await?;
         type Row = (String, Option<DateTime<Utc>>, i16, Decimal, DateTime<Utc>);
@@ -628,51 +678,5 @@ impl OrderStore for PgOrderStore {
         .await
         .map_err(|e| diesel_error(e, "marking a refund"))?;
         Ok(())
-    }
-
-    async fn daily_figures(
-        &self,
-        since: DateTime<Utc>,
-        timezone: &str,
-    ) -> Result<Vec<DayFigures>, StorageError> {
-        let conn = connection(&self.pool).await?;
-        let rows: Vec<DayRow> = DailyFigures {
-            since,
-            timezone: timezone.to_owned(),
-        }
-        .load(&mut &*conn)
-        .await
-        .map_err(|e| diesel_error(e, "reading daily figures"))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| DayFigures {
-                day: r.day,
-                orders: r.orders,
-                revenue: r.revenue,
-                refunded: r.refunded,
-            })
-            .collect())
-    }
-
-    async fn find_refund(&self, refund_id: i64) -> Result<Option<Refund>, StorageError> {
-        let conn = connection(&self.pool).await?;
-        refund_by_id(&conn, refund_id).await
-    }
-
-    async fn refund_by_request_no(
-        &self,
-        out_request_no: &str,
-    ) -> Result<Option<Refund>, StorageError> {
-        let conn = connection(&self.pool).await?;
-        refund_by_request_no(&conn, out_request_no).await
-    }
-
-    async fn refund_queue(
-        &self,
-        status: Option<RefundStatus>,
-        page: PageRequest,
-    ) -> Result<Page<Refund>, StorageError> {
-        let conn = connection(&self.pool).await?;
-        refund_queue(&conn, status, page).await
     }
 }
