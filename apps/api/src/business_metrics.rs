@@ -229,11 +229,11 @@ impl TimeoutEvents for BusinessMetrics {
             .inc();
     }
 
-    fn paid_remotely(&self, order: &UnpaidOrder) {
+    fn paid_remotely(&self, order: &UnpaidOrder, at: chrono::DateTime<chrono::Utc>) {
         self.record_paid(
             code_label(order.pay_type),
             order.real_price,
-            chrono::Utc::now() - order.created_at,
+            at - order.created_at,
         );
     }
 }

@@ -20,6 +20,11 @@ impl<S: CatalogStore + CatalogBrowser, K: Clock> CatalogService<S, K> {
         Self { store, clock }
     }
 
+    /// The current instant, from the clock port: the one views price promotions at.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     /// One page of shown courses with their current promotions (SPEC 3 course list).
     pub async fn list_courses(&self, page: PageRequest) -> Result<Page<Course>, CatalogError> {
         self.store.list_courses(page, self.clock.now()).await

@@ -5,10 +5,12 @@
 pub mod balance;
 pub mod ledger;
 pub mod rate;
+pub mod remark;
 
 pub use balance::{validate_top_up, BalanceEntry, BalanceOperation, InvalidTopUp, MAX_TOP_UP};
 pub use ledger::{LedgerEntry, LedgerOperation};
 pub use rate::{CreditRate, InvalidCreditRate};
+pub use remark::{operator_remark, RemarkTooLong, MAX_REMARK_CHARS};
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use luffy_cart::CartStore;
+use luffy_catalog::Course;
 use luffy_common::{Clock, CourseId, StorageError, UserId};
+use luffy_coupon::UserCoupon;
 use luffy_credit::{CreditRate, LedgerEntry, LedgerOperation};
 use rust_decimal::Decimal;
 
@@ -140,6 +142,50 @@ pub enum CheckoutError {
 
 /// Maps an instant to the order date in the store timezone.
 pub type OrderDate = Arc<dyn Fn(DateTime<Utc>) -> NaiveDate + Send + Sync>;
+
+/// A grant the buyer may use on the selected courses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouponOption {
+    /// The grant, with its coupon.
+    pub grant: UserCoupon,
+    /// The selected courses it can discount (at least one).
+    pub courses: Vec<CourseId>,
+}
+
+/// What the checkout page offers before the order: the usable coupons and the points balance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouponOptions {
+    /// The buyer's points.
+    pub points: i32,
+    /// Usable grants, newest first.
+    pub coupons: Vec<CouponOption>,
+}
+
+/// The grants usable at `now` on at least one of `courses`, exactly as pricing decides: the
+/// grant is available ([`UserCoupon::is_available`]) and its coupon can discount the course
+/// ([`luffy_coupon::Coupon::can_discount`]: in scope, no promotion, price reaches the
+/// condition).
+pub fn usable_coupons(
+    grants: Vec<UserCoupon>,
+    courses: &[Course],
+    now: DateTime<Utc>,
+) -> Vec<CouponOption> {
+    grants
+        .into_iter()
+        .filter(|grant| grant.is_available(now))
+        .filter_map(|grant| {
+            let usable: Vec<CourseId> = courses
+                .iter()
+                .filter(|course| grant.coupon.can_discount(course, now))
+                .map(|course| course.id)
+                .collect();
+            (!usable.is_empty()).then_some(CouponOption {
+                grant,
+                courses: usable,
+            })
+        })
+        .collect()
+}
 
 /// The checkout use cases.
 #[derive(Clone)]
@@ -379,6 +425,29 @@ where
         }
     }
 
+    /// The checkout page's coupons and points: each of the buyer's grants usable now on at
+    /// least one selected course ([`usable_coupons`]), and the points balance. `None` when the
+    /// account is missing. An empty selection has no usable coupon.
+    pub async fn coupon_options(
+        &self,
+        user: UserId,
+    ) -> Result<Option<CouponOptions>, StorageError> {
+        let ids: Vec<CourseId> = self
+            .carts
+            .entries(user)
+            .await?
+            .into_iter()
+            .filter(|entry| entry.selected)
+            .map(|entry| entry.course_id)
+            .collect();
+        let now = self.clock.now();
+        let snapshot = self.store.load_coupon_options(user, &ids, now).await?;
+        Ok(snapshot.points.map(|points| CouponOptions {
+            points,
+            coupons: usable_coupons(snapshot.grants, &snapshot.courses, now),
+        }))
+    }
+
     /// Prices the selected cart items with the request's coupon or points.
     pub async fn quote(&self, request: &CheckoutRequest) -> Result<Quote, CheckoutError> {
         let ids = self.selected(request.user).await?;
@@ -496,6 +565,74 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::{at, course};
+    use luffy_coupon::builders::coupon_at;
+    use luffy_coupon::{Coupon, CouponScope, ScopeItem, UseStatus};
+
+    fn grant(id: i64, coupon: Coupon) -> UserCoupon {
+        UserCoupon {
+            id,
+            user: UserId(3),
+            coupon,
+            order_id: None,
+            use_status: UseStatus::Unused,
+            use_time: None,
+        }
+    }
+
+    #[test]
+    fn a_coupon_is_offered_for_the_selected_courses_it_can_discount_now() {
+        let now = at(0);
+        let courses = [course(1, 100), course(2, 20)];
+        let everything = grant(
+            10,
+            Coupon {
+                condition: 50,
+                ..coupon_at(now)
+            },
+        );
+        let second_only = grant(
+            11,
+            Coupon {
+                scope: CouponScope::Courses(vec![ScopeItem {
+                    id: 2,
+                    name: "课程2".into(),
+                }]),
+                ..coupon_at(now)
+            },
+        );
+        let elsewhere = grant(
+            12,
+            Coupon {
+                scope: CouponScope::Courses(vec![ScopeItem {
+                    id: 9,
+                    name: "课程9".into(),
+                }]),
+                ..coupon_at(now)
+            },
+        );
+        let expired = grant(
+            13,
+            Coupon {
+                ends_at: now - Duration::seconds(1),
+                ..coupon_at(now)
+            },
+        );
+        let reserved = UserCoupon {
+            order_id: Some(5),
+            ..grant(14, coupon_at(now))
+        };
+        let offered = usable_coupons(
+            vec![everything, second_only, elsewhere, expired, reserved],
+            &courses,
+            now,
+        );
+        let shown: Vec<(i64, Vec<i64>)> = offered
+            .iter()
+            .map(|o| (o.grant.id, o.courses.iter().map(|c| c.get()).collect()))
+            .collect();
+        assert_eq!(shown, vec![(10, vec![1]), (11, vec![2])]);
+    }
 
     #[test]
     fn request_validation() {

@@ -19,8 +19,8 @@ use crate::lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 use crate::order::Order;
 use crate::payment::PaymentEvent;
 use crate::ports::{
-    CheckoutQuery, CheckoutSnapshot, OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx,
-    QuoteSnapshot, RefundChange,
+    CheckoutQuery, CheckoutSnapshot, CouponOptionsSnapshot, OrderBackOffice, OrderJobReads,
+    OrderKey, OrderStore, OrderTx, QuoteSnapshot, RefundChange,
 };
 use crate::refund::{NewRefund, Refund, RefundStatus};
 use crate::status::PayType;
@@ -239,6 +239,29 @@ impl OrderStore for FakeStore {
             .as_ref()
             .map(|s| s.pricing.clone())
             .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("no snapshot")))
+    }
+
+    async fn load_coupon_options(
+        &self,
+        _user: UserId,
+        course_ids: &[CourseId],
+        _now: DateTime<Utc>,
+    ) -> Result<CouponOptionsSnapshot, StorageError> {
+        let pricing = self
+            .state()
+            .snapshot
+            .as_ref()
+            .map(|s| s.pricing.clone())
+            .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("no snapshot")))?;
+        Ok(CouponOptionsSnapshot {
+            points: pricing.points,
+            courses: pricing
+                .courses
+                .into_iter()
+                .filter(|c| course_ids.contains(&c.id))
+                .collect(),
+            grants: pricing.grant.into_iter().collect(),
+        })
     }
 
     async fn mark_pay_link_issued(

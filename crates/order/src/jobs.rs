@@ -167,8 +167,8 @@ pub struct UnpaidOrder {
 pub trait TimeoutEvents: Send + Sync + 'static {
     /// This run timed the order out (it won the compare-and-set).
     fn timed_out(&self, _order: &UnpaidOrder) {}
-    /// This run found the order paid at the gateway and fulfilled it.
-    fn paid_remotely(&self, _order: &UnpaidOrder) {}
+    /// This run found the order paid at the gateway and fulfilled it `at` that instant.
+    fn paid_remotely(&self, _order: &UnpaidOrder, _at: chrono::DateTime<chrono::Utc>) {}
 }
 
 impl TimeoutEvents for () {}
@@ -231,7 +231,7 @@ where
                 // Paid but the notify has not arrived: fulfilled now.
                 if matches!(outcome, PaymentOutcome::Fulfilled(_)) {
                     tracing::info!(order = %order.order_number, "order paid (found by the timeout's query)");
-                    self.events.paid_remotely(&order);
+                    self.events.paid_remotely(&order, self.orders.now());
                 }
                 return Ok(());
             }

@@ -22,8 +22,8 @@ pub mod status;
 mod fake;
 
 pub use checkout::{
-    CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService, CreatedOrder, IdempotencyKey,
-    OrderPlan,
+    usable_coupons, CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService, CouponOption,
+    CouponOptions, CreatedOrder, IdempotencyKey, OrderPlan,
 };
 pub use lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 pub use order::{CancelError, CouponSummary, Order, OrderLine};

@@ -32,7 +32,7 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    /// Every status in code order, for `GET /orders/pay/choices/`.
+    /// Every status in code order: the one list the choices endpoint and the console show.
     pub const ALL: [OrderStatus; 6] = [
         Self::Unpaid,
         Self::Paid,

@@ -59,6 +59,19 @@ pub struct QuoteSnapshot {
     pub grant: Option<UserCoupon>,
 }
 
+/// What the checkout page's coupon list reads, without locks: the buyer's points, the selected
+/// courses and the buyer's unused grants that no order holds (usable or not: the domain
+/// decides).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouponOptionsSnapshot {
+    /// The buyer's points; `None` when the account is missing.
+    pub points: Option<i32>,
+    /// The selected courses that exist (hidden and deleted ones are absent), priced at `now`.
+    pub courses: Vec<Course>,
+    /// The buyer's unused, unreserved grants, newest first.
+    pub grants: Vec<UserCoupon>,
+}
+
 /// What checkout reads in its transaction, in one pipelined round trip, after locking the
 /// buyer's row so that the buyer's checkouts run one at a time.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +126,14 @@ pub trait OrderStore: Clone + Send + Sync + 'static {
         &self,
         query: &CheckoutQuery,
     ) -> impl Future<Output = Result<QuoteSnapshot, StorageError>> + Send;
+
+    /// What the checkout page's coupon list needs, without locks.
+    fn load_coupon_options(
+        &self,
+        user: UserId,
+        course_ids: &[CourseId],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<CouponOptionsSnapshot, StorageError>> + Send;
 
     /// Records, the first time only, that a pay link was issued for an unpaid order.
     fn mark_pay_link_issued(

@@ -1,7 +1,10 @@
 //! Server-to-server calls: trade query, close and refund. Every response's signature is
 //! verified over the raw `*_response` bytes before its `code` is believed (SPEC 2.7).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use luffy_common::{Clock, SystemClock};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
@@ -60,10 +63,19 @@ impl RefundQuery {
 }
 
 /// A client for one merchant configuration; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AlipayClient {
     config: AlipayConfig,
     http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for AlipayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlipayClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 fn text(map: &Map<String, Value>, key: &str) -> String {
@@ -81,7 +93,17 @@ impl AlipayClient {
             .connect_timeout(config.timeout)
             .build()
             .map_err(|e| AlipayError::Transport(e.to_string()))?;
-        Ok(Self { config, http })
+        Ok(Self {
+            config,
+            http,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The same client reading "now" (each request's signed `timestamp`) from `clock`, so
+    /// that tests can sign at a fixed instant.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     /// The configuration.
@@ -100,7 +122,7 @@ impl AlipayClient {
         method: &str,
         biz_content: Value,
     ) -> Result<(Map<String, Value>, String), AlipayError> {
-        let params = signed_params(&self.config, method, &biz_content, false, Utc::now())?;
+        let params = signed_params(&self.config, method, &biz_content, false, self.clock.now())?;
         let body = encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let response = self
             .http

@@ -1,8 +1,9 @@
-//! HS256 user tokens (7-day expiry by default, SPEC 3).
+//! HS256 user tokens (7-day expiry by default), dated and checked by the `Clock` port.
 
-use chrono::Utc;
+use std::sync::Arc;
+
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use luffy_common::UserId;
+use luffy_common::{Clock, SystemClock, UserId};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -38,22 +39,29 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     ttl_secs: i64,
+    clock: Arc<dyn Clock>,
 }
 
 impl TokenKeys {
-    /// Derives both keys from the HS256 secret.
+    /// Derives both keys from the HS256 secret; tokens are dated by the system clock.
     pub fn new(secret: &SecretString, ttl_secs: i64) -> Self {
         let bytes = secret.expose_secret().as_bytes();
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
             ttl_secs,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same keys dating tokens and checking their expiry by `clock`.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     /// Issues a token for a user.
     pub fn issue(&self, user: UserId, username: &str, is_staff: bool) -> anyhow::Result<String> {
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let claims = Claims {
             user_id: user.get(),
             username: username.to_owned(),
@@ -70,23 +78,26 @@ impl TokenKeys {
             .map_err(|e| anyhow::anyhow!("signing a token: {e}"))
     }
 
-    /// Verifies signature, algorithm and expiry (no leeway).
+    /// Verifies signature and algorithm, then expiry against the clock (no leeway).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp"]);
-        decode::<Claims>(token, &self.decoding, &validation)
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
             .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+            .map_err(|_| TokenError::Invalid)?;
+        if claims.exp < self.clock.now().timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn keys(secret: &str) -> TokenKeys {
         TokenKeys::new(&SecretString::from(secret), 3600)

@@ -180,8 +180,8 @@ pub async fn orders(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let statuses = (0..=5)
-        .filter_map(OrderStatus::from_code)
+    let statuses = OrderStatus::ALL
+        .into_iter()
         .map(|s| (s.code(), s.display_name()))
         .collect();
     Ok(render(

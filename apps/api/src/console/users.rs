@@ -267,17 +267,10 @@ async fn answer(
     }
 }
 
-/// A remark: at most 200 characters, else `default`.
+/// A remark ([`luffy_credit::operator_remark`]), refused beside its field.
 fn remark(text: &str, field: &str, default: String) -> Result<String, FieldError> {
-    let text = text.trim();
-    if text.chars().count() > 200 {
-        return Err(FieldError::at(field, "备注不能超过200个字符!"));
-    }
-    Ok(if text.is_empty() {
-        default
-    } else {
-        text.to_owned()
-    })
+    luffy_credit::operator_remark(text, || default)
+        .map_err(|too_long| FieldError::at(field, too_long.to_string()))
 }
 
 /// `POST /console/users/{id}/credit`: sets the points balance (`amount`) with a remark.

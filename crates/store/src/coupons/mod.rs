@@ -373,6 +373,24 @@ pub(crate) async fn lock_user_coupon(
     Ok(with_coupons(vec![grant], &coupons)?.pop())
 }
 
+/// A user's grants in `status` that no order holds, newest first, with their coupons.
+pub(crate) async fn unreserved_grants(
+    mut conn: &AsyncPgConnection,
+    user: UserId,
+    status: UseStatus,
+) -> Result<Vec<UserCoupon>, StorageError> {
+    let rows: Vec<CouponLogRow> = coupon_logs::table
+        .filter(coupon_logs::user_id.eq(user.get()))
+        .filter(coupon_logs::use_status.eq(status.code()))
+        .filter(coupon_logs::order_id.is_null())
+        .order(coupon_logs::id.desc())
+        .select(CouponLogRow::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "listing a user's grants"))?;
+    to_user_coupons(conn, rows).await
+}
+
 /// Coupon storage on PostgreSQL.
 #[derive(Clone)]
 pub struct PgCoupons {
@@ -398,17 +416,8 @@ impl CouponStore for PgCoupons {
         user: UserId,
         status: UseStatus,
     ) -> Result<Vec<UserCoupon>, StorageError> {
-        let mut conn = connection(&self.pool).await?;
-        let rows: Vec<CouponLogRow> = coupon_logs::table
-            .filter(coupon_logs::user_id.eq(user.get()))
-            .filter(coupon_logs::use_status.eq(status.code()))
-            .filter(coupon_logs::order_id.is_null())
-            .order(coupon_logs::id.desc())
-            .select(CouponLogRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(|e| diesel_error(e, "listing a user's grants"))?;
-        to_user_coupons(&conn, rows).await
+        let conn = connection(&self.pool).await?;
+        unreserved_grants(&conn, user, status).await
     }
 }
 

@@ -10,12 +10,15 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
+use luffy_coupon::UseStatus;
 use luffy_order::back_office::{
     DayFigures, OrderDossier, OrderJob, OrderOrdering, OrderPayment, OrderSearch,
 };
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
-use luffy_order::ports::{CheckoutQuery, OrderBackOffice, OrderJobReads, QuoteSnapshot};
+use luffy_order::ports::{
+    CheckoutQuery, CouponOptionsSnapshot, OrderBackOffice, OrderJobReads, QuoteSnapshot,
+};
 use luffy_order::{
     CouponSummary, Order, OrderKey, OrderLine, OrderStatus, OrderStore, PayType, Refund,
     RefundStatus,
@@ -24,6 +27,8 @@ use rust_decimal::Decimal;
 
 use diesel::sql_types::{BigInt, SmallInt, Text, Timestamptz};
 
+use crate::catalog::courses_by_ids;
+use crate::coupons::unreserved_grants;
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
 use crate::refunds::{refund_by_id, refund_by_request_no, refund_queue, refunds_of_orders};
@@ -342,6 +347,30 @@ impl OrderStore for PgOrderStore {
     async fn load_quote(&self, query: &CheckoutQuery) -> Result<QuoteSnapshot, StorageError> {
         let conn = connection(&self.pool).await?;
         tx::load_quote(&conn, query, false).await
+    }
+
+    async fn load_coupon_options(
+        &self,
+        user: UserId,
+        course_ids: &[CourseId],
+        now: DateTime<Utc>,
+    ) -> Result<CouponOptionsSnapshot, StorageError> {
+        let conn = connection(&self.pool).await?;
+        let ids: Vec<i64> = course_ids.iter().map(|c| c.get()).collect();
+        let (points, courses, grants) = futures::try_join!(
+            async {
+                tx::points(&conn, user.get(), false)
+                    .await
+                    .map_err(|e| diesel_error(e, "reading the buyer"))
+            },
+            courses_by_ids(&conn, &ids, now),
+            unreserved_grants(&conn, user, UseStatus::Unused),
+        )?;
+        Ok(CouponOptionsSnapshot {
+            points,
+            courses,
+            grants,
+        })
     }
 
     async fn mark_pay_link_issued(

@@ -40,14 +40,10 @@ pub async fn adjust_credit(
         .ok()
         .filter(|b| *b >= 0)
         .ok_or_else(|| ApiError::bad_request("参数 credit 必须在 0 到 2147483647 之间!"))?;
-    if form.remark.chars().count() > 200 {
-        return Err(ApiError::bad_request("参数 remark 不能超过200个字符!"));
-    }
-    let remark = if form.remark.is_empty() {
+    let remark = luffy_credit::operator_remark(&form.remark, || {
         format!("管理员[{}]调整积分", staff.0.username)
-    } else {
-        form.remark.clone()
-    };
+    })
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let (old, new) = state
         .users
         .set_credit(staff.0.id, UserId(path.into_inner()), balance, &remark)

@@ -40,14 +40,9 @@ pub async fn top_up(
     let form = form.into_inner();
     let amount = luffy_credit::validate_top_up(form.amount)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    if form.remark.chars().count() > 200 {
-        return Err(ApiError::bad_request("参数 remark 不能超过200个字符!"));
-    }
-    let remark = if form.remark.is_empty() {
-        format!("管理员[{}]充值", staff.0.username)
-    } else {
-        form.remark
-    };
+    let remark =
+        luffy_credit::operator_remark(&form.remark, || format!("管理员[{}]充值", staff.0.username))
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let user = UserId(path.into_inner());
     let balance = state
         .users

@@ -3,7 +3,6 @@
 //! `price` or `-price`, as a DRF page.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use luffy_catalog::{CourseFilter, CourseOrdering};
 use luffy_common::PageRequest;
 use serde::Deserialize;
@@ -40,7 +39,7 @@ pub async fn browse_courses(
         category,
         ordering,
     };
-    let now = Utc::now();
+    let now = state.catalog.now();
     let page = state.catalog.browse_courses(filter, request).await?;
     let base = state.settings.public_base();
     let link = |page_number: u32| {

@@ -2,7 +2,6 @@
 //! description, video) and the running promotion's countdown.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use luffy_common::CourseId;
 
 use super::view::CourseDetailView;
@@ -14,7 +13,7 @@ pub async fn course_detail(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = state.catalog.now();
     let profile = state
         .catalog
         .course_profile(CourseId(path.into_inner()))

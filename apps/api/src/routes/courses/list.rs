@@ -1,7 +1,6 @@
 //! `GET /courses/?page=&size=`: shown courses, paged.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use luffy_common::PageRequest;
 use serde::Deserialize;
 
@@ -38,7 +37,7 @@ pub async fn list_courses(
     query: web::Query<CourseQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let request = PageRequest::new(query.page, query.size, MAX_PAGE_SIZE)?;
-    let now = Utc::now();
+    let now = state.catalog.now();
     let page = state.catalog.list_courses(request).await?;
     let link = |page_number: u32| {
         format!(
