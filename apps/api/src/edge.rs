@@ -16,7 +16,7 @@ use actix_web::{web, FromRequest, HttpMessage, ResponseError};
 use futures::StreamExt;
 
 use crate::error::ApiError;
-use crate::server::BODY_LIMIT;
+use crate::limits::{BODY_LIMIT, CONTROL_CHARACTER_MESSAGE, MAX_FORM_TEXT_BYTES};
 
 /// The largest body a path accepts: a picture for the admin API's uploads, a picture and its
 /// text for the console's course and teacher forms (multipart), [`BODY_LIMIT`] elsewhere.
@@ -25,15 +25,12 @@ fn body_limit(path: &str) -> usize {
     if path.starts_with("/admin/uploads/") {
         MAX_UPLOAD_BYTES
     } else if path.starts_with("/console/courses") || path.starts_with("/console/teachers") {
-        MAX_UPLOAD_BYTES + crate::console::multipart::MAX_FORM_TEXT_BYTES
+        MAX_UPLOAD_BYTES + MAX_FORM_TEXT_BYTES
     } else {
         BODY_LIMIT
     }
 }
 use crate::state::AppState;
-
-/// The answer to any text that carries a control character.
-pub const CONTROL_CHARACTER_MESSAGE: &str = "请求参数包含非法字符!";
 
 /// CORS for the configured origins: the `Authorization`, `Content-Type` and `Idempotency-Key`
 /// request headers, `x-request-id` exposed. Preflights are answered here, before routing, so

@@ -92,7 +92,7 @@ impl From<StorageError> for ApiError {
             StorageError::Unavailable(cause) => Self::Unavailable(cause),
             StorageError::Unexpected(cause) => Self::Unexpected(cause),
             StorageError::InvalidInput(_) => {
-                Self::BadRequest(crate::edge::CONTROL_CHARACTER_MESSAGE.into())
+                Self::BadRequest(crate::limits::CONTROL_CHARACTER_MESSAGE.into())
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The luffy HTTP API (SPEC 3) as a library: [`server::start`] builds and starts the server
+//! The luffy HTTP API as a library: [`server::start`] builds and starts the server
 //! from [`settings::Settings`] on any address, so tests and other projects can embed it.
 //! The `luffy` binary (`main.rs`) only parses the command line and calls into here.
 
@@ -10,6 +10,7 @@ pub mod dto;
 pub mod edge;
 pub mod error;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

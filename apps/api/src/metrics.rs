@@ -12,8 +12,6 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-use crate::state::AppState;
-
 /// Request counters and latency histograms, exported at `/metrics`.
 #[derive(Clone)]
 pub struct Metrics {
@@ -91,8 +89,8 @@ pub async fn record_metrics(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.metrics.clone());
+        .app_data::<web::Data<Metrics>>()
+        .map(|metrics| metrics.get_ref().clone());
     let method = req.method().to_string();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {

@@ -15,13 +15,11 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::edge;
 use crate::error::ApiError;
+use crate::limits::BODY_LIMIT;
 use crate::metrics::record_metrics;
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
-
-/// JSON and raw bodies above this many bytes are refused with 413 (SPEC 3).
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A running server.
 pub struct RunningServer {
@@ -159,6 +157,7 @@ fn serve(
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(web::Data::new(data.metrics.clone()))
             .app_data(
                 web::JsonConfig::default()
                     .limit(BODY_LIMIT)

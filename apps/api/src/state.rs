@@ -31,7 +31,7 @@ pub enum Sandbox {}
 use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
 use luffy_payment_alipay::{AlipayClient, AlipayConfig};
 
-use crate::auth::TokenKeys;
+use crate::auth::token::TokenKeys;
 use crate::jobs::gateway::AlipayGateway;
 use crate::metrics::Metrics;
 use crate::settings::Settings;

@@ -10,9 +10,7 @@ use luffy_catalog::upload::MAX_UPLOAD_BYTES;
 
 use super::table::{clean_text, FieldError};
 
-/// The most text a console form may carry in all (a course description is at most 100000
-/// characters).
-pub const MAX_FORM_TEXT_BYTES: usize = 512 * 1024;
+pub use crate::limits::MAX_FORM_TEXT_BYTES;
 
 /// A read form: its text fields (an unticked checkbox is absent; a repeated name keeps its
 /// last value) and the picture, if one was chosen.

@@ -108,7 +108,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {
                     ApiError::PayloadTooLarge {
-                        limit: crate::server::BODY_LIMIT,
+                        limit: crate::limits::BODY_LIMIT,
                     }
                 } else {
                     ApiError::bad_request("请求体读取失败!")
