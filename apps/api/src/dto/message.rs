@@ -2,10 +2,12 @@
 //! cart changed.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A success message and nothing else.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct Message {
+    /// e.g. 切换状态成功!
     errmsg: &'static str,
 }
 
@@ -17,9 +19,11 @@ impl Message {
 }
 
 /// A success message with the cart's new item count (the header badge).
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct CartTotal {
+    /// Message.
     errmsg: &'static str,
+    /// Items in the cart.
     cart_total: u64,
 }
 

@@ -7,17 +7,37 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::dto::message::CartTotal;
+pub use crate::dto::message::Message;
+pub use crate::routes::admin::adjust_credit::CreditForm;
+pub use crate::routes::admin::catalog::ChapterForm;
+pub use crate::routes::admin::catalog::CourseForm;
+pub use crate::routes::admin::catalog::LessonForm;
+pub use crate::routes::admin::catalog::PromotionForm;
+pub use crate::routes::admin::catalog::TeacherForm;
+pub use crate::routes::admin::create_coupon::CouponForm;
+pub use crate::routes::admin::grant_coupon::GrantForm;
+pub use crate::routes::admin::grant_coupon::Granted;
+pub use crate::routes::admin::refunds::RejectForm;
+pub use crate::routes::admin::top_up::TopUpForm;
+pub use crate::routes::admin::update_user::AccountForm;
+pub use crate::routes::coupons::claim::ClaimForm;
+pub use crate::routes::coupons::claim::Claimed;
+pub use crate::routes::coupons::enable::EnabledCoupons;
+pub use crate::routes::coupons::view::CouponItem;
+pub use crate::routes::health::Readiness;
+pub use crate::routes::orders::form::CheckoutForm;
+pub use crate::routes::orders::refund::RefundForm;
+pub use crate::routes::payments::balance::BalancePaid;
+pub use crate::routes::users::login::LoginForm;
+pub use crate::routes::users::me::Profile;
+pub use crate::routes::users::register::RegisterForm;
+pub use crate::routes::users::TokenResponse;
+
 /// Every error: a Chinese message in the tutorial's style.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// What went wrong, for the user.
-    pub errmsg: String,
-}
-
-/// A success message alone.
-#[derive(Serialize, ToSchema)]
-pub struct Message {
-    /// e.g. 切换状态成功!
     pub errmsg: String,
 }
 
@@ -26,61 +46,6 @@ pub struct Message {
 pub struct Health {
     /// Always `ok`.
     pub status: String,
-}
-
-/// `GET /readyz`.
-#[derive(Serialize, ToSchema)]
-pub struct Readiness {
-    /// `ok` or `unavailable`.
-    pub postgres: String,
-    /// `ok` or `unavailable`.
-    pub redis: String,
-}
-
-/// `POST /users/register/`.
-#[derive(Serialize, ToSchema)]
-pub struct RegisterForm {
-    /// `^1[3-9]\d{9}$`; also the username.
-    pub mobile: String,
-    /// 6 to 16 characters.
-    pub password: String,
-    /// The same again.
-    pub password2: String,
-}
-
-/// `POST /users/login/`.
-#[derive(Serialize, ToSchema)]
-pub struct LoginForm {
-    /// Username or mobile.
-    pub username: String,
-    /// Password.
-    pub password: String,
-}
-
-/// Register and login.
-#[derive(Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// Send back as `Authorization: jwt <token>` (or `Bearer <token>`).
-    pub token: String,
-    /// Items in the cart.
-    pub cart_total: u64,
-}
-
-/// `GET /users/me/`.
-#[derive(Serialize, ToSchema)]
-pub struct Profile {
-    /// Id.
-    pub id: i64,
-    /// Username.
-    pub username: String,
-    /// Mobile.
-    pub mobile: String,
-    /// Balance in yuan.
-    pub money: f64,
-    /// Points.
-    pub credit: i64,
-    /// Operator.
-    pub is_staff: bool,
 }
 
 /// `{id, name}` of a direction or category.
@@ -257,15 +222,6 @@ pub struct CartSelectAllForm {
     pub selected: bool,
 }
 
-/// Cart add and remove.
-#[derive(Serialize, ToSchema)]
-pub struct CartTotal {
-    /// Message.
-    pub errmsg: String,
-    /// Items in the cart.
-    pub cart_total: u64,
-}
-
 /// A cart item.
 #[derive(Serialize, ToSchema)]
 pub struct CartItem {
@@ -294,85 +250,6 @@ pub struct CartList {
     pub errmsg: String,
     /// Items.
     pub cart: Vec<CartItem>,
-}
-
-/// The tutorial's coupon item (scalars as strings).
-#[derive(Serialize, ToSchema)]
-pub struct CouponItem {
-    /// The grant id to check out with.
-    pub user_coupon_id: i64,
-    /// Coupon id.
-    pub coupon_id: String,
-    /// Name.
-    pub name: String,
-    /// 1 减免, 2 折扣.
-    pub discount: String,
-    /// Its name.
-    pub get_discount_display: String,
-    /// 0 all, 1 directions, 2 categories, 3 courses.
-    pub coupon_type: String,
-    /// Its name.
-    pub get_coupon_type_display: String,
-    /// Store time.
-    pub start_time: String,
-    /// Store time.
-    pub end_time: String,
-    /// 0 granted, 1 claimable.
-    pub get_type: String,
-    /// Its name.
-    pub get_get_type_display: String,
-    /// Least price.
-    pub condition: String,
-    /// `-N` or `*0.xx`.
-    pub sale: String,
-    /// Directions in scope.
-    pub to_direction: Vec<serde_json::Value>,
-    /// Categories in scope.
-    pub to_category: Vec<serde_json::Value>,
-    /// Courses in scope.
-    pub to_course: Vec<serde_json::Value>,
-    /// `/coupon/enable/` only: `"__all__"` or the usable course ids.
-    pub enable_course: Option<serde_json::Value>,
-}
-
-/// `GET /coupon/enable/`.
-#[derive(Serialize, ToSchema)]
-pub struct EnabledCoupons {
-    /// `ok`.
-    pub errmsg: String,
-    /// Usable for the selected items.
-    pub coupon_list: Vec<CouponItem>,
-    /// Points balance.
-    pub has_credit: i64,
-    /// Points per yuan.
-    pub credit_to_money: i64,
-}
-
-/// `POST /coupon/claim/`.
-#[derive(Serialize, ToSchema)]
-pub struct ClaimForm {
-    /// A claimable coupon.
-    pub coupon_id: i64,
-}
-
-/// `POST /coupon/claim/` answer.
-#[derive(Serialize, ToSchema)]
-pub struct Claimed {
-    /// Message.
-    pub errmsg: String,
-    /// The new grant.
-    pub user_coupon_id: i64,
-}
-
-/// Quote and order creation.
-#[derive(Serialize, ToSchema)]
-pub struct CheckoutForm {
-    /// 0 支付宝, 2 余额 (1 微信 is refused).
-    pub pay_type: i64,
-    /// The grant to use; -1 or 0 for none.
-    pub user_coupon_id: Option<i64>,
-    /// Points to spend (not with a coupon).
-    pub credit: Option<i64>,
 }
 
 /// A quoted line.
@@ -549,23 +426,6 @@ pub struct RefundPage {
     pub previous: Option<String>,
     /// This page.
     pub results: Vec<Refund>,
-}
-
-/// `POST /orders/{id}/refund/` and `POST /admin/orders/{id}/refund/`.
-#[derive(Serialize, ToSchema)]
-pub struct RefundForm {
-    /// The courses to refund (positive ids, lines of the order); absent: every line not
-    /// refunded yet.
-    pub course_ids: Option<Vec<i64>>,
-    /// Why (at most 255 characters).
-    pub reason: Option<String>,
-}
-
-/// `POST /admin/refunds/{id}/reject/`.
-#[derive(Serialize, ToSchema)]
-pub struct RejectForm {
-    /// Why (required, at most 255 characters).
-    pub reason: String,
 }
 
 /// An order as operators see it: the buyer's order plus its buyer.
@@ -1002,67 +862,6 @@ pub struct PaymentResult {
     pub course_list: Vec<ResultCourse>,
 }
 
-/// `POST /payments/balance/{order_number}/`.
-#[derive(Serialize, ToSchema)]
-pub struct BalancePaid {
-    /// Message.
-    pub errmsg: String,
-    /// Store time.
-    pub pay_time: String,
-}
-
-/// `POST /admin/coupons/`.
-#[derive(Serialize, ToSchema)]
-pub struct CouponForm {
-    /// 1-50 characters.
-    pub name: String,
-    /// 1 减免, 2 折扣.
-    pub discount: i64,
-    /// 0 all, 1 directions, 2 categories, 3 courses.
-    pub coupon_type: i64,
-    /// Ids in scope; empty for type 0.
-    pub scope_ids: Option<Vec<i64>>,
-    /// How many may be granted.
-    pub total: i64,
-    /// `YYYY-MM-DD HH:MM:SS` (store time) or RFC 3339.
-    pub start_time: String,
-    /// After start_time.
-    pub end_time: String,
-    /// 0 granted (default), 1 claimable.
-    pub get_type: Option<i64>,
-    /// Least course price (default 0).
-    pub condition: Option<i64>,
-    /// Grants per user (default 1).
-    pub per_limit: Option<i64>,
-    /// `-N` (reduction) or `*0.xx` (percent).
-    pub sale: String,
-}
-
-/// `POST /admin/coupons/{id}/grant/`.
-#[derive(Serialize, ToSchema)]
-pub struct GrantForm {
-    /// Users to grant to (all or nothing).
-    pub user_ids: Vec<i64>,
-}
-
-/// Grant answer.
-#[derive(Serialize, ToSchema)]
-pub struct Granted {
-    /// Message.
-    pub errmsg: String,
-    /// New grant ids.
-    pub user_coupon_ids: Vec<i64>,
-}
-
-/// `PUT /admin/users/{id}/credit/`.
-#[derive(Serialize, ToSchema)]
-pub struct CreditForm {
-    /// New balance, 0 to 2147483647.
-    pub credit: i64,
-    /// Up to 200 characters.
-    pub remark: Option<String>,
-}
-
 /// Credit answer.
 #[derive(Serialize, ToSchema)]
 pub struct CreditSet {
@@ -1074,15 +873,6 @@ pub struct CreditSet {
     pub credit: i64,
 }
 
-/// `POST /admin/users/{id}/balance/`.
-#[derive(Serialize, ToSchema)]
-pub struct TopUpForm {
-    /// Yuan, positive, two decimals at most, at most 10000000.
-    pub amount: f64,
-    /// Up to 200 characters.
-    pub remark: Option<String>,
-}
-
 /// Top-up answer.
 #[derive(Serialize, ToSchema)]
 pub struct ToppedUp {
@@ -1090,15 +880,6 @@ pub struct ToppedUp {
     pub errmsg: String,
     /// New balance.
     pub money: f64,
-}
-
-/// `PATCH /admin/users/{id}/`.
-#[derive(Serialize, ToSchema)]
-pub struct AccountForm {
-    /// Activate or deactivate.
-    pub is_active: Option<bool>,
-    /// Grant or revoke staff.
-    pub is_staff: Option<bool>,
 }
 
 /// Account answer.
@@ -1168,23 +949,6 @@ pub struct AdminTeacher {
     pub is_show: bool,
 }
 
-/// `POST /admin/teachers/` (name required) and `PATCH /admin/teachers/{id}/` (at least one).
-#[derive(Serialize, ToSchema)]
-pub struct TeacherForm {
-    /// 1-50 characters.
-    pub name: Option<String>,
-    /// At most 64 characters.
-    pub title: Option<String>,
-    /// 0-2.
-    pub role: Option<i64>,
-    /// At most 5000 characters.
-    pub brief: Option<String>,
-    /// A site path or an http(s) URL.
-    pub avatar: Option<String>,
-    /// Shown to buyers (hide instead of delete).
-    pub is_show: Option<bool>,
-}
-
 /// A course as operators see it.
 #[derive(Serialize, ToSchema)]
 pub struct AdminCourse {
@@ -1218,38 +982,6 @@ pub struct AdminCourse {
     pub is_deleted: bool,
     /// Lessons shown.
     pub lessons: i64,
-}
-
-/// `POST /admin/courses/` (name, direction_id, category_id and price required) and
-/// `PATCH /admin/courses/{id}/` (at least one field).
-#[derive(Serialize, ToSchema)]
-pub struct CourseForm {
-    /// 1-255 characters.
-    pub name: Option<String>,
-    /// Direction.
-    pub direction_id: Option<i64>,
-    /// Category of the direction.
-    pub category_id: Option<i64>,
-    /// Teacher.
-    pub teacher_id: Option<i64>,
-    /// 0 to 100000000, two decimals at most (number or string).
-    pub price: Option<f64>,
-    /// Points cap.
-    pub credit: Option<i64>,
-    /// 0-2.
-    pub course_type: Option<i64>,
-    /// 0-2.
-    pub level: Option<i64>,
-    /// Description.
-    pub description: Option<String>,
-    /// A site path or an http(s) URL.
-    pub course_cover: Option<String>,
-    /// A site path or an http(s) URL.
-    pub course_video: Option<String>,
-    /// Listed.
-    pub is_show: Option<bool>,
-    /// Withdrawn for good.
-    pub is_deleted: Option<bool>,
 }
 
 /// A DRF page of courses.
@@ -1301,34 +1033,6 @@ pub struct AdminChapter {
     pub lessons: Vec<AdminLesson>,
 }
 
-/// `POST /admin/courses/{id}/chapters/`.
-#[derive(Serialize, ToSchema)]
-pub struct ChapterForm {
-    /// 1-128 characters.
-    pub name: String,
-    /// Position from 1 (default: after the last).
-    pub orders: Option<i64>,
-    /// Summary.
-    pub summary: Option<String>,
-    /// Shown (default true).
-    pub is_show: Option<bool>,
-}
-
-/// `POST /admin/chapters/{id}/lessons/`.
-#[derive(Serialize, ToSchema)]
-pub struct LessonForm {
-    /// 1-255 characters.
-    pub name: String,
-    /// Position from 1 (default: after the last).
-    pub orders: Option<i64>,
-    /// Duration text, at most 32 characters.
-    pub duration: Option<String>,
-    /// Free to watch.
-    pub free_trail: Option<bool>,
-    /// Shown (default true).
-    pub is_show: Option<bool>,
-}
-
 /// A promotion.
 #[derive(Serialize, ToSchema)]
 pub struct AdminPromotion {
@@ -1348,23 +1052,6 @@ pub struct AdminPromotion {
     pub end_time: String,
     /// Linked courses.
     pub course_ids: Vec<i64>,
-}
-
-/// `POST /admin/promotions/` (all but condition required) and `PATCH /admin/promotions/{id}/`.
-#[derive(Serialize, ToSchema)]
-pub struct PromotionForm {
-    /// 1-150 characters.
-    pub name: Option<String>,
-    /// `0`, `*0.xx` or `-N`.
-    pub sale: Option<String>,
-    /// Minimum list price in yuan.
-    pub condition: Option<i64>,
-    /// `YYYY-MM-DD HH:MM:SS` (store timezone) or RFC 3339.
-    pub start_time: Option<String>,
-    /// After the start.
-    pub end_time: Option<String>,
-    /// 1-100 distinct courses (a change replaces the links).
-    pub course_ids: Option<Vec<i64>>,
 }
 
 /// A DRF page of promotions.

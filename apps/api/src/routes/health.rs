@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -13,11 +14,13 @@ pub struct Liveness {
 }
 
 /// Each dependency's state, with an `errmsg` naming what is down.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
     #[serde(skip_serializing_if = "Option::is_none")]
     errmsg: Option<String>,
+    /// `ok` or `unavailable`.
     postgres: &'static str,
+    /// `ok` or `unavailable`.
     redis: &'static str,
 }
 

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use serde::Deserialize;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
@@ -12,11 +13,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The new balance and why.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditForm {
+    /// New balance, 0 to 2147483647.
     #[serde(deserialize_with = "flexible::integer")]
     credit: i64,
+    /// Up to 200 characters.
     #[serde(default)]
     remark: String,
 }

@@ -11,6 +11,7 @@ use luffy_catalog::{
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
@@ -48,19 +49,25 @@ impl From<TeacherRecord> for TeacherView {
 }
 
 /// `{name, title?, role?, brief?, avatar?, is_show?}`; in a change every field is optional.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeacherForm {
+    /// 1-50 characters.
     #[serde(default)]
     name: Option<String>,
+    /// At most 64 characters.
     #[serde(default)]
     title: Option<String>,
+    /// 0-2.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     role: Option<i64>,
+    /// At most 5000 characters.
     #[serde(default)]
     brief: Option<String>,
+    /// A site path or an http(s) URL.
     #[serde(default)]
     avatar: Option<String>,
+    /// Shown to buyers (hide instead of delete).
     #[serde(default)]
     is_show: Option<bool>,
 }
@@ -129,33 +136,47 @@ impl From<CourseRecord> for AdminCourseView {
 
 /// `{name, direction_id, category_id, teacher_id?, price, credit?, course_type?, level?,
 /// description?, course_cover?, course_video?, is_show?, is_deleted?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CourseForm {
+    /// 1-255 characters.
     #[serde(default)]
     name: Option<String>,
+    /// Direction.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     direction_id: Option<i64>,
+    /// Category of the direction.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     category_id: Option<i64>,
+    /// Teacher.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     teacher_id: Option<i64>,
+    /// 0 to 100000000, two decimals at most (number or string).
+    #[schema(value_type = Option<f64>)]
     #[serde(default, deserialize_with = "optional_money")]
     price: Option<Decimal>,
+    /// Points cap.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     credit: Option<i64>,
+    /// 0-2.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     course_type: Option<i64>,
+    /// 0-2.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     level: Option<i64>,
+    /// Description.
     #[serde(default)]
     description: Option<String>,
+    /// A site path or an http(s) URL.
     #[serde(default)]
     course_cover: Option<String>,
+    /// A site path or an http(s) URL.
     #[serde(default)]
     course_video: Option<String>,
+    /// Listed.
     #[serde(default)]
     is_show: Option<bool>,
+    /// Withdrawn for good.
     #[serde(default)]
     is_deleted: Option<bool>,
 }
@@ -260,29 +281,38 @@ fn position(value: Option<i64>) -> Result<Option<i32>, ApiError> {
 }
 
 /// `{name, orders?, summary?, is_show?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChapterForm {
+    /// 1-128 characters.
     name: String,
+    /// Position from 1 (default: after the last).
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     orders: Option<i64>,
+    /// Summary.
     #[serde(default)]
     summary: String,
+    /// Shown (default true).
     #[serde(default = "default_true")]
     is_show: bool,
 }
 
 /// `{name, orders?, duration?, free_trail?, is_show?}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LessonForm {
+    /// 1-255 characters.
     name: String,
+    /// Position from 1 (default: after the last).
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     orders: Option<i64>,
+    /// Duration text, at most 32 characters.
     #[serde(default)]
     duration: String,
+    /// Free to watch.
     #[serde(default)]
     free_trail: bool,
+    /// Shown (default true).
     #[serde(default = "default_true")]
     is_show: bool,
 }
@@ -342,19 +372,25 @@ impl PromotionView {
 
 /// `{name, sale, condition?, start_time, end_time, course_ids}`; times are
 /// `YYYY-MM-DD HH:MM:SS` in the store timezone or RFC 3339.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromotionForm {
+    /// 1-150 characters.
     #[serde(default)]
     name: Option<String>,
+    /// `0`, `*0.xx` or `-N`.
     #[serde(default)]
     sale: Option<String>,
+    /// Minimum list price in yuan.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     condition: Option<i64>,
+    /// `YYYY-MM-DD HH:MM:SS` (store timezone) or RFC 3339.
     #[serde(default)]
     start_time: Option<String>,
+    /// After the start.
     #[serde(default)]
     end_time: Option<String>,
+    /// 1-100 distinct courses (a change replaces the links).
     #[serde(default)]
     course_ids: Option<Vec<i64>>,
 }

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use luffy_coupon::new_coupon::CouponDraft;
 use luffy_coupon::{NewCoupon, UseStatus, UserCoupon};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
@@ -14,26 +15,37 @@ use crate::routes::coupons::view::CouponItem;
 use crate::state::AppState;
 
 /// The coupon form; times are RFC 3339 or `YYYY-MM-DD HH:MM:SS` in the store timezone.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CouponForm {
+    /// 1-50 characters.
     name: String,
+    /// 1 减免, 2 折扣.
     #[serde(deserialize_with = "flexible::integer")]
     discount: i64,
+    /// 0 all, 1 directions, 2 categories, 3 courses.
     #[serde(deserialize_with = "flexible::integer")]
     coupon_type: i64,
+    /// Ids in scope; empty for type 0.
     #[serde(default)]
     scope_ids: Vec<i64>,
+    /// How many may be granted.
     #[serde(deserialize_with = "flexible::integer")]
     total: i64,
+    /// `YYYY-MM-DD HH:MM:SS` (store time) or RFC 3339.
     start_time: String,
+    /// After start_time.
     end_time: String,
+    /// 0 granted (default), 1 claimable.
     #[serde(default, deserialize_with = "flexible::integer")]
     get_type: i64,
+    /// Least course price (default 0).
     #[serde(default, deserialize_with = "flexible::integer")]
     condition: i64,
+    /// Grants per user (default 1).
     #[serde(default = "one", deserialize_with = "flexible::integer")]
     per_limit: i64,
+    /// `-N` (reduction) or `*0.xx` (percent).
     sale: String,
 }
 

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use serde::Deserialize;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::json::Json;
@@ -11,16 +12,19 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The grant form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantForm {
+    /// Users to grant to (all or nothing).
     user_ids: Vec<i64>,
 }
 
 /// The grants made, one per user.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Granted {
+    /// Message.
     errmsg: &'static str,
+    /// New grant ids.
     user_coupon_ids: Vec<i64>,
 }
 

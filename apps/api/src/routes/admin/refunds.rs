@@ -6,6 +6,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_order::{RefundStatus, Requester};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::json::Json;
@@ -25,9 +26,10 @@ pub struct QueueQuery {
 }
 
 /// `{reason}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectForm {
+    /// Why (required, at most 255 characters).
     reason: String,
 }
 

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::json::Json;
@@ -13,11 +14,14 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// How much, and why.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopUpForm {
+    /// Yuan, positive, two decimals at most, at most 10000000.
+    #[schema(value_type = f64)]
     #[serde(deserialize_with = "crate::dto::flexible::money")]
     amount: Decimal,
+    /// Up to 200 characters.
     #[serde(default)]
     remark: String,
 }

@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::json::Json;
@@ -12,11 +13,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The flags to change; absent ones are kept.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountForm {
+    /// Activate or deactivate.
     #[serde(default)]
     is_active: Option<bool>,
+    /// Grant or revoke staff.
     #[serde(default)]
     is_staff: Option<bool>,
 }

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
@@ -11,16 +12,19 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The claim form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ClaimForm {
+    /// A claimable coupon.
     #[serde(deserialize_with = "flexible::integer")]
     coupon_id: i64,
 }
 
 /// The new grant.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Claimed {
+    /// Message.
     errmsg: &'static str,
+    /// The new grant.
     user_coupon_id: i64,
 }
 

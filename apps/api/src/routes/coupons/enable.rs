@@ -4,6 +4,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_coupon::CouponScope;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::view::{CouponItem, EnableCourse};
 use crate::auth::AuthUser;
@@ -11,11 +12,15 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The checkout page's coupons and points.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EnabledCoupons {
+    /// `ok`.
     errmsg: &'static str,
+    /// Points balance.
     has_credit: i32,
+    /// Points per yuan.
     credit_to_money: u32,
+    /// Usable for the selected items.
     coupon_list: Vec<CouponItem>,
 }
 

@@ -2,11 +2,12 @@
 
 use luffy_coupon::{CouponScope, ScopeItem, UserCoupon};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::dto::time::store_time;
 
 /// A direction in a coupon's scope, with the Django-style keys the client reads.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DirectionRef {
     #[serde(rename = "direction__id")]
     id: i64,
@@ -15,7 +16,7 @@ pub struct DirectionRef {
 }
 
 /// A category in a coupon's scope.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryRef {
     #[serde(rename = "category__id")]
     id: i64,
@@ -24,7 +25,7 @@ pub struct CategoryRef {
 }
 
 /// A course in a coupon's scope.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CourseRef {
     #[serde(rename = "course__id")]
     id: i64,
@@ -33,7 +34,7 @@ pub struct CourseRef {
 }
 
 /// Which selected courses a coupon can discount.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum EnableCourse {
     /// `"__all__"`: an all-course coupon.
@@ -43,24 +44,41 @@ pub enum EnableCourse {
 }
 
 /// One coupon grant as the tutorial's client reads it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CouponItem {
+    /// The grant id to check out with.
     user_coupon_id: i64,
+    /// Coupon id.
     coupon_id: String,
+    /// Name.
     name: String,
+    /// 1 减免, 2 折扣.
     discount: String,
+    /// Its name.
     get_discount_display: &'static str,
+    /// 0 all, 1 directions, 2 categories, 3 courses.
     coupon_type: String,
+    /// Its name.
     get_coupon_type_display: &'static str,
+    /// Store time.
     start_time: String,
+    /// Store time.
     end_time: String,
+    /// 0 granted, 1 claimable.
     get_type: String,
+    /// Its name.
     get_get_type_display: &'static str,
+    /// Least price.
     condition: String,
+    /// `-N` or `*0.xx`.
     sale: String,
+    /// Directions in scope.
     to_direction: Vec<DirectionRef>,
+    /// Categories in scope.
     to_category: Vec<CategoryRef>,
+    /// Courses in scope.
     to_course: Vec<CourseRef>,
+    /// `/coupon/enable/` only: `"__all__"` or the usable course ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     enable_course: Option<EnableCourse>,
 }

@@ -3,19 +3,23 @@
 use actix_web::HttpRequest;
 use luffy_order::CheckoutRequest;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
 use crate::error::ApiError;
 
 /// Numbers may arrive as JSON numbers or numeric strings; anything else is a 400.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutForm {
+    /// 0 支付宝, 2 余额 (1 微信 is refused).
     #[serde(default, deserialize_with = "flexible::integer")]
     pay_type: i64,
+    /// The grant to use; -1 or 0 for none.
     #[serde(default = "no_coupon", deserialize_with = "flexible::integer")]
     user_coupon_id: i64,
+    /// Points to spend (not with a coupon).
     #[serde(default, deserialize_with = "flexible::integer")]
     credit: i64,
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use luffy_common::CourseId;
 use luffy_order::{RefundAsk, Requester};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::json::Json;
@@ -17,11 +18,14 @@ use crate::state::AppState;
 const MAX_COURSES: usize = 100;
 
 /// `{course_ids?: [..], reason}`: without `course_ids`, every line not refunded yet.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundForm {
+    /// The courses to refund (positive ids, lines of the order); absent: every line not
+    /// refunded yet.
     #[serde(default)]
     course_ids: Option<Vec<i64>>,
+    /// Why (at most 255 characters).
     #[serde(default)]
     reason: String,
 }

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::UserId;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::time::store_time;
@@ -10,9 +11,11 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// When the balance paid the order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BalancePaid {
+    /// Message.
     errmsg: &'static str,
+    /// Store time.
     pay_time: String,
 }
 

@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{cart_total_or_zero, TokenResponse};
 use crate::auth::password::verify_password;
@@ -11,12 +12,14 @@ use crate::state::AppState;
 
 /// The login form; `username` may hold a username or a mobile number, and `mobile` is accepted
 /// as an alias.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginForm {
+    /// Username or mobile.
     #[serde(default)]
     username: Option<String>,
     #[serde(default)]
     mobile: Option<String>,
+    /// Password.
     password: String,
 }
 

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::money;
@@ -10,14 +11,21 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The profile shown to its owner.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Profile {
+    /// Id.
     id: i64,
+    /// Username.
     username: String,
+    /// Mobile.
     mobile: String,
+    /// Balance in yuan.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     money: Decimal,
+    /// Points.
     credit: i32,
+    /// Operator.
     is_staff: bool,
 }
 

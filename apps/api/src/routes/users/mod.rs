@@ -6,9 +6,10 @@ pub mod register;
 
 use actix_web::HttpResponse;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What register and login answer: a token and the cart size, as the tutorial's client expects.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     /// The JWT, to send back as `Authorization: jwt <token>`.
     pub token: String,

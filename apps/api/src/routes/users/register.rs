@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use actix_web::{web, HttpResponse};
 use regex::Regex;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{cart_total_or_zero, TokenResponse};
 use crate::auth::password::hash_password;
@@ -18,10 +19,13 @@ static MOBILE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^1[3-9][0-9]{9}$").expect("valid regex"));
 
 /// The registration form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterForm {
+    /// `^1[3-9]\d{9}$`; also the username.
     mobile: String,
+    /// 6 to 16 characters.
     password: String,
+    /// The same again.
     password2: String,
 }
 
