@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::dto::message::CartTotal;
@@ -15,16 +15,31 @@ pub use crate::routes::admin::catalog::CourseForm;
 pub use crate::routes::admin::catalog::LessonForm;
 pub use crate::routes::admin::catalog::PromotionForm;
 pub use crate::routes::admin::catalog::TeacherForm;
+pub use crate::routes::admin::coupons::CouponChangeForm as CouponChangeBody;
 pub use crate::routes::admin::create_coupon::CouponForm;
 pub use crate::routes::admin::grant_coupon::GrantForm;
 pub use crate::routes::admin::grant_coupon::Granted;
 pub use crate::routes::admin::refunds::RejectForm;
+pub use crate::routes::admin::taxonomy::CategoryForm as CategoryBody;
+pub use crate::routes::admin::taxonomy::DirectionForm as DirectionBody;
 pub use crate::routes::admin::top_up::TopUpForm;
 pub use crate::routes::admin::update_user::AccountForm;
+pub use crate::routes::cart::add::AddForm as CartAddForm;
+pub use crate::routes::cart::select_all::SelectAllForm as CartSelectAllForm;
+pub use crate::routes::cart::toggle::ToggleForm as CartToggleForm;
 pub use crate::routes::coupons::claim::ClaimForm;
 pub use crate::routes::coupons::claim::Claimed;
 pub use crate::routes::coupons::enable::EnabledCoupons;
 pub use crate::routes::coupons::view::CouponItem;
+pub use crate::routes::courses::chapters::ChapterView as Chapter;
+pub use crate::routes::courses::chapters::LessonView as Lesson;
+pub use crate::routes::courses::view::CourseCardView as CourseCard;
+pub use crate::routes::courses::view::CourseDetailView as CourseDetail;
+pub use crate::routes::courses::view::CourseView as Course;
+pub use crate::routes::courses::view::DiscountView as Discount;
+pub use crate::routes::courses::view::NamedRef as Named;
+pub use crate::routes::courses::view::TeacherView as Teacher;
+pub use crate::routes::health::Liveness as Health;
 pub use crate::routes::health::Readiness;
 pub use crate::routes::orders::form::CheckoutForm;
 pub use crate::routes::orders::refund::RefundForm;
@@ -39,108 +54,6 @@ pub use crate::routes::users::TokenResponse;
 pub struct ErrorBody {
     /// What went wrong, for the user.
     pub errmsg: String,
-}
-
-/// `GET /healthz`.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    pub status: String,
-}
-
-/// `{id, name}` of a direction or category.
-#[derive(Serialize, ToSchema)]
-pub struct Named {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-}
-
-/// A course's promotion: `{}` without one.
-#[derive(Serialize, ToSchema)]
-pub struct Discount {
-    /// 限时免费, 限时折扣 or 限时减免.
-    #[serde(rename = "type")]
-    pub type_name: Option<String>,
-    /// Seconds left in the running promotion.
-    pub expire: Option<i64>,
-    /// The promotion price, when it applies.
-    pub price: Option<f64>,
-}
-
-/// A course as the catalog lists it.
-#[derive(Serialize, ToSchema)]
-pub struct Course {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Absolute URL.
-    pub course_cover: String,
-    /// 实战课程, 会员专享 or 学位课程.
-    pub course_type: String,
-    /// List price.
-    pub price: f64,
-    /// Most points the course takes.
-    pub credit: i64,
-    /// Promotion.
-    pub discount: Discount,
-    /// Direction.
-    pub direction: Named,
-    /// Category.
-    pub category: Named,
-}
-
-/// A course card of the filtered list.
-#[derive(Serialize, ToSchema)]
-pub struct CourseCard {
-    /// The course.
-    #[serde(flatten)]
-    pub course: Course,
-    /// Students so far.
-    pub students: i64,
-    /// 0 初级, 1 中级, 2 高级.
-    pub level: i64,
-    /// The level's name.
-    pub get_level_display: String,
-    /// Lessons planned.
-    pub lessons: i64,
-    /// Lessons published.
-    pub pub_lessons: i64,
-}
-
-/// A course's teacher.
-#[derive(Serialize, ToSchema)]
-pub struct Teacher {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Absolute URL.
-    pub avatar: String,
-    /// Title.
-    pub title: String,
-    /// 0 讲师, 1 导师, 2 班主任.
-    pub role: i64,
-    /// The role's name.
-    pub get_role_display: String,
-    /// Biography.
-    pub brief: String,
-}
-
-/// `GET /courses/{id}/`.
-#[derive(Serialize, ToSchema)]
-pub struct CourseDetail {
-    /// The card.
-    #[serde(flatten)]
-    pub card: CourseCard,
-    /// Absolute URL, or empty.
-    pub course_video: String,
-    /// HTML.
-    pub description: String,
-    /// The teacher, if any.
-    pub teacher: Option<Teacher>,
 }
 
 /// A DRF page of courses.
@@ -167,59 +80,6 @@ pub struct CourseCardPage {
     pub previous: Option<String>,
     /// This page.
     pub results: Vec<CourseCard>,
-}
-
-/// A lesson.
-#[derive(Serialize, ToSchema)]
-pub struct Lesson {
-    /// Id.
-    pub id: i64,
-    /// Position.
-    pub orders: i64,
-    /// Title.
-    pub name: String,
-    /// `mm:ss`.
-    pub duration: String,
-    /// Free to watch.
-    pub free_trail: bool,
-}
-
-/// A chapter with its lessons.
-#[derive(Serialize, ToSchema)]
-pub struct Chapter {
-    /// Id.
-    pub id: i64,
-    /// Chapter number.
-    pub orders: i64,
-    /// Title.
-    pub name: String,
-    /// Summary.
-    pub summary: String,
-    /// Lessons in order.
-    pub get_lesson_list: Vec<Lesson>,
-}
-
-/// `POST /cart/`.
-#[derive(Serialize, ToSchema)]
-pub struct CartAddForm {
-    /// The course (number or numeric string).
-    pub course_id: i64,
-}
-
-/// `PATCH /cart/`.
-#[derive(Serialize, ToSchema)]
-pub struct CartToggleForm {
-    /// The course.
-    pub course_id: i64,
-    /// Selected for checkout (also 0/1).
-    pub selected: bool,
-}
-
-/// `PUT /cart/`.
-#[derive(Serialize, ToSchema)]
-pub struct CartSelectAllForm {
-    /// Select or unselect every item.
-    pub selected: bool,
 }
 
 /// A cart item.
@@ -617,23 +477,6 @@ pub struct AdminCouponPage {
     pub results: Vec<AdminCoupon>,
 }
 
-/// `PATCH /admin/coupons/{id}/`: any of these (at least one).
-#[derive(Deserialize, ToSchema)]
-pub struct CouponChangeBody {
-    /// 1 to 64 characters.
-    pub name: Option<String>,
-    /// RFC 3339 or `YYYY-MM-DD HH:MM:SS` (store timezone).
-    pub start_time: Option<String>,
-    /// After the start.
-    pub end_time: Option<String>,
-    /// Issued in all; what is left moves by the same difference and may not go below zero.
-    pub total: Option<i64>,
-    /// At least 1.
-    pub per_limit: Option<i64>,
-    /// false switches the coupon off: its grants stay but cannot be used, claimed or granted.
-    pub is_enabled: Option<bool>,
-}
-
 /// One grant of a coupon.
 #[derive(Serialize, ToSchema)]
 pub struct GrantEntry {
@@ -684,22 +527,6 @@ pub struct AdminCategory {
     pub name: String,
     /// Its direction.
     pub direction_id: i64,
-}
-
-/// `{name}`: 1 to 100 characters, unique.
-#[derive(Deserialize, ToSchema)]
-pub struct DirectionBody {
-    /// The name.
-    pub name: String,
-}
-
-/// `{name, direction_id}` to create (both required); either to change.
-#[derive(Deserialize, ToSchema)]
-pub struct CategoryBody {
-    /// 1 to 100 characters, unique.
-    pub name: Option<String>,
-    /// An existing direction.
-    pub direction_id: Option<i64>,
 }
 
 /// An account as operators see it.

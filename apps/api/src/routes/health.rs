@@ -8,8 +8,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// `{"status": "ok"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Health)]
 pub struct Liveness {
+    /// Always `ok`.
     status: &'static str,
 }
 

@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_coupon::{Coupon, CouponChange, CouponStats, GrantRecord};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
@@ -87,18 +88,25 @@ pub async fn list_coupons(
 }
 
 /// What may change; times are RFC 3339 or `YYYY-MM-DD HH:MM:SS` in the store timezone.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CouponChangeBody)]
 pub struct CouponChangeForm {
+    /// 1 to 64 characters.
     #[serde(default)]
     name: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD HH:MM:SS` (store timezone).
     #[serde(default)]
     start_time: Option<String>,
+    /// After the start.
     #[serde(default)]
     end_time: Option<String>,
+    /// Issued in all; what is left moves by the same difference and may not go below zero.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     total: Option<i64>,
+    /// At least 1.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     per_limit: Option<i64>,
+    /// false switches the coupon off: its grants stay but cannot be used, claimed or granted.
     #[serde(default)]
     is_enabled: Option<bool>,
 }

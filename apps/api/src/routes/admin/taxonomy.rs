@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_catalog::{Category, Direction, TaxonomyError};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::flexible;
@@ -47,16 +48,21 @@ impl From<Category> for CategoryView {
 }
 
 /// `{name}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = DirectionBody)]
 pub struct DirectionForm {
+    /// The name.
     name: String,
 }
 
 /// `{name, direction_id}`; in a change both are optional.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CategoryBody)]
 pub struct CategoryForm {
+    /// 1 to 100 characters, unique.
     #[serde(default)]
     name: Option<String>,
+    /// An existing direction.
     #[serde(default, deserialize_with = "flexible::optional_integer")]
     direction_id: Option<i64>,
 }

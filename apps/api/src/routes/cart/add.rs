@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::CourseId;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
@@ -12,8 +13,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The add form; `course_id` may be a number or a numeric string.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CartAddForm)]
 pub struct AddForm {
+    /// The course (number or numeric string).
     #[serde(deserialize_with = "flexible::integer")]
     course_id: i64,
 }

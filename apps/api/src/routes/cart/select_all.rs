@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
@@ -11,8 +12,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The select-all form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CartSelectAllForm)]
 pub struct SelectAllForm {
+    /// Select or unselect every item.
     #[serde(deserialize_with = "flexible::boolean")]
     selected: bool,
 }

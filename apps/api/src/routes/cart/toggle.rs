@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use luffy_common::CourseId;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::dto::flexible;
@@ -12,10 +13,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The toggle form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CartToggleForm)]
 pub struct ToggleForm {
+    /// The course.
     #[serde(deserialize_with = "flexible::integer")]
     course_id: i64,
+    /// Selected for checkout (also 0/1).
     #[serde(deserialize_with = "flexible::boolean")]
     selected: bool,
 }

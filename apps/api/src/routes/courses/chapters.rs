@@ -5,27 +5,40 @@ use actix_web::{web, HttpResponse};
 use luffy_catalog::Chapter;
 use luffy_common::CourseId;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// One lesson.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Lesson)]
 pub struct LessonView {
+    /// Id.
     id: i64,
+    /// Position.
     orders: i32,
+    /// Title.
     name: String,
+    /// `mm:ss`.
     duration: String,
+    /// Free to watch.
     free_trail: bool,
 }
 
 /// One chapter with its lessons.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Chapter)]
 pub struct ChapterView {
+    /// Id.
     id: i64,
+    /// Chapter number.
     orders: i32,
+    /// Title.
     name: String,
+    /// Summary.
     summary: String,
+    /// Lessons in order.
     get_lesson_list: Vec<LessonView>,
 }
 

@@ -4,21 +4,27 @@ use chrono::{DateTime, Utc};
 use luffy_catalog::{Course, CourseDiscount, CourseProfile, Teacher};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::dto::media::media_url;
 use crate::dto::money;
 
 /// The `discount` object: `{}` without a running promotion; `price` only when it applies.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Discount)]
 pub struct DiscountView {
+    /// 限时免费, 限时折扣 or 限时减免.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     type_name: Option<String>,
+    /// Seconds left in the running promotion.
     #[serde(skip_serializing_if = "Option::is_none")]
     expire: Option<i64>,
     #[serde(
         with = "money::optional_number",
         skip_serializing_if = "Option::is_none"
     )]
+    /// The promotion price, when it applies.
+    #[schema(value_type = Option<f64>)]
     price: Option<Decimal>,
 }
 
@@ -33,9 +39,12 @@ impl From<&CourseDiscount> for DiscountView {
 }
 
 /// A named reference (direction or category).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Named)]
 pub struct NamedRef {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
 }
 
@@ -50,14 +59,22 @@ impl NamedRef {
 }
 
 /// The teacher on a course page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Teacher)]
 pub struct TeacherView {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
+    /// Absolute URL.
     avatar: String,
+    /// Title.
     title: String,
+    /// 0 讲师, 1 导师, 2 班主任.
     role: i16,
+    /// The role's name.
     get_role_display: &'static str,
+    /// Biography.
     brief: String,
 }
 
@@ -77,14 +94,21 @@ impl TeacherView {
 }
 
 /// A course card in the course list (`/courses/{direction}/{category}/`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CourseCard)]
 pub struct CourseCardView {
+    /// The course.
     #[serde(flatten)]
     course: CourseView,
+    /// Students so far.
     students: i32,
+    /// 0 初级, 1 中级, 2 高级.
     level: i16,
+    /// The level's name.
     get_level_display: &'static str,
+    /// Lessons planned.
     lessons: i32,
+    /// Lessons published.
     pub_lessons: i32,
 }
 
@@ -103,12 +127,17 @@ impl CourseCardView {
 }
 
 /// A course page (`/courses/{id}/`): the card plus video, description and teacher.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CourseDetail)]
 pub struct CourseDetailView {
+    /// The card.
     #[serde(flatten)]
     card: CourseCardView,
+    /// Absolute URL, or empty.
     course_video: String,
+    /// HTML.
     description: String,
+    /// The teacher, if any.
     teacher: Option<TeacherView>,
 }
 
@@ -128,17 +157,28 @@ impl CourseDetailView {
 }
 
 /// A course as the catalog shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Course)]
 pub struct CourseView {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
+    /// Absolute URL.
     course_cover: String,
+    /// 实战课程, 会员专享 or 学位课程.
     course_type: &'static str,
+    /// List price.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     price: Decimal,
+    /// Most points the course takes.
     credit: i32,
+    /// Promotion.
     discount: DiscountView,
+    /// Direction.
     direction: NamedRef,
+    /// Category.
     category: NamedRef,
 }
 
