@@ -4,29 +4,48 @@
 use luffy_order::Refund;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::dto::money;
 use crate::dto::time::store_time;
 
 /// One refund.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Refund)]
 pub struct RefundView {
+    /// Id.
     id: i64,
+    /// The order.
     order_id: i64,
+    /// Its number.
     order_number: String,
+    /// requested, approved, refunding, refunded, rejected, cancelled or failed.
     status: &'static str,
+    /// 待审核, 已同意, 退款中, 已退款, 已拒绝, 已撤销 or 退款失败.
     status_display: &'static str,
+    /// Money back: what the buyer paid for these lines.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     amount: Decimal,
+    /// Points back.
     points: i32,
+    /// The refunded courses.
     course_ids: Vec<i64>,
+    /// alipay or balance: how the money goes back.
     channel: &'static str,
+    /// The gateway's idempotency key (`<order number>R<nn>`).
     out_request_no: String,
+    /// Why it was asked for.
     reason: String,
+    /// The operator's note (a rejection's reason).
     review_note: String,
+    /// Whether an operator started it.
     by_operator: bool,
+    /// The gateway's last error, if any.
     last_error: Option<String>,
+    /// Store time.
     created_time: String,
+    /// Store time.
     updated_time: String,
 }
 

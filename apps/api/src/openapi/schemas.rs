@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 pub use crate::dto::message::CartTotal;
 pub use crate::dto::message::Message;
+pub use crate::dto::refund::RefundView as Refund;
 pub use crate::routes::admin::adjust_credit::CreditForm;
 pub use crate::routes::admin::catalog::ChapterForm;
 pub use crate::routes::admin::catalog::CourseForm;
@@ -27,6 +28,8 @@ pub use crate::routes::admin::update_user::AccountForm;
 pub use crate::routes::cart::add::AddForm as CartAddForm;
 pub use crate::routes::cart::select_all::SelectAllForm as CartSelectAllForm;
 pub use crate::routes::cart::toggle::ToggleForm as CartToggleForm;
+pub use crate::routes::cart::view::CartItemView as CartItem;
+pub use crate::routes::cart::view::CartListResponse as CartList;
 pub use crate::routes::coupons::claim::ClaimForm;
 pub use crate::routes::coupons::claim::Claimed;
 pub use crate::routes::coupons::enable::EnabledCoupons;
@@ -41,9 +44,21 @@ pub use crate::routes::courses::view::NamedRef as Named;
 pub use crate::routes::courses::view::TeacherView as Teacher;
 pub use crate::routes::health::Liveness as Health;
 pub use crate::routes::health::Readiness;
+pub use crate::routes::orders::cancel::CancelledView as Cancelled;
+pub use crate::routes::orders::create::CreatedOrderView as CreatedOrder;
 pub use crate::routes::orders::form::CheckoutForm;
+pub use crate::routes::orders::quote::QuoteLineView as QuoteLine;
+pub use crate::routes::orders::quote::QuoteView as Quote;
+pub use crate::routes::orders::rebuy::RebuyView as Rebuy;
+pub use crate::routes::orders::rebuy::SkippedView as SkippedCourse;
 pub use crate::routes::orders::refund::RefundForm;
+pub use crate::routes::orders::view::CouponSummaryView as OrderCoupon;
+pub use crate::routes::orders::view::OrderCourseView as OrderCourse;
+pub use crate::routes::orders::view::OrderView as Order;
 pub use crate::routes::payments::balance::BalancePaid;
+pub use crate::routes::payments::pay_link::PayLinkView as PayLink;
+pub use crate::routes::payments::result::PaidCourseView as ResultCourse;
+pub use crate::routes::payments::result::PaymentResultView as PaymentResult;
 pub use crate::routes::users::login::LoginForm;
 pub use crate::routes::users::me::Profile;
 pub use crate::routes::users::register::RegisterForm;
@@ -80,199 +95,6 @@ pub struct CourseCardPage {
     pub previous: Option<String>,
     /// This page.
     pub results: Vec<CourseCard>,
-}
-
-/// A cart item.
-#[derive(Serialize, ToSchema)]
-pub struct CartItem {
-    /// Course id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Absolute URL.
-    pub course_cover: String,
-    /// List price.
-    pub price: f64,
-    /// Most points.
-    pub credit: i64,
-    /// Promotion.
-    pub discount: Discount,
-    /// Course type name.
-    pub course_type: String,
-    /// Selected for checkout.
-    pub selected: bool,
-}
-
-/// `GET /cart/` and the checkout page.
-#[derive(Serialize, ToSchema)]
-pub struct CartList {
-    /// `ok!`.
-    pub errmsg: String,
-    /// Items.
-    pub cart: Vec<CartItem>,
-}
-
-/// A quoted line.
-#[derive(Serialize, ToSchema)]
-pub struct QuoteLine {
-    /// Course.
-    pub course_id: i64,
-    /// Name.
-    pub name: String,
-    /// List price.
-    pub price: f64,
-    /// After promotion.
-    pub real_price: f64,
-    /// Promotion name.
-    pub discount_name: String,
-    /// Coupon share.
-    pub coupon_discount: f64,
-    /// Most points.
-    pub credit: i64,
-}
-
-/// `POST /orders/quote/`.
-#[derive(Serialize, ToSchema)]
-pub struct Quote {
-    /// Sum of list prices.
-    pub total_price: f64,
-    /// Coupon and points.
-    pub discount_price: f64,
-    /// To pay.
-    pub real_price: f64,
-    /// Points spent.
-    pub credit: i64,
-    /// Most points usable.
-    pub max_use_credit: i64,
-    /// Points per yuan.
-    pub credit_to_money: i64,
-    /// Lines.
-    pub lines: Vec<QuoteLine>,
-}
-
-/// `POST /orders/`.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedOrder {
-    /// Id.
-    pub id: i64,
-    /// Number.
-    pub order_number: String,
-    /// Seconds until it times out.
-    pub order_timeout: i64,
-    /// 0 unpaid, 1 paid (free orders).
-    pub order_status: i64,
-    /// To pay.
-    pub real_price: f64,
-}
-
-/// The coupon an order used; `{}` when none.
-#[derive(Serialize, ToSchema)]
-pub struct OrderCoupon {
-    /// Grant id.
-    pub id: Option<i64>,
-    /// Name.
-    pub name: Option<String>,
-    /// Formula.
-    pub sale: Option<String>,
-    /// 1 or 2.
-    pub discount: Option<i64>,
-    /// Least price.
-    pub condition: Option<i64>,
-    /// Given back (cancelled or timed out).
-    pub released: Option<bool>,
-}
-
-/// A bought course in an order.
-#[derive(Serialize, ToSchema)]
-pub struct OrderCourse {
-    /// Line id.
-    pub id: i64,
-    /// List price.
-    pub price: f64,
-    /// After promotion.
-    pub real_price: f64,
-    /// Coupon share.
-    pub coupon_discount: f64,
-    /// Promotion name.
-    pub discount_name: String,
-    /// Course.
-    pub course_id: i64,
-    /// Name.
-    pub course_name: String,
-    /// Absolute URL.
-    pub course_cover: String,
-}
-
-/// An order.
-#[derive(Serialize, ToSchema)]
-pub struct Order {
-    /// Id.
-    pub id: i64,
-    /// Number.
-    pub order_number: String,
-    /// Sum of list prices.
-    pub total_price: f64,
-    /// Paid or to pay.
-    pub real_price: f64,
-    /// Store time, when paid.
-    pub pay_time: Option<String>,
-    /// Store time.
-    pub created_time: String,
-    /// Store time.
-    pub expires_at: String,
-    /// Points spent.
-    pub credit: i64,
-    /// Coupon used.
-    pub coupon: OrderCoupon,
-    /// Pay type code.
-    pub pay_type: i64,
-    /// Its name.
-    pub get_pay_type_display: String,
-    /// 0 未支付, 1 已支付, 2 已取消, 3 超时取消, 4 部分退款, 5 已退款.
-    pub order_status: i64,
-    /// Its name.
-    pub get_order_status_display: String,
-    /// Lines.
-    pub order_courses: Vec<OrderCourse>,
-    /// Its refunds, oldest first.
-    pub refunds: Vec<Refund>,
-}
-
-/// A refund.
-#[derive(Serialize, ToSchema)]
-pub struct Refund {
-    /// Id.
-    pub id: i64,
-    /// The order.
-    pub order_id: i64,
-    /// Its number.
-    pub order_number: String,
-    /// requested, approved, refunding, refunded, rejected, cancelled or failed.
-    pub status: String,
-    /// 待审核, 已同意, 退款中, 已退款, 已拒绝, 已撤销 or 退款失败.
-    pub status_display: String,
-    /// Money back: what the buyer paid for these lines.
-    pub amount: f64,
-    /// Points back.
-    pub points: i64,
-    /// The refunded courses.
-    pub course_ids: Vec<i64>,
-    /// alipay or balance: how the money goes back.
-    pub channel: String,
-    /// The gateway's idempotency key (`<order number>R<nn>`).
-    pub out_request_no: String,
-    /// Why it was asked for.
-    pub reason: String,
-    /// The operator's note (a rejection's reason).
-    pub review_note: String,
-    /// Whether an operator started it.
-    pub by_operator: bool,
-    /// The gateway's last error, if any.
-    pub last_error: Option<String>,
-    /// Store time.
-    pub created_time: String,
-    /// Store time.
-    pub updated_time: String,
 }
 
 /// A DRF page of refunds.
@@ -625,68 +447,6 @@ pub struct AuditPage {
     pub previous: Option<String>,
     /// This page.
     pub results: Vec<AuditEntry>,
-}
-
-/// A course buying again left out.
-#[derive(Serialize, ToSchema)]
-pub struct SkippedCourse {
-    /// The course.
-    pub course_id: i64,
-    /// Why: owned, or hidden or deleted now.
-    pub reason: String,
-}
-
-/// `POST /orders/{id}/rebuy/`.
-#[derive(Serialize, ToSchema)]
-pub struct Rebuy {
-    /// Courses now in the cart, selected.
-    pub added: Vec<i64>,
-    /// Courses left out.
-    pub skipped: Vec<SkippedCourse>,
-    /// The cart's size afterwards.
-    pub cart_total: u64,
-}
-
-/// `PUT /orders/{id}/`.
-#[derive(Serialize, ToSchema)]
-pub struct Cancelled {
-    /// Message.
-    pub errmsg: String,
-    /// 2.
-    pub order_status: i64,
-}
-
-/// `GET /payments/alipay/{order_number}/`.
-#[derive(Serialize, ToSchema)]
-pub struct PayLink {
-    /// 0.
-    pub pay_type: i64,
-    /// 支付宝.
-    pub get_pay_type_display: String,
-    /// The signed gateway URL to open.
-    pub link: String,
-}
-
-/// A course in a payment result.
-#[derive(Serialize, ToSchema)]
-pub struct ResultCourse {
-    /// Course id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Absolute URL.
-    pub course_cover: String,
-}
-
-/// `GET /payments/alipay/result/` (JSON form).
-#[derive(Serialize, ToSchema)]
-pub struct PaymentResult {
-    /// Store time.
-    pub pay_time: String,
-    /// Paid.
-    pub real_price: f64,
-    /// The courses.
-    pub course_list: Vec<ResultCourse>,
 }
 
 /// Credit answer.

@@ -3,22 +3,33 @@
 use luffy_cart::CartLine;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::dto::media::media_url;
 use crate::dto::money;
 use crate::routes::courses::view::DiscountView;
 
 /// One cart item as the client shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CartItem)]
 pub struct CartItemView {
+    /// Course id.
     id: i64,
+    /// Name.
     name: String,
+    /// Absolute URL.
     course_cover: String,
+    /// List price.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     price: Decimal,
+    /// Most points.
     credit: i32,
+    /// Promotion.
     discount: DiscountView,
+    /// Course type name.
     course_type: &'static str,
+    /// Selected for checkout.
     selected: bool,
 }
 
@@ -39,7 +50,8 @@ impl CartItemView {
 }
 
 /// `{errmsg, cart: [...]}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CartList)]
 pub struct CartListResponse {
     /// Always "ok!" on success, as the tutorial.
     pub errmsg: &'static str,

@@ -2,15 +2,19 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The cancelled order's new status.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Cancelled)]
 pub struct CancelledView {
+    /// Message.
     errmsg: &'static str,
+    /// 2.
     order_status: i16,
 }
 

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::form::CheckoutForm;
 use crate::auth::TokenUser;
@@ -12,12 +13,19 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The created (or replayed) order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CreatedOrder)]
 pub struct CreatedOrderView {
+    /// Id.
     id: i64,
+    /// Number.
     order_number: String,
+    /// Seconds until it times out.
     order_timeout: u64,
+    /// 0 unpaid, 1 paid (free orders).
     order_status: i16,
+    /// To pay.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     real_price: Decimal,
 }

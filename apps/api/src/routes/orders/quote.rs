@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::form::CheckoutForm;
 use crate::auth::TokenUser;
@@ -11,31 +12,55 @@ use crate::dto::money;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
-struct QuoteLineView {
+/// A quoted line.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QuoteLine)]
+pub struct QuoteLineView {
+    /// Course.
     course_id: i64,
+    /// Name.
     name: String,
+    /// List price.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     price: Decimal,
+    /// After promotion.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     real_price: Decimal,
+    /// Promotion name.
     discount_name: String,
+    /// Coupon share.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     coupon_discount: Decimal,
+    /// Most points.
     credit: i32,
 }
 
-#[derive(Debug, Serialize)]
-struct QuoteView {
+/// `POST /orders/quote/`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Quote)]
+pub struct QuoteView {
+    /// Sum of list prices.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     total_price: Decimal,
+    /// Coupon and points.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     discount_price: Decimal,
+    /// To pay.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     real_price: Decimal,
+    /// Points spent.
     credit: i32,
+    /// Most points usable.
     max_use_credit: i32,
+    /// Points per yuan.
     credit_to_money: u32,
+    /// Lines.
     lines: Vec<QuoteLineView>,
 }
 

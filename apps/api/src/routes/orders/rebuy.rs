@@ -3,23 +3,31 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A course left out, and why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SkippedCourse)]
 pub struct SkippedView {
+    /// The course.
     course_id: i64,
+    /// Why: owned, or hidden or deleted now.
     reason: &'static str,
 }
 
 /// What went back into the cart.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Rebuy)]
 pub struct RebuyView {
+    /// Courses now in the cart, selected.
     added: Vec<i64>,
+    /// Courses left out.
     skipped: Vec<SkippedView>,
+    /// The cart's size afterwards.
     cart_total: u64,
 }
 

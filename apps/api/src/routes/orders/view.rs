@@ -3,6 +3,9 @@
 use luffy_order::Order;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::ToSchema;
 
 use crate::dto::media::media_url;
 use crate::dto::money;
@@ -10,29 +13,48 @@ use crate::dto::refund::RefundView;
 use crate::dto::time::store_time;
 
 /// One bought course in an order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrderCourse)]
 pub struct OrderCourseView {
+    /// Line id.
     id: i64,
+    /// List price.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     price: Decimal,
+    /// After promotion.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     real_price: Decimal,
+    /// Coupon share.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     coupon_discount: Decimal,
+    /// Promotion name.
     discount_name: String,
+    /// Course.
     course_id: i64,
+    /// Name.
     course_name: String,
+    /// Absolute URL.
     course_cover: String,
 }
 
 /// The coupon an order used (its discount stays on the lines even once released).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrderCoupon)]
 pub struct CouponSummaryView {
+    /// Grant id.
     id: i64,
+    /// Name.
     name: String,
+    /// Formula.
     sale: String,
+    /// 1 or 2.
     discount: i16,
+    /// Least price.
     condition: i32,
+    /// Given back (cancelled or timed out).
     released: bool,
 }
 
@@ -46,25 +68,68 @@ pub enum OrderCouponView {
     None {},
 }
 
+/// Written by hand because `{}` must be an object with no properties: the derived `oneOf` of
+/// an untagged enum would accept a coupon as the empty variant too.
+impl utoipa::PartialSchema for OrderCouponView {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(Ref::from_schema_name(CouponSummaryView::name()))
+            .item(
+                ObjectBuilder::new()
+                    .max_properties(Some(0))
+                    .description(Some("No coupon.")),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for OrderCouponView {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            CouponSummaryView::name().into_owned(),
+            <CouponSummaryView as utoipa::PartialSchema>::schema(),
+        ));
+        <CouponSummaryView as ToSchema>::schemas(schemas);
+    }
+}
+
 /// An order as its owner sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Order)]
 pub struct OrderView {
+    /// Id.
     id: i64,
+    /// Number.
     order_number: String,
+    /// Sum of list prices.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     total_price: Decimal,
+    /// Paid or to pay.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     real_price: Decimal,
+    /// Store time, when paid.
     pay_time: Option<String>,
+    /// Store time.
     created_time: String,
+    /// Store time.
     expires_at: String,
+    /// Points spent.
     credit: i32,
+    /// Coupon used.
     coupon: OrderCouponView,
+    /// Pay type code.
     pay_type: i16,
+    /// Its name.
     get_pay_type_display: &'static str,
+    /// 0 未支付, 1 已支付, 2 已取消, 3 超时取消, 4 部分退款, 5 已退款.
     order_status: i16,
+    /// Its name.
     get_order_status_display: &'static str,
+    /// Lines.
     order_courses: Vec<OrderCourseView>,
+    /// Its refunds, oldest first.
     refunds: Vec<RefundView>,
 }
 

@@ -5,16 +5,21 @@ use actix_web::{web, HttpResponse};
 use luffy_order::PayType;
 use luffy_payment_alipay::PagePay;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The signed Alipay page-pay link.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PayLink)]
 pub struct PayLinkView {
+    /// 0.
     pay_type: i16,
+    /// 支付宝.
     get_pay_type_display: &'static str,
+    /// The signed gateway URL to open.
     link: String,
 }
 

@@ -6,6 +6,7 @@ use luffy_payment_alipay::form::parse_form;
 use luffy_payment_alipay::verify_return;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::confirm_with_gateway;
 use crate::dto::money;
@@ -14,19 +15,28 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A course the payment bought.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ResultCourse)]
 pub struct PaidCourseView {
+    /// Course id.
     id: i64,
+    /// Name.
     name: String,
+    /// Absolute URL.
     course_cover: String,
 }
 
 /// The paid order, as the tutorial's success page reads it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PaymentResult)]
 pub struct PaymentResultView {
+    /// Store time.
     pay_time: String,
+    /// Paid.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     real_price: Decimal,
+    /// The courses.
     course_list: Vec<PaidCourseView>,
 }
 
