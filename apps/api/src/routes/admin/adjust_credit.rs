@@ -25,10 +25,14 @@ pub struct CreditForm {
 }
 
 /// The points balance before and after an adjustment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CreditSet)]
 pub struct CreditAdjusted {
+    /// Message.
     errmsg: &'static str,
+    /// Before.
     old_credit: i32,
+    /// After.
     credit: i32,
 }
 

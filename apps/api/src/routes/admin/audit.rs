@@ -7,6 +7,7 @@ use luffy_account::{AuditEntry, AuditQuery};
 use luffy_common::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::page::{DrfPage, PageParams};
@@ -31,15 +32,24 @@ pub struct AuditFilter {
 }
 
 /// One audit entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuditEntry)]
 pub struct AuditView {
+    /// Id.
     id: i64,
+    /// The operator.
     actor_id: i64,
+    /// What was done: coupon.create, coupon.grant, coupon_grant.revoke, user.state, user.credit, user.balance.
     action: String,
+    /// What kind of row: coupon, coupon_grant, user.
     entity: String,
+    /// Which row.
     entity_id: i64,
+    /// The row before (null when created).
     before: Value,
+    /// The row after (null when deleted).
     after: Value,
+    /// When, in the store timezone.
     created_time: String,
 }
 

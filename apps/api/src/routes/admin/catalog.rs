@@ -23,14 +23,22 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A teacher.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminTeacher)]
 pub struct TeacherView {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
+    /// Title (职位).
     title: String,
+    /// 0 讲师, 1 导师, 2 班主任.
     role: i16,
+    /// Introduction.
     brief: String,
+    /// Avatar path or URL.
     avatar: String,
+    /// Shown to buyers.
     is_show: bool,
 }
 
@@ -92,23 +100,40 @@ impl TeacherForm {
 }
 
 /// A course as operators see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminCourse)]
 pub struct AdminCourseView {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
+    /// Direction.
     direction_id: i64,
+    /// Category of that direction.
     category_id: i64,
+    /// Teacher.
     teacher_id: Option<i64>,
+    /// List price.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     price: Decimal,
+    /// Points cap per order.
     credit: i32,
+    /// 0 付费, 1 VIP, 2 学位.
     course_type: i16,
+    /// 0 初级, 1 中级, 2 高级.
     level: i16,
+    /// Description.
     description: String,
+    /// Cover path or URL.
     course_cover: String,
+    /// Video path or URL.
     course_video: String,
+    /// Listed.
     is_show: bool,
+    /// Withdrawn for good.
     is_deleted: bool,
+    /// Lessons shown.
     lessons: i32,
 }
 
@@ -221,13 +246,20 @@ pub struct CourseQuery {
 }
 
 /// A lesson.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminLesson)]
 pub struct LessonView {
+    /// Id.
     id: i64,
+    /// Position.
     orders: i32,
+    /// Name.
     name: String,
+    /// Duration text.
     duration: String,
+    /// Free to watch.
     free_trail: bool,
+    /// Shown.
     is_show: bool,
 }
 
@@ -245,14 +277,22 @@ impl From<LessonRecord> for LessonView {
 }
 
 /// A chapter with its lessons.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminChapter)]
 pub struct ChapterView {
+    /// Id.
     id: i64,
+    /// Course.
     course_id: i64,
+    /// Position.
     orders: i32,
+    /// Name.
     name: String,
+    /// Summary.
     summary: String,
+    /// Shown.
     is_show: bool,
+    /// Lessons in order.
     lessons: Vec<LessonView>,
 }
 
@@ -343,15 +383,24 @@ impl LessonForm {
 }
 
 /// A promotion.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminPromotion)]
 pub struct PromotionView {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
+    /// `0`, `*0.xx` or `-N`.
     sale: String,
+    /// 限时免费, 限时折扣 or 限时减免.
     discount_type: String,
+    /// Minimum list price in yuan.
     condition: i32,
+    /// Store time.
     start_time: String,
+    /// Store time.
     end_time: String,
+    /// Linked courses.
     course_ids: Vec<i64>,
 }
 

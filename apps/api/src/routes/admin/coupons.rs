@@ -16,27 +16,46 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A coupon as operators see it, with its stock counts where they were read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminCoupon)]
 pub struct AdminCouponView {
+    /// Id.
     id: i64,
+    /// Name.
     name: String,
+    /// 1 reduction, 2 percent.
     discount: i16,
+    /// 满减 or 折扣.
     get_discount_display: &'static str,
+    /// 0 all, 1 directions, 2 categories, 3 courses.
     coupon_type: i16,
+    /// Its display name.
     get_coupon_type_display: &'static str,
+    /// The sale formula.
     sale: String,
+    /// Minimum price.
     condition: i32,
+    /// Issued in all.
     total: i32,
+    /// Left.
     has_total: i32,
+    /// Per-user limit.
     per_limit: i32,
+    /// 0 granted by operators, 1 self-claim.
     get_type: i16,
+    /// Valid from (store timezone).
     start_time: String,
+    /// Valid until.
     end_time: String,
+    /// Switched on.
     is_enabled: bool,
+    /// Grants made (list only).
     #[serde(skip_serializing_if = "Option::is_none")]
     granted: Option<i64>,
+    /// Grants used by paid orders (list only).
     #[serde(skip_serializing_if = "Option::is_none")]
     used: Option<i64>,
+    /// Grants held by unpaid orders (list only).
     #[serde(skip_serializing_if = "Option::is_none")]
     reserved: Option<i64>,
 }
@@ -154,14 +173,22 @@ pub async fn update_coupon(
 }
 
 /// One grant of a coupon.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = GrantEntry)]
 pub struct GrantView {
+    /// Grant id.
     id: i64,
+    /// Holder.
     user_id: i64,
+    /// Holder's username.
     username: String,
+    /// The order holding or having used it.
     order_id: Option<i64>,
+    /// 0 unused, 1 used, 2 expired.
     use_status: i16,
+    /// When its order was paid.
     use_time: Option<String>,
+    /// When it was granted.
     created_time: String,
 }
 

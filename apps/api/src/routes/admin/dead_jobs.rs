@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use luffy_scheduler::DeadJob;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::message::Message;
@@ -14,15 +15,24 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A dead job.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DeadJobDetail)]
 pub struct DeadJobView {
+    /// Id.
     id: i64,
+    /// Which handler ran it: order_timeout, alipay_close, alipay_refund.
     kind: String,
+    /// Its input.
     payload: Value,
+    /// Attempts made.
     attempts: i32,
+    /// Attempts allowed.
     max_attempts: i32,
+    /// The last failure.
     last_error: String,
+    /// The order it concerns.
     order_id: Option<i64>,
+    /// When it died, in the store timezone.
     failed_time: String,
 }
 

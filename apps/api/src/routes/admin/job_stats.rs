@@ -2,34 +2,49 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Jobs of one kind in one status.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JobCount)]
 pub struct JobCountView {
+    /// Kind.
     kind: String,
+    /// Status.
     status: String,
+    /// How many.
     count: i64,
 }
 
 /// A dead job with its last error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DeadJob)]
 pub struct DeadJobView {
+    /// Id.
     id: i64,
+    /// Kind.
     kind: String,
+    /// Attempts made.
     attempts: i32,
+    /// Last error.
     last_error: String,
 }
 
 /// Counts by kind and status, the worker lag, and the dead jobs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JobStats)]
 pub struct JobStatsView {
+    /// By kind and status.
     counts: Vec<JobCountView>,
+    /// Pending and due.
     due: i64,
+    /// Age of the oldest due job.
     oldest_due_age_secs: f64,
+    /// Dead jobs.
     dead: Vec<DeadJobView>,
 }
 

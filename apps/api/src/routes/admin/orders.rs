@@ -10,6 +10,7 @@ use luffy_order::back_office::{
 use luffy_order::{Order, OrderStatus, PayType};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::money;
@@ -177,9 +178,12 @@ pub async fn search_orders(
 }
 
 /// An order with its buyer's id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminOrder)]
 pub struct AdminOrderView {
+    /// The buyer.
     user_id: i64,
+    /// The order.
     #[serde(flatten)]
     order: OrderView,
 }
@@ -253,46 +257,73 @@ pub(crate) async fn orders_csv(
 }
 
 /// A payment of the order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrderPaymentEntry)]
 pub struct PaymentView {
+    /// Id.
     id: i64,
+    /// alipay or balance.
     channel: String,
+    /// Gateway trade number.
     trade_no: String,
+    /// Amount.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     amount: Decimal,
+    /// paid, refund_pending or refunded.
     status: String,
+    /// When recorded (store timezone).
     created_time: String,
 }
 
 /// A job of the order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrderJobEntry)]
 pub struct JobView {
+    /// Id.
     id: i64,
+    /// order_timeout, alipay_close or alipay_refund.
     kind: String,
+    /// pending, running, done or dead.
     status: String,
+    /// Attempts made.
     attempts: i32,
+    /// The last failure.
     last_error: Option<String>,
+    /// Created (store timezone).
     created_time: String,
+    /// Last changed.
     updated_time: String,
 }
 
 /// One step of the order's life.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TimelineEntry)]
 pub struct TimelineView {
+    /// When (store timezone).
     time: String,
+    /// What happened.
     event: String,
 }
 
 /// The order, its buyer, payments, jobs and timeline.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminOrderDossier)]
 pub struct OrderDossierView {
+    /// The buyer.
     user_id: i64,
+    /// The buyer's username.
     username: String,
+    /// The buyer's mobile.
     mobile: String,
+    /// The order.
     #[serde(flatten)]
     order: OrderView,
+    /// Its payments, oldest first.
     payments: Vec<PaymentView>,
+    /// Its jobs, oldest first.
     jobs: Vec<JobView>,
+    /// Its life, in time order.
     timeline: Vec<TimelineView>,
 }
 

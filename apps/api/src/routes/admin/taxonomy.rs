@@ -14,17 +14,24 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A direction.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminDirection)]
 pub struct DirectionView {
+    /// Id.
     id: i64,
+    /// Name (unique).
     name: String,
 }
 
 /// A category.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminCategory)]
 pub struct CategoryView {
+    /// Id.
     id: i64,
+    /// Name (unique).
     name: String,
+    /// Its direction.
     direction_id: i64,
 }
 

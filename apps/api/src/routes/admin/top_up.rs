@@ -27,9 +27,13 @@ pub struct TopUpForm {
 }
 
 /// The balance after the top-up.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ToppedUp)]
 pub struct TopUpView {
+    /// Message.
     errmsg: &'static str,
+    /// New balance.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     money: Decimal,
 }

@@ -25,10 +25,14 @@ pub struct AccountForm {
 }
 
 /// The account's state after the change.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Account)]
 pub struct AccountView {
+    /// User id.
     id: i64,
+    /// Active.
     is_active: bool,
+    /// Staff.
     is_staff: bool,
 }
 

@@ -5,6 +5,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use luffy_catalog::UploadKind;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::media::media_url;
@@ -12,11 +13,16 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A stored picture.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = UploadedImage)]
 pub struct UploadedView {
+    /// The site path to put in `course_cover` or `avatar`.
     path: String,
+    /// Its absolute URL.
     url: String,
+    /// Width in pixels.
     width: u32,
+    /// Height in pixels.
     height: u32,
 }
 

@@ -8,6 +8,7 @@ use luffy_common::UserId;
 use luffy_credit::{BalanceOperation, LedgerOperation};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::StaffUser;
 use crate::dto::money;
@@ -26,15 +27,24 @@ pub struct UserSearch {
 }
 
 /// An account as operators see it (never its password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminUser)]
 pub struct UserView {
+    /// Id.
     id: i64,
+    /// Login name.
     username: String,
+    /// Mobile.
     mobile: String,
+    /// Balance (yuan).
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     money: Decimal,
+    /// Points.
     credit: i32,
+    /// May log in.
     is_active: bool,
+    /// May use operator routes.
     is_staff: bool,
 }
 
@@ -89,15 +99,24 @@ fn points() -> String {
 }
 
 /// One ledger row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LedgerLine)]
 pub struct LedgerLineView {
+    /// Id.
     id: i64,
+    /// Operation code.
     operation: i16,
+    /// 业务增值, 购物消费, 系统赠送, 订单退还 (points) or 充值, 支付, 退款 (balance).
     get_operation_display: &'static str,
+    /// Signed change: points, or yuan.
+    #[schema(value_type = f64)]
     #[serde(with = "money::number")]
     change: Decimal,
+    /// The order involved.
     order_id: Option<i64>,
+    /// Why.
     remark: String,
+    /// When, in the store timezone.
     created_time: String,
 }
 
