@@ -9,6 +9,7 @@ use luffy_catalog::CatalogError;
 use luffy_common::paging::PageRequestError;
 use luffy_common::StorageError;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A failed request, as the client sees it.
 #[derive(Debug, thiserror::Error)]
@@ -45,8 +46,10 @@ pub enum ApiError {
     Unexpected(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every error: a Chinese message in the tutorial's style.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    /// What went wrong, for the user.
     errmsg: &'a str,
 }
 

@@ -3,6 +3,11 @@
 use luffy_common::paging::PageRequestError;
 use luffy_common::PageRequest;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::dto::flexible;
 
@@ -50,6 +55,50 @@ pub struct DrfPage<T> {
     next: Option<String>,
     previous: Option<String>,
     results: Vec<T>,
+}
+
+/// The page's schema, one component per item type (`CoursePage` for pages of `Course`):
+/// utoipa's derive gives every instance of a generic struct the same component name.
+impl<T: ToSchema> PartialSchema for DrfPage<T> {
+    fn schema() -> RefOr<Schema> {
+        let link = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .property(
+                "count",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .description(Some("All matching.")),
+            )
+            .required("count")
+            .property("next", link("Next page URL."))
+            .required("next")
+            .property("previous", link("Previous page URL."))
+            .required("previous")
+            .property(
+                "results",
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(T::name()))
+                    .description(Some("This page.")),
+            )
+            .required("results")
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for DrfPage<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Page", T::name()))
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
 }
 
 impl<T> DrfPage<T> {

@@ -1,11 +1,10 @@
-//! The shapes of request and response bodies, as the OpenAPI document describes them. The e2e
-//! suite checks real responses against these (tests/tests/openapi.rs), so they cannot drift
-//! from what the handlers send. Money is a JSON number, times are store-time strings.
+//! The names the OpenAPI document gives request and response bodies. Every schema is derived
+//! from the type a handler reads or sends (`ToSchema` on the DTO, `#[schema(as = ...)]` for its
+//! name in the document), so the document cannot drift from the code; this module only names
+//! them for `paths.rs`. The e2e suite also checks real responses against the document
+//! (tests/tests/openapi.rs). Money is a JSON number, times are store-time strings.
 
-#![allow(dead_code)]
-
-use serde::Serialize;
-use utoipa::ToSchema;
+use crate::dto::page::DrfPage;
 
 pub use crate::dto::message::CartTotal;
 pub use crate::dto::message::Message;
@@ -89,178 +88,44 @@ pub use crate::routes::users::me::Profile;
 pub use crate::routes::users::register::RegisterForm;
 pub use crate::routes::users::TokenResponse;
 
-/// Every error: a Chinese message in the tutorial's style.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// What went wrong, for the user.
-    pub errmsg: String,
-}
+/// Every error body (`ApiError` renders it).
+pub type ErrorBody = crate::error::ErrorBody<'static>;
 
 /// A DRF page of courses.
-#[derive(Serialize, ToSchema)]
-pub struct CoursePage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<Course>,
-}
+pub type CoursePage = DrfPage<Course>;
 
 /// A DRF page of course cards.
-#[derive(Serialize, ToSchema)]
-pub struct CourseCardPage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<CourseCard>,
-}
+pub type CourseCardPage = DrfPage<CourseCard>;
 
 /// A DRF page of refunds.
-#[derive(Serialize, ToSchema)]
-pub struct RefundPage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<Refund>,
-}
+pub type RefundPage = DrfPage<Refund>;
 
 /// A DRF page of every buyer's orders.
-#[derive(Serialize, ToSchema)]
-pub struct AdminOrderPage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<AdminOrder>,
-}
+pub type AdminOrderPage = DrfPage<AdminOrder>;
 
 /// A DRF page of orders.
-#[derive(Serialize, ToSchema)]
-pub struct OrderPage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<Order>,
-}
+pub type OrderPage = DrfPage<Order>;
 
 /// A DRF page of dead jobs.
-#[derive(Serialize, ToSchema)]
-pub struct DeadJobPage {
-    /// All dead jobs.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<DeadJobDetail>,
-}
+pub type DeadJobPage = DrfPage<DeadJobDetail>;
 
 /// A DRF page of coupons.
-#[derive(Serialize, ToSchema)]
-pub struct AdminCouponPage {
-    /// All coupons.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<AdminCoupon>,
-}
+pub type AdminCouponPage = DrfPage<AdminCoupon>;
 
 /// A DRF page of grants.
-#[derive(Serialize, ToSchema)]
-pub struct GrantPage {
-    /// All grants of the coupon.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<GrantEntry>,
-}
+pub type GrantPage = DrfPage<GrantEntry>;
 
 /// A DRF page of accounts.
-#[derive(Serialize, ToSchema)]
-pub struct AdminUserPage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<AdminUser>,
-}
+pub type AdminUserPage = DrfPage<AdminUser>;
 
 /// A DRF page of ledger rows.
-#[derive(Serialize, ToSchema)]
-pub struct LedgerPage {
-    /// All rows of this ledger.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<LedgerLine>,
-}
+pub type LedgerPage = DrfPage<LedgerLine>;
 
 /// A DRF page of audit entries.
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<AuditEntry>,
-}
+pub type AuditPage = DrfPage<AuditEntry>;
 
 /// A DRF page of courses.
-#[derive(Serialize, ToSchema)]
-pub struct AdminCoursePage {
-    /// All matching.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<AdminCourse>,
-}
+pub type AdminCoursePage = DrfPage<AdminCourse>;
 
 /// A DRF page of promotions.
-#[derive(Serialize, ToSchema)]
-pub struct AdminPromotionPage {
-    /// All.
-    pub count: u64,
-    /// Next page URL.
-    pub next: Option<String>,
-    /// Previous page URL.
-    pub previous: Option<String>,
-    /// This page.
-    pub results: Vec<AdminPromotion>,
-}
+pub type AdminPromotionPage = DrfPage<AdminPromotion>;
