@@ -5,12 +5,8 @@
 pub mod auth;
 pub mod business_metrics;
 pub mod commands;
-pub mod console;
-pub mod dto;
 pub mod edge;
-pub mod error;
 pub mod jobs;
-pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -18,6 +14,8 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+
+pub use luffy_web::{dto, error, limits};
 
 pub use error::ApiError;
 pub use server::{start, RunningServer};

@@ -21,6 +21,30 @@ use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
 
+/// The console's share of the state: the same services, the settings it reads.
+fn console_state(state: &AppState) -> luffy_console::ConsoleState {
+    luffy_console::ConsoleState {
+        settings: luffy_console::ConsoleSettings {
+            redis_prefix: state.settings.redis_prefix.clone(),
+            jwt_secret: state.settings.jwt_secret.clone(),
+            secure_cookies: state.settings.environment == crate::settings::Environment::Production,
+            timezone: state.settings.timezone.clone(),
+        },
+        timezone: state.timezone,
+        redis: state.redis.clone(),
+        catalog: state.catalog.clone(),
+        taxonomy: state.taxonomy.clone(),
+        catalog_admin: state.catalog_admin.clone(),
+        uploads: state.uploads.clone(),
+        users: state.users.clone(),
+        audit: state.audit.clone(),
+        coupons: state.coupons.clone(),
+        orders: state.orders.clone(),
+        refunds: state.refunds.clone(),
+        jobs: state.jobs.clone(),
+    }
+}
+
 /// A running server.
 pub struct RunningServer {
     /// The address actually bound (the real port when 0 was asked).
@@ -153,7 +177,7 @@ fn serve(
     let data = web::Data::new(state.clone());
     let origins = state.settings.cors_origin_list();
     let media_dir = state.settings.media_dir.clone();
-    let console_state = state.clone();
+    let console_state = console_state(&state);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -172,7 +196,7 @@ fn serve(
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
-            .service(crate::console::scope(&console_state))
+            .service(luffy_console::scope(&console_state))
             .service(actix_files::Files::new("/uploads", media_dir.clone()))
             // The API's description and its docs page (assets compiled in).
             .service(

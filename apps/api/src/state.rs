@@ -36,44 +36,7 @@ use crate::jobs::gateway::AlipayGateway;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
-/// The cart service wired to its production adapters.
-pub type Carts = CartService<RedisCarts, PgCatalog, PgCatalog, SystemClock>;
-
-/// The checkout service wired to its production adapters.
-pub type Checkout = CheckoutService<RedisCarts, PgOrderStore, SystemClock>;
-
-/// The catalog reads wired to their production adapter.
-pub type Catalog = CatalogService<PgCatalog, SystemClock>;
-
-/// Directions and categories for operators, wired to their production adapter.
-pub type Taxonomy = TaxonomyService<PgCatalogAdmin>;
-/// The operators' catalog (teachers, courses, chapters, lessons, promotions) as wired here.
-pub type CatalogAdmin = CatalogAdminService<PgCatalogAdmin>;
-/// Cover and avatar uploads as wired here.
-pub type Uploads = UploadService<luffy_store::FsMedia>;
-
-/// The coupon service wired to its production adapter.
-pub type Coupons = CouponService<PgCoupons, SystemClock>;
-
-/// The job service wired to its production adapter.
-pub type Jobs = JobService<PgJobs, SystemClock>;
-
-/// The audit trail's read side, wired to its production adapter.
-pub type Audit = AuditService<PgAudit>;
-
-/// The account service wired to its production adapters.
-pub type Accounts = AccountService<PgUsers, RedisAccountCache>;
-
-/// The order service (reads, cancel, timeout) wired to its production adapter.
-pub type Orders = OrderService<PgOrderStore, SystemClock>;
-
-/// Buy again, wired to its production adapters.
-pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, SystemClock>;
-
-/// The payment service wired to its production adapter.
-pub type Payments = PaymentService<PgOrderStore, SystemClock>;
-/// The refund use cases as wired here.
-pub type Refunds = RefundService<PgOrderStore, SystemClock>;
+pub use luffy_web::services::*;
 
 /// Shared application state; cloning is cheap (pools and keys are reference-counted).
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 //! `Authorization: jwt <token>` (or `Bearer <token>`) header into an [`AuthUser`].
 
 pub mod extractor;
-pub mod password;
+pub use luffy_web::password;
 pub mod token;
 
 pub use extractor::{AuthUser, StaffUser, TokenUser};

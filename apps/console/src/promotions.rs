@@ -14,9 +14,9 @@ use serde::Deserialize;
 use super::guard::csrf_token;
 use super::pages::{form_staff, operator, render, sale_text, see_other, yuan};
 use super::table::{page_number, FieldError, Pager};
-use crate::dto::time::{parse_store_time, store_time};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::dto::time::{parse_store_time, store_time};
+use luffy_web::error::ApiError;
 
 /// Promotions per page.
 const PAGE_SIZE: u32 = 20;
@@ -73,7 +73,7 @@ fn ids_text(ids: &[i64]) -> String {
 }
 
 async fn promotions_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     page: u32,
     f: PromotionFields,
@@ -117,7 +117,7 @@ async fn promotions_page(
 
 /// `GET /console/promotions?page=&edit=`: `edit` fills the form with that promotion.
 pub async fn promotions(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<PromotionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -223,7 +223,7 @@ impl PromotionForm {
 
 /// Creates (`id` = 0) or changes a promotion.
 async fn save(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     id: i64,
     form: &PromotionForm,
@@ -261,7 +261,7 @@ async fn save(
 
 /// `POST /console/promotions`.
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     form: web::Form<PromotionForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -270,7 +270,7 @@ pub async fn create(
 
 /// `POST /console/promotions/{id}`.
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<PromotionForm>,

@@ -10,7 +10,7 @@ use luffy_catalog::upload::MAX_UPLOAD_BYTES;
 
 use super::table::{clean_text, FieldError};
 
-pub use crate::limits::MAX_FORM_TEXT_BYTES;
+pub use luffy_web::limits::MAX_FORM_TEXT_BYTES;
 
 /// A read form: its text fields (an unticked checkbox is absent; a repeated name keeps its
 /// last value) and the picture, if one was chosen.

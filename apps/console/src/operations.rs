@@ -14,11 +14,11 @@ use serde::Deserialize;
 use super::guard::csrf_token;
 use super::pages::{form_staff, operator, render, see_other, yuan, TokenForm};
 use super::table::{page_number, FieldError, Pager};
-use crate::dto::page::PageParams;
-use crate::dto::time::store_time;
-use crate::error::ApiError;
-use crate::routes::admin::orders::{orders_csv, OrderQuery, EXPORT_LIMIT};
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::dto::page::PageParams;
+use luffy_web::dto::time::store_time;
+use luffy_web::error::ApiError;
+use luffy_web::order_export::{orders_csv, OrderQuery, EXPORT_LIMIT};
 
 /// Orders per page.
 const ORDERS_PAGE_SIZE: u32 = 20;
@@ -127,7 +127,7 @@ impl OrdersQuery {
 
 /// `GET /console/orders?...`: filtered, sorted, 20 per page.
 pub async fn orders(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<OrdersQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -203,7 +203,7 @@ pub async fn orders(
 /// `GET /console/orders/export.csv?...`: the filtered orders (at most 10000) as CSV, as
 /// `GET /admin/orders/export.csv` answers them.
 pub async fn export_orders(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<OrdersQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -222,7 +222,7 @@ pub async fn export_orders(
         filter,
         page: PageRequest::new(1, i64::from(EXPORT_LIMIT), EXPORT_LIMIT)?,
     };
-    orders_csv(&state, &search).await
+    orders_csv(&state.orders, state.timezone, &search).await
 }
 
 /// One line of an order.
@@ -269,7 +269,7 @@ struct OrderPage {
 }
 
 async fn order_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     id: i64,
     errmsg: String,
@@ -370,7 +370,7 @@ async fn order_page(
 
 /// `GET /console/orders/{id}`.
 pub async fn order(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -398,7 +398,7 @@ pub struct RefundForm {
 
 /// `POST /console/orders/{id}/refund`: refunds every line not refunded yet.
 pub async fn refund_order(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<RefundForm>,
@@ -461,7 +461,7 @@ pub struct JobsQuery {
 }
 
 async fn jobs_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     number: u32,
     errmsg: String,
@@ -498,7 +498,7 @@ async fn jobs_page(
 
 /// `GET /console/jobs?page=`: job counts, and dead jobs with their last error.
 pub async fn jobs(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<JobsQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -511,7 +511,7 @@ pub async fn jobs(
 
 /// `POST /console/jobs/{id}/retry`.
 pub async fn retry_job(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<TokenForm>,

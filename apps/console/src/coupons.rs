@@ -16,9 +16,9 @@ use serde::Deserialize;
 use super::guard::csrf_token;
 use super::pages::{form_staff, operator, render, sale_text, see_other, TokenForm};
 use super::table::{page_number, FieldError, Pager};
-use crate::dto::time::{parse_store_time, store_time};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::dto::time::{parse_store_time, store_time};
+use luffy_web::error::ApiError;
 
 /// One coupon row.
 struct CouponRow {
@@ -48,7 +48,7 @@ struct CouponsPage {
 const PAGE_SIZE: u32 = 20;
 
 async fn coupons_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     err: FieldError,
     notice: String,
@@ -58,7 +58,7 @@ async fn coupons_page(
 }
 
 async fn coupons_list(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     number: u32,
     (err, notice): (FieldError, String),
@@ -99,7 +99,7 @@ async fn coupons_list(
 
 /// `GET /console/coupons?page=`.
 pub async fn coupons(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<GrantsQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -136,7 +136,7 @@ pub struct CreateForm {
 
 /// `POST /console/coupons`.
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -223,7 +223,7 @@ pub struct GrantForm {
 
 /// `POST /console/coupons/{id}/grant`.
 pub async fn grant(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<GrantForm>,
@@ -338,7 +338,7 @@ pub struct GrantsQuery {
 }
 
 async fn coupon_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     id: i64,
     page: u32,
@@ -411,7 +411,7 @@ async fn coupon_page(
 
 /// `GET /console/coupons/{id}?page=`.
 pub async fn coupon(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     query: web::Query<GrantsQuery>,
@@ -488,7 +488,7 @@ impl ChangeForm {
 
 /// `POST /console/coupons/{id}`: changes the name, window, stock, per-user limit or switch.
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<ChangeForm>,
@@ -525,7 +525,7 @@ pub async fn update(
 
 /// `POST /console/coupons/{id}/grants/{grant}/revoke`: takes back an unused grant.
 pub async fn revoke(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<(i64, i64)>,
     form: web::Form<TokenForm>,

@@ -16,8 +16,8 @@ use super::guard::csrf_token;
 use super::multipart::{read_form, MultipartForm};
 use super::pages::{form_staff, operator, render, see_other};
 use super::table::FieldError;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::error::ApiError;
 
 /// The three teacher roles, as the tutorial names them.
 pub(crate) const TEACHER_ROLES: [&str; 3] = ["讲师", "导师", "班主任"];
@@ -91,7 +91,7 @@ pub(crate) fn local_picture(path: &str) -> String {
 }
 
 async fn catalog_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     (err, editing): (FieldError, i64),
     notice: String,
@@ -166,7 +166,7 @@ pub struct CatalogQuery {
 
 /// `GET /console/catalog?teacher=`.
 pub async fn catalog(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -186,7 +186,7 @@ pub async fn catalog(
 
 /// The answer to a refused change: the page with the message beside `field`.
 async fn refused(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     field: String,
     message: String,
@@ -197,7 +197,7 @@ async fn refused(
 
 /// [`refused`], with the form of teacher `editing` filled in again.
 async fn refused_editing(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     (field, message): (String, String),
     editing: i64,
@@ -224,7 +224,7 @@ fn taxonomy_status(error: &TaxonomyError) -> StatusCode {
 
 /// The page after a refused new direction or category (`form`), the message beside its field.
 async fn taxonomy_refused(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     form: &str,
     refusal: TaxonomyError,
@@ -250,7 +250,7 @@ pub struct TaxonomyForm {
 
 /// `POST /console/directions`.
 pub async fn create_direction(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     form: web::Form<TaxonomyForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -263,7 +263,7 @@ pub async fn create_direction(
 
 /// `POST /console/directions/{id}`: renames a direction.
 pub async fn rename_direction(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<TaxonomyForm>,
@@ -295,7 +295,7 @@ fn direction_of(form: &TaxonomyForm) -> i64 {
 
 /// `POST /console/categories`.
 pub async fn create_category(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     form: web::Form<TaxonomyForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -313,7 +313,7 @@ pub async fn create_category(
 
 /// `POST /console/categories/{id}`: renames a category or moves it to another direction.
 pub async fn update_category(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<TaxonomyForm>,
@@ -345,7 +345,7 @@ pub async fn update_category(
 /// Stores a form's picture (when one was chosen) and answers its site path; a refusal names
 /// `field`.
 pub(crate) async fn store_picture(
-    state: &AppState,
+    state: &ConsoleState,
     form: &MultipartForm,
     kind: UploadKind,
     field: &str,
@@ -362,7 +362,7 @@ pub(crate) async fn store_picture(
 
 /// `POST /console/teachers` (multipart: name, title, role, brief, avatar file).
 pub async fn create_teacher(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
@@ -371,7 +371,7 @@ pub async fn create_teacher(
 
 /// `POST /console/teachers/{id}` (multipart; a new avatar file replaces the avatar).
 pub async fn update_teacher(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     payload: Multipart,
@@ -385,7 +385,7 @@ pub async fn update_teacher(
 
 /// Creates (`id` = 0) or changes a teacher from the form.
 async fn save_teacher(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     payload: Multipart,
     id: i64,
@@ -440,7 +440,7 @@ async fn save_teacher(
 }
 
 async fn teacher_refused(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     refusal: CatalogAdminError,
 ) -> Result<HttpResponse, ApiError> {
@@ -469,7 +469,7 @@ pub struct VisibilityForm {
 
 /// `POST /console/teachers/{id}/visibility`: hides a teacher from buyers, or shows them again.
 pub async fn teacher_visibility(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<VisibilityForm>,

@@ -1,4 +1,4 @@
-//! The operators' web console at `/console/` (issue 13 items 8-10, first part): server-rendered
+//! The operators' web console at `/console/`, a library the `luffy` binary mounts: server-rendered
 //! askama pages with vendored htmx, a session cookie (HttpOnly, SameSite=Strict, Secure in
 //! production) kept in Redis and checked against the account on every request, a CSRF token on
 //! every form, login limits per account and per address, and a strict Content-Security-Policy
@@ -15,8 +15,11 @@ pub mod operations;
 pub mod pages;
 pub mod promotions;
 pub mod session;
+pub mod state;
 pub mod table;
 pub mod users;
+
+pub use state::{ConsoleSettings, ConsoleState};
 
 use actix_session::config::PersistentSession;
 use actix_session::SessionMiddleware;
@@ -31,9 +34,6 @@ use actix_web::{web, HttpResponse};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha512};
 
-use crate::settings::Environment;
-use crate::state::AppState;
-
 /// Every console page's policy: only this origin's scripts, styles, images and forms, never
 /// framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -41,11 +41,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     base-uri 'none'; object-src 'none'";
 
 /// htmx 2.0.4 from the npm registry (`htmx.org`), with its license in `assets/htmx/LICENSE`.
-const HTMX: &str = include_str!("../../assets/htmx/htmx.min.js");
+const HTMX: &str = include_str!("../assets/htmx/htmx.min.js");
 /// The console's stylesheet.
-const CSS: &str = include_str!("../../assets/console.css");
+const CSS: &str = include_str!("../assets/console.css");
 /// The console's own script: sorting the rows of a shown table page by a column.
-const SCRIPT: &str = include_str!("../../assets/console.js");
+const SCRIPT: &str = include_str!("../assets/console.js");
 
 async fn script() -> HttpResponse {
     HttpResponse::Ok()
@@ -91,25 +91,26 @@ async fn htmx_login_redirect(
 }
 
 /// The session cookie's signing key, derived from the JWT secret (64 bytes of SHA-512).
-fn cookie_key(state: &AppState) -> Key {
+fn cookie_key(state: &ConsoleState) -> Key {
     let digest = Sha512::digest(state.settings.jwt_secret.expose_secret().as_bytes());
     Key::from(digest.as_slice())
 }
 
-/// The `/console` scope with its session middleware and security headers.
-pub fn scope(state: &AppState) -> impl HttpServiceFactory {
+/// The `/console` scope with its state, session middleware and security headers.
+pub fn scope(state: &ConsoleState) -> impl HttpServiceFactory {
     let store = session::RedisSessions::new(state.redis.clone(), &state.settings.redis_prefix);
     let sessions = SessionMiddleware::builder(store, cookie_key(state))
         .cookie_name("luffy_console".into())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Strict)
-        .cookie_secure(state.settings.environment == Environment::Production)
+        .cookie_secure(state.settings.secure_cookies)
         .cookie_path("/console".into())
         .session_lifecycle(
             PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(8)),
         )
         .build();
     web::scope("/console")
+        .app_data(web::Data::new(state.clone()))
         .wrap(from_fn(htmx_login_redirect))
         .wrap(sessions)
         .wrap(

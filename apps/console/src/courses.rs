@@ -22,8 +22,8 @@ use super::guard::csrf_token;
 use super::multipart::{read_form, MultipartForm};
 use super::pages::{form_staff, operator, render, see_other, yuan};
 use super::table::{page_number, FieldError, Pager};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::error::ApiError;
 
 /// Courses per page of the list.
 const PAGE_SIZE: u32 = 20;
@@ -64,7 +64,7 @@ struct CourseChoices {
     levels: Vec<Choice>,
 }
 
-async fn choices(state: &AppState) -> Result<CourseChoices, ApiError> {
+async fn choices(state: &ConsoleState) -> Result<CourseChoices, ApiError> {
     let directions = state.catalog.directions().await?;
     let categories = state.catalog.categories(0).await?;
     let teachers = state.catalog_admin.teachers().await?;
@@ -175,7 +175,7 @@ pub struct CoursesQuery {
 }
 
 async fn courses_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     query: &CoursesQuery,
     err: FieldError,
@@ -238,7 +238,7 @@ async fn courses_page(
 
 /// `GET /console/courses?q=&page=`.
 pub async fn courses(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<CoursesQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -293,7 +293,7 @@ fn course_input(form: &MultipartForm) -> Result<CourseInput, FieldError> {
 
 /// What to do with a course form: the checked input with its stored cover, or the refusal.
 async fn checked_course(
-    state: &AppState,
+    state: &ConsoleState,
     form: &MultipartForm,
     creating: bool,
 ) -> Result<Result<CourseInput, FieldError>, ApiError> {
@@ -328,7 +328,7 @@ fn catalog_refusal(refusal: CatalogAdminError) -> Result<FieldError, ApiError> {
 
 /// `POST /console/courses` (multipart, with the `cover` file).
 pub async fn create_course(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
@@ -396,7 +396,7 @@ struct CoursePage {
 }
 
 async fn course_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     id: i64,
     err: FieldError,
@@ -446,7 +446,7 @@ async fn course_page(
 
 /// `GET /console/courses/{id}`.
 pub async fn course(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -465,7 +465,7 @@ pub async fn course(
 
 /// `POST /console/courses/{id}` (multipart; a new `course_cover` file replaces the cover).
 pub async fn update_course(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     payload: Multipart,
@@ -516,7 +516,7 @@ pub struct OutlineForm {
 
 /// `POST /console/courses/{id}/chapters`: adds a chapter after the last.
 pub async fn add_chapter(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<OutlineForm>,
@@ -543,7 +543,7 @@ pub async fn add_chapter(
 /// `POST /console/courses/{course}/chapters/{chapter}/lessons`: adds a lesson to a chapter of
 /// that course.
 pub async fn add_lesson(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<(i64, i64)>,
     form: web::Form<OutlineForm>,
@@ -580,7 +580,7 @@ pub async fn add_lesson(
 /// The chapter of `course` that is `chapter` (when given) and holds `lesson` (when given);
 /// `None` when there is none, so a form cannot reach another course's outline.
 async fn chapter_in_course(
-    state: &AppState,
+    state: &ConsoleState,
     course: i64,
     chapter: Option<i64>,
     lesson: Option<i64>,
@@ -602,7 +602,7 @@ async fn chapter_in_course(
 /// `POST /console/courses/{course}/chapters/{chapter}`: renames a chapter, changes its
 /// summary, hides or shows it.
 pub async fn update_chapter(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<(i64, i64)>,
     form: web::Form<OutlineForm>,
@@ -638,7 +638,7 @@ pub async fn update_chapter(
 /// `POST /console/courses/{course}/lessons/{lesson}`: renames a lesson, changes its duration,
 /// free trial or visibility (the course's lesson count follows).
 pub async fn update_lesson(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<(i64, i64)>,
     form: web::Form<OutlineForm>,

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use super::guard::csrf_token;
 use super::pages::{form_staff, operator, render, see_other, yuan};
 use super::table::{page_number, FieldError, Pager};
-use crate::dto::time::store_time;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::dto::time::store_time;
+use luffy_web::error::ApiError;
 
 /// Rows per page of the user list and of a ledger.
 const PAGE_SIZE: u32 = 20;
@@ -71,7 +71,7 @@ pub struct UsersQuery {
 
 /// `GET /console/users?q=&page=`.
 pub async fn users(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -127,7 +127,7 @@ struct UserPage {
 }
 
 async fn user_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     id: i64,
     query: &UsersQuery,
@@ -196,7 +196,7 @@ async fn user_page(
 
 /// `GET /console/users/{id}?kind=points|balance&page=`.
 pub async fn user(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     query: web::Query<UsersQuery>,
@@ -230,7 +230,7 @@ pub struct AmountForm {
 /// The answer after a form on a user's page: the page with the refusal beside `field`, or with
 /// a notice.
 async fn answer(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     id: i64,
     kind: &str,
@@ -275,7 +275,7 @@ fn remark(text: &str, field: &str, default: String) -> Result<String, FieldError
 
 /// `POST /console/users/{id}/credit`: sets the points balance (`amount`) with a remark.
 pub async fn set_credit(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<AmountForm>,
@@ -309,7 +309,7 @@ pub async fn set_credit(
 
 /// `POST /console/users/{id}/balance`: tops the balance up by `amount` yuan with a remark.
 pub async fn top_up(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<AmountForm>,
@@ -357,7 +357,7 @@ pub struct StateForm {
 /// `POST /console/users/{id}/state`: deactivates or reactivates the account, or grants or
 /// revokes staff; the account's sessions and tokens follow on their next request.
 pub async fn change_state(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<i64>,
     form: web::Form<StateForm>,

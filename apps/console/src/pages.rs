@@ -17,10 +17,10 @@ use super::chart::{chart_top, daily_chart};
 use super::guard::{
     csrf_ok, csrf_token, login_allowed, login_succeeded, visitor, Visitor, STAFF_KEY,
 };
-use crate::auth::password::verify_password;
-use crate::dto::time::store_time;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::dto::time::store_time;
+use luffy_web::error::ApiError;
+use luffy_web::password::verify_password;
 
 /// Money as the console shows it: ¥ and two decimals (half-up, as prices are rounded).
 pub(crate) fn yuan(amount: Decimal) -> String {
@@ -115,7 +115,7 @@ pub(crate) fn denied(errmsg: &str) -> HttpResponse {
 
 /// Resolves the operator or answers: the login page's redirect for a visitor, 403 for a buyer.
 pub(crate) async fn operator(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
 ) -> Result<Result<i64, HttpResponse>, ApiError> {
     Ok(match visitor(state, session).await? {
@@ -128,7 +128,7 @@ pub(crate) async fn operator(
 /// The operator behind a form post whose CSRF token is the session's; otherwise the answer to
 /// send (the login page, 403 for a buyer, or 403 for a missing or stale token).
 pub(crate) async fn form_operator(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     submitted: &str,
 ) -> Result<Result<luffy_common::UserId, HttpResponse>, ApiError> {
@@ -143,7 +143,7 @@ pub(crate) async fn form_operator(
 /// [`form_operator`] gives (the login page, or 403).
 macro_rules! form_staff {
     ($state:expr, $session:expr, $csrf:expr) => {
-        match $crate::console::pages::form_operator($state, $session, $csrf).await? {
+        match $crate::pages::form_operator($state, $session, $csrf).await? {
             Ok(staff) => staff,
             Err(answer) => return Ok(answer),
         }
@@ -176,7 +176,7 @@ pub struct LoginForm {
 
 /// `POST /console/login`: staff with their password; the session is renewed on success.
 pub async fn login(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     req: HttpRequest,
     form: web::Form<LoginForm>,
@@ -285,7 +285,7 @@ struct DashboardPage {
 
 /// `GET /console/`.
 pub async fn dashboard(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
 ) -> Result<HttpResponse, ApiError> {
     if let Err(answer) = operator(&state, &session).await? {
@@ -386,7 +386,7 @@ pub struct RefundQuery {
 const REFUNDS_PAGE_SIZE: u32 = 20;
 
 async fn refunds_page(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
     (filter, number): (&str, u32),
     errmsg: String,
@@ -439,7 +439,7 @@ async fn refunds_page(
 
 /// `GET /console/refunds?status=`.
 pub async fn refunds(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     query: web::Query<RefundQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -469,7 +469,7 @@ pub struct ReviewForm {
 
 /// `POST /console/refunds/{id}/{approve|reject}`.
 pub async fn review(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     path: web::Path<(i64, String)>,
     form: web::Form<ReviewForm>,

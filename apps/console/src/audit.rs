@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::guard::csrf_token;
 use super::pages::{operator, render};
 use super::table::{page_number, FieldError, Pager};
-use crate::dto::time::{parse_day_bound, store_time};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ConsoleState;
+use luffy_web::dto::time::{parse_day_bound, store_time};
+use luffy_web::error::ApiError;
 
 /// Entries per page.
 const PAGE_SIZE: u32 = 30;
@@ -165,7 +165,7 @@ fn query(
 
 /// `GET /console/audit?actor=&entity=&from=&to=&page=`.
 pub async fn audit(
-    state: web::Data<AppState>,
+    state: web::Data<ConsoleState>,
     session: Session,
     filter: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, ApiError> {

@@ -7,7 +7,7 @@ use actix_web::HttpRequest;
 use deadpool_redis::redis;
 use luffy_common::UserId;
 
-use crate::state::AppState;
+use crate::state::ConsoleState;
 
 /// The session key of the logged-in operator's id.
 pub const STAFF_KEY: &str = "staff_id";
@@ -34,9 +34,9 @@ pub enum Visitor {
 /// Reads the session's operator and checks the account now; a deactivated or demoted one's
 /// session is ended.
 pub async fn visitor(
-    state: &AppState,
+    state: &ConsoleState,
     session: &Session,
-) -> Result<Visitor, crate::error::ApiError> {
+) -> Result<Visitor, luffy_web::error::ApiError> {
     let Ok(Some(id)) = session.get::<i64>(STAFF_KEY) else {
         return Ok(Visitor::Anonymous);
     };
@@ -71,7 +71,7 @@ pub fn csrf_ok(session: &Session, submitted: &str) -> bool {
 
 /// Counts a login attempt for the account and the address; true while both are under their
 /// limits. Redis unavailable: refused (fail closed).
-pub async fn login_allowed(state: &AppState, req: &HttpRequest, account: &str) -> bool {
+pub async fn login_allowed(state: &ConsoleState, req: &HttpRequest, account: &str) -> bool {
     let address = req
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -111,7 +111,7 @@ pub async fn login_allowed(state: &AppState, req: &HttpRequest, account: &str) -
 }
 
 /// A successful login clears the account's count.
-pub async fn login_succeeded(state: &AppState, account: &str) {
+pub async fn login_succeeded(state: &ConsoleState, account: &str) {
     let key = format!(
         "{}console:login:account:{}",
         state.settings.redis_prefix,
