@@ -591,26 +591,21 @@ mod tests {
                 ..coupon_at(now)
             },
         );
-        let second_only = grant(
-            11,
-            Coupon {
-                scope: CouponScope::Courses(vec![ScopeItem {
-                    id: 2,
-                    name: "课程2".into(),
-                }]),
-                ..coupon_at(now)
-            },
-        );
-        let elsewhere = grant(
-            12,
-            Coupon {
-                scope: CouponScope::Courses(vec![ScopeItem {
-                    id: 9,
-                    name: "课程9".into(),
-                }]),
-                ..coupon_at(now)
-            },
-        );
+        let for_course = |grant_id: i64, course_id: i64| {
+            let scope = CouponScope::Courses(vec![ScopeItem {
+                id: course_id,
+                name: format!("课程{course_id}"),
+            }]);
+            grant(
+                grant_id,
+                Coupon {
+                    scope,
+                    ..coupon_at(now)
+                },
+            )
+        };
+        let second_only = for_course(11, 2);
+        let elsewhere = for_course(12, 9);
         let expired = grant(
             13,
             Coupon {
