@@ -1,4 +1,4 @@
-//! The shopping cart (SPEC 2.2): which courses a buyer has put aside and which of them are
+//! The shopping cart: which courses a buyer has put aside and which of them are
 //! selected for checkout. Rules live in [`service::CartService`]; storage behind
 //! [`repository::CartStore`] (Redis in production).
 

@@ -1,4 +1,4 @@
-//! Cart operations with their business checks (SPEC 2.2).
+//! Cart operations with their business checks.
 
 use luffy_catalog::{CatalogError, CatalogStore, CourseOwnership};
 use luffy_common::{Clock, CourseId, StorageError, UserId};

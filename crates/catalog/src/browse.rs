@@ -1,4 +1,4 @@
-//! What the store's course pages show beyond what checkout needs (issue 10): directions and
+//! What the store's course pages show beyond what checkout needs: directions and
 //! categories for the filters, a course's level, students, teacher, description and lesson
 //! counts, and its chapters with their lessons. Read-only; a separate port so checkout's hot
 //! reads stay as small as they are.

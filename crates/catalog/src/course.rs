@@ -100,7 +100,7 @@ impl Course {
         self.is_show && !self.is_deleted
     }
 
-    /// The course's discount object at `now` (SPEC 2.1).
+    /// The course's discount object at `now`.
     pub fn discount_at(&self, now: DateTime<Utc>) -> CourseDiscount {
         current_discount(self.price, &self.promotions, now)
     }

@@ -1,4 +1,4 @@
-//! Which promotion a course is under right now, and the price it gives (SPEC 2.1).
+//! Which promotion a course is under right now, and the price it gives.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -43,8 +43,8 @@ pub struct CourseDiscount {
 }
 
 impl CourseDiscount {
-    /// A course has a promotion exactly when a promotion price is present (SPEC 2.1); coupons
-    /// never apply on top of one (SPEC 2.3).
+    /// A course has a promotion exactly when a promotion price is present; coupons
+    /// never apply on top of one.
     pub fn has_promotion(&self) -> bool {
         self.price.is_some()
     }

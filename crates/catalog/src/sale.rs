@@ -1,4 +1,4 @@
-//! Sale formulas shared by promotions and coupons: `"0"`, `"*0.8"`, `"-100"` (SPEC 2.1, 2.4).
+//! Sale formulas shared by promotions and coupons: `"0"`, `"*0.8"`, `"-100"`.
 
 use std::fmt;
 use std::str::FromStr;

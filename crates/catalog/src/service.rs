@@ -25,7 +25,7 @@ impl<S: CatalogStore + CatalogBrowser, K: Clock> CatalogService<S, K> {
         self.clock.now()
     }
 
-    /// One page of shown courses with their current promotions (SPEC 3 course list).
+    /// One page of shown courses with their current promotions.
     pub async fn list_courses(&self, page: PageRequest) -> Result<Page<Course>, CatalogError> {
         self.store.list_courses(page, self.clock.now()).await
     }

@@ -1,4 +1,4 @@
-//! Cover and avatar uploads (issue 13 item 1): an upload is accepted only when its bytes are a
+//! Cover and avatar uploads: an upload is accepted only when its bytes are a
 //! PNG or JPEG image whose header decodes to sane dimensions (the content decides, never the
 //! file name or the declared type), within a size limit. It is stored under a name derived
 //! from its content (the first 32 hex digits of its SHA-256), so the same picture uploaded twice

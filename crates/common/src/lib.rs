@@ -1,5 +1,5 @@
 //! Building blocks shared by every luffy crate: typed ids, money rounding, a clock port,
-//! paging and the storage error kinds adapters report (SPEC 1).
+//! paging and the storage error kinds adapters report.
 
 pub mod clock;
 pub mod ids;

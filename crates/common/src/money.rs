@@ -1,4 +1,4 @@
-//! Money is `rust_decimal::Decimal` with two decimal places, rounded half-up (SPEC 2.3).
+//! Money is `rust_decimal::Decimal` with two decimal places, rounded half-up.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

@@ -1,4 +1,4 @@
-//! Points ("credit", SPEC 2.5) and the money balance: the conversion rate to money and the
+//! Points ("credit") and the money balance: the conversion rate to money and the
 //! ledger operations every balance change is recorded under. The invariant kept everywhere: a user's balance equals the
 //! sum of their ledger numbers.
 

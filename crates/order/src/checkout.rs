@@ -1,4 +1,4 @@
-//! Creating orders (SPEC 2.6): the checkout service. It opens the store's transaction, reads
+//! Creating orders: the checkout service. It opens the store's transaction, reads
 //! everything under the buyer's lock in one round trip, decides in [`decide_order`] (pure), and
 //! writes the decided [`OrderPlan`] in one more.
 

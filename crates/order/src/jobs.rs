@@ -1,4 +1,4 @@
-//! The order's jobs (SPEC 2.7, 2.8): their definitions (one place builds each job, for checkout,
+//! The order's jobs: their definitions (one place builds each job, for checkout,
 //! cancel, late payments and the sweep alike), and the order timeout, trade close and refund
 //! handlers and the expired-order sweep, which run on the generic `luffy-scheduler` worker and
 //! change orders only through [`OrderService`] and [`PaymentService`].
@@ -241,7 +241,7 @@ where
                 }
             }
             GatewayCheck::Unknown(error) => {
-                // SPEC 2.8: the gateway being down must not keep coupons and points locked; a
+                // The gateway being down must not keep coupons and points locked; a
                 // payment that still lands is refunded.
                 tracing::warn!(%error, order = %order.order_number, "gateway unavailable; timing out anyway");
             }
@@ -333,7 +333,7 @@ impl<G: TradeGateway, S: OrderStore + OrderJobReads, K: Clock + 'static> JobHand
 /// How many expired orders one sweep repairs at most (the next sweep takes the rest).
 const SWEEP_BATCH: i64 = 1000;
 
-/// SPEC 2.8 defence in depth: every unpaid order past its expiry that has no live timeout job
+/// Defence in depth: every unpaid order past its expiry that has no live timeout job
 /// gets one, built by [`order_timeout_job`] like checkout's. Safe from any number of workers at
 /// once: the store admits one live timeout job per order and skips the others.
 pub struct ExpiredOrderSweep<S, K, J> {

@@ -1,4 +1,4 @@
-//! Orders (SPEC 2.3, 2.6 - 2.8): checkout pricing as one pure function
+//! Orders: checkout pricing as one pure function
 //! ([`pricing::price_checkout`]), the order state machine with its transition plans
 //! ([`lifecycle`]), the order number format, the order's jobs ([`jobs`]), and the checkout,
 //! order and payment services over the one [`ports::OrderStore`] port.

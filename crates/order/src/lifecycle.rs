@@ -1,4 +1,4 @@
-//! The order state machine (SPEC 2.6 - 2.8), in one place: the statuses, which changes are
+//! The order state machine, in one place: the statuses, which changes are
 //! allowed ([`OrderStatus::can_become`]), and what each change does. A transition is a pure
 //! function from the locked order to a [`TransitionPlan`]; the store executes the plan in the
 //! caller's transaction with a guarded update whose expected status is a bind parameter.
@@ -71,7 +71,7 @@ impl OrderStatus {
         }
     }
 
-    /// SPEC 2.6 and issue 12: an unpaid order becomes paid, cancelled or timed out; a paid
+    /// An unpaid order becomes paid, cancelled or timed out; a paid
     /// order becomes partly or fully refunded, and a partly refunded one fully refunded.
     /// Nothing leaves cancelled, timed out or refunded. Every transition below asks this
     /// before it plans anything.
@@ -220,7 +220,7 @@ fn change(order: &LockedOrder, to: OrderStatus) -> Option<StatusChange> {
     })
 }
 
-/// The coupon and points an unpaid order held go back (SPEC 2.5, 2.6).
+/// The coupon and points an unpaid order held go back.
 fn restore_benefits(order: &LockedOrder, remark: String) -> Effects {
     Effects {
         release_coupon: true,
@@ -236,7 +236,7 @@ fn restore_benefits(order: &LockedOrder, remark: String) -> Effects {
 }
 
 /// The owner cancels an unpaid order: its benefits come back, its timeout job is moot, and the
-/// remote trade is closed so the buyer cannot pay it any more (SPEC 2.6, 2.8). `Err` carries
+/// remote trade is closed so the buyer cannot pay it any more. `Err` carries
 /// the status that refused it.
 pub fn cancel(order: &LockedOrder, now: DateTime<Utc>) -> Result<TransitionPlan, OrderStatus> {
     let change = change(order, OrderStatus::Cancelled).ok_or(order.status)?;
@@ -270,7 +270,7 @@ pub fn time_out(order: &LockedOrder) -> Option<TransitionPlan> {
 
 /// A newly recorded payment: it pays an unpaid order (courses granted, coupon used, timeout
 /// job moot), or, when the order can no longer be paid, it is kept as `refund_pending` with a
-/// refund job, never dropped (SPEC 2.7).
+/// refund job, never dropped.
 pub fn pay(
     order: &LockedOrder,
     payment_id: i64,
@@ -335,7 +335,7 @@ pub fn refund(
 }
 
 /// What a new order starts as, decided at checkout: an order that costs nothing is paid and
-/// fulfilled at once; any other is unpaid with its timeout job (SPEC 2.6, 2.8).
+/// fulfilled at once; any other is unpaid with its timeout job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Creation {
     /// The first status.

@@ -1,5 +1,5 @@
 //! Order numbers: YYYYMMDD (store timezone) + user id as 8 digits + a sequence as 8 digits
-//! (the tutorial's format, SPEC 2.6). The sequence comes from a PostgreSQL sequence.
+//! (the tutorial's format). The sequence comes from a PostgreSQL sequence.
 
 use chrono::NaiveDate;
 use luffy_common::UserId;

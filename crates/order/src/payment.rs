@@ -1,4 +1,4 @@
-//! Payments (SPEC 2.7): the [`PaymentService`] owns every gateway-independent check (our app
+//! Payments: the [`PaymentService`] owns every gateway-independent check (our app
 //! and seller, a known order, the amount, the trade status, refund notices routed away from
 //! payments), builds the one [`PaymentEvent`], and records it through the order lifecycle in
 //! one transaction: a payment pays an unpaid order, or is kept for a refund.
@@ -255,7 +255,7 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
         }
     }
 
-    /// Handles a verified notify (SPEC 2.7): ours, a known order, the right amount; a payment
+    /// Handles a verified notify: ours, a known order, the right amount; a payment
     /// is recorded once, a refund notify only confirms, a not-paid notify changes nothing.
     pub async fn handle_notice(
         &self,

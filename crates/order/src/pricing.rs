@@ -1,4 +1,4 @@
-//! Pricing a checkout (SPEC 2.3): one pure function used by both the quote and the order
+//! Pricing a checkout: one pure function used by both the quote and the order
 //! creation, so what the buyer is quoted is exactly what the order charges.
 
 use chrono::{DateTime, Utc};
@@ -104,7 +104,7 @@ pub enum PricingError {
     PointsOverTotal,
 }
 
-/// Prices a checkout (SPEC 2.3).
+/// Prices a checkout.
 pub fn price_checkout(input: &PricingInput<'_>) -> Result<Quote, PricingError> {
     if input.courses.is_empty() {
         return Err(PricingError::EmptySelection);

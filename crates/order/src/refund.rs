@@ -476,7 +476,7 @@ pub struct Grant<'a> {
     pub channel: RefundChannel,
 }
 
-/// What granting a refund does, in the granting transaction (issue 12 item 5): the order
+/// What granting a refund does, in the granting transaction: the order
 /// becomes partly or fully refunded ([`lifecycle::refund`]); the buyer stops owning the
 /// refunded courses; the lines' points come back with a 订单退还 ledger row; on a full refund
 /// the coupon grant comes back if its window is still open; and the money's way back is

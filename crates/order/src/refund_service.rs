@@ -1,4 +1,4 @@
-//! The refund use cases (issue 12): a buyer's request and withdrawal, an operator's refund,
+//! The refund use cases: a buyer's request and withdrawal, an operator's refund,
 //! approval and rejection, and the gateway job that pays the money back. Each decision is a
 //! pure function of [`crate::refund`]; each change runs in one transaction under the order's
 //! row lock, so requests, reviews and withdrawals of the same order run one at a time and

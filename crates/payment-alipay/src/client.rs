@@ -1,5 +1,5 @@
 //! Server-to-server calls: trade query, close and refund. Every response's signature is
-//! verified over the raw `*_response` bytes before its `code` is believed (SPEC 2.7).
+//! verified over the raw `*_response` bytes before its `code` is believed.
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! RSA keys in every shape Alipay's consoles hand out: PKCS#1 or PKCS#8, PEM or a bare
-//! one-line base64 DER (SPEC 2.7).
+//! one-line base64 DER.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

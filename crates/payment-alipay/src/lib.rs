@@ -1,4 +1,4 @@
-//! Alipay OpenAPI v1 client (SPEC 2.7), usable by any service: RSA2 (SHA256withRSA, PKCS#1
+//! Alipay OpenAPI v1 client, usable by any service: RSA2 (SHA256withRSA, PKCS#1
 //! v1.5) signing and verification, page-pay links, return/notify verification, and trade
 //! query/close/refund over reqwest. No database, no web framework.
 

@@ -1,5 +1,5 @@
 //! Verifying what Alipay sends back: the buyer's synchronous return and the asynchronous
-//! notify (SPEC 2.7). Both are signed over every parameter but `sign` and `sign_type`.
+//! notify. Both are signed over every parameter but `sign` and `sign_type`.
 
 use chrono::{DateTime, Utc};
 use rsa::RsaPublicKey;

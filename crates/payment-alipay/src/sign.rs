@@ -1,4 +1,4 @@
-//! RSA2 signing and verification exactly as Alipay specifies (SPEC 2.7).
+//! RSA2 signing and verification exactly as Alipay specifies.
 //!
 //! Requests: every parameter except `sign`, empty values skipped, sorted by key (byte order),
 //! joined `k=v` with `&`, values raw (not URL-encoded); `sign_type` IS signed.

@@ -1,4 +1,4 @@
-//! Durable delayed jobs kept in PostgreSQL (SPEC 2.8): the job model, retry with exponential
+//! Durable delayed jobs kept in PostgreSQL: the job model, retry with exponential
 //! backoff and a dead state, the [`JobStore`] port, the [`Worker`] loop that claims due jobs
 //! (the adapter uses `FOR UPDATE SKIP LOCKED`), runs handlers with bounded concurrency, renews
 //! leases and shuts down gracefully. It knows nothing of orders: the business handlers (luffy's

@@ -47,7 +47,7 @@ impl WorkerObserver for NoObserver {
 pub struct WorkerConfig {
     /// Unique per worker process (host + pid + random is a good choice).
     pub worker_id: String,
-    /// How long an idle worker waits before polling again (SPEC: a due job is picked up within
+    /// How long an idle worker waits before polling again (a due job is picked up within
     /// one poll interval, default 1 s).
     pub poll_interval: Duration,
     /// Most jobs claimed per poll.

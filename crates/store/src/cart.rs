@@ -1,5 +1,5 @@
 //! Redis adapter for the cart: one hash per user, `{prefix}cart_{user_id}`, field course id,
-//! value `1` (selected) or `0` (SPEC 2.2).
+//! value `1` (selected) or `0`.
 
 use std::collections::HashMap;
 

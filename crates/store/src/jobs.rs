@@ -1,4 +1,4 @@
-//! PostgreSQL adapter for the scheduler's `JobStore` port (SPEC 2.8): the jobs table, claimed
+//! PostgreSQL adapter for the scheduler's `JobStore` port: the jobs table, claimed
 //! with `FOR UPDATE SKIP LOCKED` so any number of workers can share it. It knows no job kind.
 
 use std::time::Duration;
@@ -19,7 +19,7 @@ use crate::postgres::{connection, PgPool};
 use crate::schema::jobs;
 use crate::statement::cached_sql;
 
-/// Inserts a job in the caller's transaction (SPEC 2.8: a job commits with the state that
+/// Inserts a job in the caller's transaction (a job commits with the state that
 /// needs it, or not at all).
 pub(crate) async fn insert_job(
     mut conn: &AsyncPgConnection,

@@ -1,4 +1,4 @@
-//! The points ledger (SPEC 2.5): every balance change writes one row, in the transaction that
+//! The points ledger: every balance change writes one row, in the transaction that
 //! changes the balance, so `credit == sum(ledger)` always holds.
 
 use diesel::prelude::*;

@@ -1,4 +1,4 @@
-//! The PostgreSQL connection pool with explicit timeouts (SPEC 1, crates.io style).
+//! The PostgreSQL connection pool with explicit timeouts (crates.io style).
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! `luffy seed`: the demo data of SPEC 5, idempotent (running it twice changes nothing but the
+//! `luffy seed`: the demo data the README describes, idempotent (running it twice changes nothing but the
 //! promotion window, which is kept running).
 
 use anyhow::Context;

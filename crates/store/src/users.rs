@@ -220,7 +220,7 @@ impl UserStore for PgUsers {
         Ok(row.map(to_user))
     }
 
-    /// Sets a user's points balance (operator adjustment, SPEC 2.5): locks the row, writes a
+    /// Sets a user's points balance (operator adjustment): locks the row, writes a
     /// 系统赠送 ledger row with the signed difference, all in one transaction. Returns
     /// `(old, new)`, or `None` when the user does not exist.
     async fn set_credit(
