@@ -9,6 +9,7 @@ pub mod repository;
 pub mod sale;
 pub mod service;
 pub mod taxonomy;
+#[cfg(feature = "uploads")]
 pub mod upload;
 
 pub use back_office::{
@@ -26,6 +27,7 @@ pub use repository::{CatalogError, CatalogStore, CourseOwnership};
 pub use sale::{InvalidSale, SaleFormula};
 pub use service::CatalogService;
 pub use taxonomy::{TaxonomyError, TaxonomyService, TaxonomyStore};
+#[cfg(feature = "uploads")]
 pub use upload::{MediaStore, StoredImage, UploadError, UploadKind, UploadService};
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.

@@ -1,7 +1,10 @@
 //! Alipay OpenAPI v1 client, usable by any service: RSA2 (SHA256withRSA, PKCS#1
 //! v1.5) signing and verification, page-pay links, return/notify verification, and trade
-//! query/close/refund over reqwest. No database, no web framework.
+//! query/close/refund over reqwest (the `client` feature, on by default; without it the crate
+//! only signs and verifies, with no HTTP client or async runtime). No database, no web
+//! framework.
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod config;
 pub mod error;
@@ -13,6 +16,7 @@ pub mod page_pay;
 pub mod sign;
 pub mod wire;
 
+#[cfg(feature = "client")]
 pub use client::{AlipayClient, RefundQuery, RefundResult, TradeQuery};
 pub use config::AlipayConfig;
 pub use error::AlipayError;
