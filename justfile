@@ -96,6 +96,9 @@ test: services browser
     else
         cargo test --workspace --no-fail-fast
     fi
+    # An outside team's crate (examples/consumer, not a member): builds against the library
+    # crates by path, with the Alipay client off, and runs.
+    CARGO_TARGET_DIR="{{target_dir}}/consumer" cargo run --locked --manifest-path examples/consumer/Cargo.toml
 
 # Regenerate the console screenshots in docs/console/ (the browser test writes them; Chinese
 # labels need a CJK font, installed with apt-get when missing).

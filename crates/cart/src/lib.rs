@@ -10,6 +10,9 @@ pub use item::{CartEntry, CartLine};
 pub use repository::CartStore;
 pub use service::{CartError, CartService};
 
+// Foreign types in the public signatures.
+pub use chrono;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

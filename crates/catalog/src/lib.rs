@@ -30,6 +30,10 @@ pub use taxonomy::{TaxonomyError, TaxonomyService, TaxonomyStore};
 #[cfg(feature = "uploads")]
 pub use upload::{MediaStore, StoredImage, UploadError, UploadKind, UploadService};
 
+// Foreign types in the public signatures.
+pub use chrono;
+pub use rust_decimal;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -12,6 +12,10 @@ pub use ids::{CourseId, UserId};
 pub use paging::{Page, PageRequest};
 pub use storage::StorageError;
 
+// Foreign types in the public signatures.
+pub use chrono;
+pub use rust_decimal;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -31,6 +31,10 @@ pub use records::{CouponStats, GrantRecord};
 pub use rules::{CouponUpdate, HeldGrants, StockMove, MAX_GRANT_BATCH};
 pub use service::CouponService;
 
+// Foreign types in the public signatures.
+pub use chrono;
+pub use rust_decimal;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -12,6 +12,9 @@ pub use ledger::{LedgerEntry, LedgerOperation};
 pub use rate::{CreditRate, InvalidCreditRate};
 pub use remark::{operator_remark, RemarkTooLong, MAX_REMARK_CHARS};
 
+// Foreign types in the public signatures.
+pub use rust_decimal;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -42,6 +42,18 @@ pub use refund_service::{RefundEvents, RefundService};
 pub use service::{HideError, OrderService, PayLinkError};
 pub use status::PayType;
 
+// What the main entry points take and return, so that pricing a checkout or driving an order
+// needs this crate alone (and the same versions of these crates as it uses).
+pub use chrono;
+pub use luffy_catalog::{Category, Course, CourseType, Direction, SaleFormula};
+pub use luffy_common::{
+    Clock, CourseId, FixedClock, Page, PageRequest, StorageError, SystemClock, UserId,
+};
+pub use luffy_coupon::{Coupon, CouponKind, CouponScope, UseStatus, UserCoupon};
+pub use luffy_credit::{BalanceEntry, CreditRate, LedgerEntry, LedgerOperation};
+pub use rust_decimal;
+pub use serde_json;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

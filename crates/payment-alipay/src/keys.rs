@@ -4,7 +4,9 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 
 use crate::error::AlipayError;
@@ -50,6 +52,28 @@ pub fn parse_public_key(text: &str) -> Result<RsaPublicKey, AlipayError> {
     RsaPublicKey::from_public_key_der(&der)
         .or_else(|_| RsaPublicKey::from_pkcs1_der(&der))
         .map_err(|e| AlipayError::Key(format!("public key: {e}")))
+}
+
+/// A new 2048-bit RSA key (the size Alipay asks for), for an app's key pair or for a test
+/// gateway that signs simulated callbacks.
+pub fn generate_private_key() -> Result<RsaPrivateKey, AlipayError> {
+    RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+        .map_err(|e| AlipayError::Key(format!("generating a key: {e}")))
+}
+
+/// A private key as PKCS#8 PEM (`BEGIN PRIVATE KEY`), which [`parse_private_key`] reads back.
+pub fn private_key_pem(key: &RsaPrivateKey) -> Result<String, AlipayError> {
+    key.to_pkcs8_pem(LineEnding::LF)
+        .map(|pem| pem.to_string())
+        .map_err(|e| AlipayError::Key(format!("encoding a private key: {e}")))
+}
+
+/// The public half of a private key as SPKI PEM (`BEGIN PUBLIC KEY`): what is uploaded to
+/// Alipay's console as the app's public key.
+pub fn public_key_pem(key: &RsaPrivateKey) -> Result<String, AlipayError> {
+    RsaPublicKey::from(key)
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| AlipayError::Key(format!("encoding a public key: {e}")))
 }
 
 #[cfg(test)]

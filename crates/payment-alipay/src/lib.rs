@@ -20,8 +20,17 @@ pub mod wire;
 pub use client::{AlipayClient, RefundQuery, RefundResult, TradeQuery};
 pub use config::AlipayConfig;
 pub use error::AlipayError;
-pub use notify::{verify_notify, verify_return, Notification, ReturnParams, TradeStatus};
+pub use notify::{
+    sign_callback, verify_notify, verify_return, Notification, ReturnParams, TradeStatus,
+};
 pub use page_pay::PagePay;
+
+// Foreign types in the public signatures: `AlipayConfig` holds `rsa` keys, amounts are
+// `rust_decimal`, times `chrono`, responses `serde_json`.
+pub use chrono;
+pub use rsa;
+pub use rust_decimal;
+pub use serde_json;
 
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]

@@ -76,6 +76,28 @@ pub fn verify_callback(
     verify(alipay_public_key, content.as_bytes(), signature)
 }
 
+/// Signs callback parameters as the gateway does (`sign_type` RSA2, then `sign` over the
+/// sorted, non-empty parameters): for tests and sandboxes that simulate Alipay's notify or
+/// return with the gateway's private key. Any `sign` or `sign_type` given is replaced.
+pub fn sign_callback(
+    params: &[(String, String)],
+    gateway_private_key: &rsa::RsaPrivateKey,
+) -> Result<Vec<(String, String)>, AlipayError> {
+    let mut signed: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != "sign" && k != "sign_type")
+        .cloned()
+        .collect();
+    signed.push(("sign_type".to_owned(), "RSA2".to_owned()));
+    let content = signing_string(
+        signed.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        Purpose::Callback,
+    );
+    let signature = crate::sign::sign(gateway_private_key, &content)?;
+    signed.push(("sign".to_owned(), signature));
+    Ok(signed)
+}
+
 /// A verified asynchronous notify.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {

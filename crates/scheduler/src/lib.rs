@@ -19,6 +19,12 @@ pub use service::JobService;
 pub use store::{DeadJob, JobCounts, JobStore, RetryError};
 pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};
 
+// Foreign types in the public signatures: `Worker::run` takes a watch receiver, jobs carry
+// JSON payloads and UTC times.
+pub use chrono;
+pub use serde_json;
+pub use tokio::sync::watch;
+
 /// The README's example, compiled and run as a doctest so it cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
