@@ -140,6 +140,9 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo clippy -p luffy-api --no-default-features -- -D warnings
+    # cargo package checks each crate against the others as packaged, through a local registry
+    # whose extracted copies it never refreshes: drop luffy's copies left by an earlier run.
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/luffy-*
     cargo package --allow-dirty {{library_crates}}
 
 # Format the code.
