@@ -1,6 +1,9 @@
 //! Accounts: the user model, the [`UserStore`] and [`AccountCache`] ports, and the
 //! [`AccountService`] the API's user, admin and authorisation code calls, and the operators'
 //! audit trail ([`audit`]).
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod account;
 pub mod audit;
@@ -14,8 +17,3 @@ pub use account::{
 pub use audit::{AuditEntry, AuditQuery, AuditService, AuditStore};
 pub use ports::{AccountCache, UserStore};
 pub use service::AccountService;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

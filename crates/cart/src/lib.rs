@@ -1,6 +1,9 @@
 //! The shopping cart: which courses a buyer has put aside and which of them are
 //! selected for checkout. Rules live in [`service::CartService`]; storage behind
 //! [`repository::CartStore`] (Redis in production).
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod item;
 pub mod repository;
@@ -12,8 +15,3 @@ pub use service::{CartError, CartService};
 
 // Foreign types in the public signatures.
 pub use chrono;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

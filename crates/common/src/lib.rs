@@ -1,5 +1,8 @@
 //! Building blocks shared by every luffy crate: typed ids, money rounding, a clock port,
 //! paging and the storage error kinds adapters report.
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod clock;
 pub mod ids;
@@ -15,8 +18,3 @@ pub use storage::StorageError;
 // Foreign types in the public signatures.
 pub use chrono;
 pub use rust_decimal;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

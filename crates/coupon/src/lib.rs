@@ -5,6 +5,9 @@
 //! moves; [`Coupon`] and [`UserCoupon`] say what a coupon discounts and when a grant is usable;
 //! [`CouponService`] runs each use case as load → decide → write in one [`CouponTx`].
 //! PostgreSQL is the single source of truth; the ports are in [`ports`].
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod change;
 pub mod coupon;
@@ -34,8 +37,3 @@ pub use service::CouponService;
 // Foreign types in the public signatures.
 pub use chrono;
 pub use rust_decimal;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -1,6 +1,9 @@
 //! Points ("credit") and the money balance: the conversion rate to money and the
 //! ledger operations every balance change is recorded under. The invariant kept everywhere: a user's balance equals the
 //! sum of their ledger numbers.
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod balance;
 pub mod ledger;
@@ -14,8 +17,3 @@ pub use remark::{operator_remark, RemarkTooLong, MAX_REMARK_CHARS};
 
 // Foreign types in the public signatures.
 pub use rust_decimal;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -2,6 +2,9 @@
 //! ([`pricing::price_checkout`]), the order state machine with its transition plans
 //! ([`lifecycle`]), the order number format, the order's jobs ([`jobs`]), and the checkout,
 //! order and payment services over the one [`ports::OrderStore`] port.
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod back_office;
 pub mod checkout;
@@ -53,8 +56,3 @@ pub use luffy_coupon::{Coupon, CouponKind, CouponScope, UseStatus, UserCoupon};
 pub use luffy_credit::{BalanceEntry, CreditRate, LedgerEntry, LedgerOperation};
 pub use rust_decimal;
 pub use serde_json;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -3,6 +3,9 @@
 //! query/close/refund over reqwest (the `client` feature, on by default; without it the crate
 //! only signs and verifies, with no HTTP client or async runtime). No database, no web
 //! framework.
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -31,8 +34,3 @@ pub use chrono;
 pub use rsa;
 pub use rust_decimal;
 pub use serde_json;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -6,6 +6,9 @@
 //!
 //! Unlike a broker message sent after a commit, a job is inserted in the same transaction as the
 //! state that needs it, so an order and its timeout exist together or not at all.
+//!
+//! ---
+#![doc = include_str!("../README.md")]
 
 pub mod job;
 pub mod retry;
@@ -24,8 +27,3 @@ pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};
 pub use chrono;
 pub use serde_json;
 pub use tokio::sync::watch;
-
-/// The README's example, compiled and run as a doctest so it cannot go stale.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
