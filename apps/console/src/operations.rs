@@ -443,7 +443,7 @@ struct JobRow {
 struct JobsPage {
     csrf: String,
     errmsg: String,
-    counts: Vec<(String, String, i64)>,
+    counts: Vec<luffy_scheduler::KindCount>,
     due: i64,
     rows: Vec<JobRow>,
     total: u64,

@@ -19,7 +19,9 @@ pub mod worker;
 pub use job::{Job, JobError, JobStatus, NewJob};
 pub use retry::RetryPolicy;
 pub use service::JobService;
-pub use store::{DeadJob, JobCounts, JobStore, RetryError};
+pub use store::{
+    DeadJob, DeadJobSummary, JobAdminStore, JobCounts, JobStore, KindCount, RetryError,
+};
 pub use worker::{JobHandler, Worker, WorkerConfig, WorkerObserver};
 
 // Foreign types in the public signatures: `Worker::run` takes a watch receiver, jobs carry

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
-use crate::store::{DeadJob, JobCounts, JobStore, RetryError};
+use crate::store::{DeadJob, JobAdminStore, JobCounts, JobStore, RetryError};
 use crate::worker::{Worker, WorkerConfig};
 
 /// Jobs as the application sees them.
@@ -32,6 +32,22 @@ impl<J: JobStore, K: Clock> JobService<J, K> {
         }
     }
 
+    /// A worker over this store, on this service's clock; register handlers on it, then run
+    /// it.
+    pub fn worker(&self, config: WorkerConfig) -> Worker<J>
+    where
+        K: Clone + 'static,
+    {
+        Worker::new(self.store.clone(), config).clock(Arc::new(self.clock.clone()))
+    }
+
+    /// The store, for periodic tasks that enqueue jobs on their own (a repair sweep).
+    pub fn queue(&self) -> Arc<J> {
+        self.store.clone()
+    }
+}
+
+impl<J: JobAdminStore, K: Clock> JobService<J, K> {
     /// Counts by kind and status, the lag, and the dead jobs, as of now.
     pub async fn counts(&self) -> Result<JobCounts, StorageError> {
         self.store.counts(self.clock.now()).await
@@ -45,19 +61,5 @@ impl<J: JobStore, K: Clock> JobService<J, K> {
     /// An operator sends a dead job again, due now with its attempts reset.
     pub async fn retry(&self, actor: UserId, job_id: i64) -> Result<(), RetryError> {
         self.store.retry(actor, job_id, self.clock.now()).await
-    }
-
-    /// A worker over this store, on this service's clock; register handlers on it, then run
-    /// it.
-    pub fn worker(&self, config: WorkerConfig) -> Worker<J>
-    where
-        K: Clone + 'static,
-    {
-        Worker::new(self.store.clone(), config).clock(Arc::new(self.clock.clone()))
-    }
-
-    /// The store, for periodic tasks that enqueue jobs on their own (a repair sweep).
-    pub fn queue(&self) -> Arc<J> {
-        self.store.clone()
     }
 }

@@ -9,17 +9,41 @@ use luffy_common::{Page, PageRequest, StorageError, UserId};
 
 use crate::job::{Job, NewJob};
 
+/// How many jobs of one kind are in one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindCount {
+    /// Which handler runs them.
+    pub kind: String,
+    /// `pending`, `running`, `done` or `dead`.
+    pub status: String,
+    /// How many.
+    pub count: i64,
+}
+
+/// A dead job as the counts list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadJobSummary {
+    /// Id.
+    pub id: i64,
+    /// Which handler ran it.
+    pub kind: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// The last failure.
+    pub last_error: String,
+}
+
 /// Counts for metrics and the staff route.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JobCounts {
-    /// (kind, status, count).
-    pub by_kind_and_status: Vec<(String, String, i64)>,
+    /// Jobs per kind and status.
+    pub by_kind_and_status: Vec<KindCount>,
     /// Pending jobs whose run_at has passed.
     pub due: i64,
     /// Seconds since the oldest due job became due (0 when none): the worker lag.
     pub oldest_due_age_secs: f64,
-    /// Dead jobs (id, kind, attempts, last_error), newest first, at most 100.
-    pub dead: Vec<(i64, String, i32, String)>,
+    /// Dead jobs, newest first, at most 100.
+    pub dead: Vec<DeadJobSummary>,
 }
 
 /// A job that failed for good, as an operator sees it.
@@ -60,8 +84,8 @@ pub enum RetryError {
     Storage(#[from] StorageError),
 }
 
-/// Job storage. Every method changes only rows the worker holds (`locked_by`), so a worker
-/// whose lease expired cannot overwrite the work of the one that took over.
+/// The worker's job storage. Every method changes only rows the worker holds (`locked_by`), so
+/// a worker whose lease expired cannot overwrite the work of the one that took over.
 pub trait JobStore: Send + Sync + 'static {
     /// Claims up to `limit` jobs that are due (pending with `run_at <= now`, or running with an
     /// expired lease), marking them running for `lease`, incrementing `attempts`.
@@ -108,7 +132,10 @@ pub trait JobStore: Send + Sync + 'static {
     /// job the store's uniqueness rules refuse (a second live job of the same kind for the
     /// same key) is skipped. Answers how many were inserted.
     fn enqueue(&self, jobs: &[NewJob]) -> impl Future<Output = Result<usize, StorageError>> + Send;
+}
 
+/// What operators read and do with jobs: the dead ones, sending one again, the counts.
+pub trait JobAdminStore: Send + Sync {
     /// Dead jobs, newest first.
     fn dead(
         &self,

@@ -10,7 +10,10 @@ use diesel::sql_types::{BigInt, Double, Integer, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use luffy_account::audit::{actions, entities};
 use luffy_common::{Page, PageRequest, StorageError, UserId};
-use luffy_scheduler::{DeadJob, Job, JobCounts, JobStatus, JobStore, NewJob, RetryError};
+use luffy_scheduler::{
+    DeadJob, DeadJobSummary, Job, JobAdminStore, JobCounts, JobStatus, JobStore, KindCount, NewJob,
+    RetryError,
+};
 
 use crate::audit::Audit;
 use crate::audited_write::{audited_write, Audited};
@@ -295,7 +298,9 @@ impl JobStore for PgJobs {
             .await
             .map_err(|e| diesel_error(e, "inserting jobs"))
     }
+}
 
+impl JobAdminStore for PgJobs {
     async fn dead(&self, page: PageRequest) -> Result<Page<DeadJob>, StorageError> {
         let conn = connection(&self.pool).await?;
         let (mut c1, mut c2) = (&*conn, &*conn);
@@ -424,12 +429,24 @@ impl JobStore for PgJobs {
             .await
             .map_err(|e| diesel_error(e, "listing dead jobs"))?;
         Ok(JobCounts {
-            by_kind_and_status,
+            by_kind_and_status: by_kind_and_status
+                .into_iter()
+                .map(|(kind, status, count)| KindCount {
+                    kind,
+                    status,
+                    count,
+                })
+                .collect(),
             due: due.due,
             oldest_due_age_secs: due.age.max(0.0),
             dead: dead
                 .into_iter()
-                .map(|(id, kind, attempts, error)| (id, kind, attempts, error.unwrap_or_default()))
+                .map(|(id, kind, attempts, error)| DeadJobSummary {
+                    id,
+                    kind,
+                    attempts,
+                    last_error: error.unwrap_or_default(),
+                })
                 .collect(),
         })
     }

@@ -58,10 +58,10 @@ pub async fn job_stats(
         counts: counts
             .by_kind_and_status
             .into_iter()
-            .map(|(kind, status, count)| JobCountView {
-                kind,
-                status,
-                count,
+            .map(|c| JobCountView {
+                kind: c.kind,
+                status: c.status,
+                count: c.count,
             })
             .collect(),
         due: counts.due,
@@ -69,11 +69,11 @@ pub async fn job_stats(
         dead: counts
             .dead
             .into_iter()
-            .map(|(id, kind, attempts, last_error)| DeadJobView {
-                id,
-                kind,
-                attempts,
-                last_error,
+            .map(|d| DeadJobView {
+                id: d.id,
+                kind: d.kind,
+                attempts: d.attempts,
+                last_error: d.last_error,
             })
             .collect(),
     }))
