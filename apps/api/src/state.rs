@@ -221,8 +221,7 @@ impl AppState {
             )
             .with_events(std::sync::Arc::new(business.clone())),
             checkout,
-            tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs)
-                .with_clock(std::sync::Arc::new(SystemClock)),
+            tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)
                 .context("LUFFY_CREDIT_TO_MONEY")?,
             audit: AuditService::new(PgAudit::new(pg.clone())),

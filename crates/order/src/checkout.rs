@@ -395,15 +395,21 @@ where
         self.rate
     }
 
-    async fn selected(&self, user: UserId) -> Result<Vec<CourseId>, CheckoutError> {
-        let ids: Vec<CourseId> = self
+    /// The courses selected in the buyer's cart, possibly none.
+    async fn selected_ids(&self, user: UserId) -> Result<Vec<CourseId>, StorageError> {
+        Ok(self
             .carts
             .entries(user)
             .await?
             .into_iter()
             .filter(|entry| entry.selected)
             .map(|entry| entry.course_id)
-            .collect();
+            .collect())
+    }
+
+    /// The selected courses; refused when there are none.
+    async fn selected(&self, user: UserId) -> Result<Vec<CourseId>, CheckoutError> {
+        let ids = self.selected_ids(user).await?;
         if ids.is_empty() {
             return Err(PricingError::EmptySelection.into());
         }
@@ -432,14 +438,7 @@ where
         &self,
         user: UserId,
     ) -> Result<Option<CouponOptions>, StorageError> {
-        let ids: Vec<CourseId> = self
-            .carts
-            .entries(user)
-            .await?
-            .into_iter()
-            .filter(|entry| entry.selected)
-            .map(|entry| entry.course_id)
-            .collect();
+        let ids = self.selected_ids(user).await?;
         let now = self.clock.now();
         let snapshot = self.store.load_coupon_options(user, &ids, now).await?;
         Ok(snapshot.points.map(|points| CouponOptions {

@@ -122,7 +122,7 @@ struct JsonRow {
 
 /// The audited row as JSON text as it stands now in the caller's transaction (`None` when it
 /// does not exist).
-pub(crate) async fn snapshot(
+async fn snapshot(
     mut conn: &AsyncPgConnection,
     entity: &str,
     id: i64,
@@ -156,7 +156,7 @@ pub(crate) async fn snapshot(
 }
 
 /// Records an audit entry in the caller's transaction; the after-state is read now.
-pub(crate) async fn record(
+async fn record(
     conn: &AsyncPgConnection,
     actor: UserId,
     action: &str,
