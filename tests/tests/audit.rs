@@ -717,7 +717,7 @@ async fn operators_search_export_and_read_orders_with_their_timeline() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|j| j["kind"] == "alipay_close"));
+        .any(|j| j["kind"] == "trade_close"));
     assert_eq!(
         app.get("/admin/orders/999999/", &admin).await.status,
         StatusCode::NOT_FOUND

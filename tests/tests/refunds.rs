@@ -492,7 +492,7 @@ async fn a_balance_paid_order_is_refunded_to_the_balance_at_once() {
         1
     );
     assert_eq!(
-        app.scalar("SELECT count(*)::bigint AS value FROM jobs WHERE kind = 'alipay_refund'")
+        app.scalar("SELECT count(*)::bigint AS value FROM jobs WHERE kind = 'trade_refund'")
             .await,
         0,
         "no gateway job for a balance refund"
@@ -585,22 +585,22 @@ async fn a_lost_gateway_answer_is_settled_by_the_refund_query_and_never_refunds_
     wait_for_refund(&app, &token, id, refund, "refunded").await;
     app.set_sandbox_mode(json!({})).await;
     // Sending the same request again (a job that ran twice) moves no money.
-    use luffy_order::jobs::{RemoteRefund, TradeGateway};
-    let again = app
-        .state
-        .gateway
-        .refund(
-            &number,
-            rust_decimal::Decimal::try_from(paid).unwrap(),
-            &request_no,
-        )
-        .await;
+    use luffy_order::{Channel, RefundRequest, RemoteRefund};
+    let gateway = app.state.gateways.get(Channel::Alipay).unwrap();
+    let amount = rust_decimal::Decimal::try_from(paid).unwrap();
+    let request = RefundRequest {
+        order_number: number.clone(),
+        out_request_no: request_no.clone(),
+        amount,
+        order_total: amount,
+    };
+    let again = gateway.refund(&request).await;
     assert!(
         matches!(again, RemoteRefund::NotConfirmed(_)),
         "fund_change=N: {again:?}"
     );
     assert_eq!(
-        app.state.gateway.refund_query(&number, &request_no).await,
+        gateway.refund_query(&request).await,
         RemoteRefund::Done
     );
     let trade = sandbox_trade(&app, &number).await;
@@ -620,7 +620,7 @@ async fn a_gateway_that_keeps_failing_leaves_the_refund_failed_for_an_operator()
     let asked = ask_refund(&app, &token, id, json!({})).await;
     let refund = asked.json["id"].as_i64().unwrap();
     // Three attempts instead of thirty keep the test short.
-    app.sql("UPDATE jobs SET max_attempts = 3 WHERE kind = 'alipay_refund'")
+    app.sql("UPDATE jobs SET max_attempts = 3 WHERE kind = 'trade_refund'")
         .await;
     wait_for_refund(&app, &token, id, refund, "failed").await;
     let admin = app.login("admin", "admin12345").await;
@@ -633,7 +633,7 @@ async fn a_gateway_that_keeps_failing_leaves_the_refund_failed_for_an_operator()
     // The gateway recovers; the operator retries the dead job and the money goes back.
     app.set_sandbox_mode(json!({})).await;
     let job = app
-        .scalar("SELECT id AS value FROM jobs WHERE kind = 'alipay_refund' AND status = 'dead'")
+        .scalar("SELECT id AS value FROM jobs WHERE kind = 'trade_refund' AND status = 'dead'")
         .await;
     let retried = app
         .send(app.authed(Method::POST, &format!("/admin/jobs/{job}/retry/"), &admin))
@@ -791,45 +791,70 @@ async fn refund_notify_body_for_forgery(app: &TestApp, number: &str, request_no:
 /// money: the worker running it is then killed, as if it crashed before its commit.
 #[derive(Clone)]
 struct HangsAfterTheFirstRefund {
-    inner: luffy_api::jobs::gateway::AlipayGateway,
+    inner: luffy_api::channels::alipay::AlipayGateway,
     refunds: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
-impl luffy_order::jobs::TradeGateway for HangsAfterTheFirstRefund {
-    async fn query(&self, number: &str) -> luffy_order::jobs::RemoteTrade {
-        self.inner.query(number).await
+impl luffy_order::PaymentGateway for HangsAfterTheFirstRefund {
+    fn channel(&self) -> luffy_order::Channel {
+        self.inner.channel()
     }
-    async fn close(&self, number: &str) -> Result<(), String> {
-        self.inner.close(number).await
+    fn start<'a>(
+        &'a self,
+        payment: &'a luffy_order::PaymentRequest,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> luffy_order::gateway::GatewayFuture<'a, Result<luffy_order::PaymentStart, String>> {
+        self.inner.start(payment, now)
     }
-    async fn refund(
+    fn verify_notify(
         &self,
-        number: &str,
-        amount: rust_decimal::Decimal,
-        request_no: &str,
-    ) -> luffy_order::jobs::RemoteRefund {
-        let answer = self.inner.refund(number, amount, request_no).await;
-        if self
-            .refunds
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            == 0
-        {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-        }
-        answer
+        request: &luffy_order::ChannelRequest,
+    ) -> Result<luffy_order::PaymentNotice, String> {
+        self.inner.verify_notify(request)
     }
-    async fn refund_query(
-        &self,
-        number: &str,
-        request_no: &str,
-    ) -> luffy_order::jobs::RemoteRefund {
-        self.inner.refund_query(number, request_no).await
+    fn notify_reply(&self, verdict: luffy_order::NotifyVerdict) -> luffy_order::ChannelReply {
+        self.inner.notify_reply(verdict)
+    }
+    fn query<'a>(
+        &'a self,
+        number: &'a str,
+    ) -> luffy_order::gateway::GatewayFuture<'a, luffy_order::RemoteTrade> {
+        self.inner.query(number)
+    }
+    fn close<'a>(
+        &'a self,
+        number: &'a str,
+    ) -> luffy_order::gateway::GatewayFuture<'a, Result<(), String>> {
+        self.inner.close(number)
+    }
+    fn refund<'a>(
+        &'a self,
+        refund: &'a luffy_order::RefundRequest,
+    ) -> luffy_order::gateway::GatewayFuture<'a, luffy_order::RemoteRefund> {
+        Box::pin(async move {
+            let answer = self.inner.refund(refund).await;
+            if self
+                .refunds
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                == 0
+            {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            answer
+        })
+    }
+    fn refund_query<'a>(
+        &'a self,
+        refund: &'a luffy_order::RefundRequest,
+    ) -> luffy_order::gateway::GatewayFuture<'a, luffy_order::RemoteRefund> {
+        self.inner.refund_query(refund)
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refund_job_killed_after_the_gateway_call_refunds_once() {
-    use luffy_order::jobs::{AlipayRefundHandler, ALIPAY_REFUND};
+    use luffy_order::handlers::TradeRefundHandler;
+    use luffy_order::jobs::TRADE_REFUND;
     use luffy_scheduler::{RetryPolicy, Worker, WorkerConfig};
     use std::sync::Arc;
 
@@ -841,7 +866,7 @@ async fn a_refund_job_killed_after_the_gateway_call_refunds_once() {
     assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
     let refund = asked.json["id"].as_i64().unwrap();
     let gateway = HangsAfterTheFirstRefund {
-        inner: app.state.gateway.clone(),
+        inner: luffy_api::channels::alipay::AlipayGateway(app.state.alipay.clone()),
         refunds: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
     };
     let worker = |name: &str| {
@@ -862,9 +887,9 @@ async fn a_refund_job_killed_after_the_gateway_call_refunds_once() {
             },
         )
         .handle(
-            ALIPAY_REFUND,
-            Arc::new(AlipayRefundHandler {
-                gateway: gateway.clone(),
+            TRADE_REFUND,
+            Arc::new(TradeRefundHandler {
+                gateways: luffy_order::Gateways::new().with(Arc::new(gateway.clone())),
                 orders: app.state.orders.clone(),
                 refunds: app.state.refunds.clone(),
             }),

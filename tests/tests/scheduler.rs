@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use luffy_e2e::{spawn_app, spawn_app_with, TestApp};
-use luffy_order::jobs::ExpiredOrderSweep;
+use luffy_order::handlers::ExpiredOrderSweep;
 use luffy_order::OrderStatus;
 use luffy_scheduler::worker::HandlerFuture;
 use luffy_scheduler::{Job, JobError, JobHandler, NewJob, RetryPolicy, Worker, WorkerConfig};
@@ -344,7 +344,7 @@ async fn timeout_racing_a_notify_is_either_paid_or_timed_out_and_refunded_never_
                     (1, 1, 0),
                     "timed out: restored once, payment to refund"
                 );
-                let refund_jobs = app.scalar(&format!("SELECT count(*)::bigint AS value FROM jobs WHERE order_id = {id} AND kind = 'alipay_refund'")).await;
+                let refund_jobs = app.scalar(&format!("SELECT count(*)::bigint AS value FROM jobs WHERE order_id = {id} AND kind = 'trade_refund'")).await;
                 assert_eq!(refund_jobs, 1);
             }
             other => panic!("order ended in status {other:?}"),

@@ -3,7 +3,8 @@
 //! buyers take from order to payment. `docs/grafana-dashboard.json` draws them.
 
 use anyhow::Context;
-use luffy_order::jobs::{TimeoutEvents, UnpaidOrder};
+use luffy_order::handlers::TimeoutEvents;
+use luffy_order::jobs::UnpaidOrder;
 use luffy_order::{PaidOrder, PayType, Refund, RefundEvents};
 use prometheus::{CounterVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use rust_decimal::prelude::ToPrimitive;
@@ -97,8 +98,11 @@ impl BusinessMetrics {
             )
             .context("creating the amount counter")?,
             notifies: IntCounterVec::new(
-                Opts::new("luffy_alipay_notifies_total", "Alipay notifies by outcome"),
-                &["outcome"],
+                Opts::new(
+                    "luffy_payment_notifies_total",
+                    "Payment channels' notifies by channel and outcome",
+                ),
+                &["channel", "outcome"],
             )
             .context("creating the notify counter")?,
             time_to_pay: HistogramVec::new(
@@ -188,8 +192,10 @@ impl BusinessMetrics {
     }
 
     /// An Alipay notify was answered.
-    pub fn notify(&self, outcome: NotifyOutcome) {
-        self.notifies.with_label_values(&[outcome.label()]).inc();
+    pub fn notify(&self, channel: luffy_order::Channel, outcome: NotifyOutcome) {
+        self.notifies
+            .with_label_values(&[channel.as_str(), outcome.label()])
+            .inc();
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod business_metrics;
+pub mod channels;
 pub mod commands;
 pub mod edge;
 pub mod jobs;

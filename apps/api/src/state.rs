@@ -1,5 +1,6 @@
 //! Everything a handler needs, built once per server from `Settings` and shared by `web::Data`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,6 +11,7 @@ use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
 use luffy_order::{
+    Channel, Gateways,
     CheckoutService, Merchant, OrderService, PaymentService, RebuyService, RefundService,
 };
 use luffy_scheduler::JobService;
@@ -32,7 +34,7 @@ use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
 use luffy_payment_alipay::{AlipayClient, AlipayConfig};
 
 use crate::auth::token::TokenKeys;
-use crate::jobs::gateway::AlipayGateway;
+use crate::channels::alipay::AlipayGateway;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
@@ -81,8 +83,8 @@ pub struct AppState {
     pub refunds: Refunds,
     /// The Alipay client (real gateway or the built-in sandbox).
     pub alipay: AlipayClient,
-    /// The gateway port over the Alipay client (trade query, close, refund).
-    pub gateway: AlipayGateway,
+    /// The configured payment channels' adapters, by channel.
+    pub gateways: Gateways,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
     pub sandbox: Option<Sandbox>,
     /// Job counts and lag, and the worker's queue.
@@ -203,12 +205,13 @@ impl AppState {
             payments: PaymentService::new(
                 PgOrderStore::new(pg.clone()),
                 SystemClock,
-                Merchant {
+                [Merchant {
+                    channel: Channel::Alipay,
                     app_id: alipay.config().app_id.clone(),
                     seller_id: alipay.config().seller_id.clone(),
-                },
+                }],
             ),
-            gateway: AlipayGateway(alipay.clone()),
+            gateways: Gateways::new().with(Arc::new(AlipayGateway(alipay.clone()))),
             alipay,
             sandbox,
             coupons: CouponService::new(PgCoupons::new(pg.clone()), SystemClock),

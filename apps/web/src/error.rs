@@ -163,7 +163,10 @@ impl From<luffy_order::PayLinkError> for ApiError {
         use luffy_order::PayLinkError as E;
         match error {
             E::NotFound => Self::NotFound(error.to_string()),
-            E::NotUnpaid(_) | E::Expired => Self::BadRequest(error.to_string()),
+            E::NotUnpaid(_) | E::Expired | E::OtherChannel(_) => {
+                Self::BadRequest(error.to_string())
+            }
+            E::Channel(why) => Self::Unavailable(anyhow::anyhow!("starting a payment: {why}")),
             E::Storage(storage) => storage.into(),
         }
     }

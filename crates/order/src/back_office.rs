@@ -93,7 +93,7 @@ pub struct OrderPayment {
 pub struct OrderJob {
     /// Id.
     pub id: i64,
-    /// order_timeout, alipay_close or alipay_refund.
+    /// order_timeout, trade_close or trade_refund.
     pub kind: String,
     /// pending, running, done or dead.
     pub status: String,
@@ -196,16 +196,16 @@ pub fn timeline(dossier: &OrderDossier) -> Vec<TimelineEvent> {
             what: "支付成功,课程已开通".into(),
         });
     }
-    let job_time = |kind: &str| {
+    let close_job_time = || {
         dossier
             .jobs
             .iter()
-            .find(|j| j.kind == kind)
+            .find(|j| crate::jobs::is_trade_close(&j.kind))
             .map(|j| (j.created_at, j.updated_at))
     };
     match order.status {
         OrderStatus::Cancelled => events.push(TimelineEvent {
-            at: job_time(crate::jobs::ALIPAY_CLOSE).map_or(dossier.updated_at, |(c, _)| c),
+            at: close_job_time().map_or(dossier.updated_at, |(c, _)| c),
             what: "用户取消订单,优惠券和积分已退还".into(),
         }),
         OrderStatus::TimedOut => events.push(TimelineEvent {
@@ -297,7 +297,7 @@ mod tests {
         let mut d = dossier(OrderStatus::Cancelled);
         d.jobs.push(OrderJob {
             id: 1,
-            kind: crate::jobs::ALIPAY_CLOSE.into(),
+            kind: crate::jobs::TRADE_CLOSE.into(),
             status: "done".into(),
             attempts: 1,
             last_error: None,

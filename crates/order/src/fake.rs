@@ -386,6 +386,7 @@ impl OrderJobReads for FakeStore {
             .filter_map(|p| p.effects.refund_payment.as_ref().map(|r| (p.order_id, r)))
             .find(|(_, r)| r.payment_id == payment_id)
             .map(|(order_id, r)| PendingRefund {
+                channel: crate::channel::Channel::Alipay,
                 order_number: format!("N{order_id}"),
                 amount: state.orders[&order_id].real_price,
                 out_request_no: r.out_request_no.clone(),

@@ -1,13 +1,17 @@
 //! Orders: checkout pricing as one pure function
 //! ([`pricing::price_checkout`]), the order state machine with its transition plans
-//! ([`lifecycle`]), the order number format, the order's jobs ([`jobs`]), and the checkout,
+//! ([`lifecycle`]), the order number format, the payment channel port ([`gateway`]), the
+//! order's jobs ([`jobs`], run by [`handlers`]), and the checkout,
 //! order and payment services over the one [`ports::OrderStore`] port.
 //!
 //! ---
 #![doc = include_str!("../README.md")]
 
 pub mod back_office;
+pub mod channel;
 pub mod checkout;
+pub mod gateway;
+pub mod handlers;
 pub mod jobs;
 pub mod lifecycle;
 pub mod number;
@@ -28,10 +32,15 @@ pub use checkout::{
     usable_coupons, CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService, CouponOption,
     CouponOptions, CreatedOrder, IdempotencyKey, OrderPlan,
 };
+pub use channel::{Channel, PaymentStatus};
+pub use gateway::{
+    ChannelReply, ChannelRequest, Gateways, NotifyVerdict, PaymentGateway, PaymentRequest,
+    PaymentStart, RefundRequest, RemoteRefund, RemoteTrade, ReturnedTrade,
+};
 pub use lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 pub use order::{CancelError, CouponSummary, Order, OrderLine};
 pub use payment::{
-    Channel, GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder,
+    GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder,
     PaymentError, PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
 };
 pub use ports::{OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx, RefundChange};
@@ -42,7 +51,7 @@ pub use refund::{
     RefundPolicy, RefundStatus, Requester,
 };
 pub use refund_service::{RefundEvents, RefundService};
-pub use service::{HideError, OrderService, PayLinkError};
+pub use service::{HideError, OrderService, PayLinkError, StartedPayment};
 pub use status::PayType;
 
 // What the main entry points take and return, so that pricing a checkout or driving an order

@@ -11,7 +11,8 @@ use luffy_credit::{BalanceEntry, LedgerEntry, LedgerOperation};
 use luffy_scheduler::NewJob;
 use rust_decimal::Decimal;
 
-use crate::jobs::{alipay_close_job, alipay_refund_job, order_timeout_job};
+use crate::channel::Channel;
+use crate::jobs::{order_timeout_job, payment_refund_job, trade_close_job};
 use crate::status::PayType;
 
 /// 0 未支付, 1 已支付, 2 已取消, 3 超时取消, 4 部分退款, 5 已退款.
@@ -146,6 +147,8 @@ pub struct PaymentStamp {
     pub paid_at: DateTime<Utc>,
     /// The gateway trade number.
     pub trade_no: String,
+    /// The channel that took the money (and gives a late payment back).
+    pub channel: Channel,
 }
 
 /// The buyer gets the order's courses (once each) and the reserved coupon becomes used.
@@ -242,9 +245,12 @@ pub fn cancel(order: &LockedOrder, now: DateTime<Utc>) -> Result<TransitionPlan,
     let change = change(order, OrderStatus::Cancelled).ok_or(order.status)?;
     let mut effects = restore_benefits(order, format!("订单[{}]取消,退还积分", order.order_number));
     effects.settle_timeout_job = true;
-    effects
-        .enqueue
-        .push(alipay_close_job(order.id, &order.order_number, now));
+    let channel = Channel::of(order.pay_type);
+    if channel.is_remote() {
+        effects
+            .enqueue
+            .push(trade_close_job(channel, order.id, &order.order_number, now));
+    }
     Ok(TransitionPlan {
         order_id: order.id,
         change: Some(change),
@@ -300,7 +306,7 @@ pub fn pay(
                     payment_id,
                     out_request_no: format!("refund-{}", stamp.trade_no),
                 }),
-                enqueue: vec![alipay_refund_job(order.id, payment_id, now)],
+                enqueue: vec![payment_refund_job(stamp.channel, order.id, payment_id, now)],
                 ..Effects::default()
             },
         },
@@ -427,6 +433,7 @@ mod tests {
         PaymentStamp {
             paid_at: at(10),
             trade_no: "T1".into(),
+            channel: Channel::Alipay,
         }
     }
 
@@ -507,7 +514,7 @@ mod tests {
         );
         assert_eq!(points.remark, "订单[N9]取消,退还积分");
         assert_eq!(plan.effects.enqueue.len(), 1);
-        assert_eq!(plan.effects.enqueue[0].kind, crate::jobs::ALIPAY_CLOSE);
+        assert_eq!(plan.effects.enqueue[0].kind, crate::jobs::TRADE_CLOSE);
         assert!(plan.effects.fulfil.is_none());
     }
 
@@ -559,7 +566,7 @@ mod tests {
                     out_request_no: "refund-T1".into()
                 })
             );
-            assert_eq!(plan.effects.enqueue[0].kind, crate::jobs::ALIPAY_REFUND);
+            assert_eq!(plan.effects.enqueue[0].kind, crate::jobs::TRADE_REFUND);
         }
     }
 

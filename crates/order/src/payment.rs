@@ -8,28 +8,11 @@ use luffy_common::{Clock, StorageError, UserId};
 use luffy_credit::{BalanceEntry, BalanceOperation};
 use rust_decimal::Decimal;
 
-use crate::jobs::{RemoteTrade, TradeGateway};
+pub use crate::channel::Channel;
+pub use crate::gateway::{NoticeKind, PaymentNotice};
+use crate::gateway::{PaymentGateway, RemoteTrade};
 use crate::lifecycle::{self, LockedOrder, PaymentStamp, Unpayable};
 use crate::ports::{OrderKey, OrderStore, OrderTx};
-
-/// How the money came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// Alipay page payment.
-    Alipay,
-    /// The user's balance (`users.money`).
-    Balance,
-}
-
-impl Channel {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Alipay => "alipay",
-            Self::Balance => "balance",
-        }
-    }
-}
 
 /// A verified report that money for an order arrived.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,55 +89,42 @@ pub enum PaymentError {
     Storage(#[from] StorageError),
 }
 
-/// Who we are at the gateway: a notify for another app or seller is not ours.
+/// Who we are at one channel: a notify for another app or seller is not ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merchant {
-    /// Our app id.
+    /// The channel.
+    pub channel: Channel,
+    /// Our app id (Alipay app_id, WeChat appid).
     pub app_id: String,
-    /// Our seller id, when configured; then a notify must name it.
+    /// Our seller id (Alipay seller_id, WeChat mchid), when configured; then a notify must
+    /// name it.
     pub seller_id: Option<String>,
 }
 
-/// What a verified notify says happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoticeKind {
-    /// The buyer paid (TRADE_SUCCESS / TRADE_FINISHED), at the gateway's time if it gave one.
-    Paid {
-        /// `gmt_payment`.
-        paid_at: Option<DateTime<Utc>>,
-    },
-    /// Nothing was paid (WAIT_BUYER_PAY, TRADE_CLOSED).
-    NotPaid,
-    /// Money went back to the buyer (`refund_fee` present): a confirmation, never a payment.
-    Refund {
-        /// `out_biz_no`: the refund's request number, when the gateway sent it.
-        out_request_no: Option<String>,
-    },
-}
-
-/// A notify whose signature the gateway adapter verified, in gateway-independent terms.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaymentNotice {
-    /// The app it was sent for.
-    pub app_id: String,
-    /// The seller it was sent for.
-    pub seller_id: Option<String>,
-    /// Our order number (out_trade_no).
-    pub order_number: String,
-    /// The gateway trade number.
-    pub trade_no: String,
-    /// The trade's total amount.
-    pub amount: Decimal,
-    /// What happened.
-    pub kind: NoticeKind,
-    /// The verified message, kept as evidence.
-    pub payload: String,
+impl Merchant {
+    /// Whether a notice was sent for us: our app (when the message names one) and our seller
+    /// (when we have one); a message naming neither is not ours.
+    pub fn owns(&self, notice: &PaymentNotice) -> bool {
+        if notice.channel != self.channel {
+            return false;
+        }
+        let app_ok = notice.app_id.as_ref().is_none_or(|a| *a == self.app_id);
+        let seller_ok = match (&self.seller_id, &notice.seller_id) {
+            (Some(ours), Some(theirs)) => ours == theirs,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let named = notice.app_id.is_some() || (self.seller_id.is_some() && notice.seller_id.is_some());
+        app_ok && seller_ok && named
+    }
 }
 
 /// A paid trade the gateway confirmed when asked (the return page, the owner's query, the
 /// timeout job's check).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueriedTrade {
+    /// The channel asked.
+    pub channel: Channel,
     /// Our order number.
     pub order_number: String,
     /// The gateway trade number.
@@ -206,33 +176,32 @@ pub enum GatewayCheck {
 pub struct PaymentService<S, K> {
     store: S,
     clock: K,
-    merchant: Merchant,
+    merchants: Vec<Merchant>,
 }
 
 impl<S: OrderStore, K: Clock> PaymentService<S, K> {
-    /// Wires the store, the clock and our identity at the gateway.
-    pub fn new(store: S, clock: K, merchant: Merchant) -> Self {
+    /// Wires the store, the clock and our identity at each configured channel.
+    pub fn new(store: S, clock: K, merchants: impl IntoIterator<Item = Merchant>) -> Self {
         Self {
             store,
             clock,
-            merchant,
+            merchants: merchants.into_iter().collect(),
         }
     }
 
-    /// Our identity at the gateway.
-    pub fn merchant(&self) -> &Merchant {
-        &self.merchant
+    /// Our identity at a channel, if it is configured.
+    pub fn merchant(&self, channel: Channel) -> Option<&Merchant> {
+        self.merchants.iter().find(|m| m.channel == channel)
+    }
+
+    /// Whether an app id is ours at a channel (a verified return names one).
+    pub fn is_our_app(&self, channel: Channel, app_id: &str) -> bool {
+        self.merchant(channel).is_some_and(|m| m.app_id == app_id)
     }
 
     fn belongs_to_us(&self, notice: &PaymentNotice) -> bool {
-        if notice.app_id != self.merchant.app_id {
-            return false;
-        }
-        match (&self.merchant.seller_id, &notice.seller_id) {
-            (Some(ours), Some(theirs)) => ours == theirs,
-            (Some(_), None) => false,
-            (None, _) => true,
-        }
+        self.merchant(notice.channel)
+            .is_some_and(|merchant| merchant.owns(notice))
     }
 
     /// The one place a [`PaymentEvent`] is built.
@@ -266,7 +235,7 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
         }
         let paid_at = match notice.kind {
             NoticeKind::Paid { paid_at } => paid_at,
-            NoticeKind::NotPaid | NoticeKind::Refund { .. } => {
+            NoticeKind::NotPaid | NoticeKind::Refund { .. } | NoticeKind::RefundNotDone { .. } => {
                 let key = OrderKey::Number(notice.order_number.clone());
                 let order = match self.store.find(None, &key).await? {
                     None => return Ok(NoticeOutcome::Refused(NoticeRefusal::UnknownOrder)),
@@ -275,8 +244,16 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
                     }
                     Some(order) => order,
                 };
-                let NoticeKind::Refund { out_request_no } = &notice.kind else {
-                    return Ok(NoticeOutcome::NotPaid);
+                let out_request_no = match &notice.kind {
+                    NoticeKind::Refund { out_request_no } => out_request_no,
+                    NoticeKind::RefundNotDone {
+                        out_request_no,
+                        status,
+                    } => {
+                        tracing::warn!(order = %notice.order_number, refund = ?out_request_no, %status, channel = %notice.channel, "the channel could not complete a refund; its job settles it");
+                        return Ok(NoticeOutcome::Refund(None));
+                    }
+                    _ => return Ok(NoticeOutcome::NotPaid),
                 };
                 // Only a refund of this very order is confirmed by its notify.
                 let ours = out_request_no
@@ -293,7 +270,7 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
             &notice.order_number,
             &notice.trade_no,
             notice.amount,
-            Channel::Alipay,
+            notice.channel,
             notice.payload,
             paid_at,
         );
@@ -321,7 +298,7 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
             &trade.order_number,
             &trade.trade_no,
             trade.amount,
-            Channel::Alipay,
+            trade.channel,
             trade.payload,
             None,
         );
@@ -330,9 +307,9 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
 
     /// Asks the gateway about an order's trade and records a paid one: the return page, the
     /// owner's active query and the timeout job all confirm a payment this way.
-    pub async fn check_with_gateway<G: TradeGateway>(
+    pub async fn check_with_gateway(
         &self,
-        gateway: &G,
+        gateway: &dyn PaymentGateway,
         order_number: &str,
     ) -> Result<GatewayCheck, PaymentError> {
         match gateway.query(order_number).await {
@@ -342,6 +319,7 @@ impl<S: OrderStore, K: Clock> PaymentService<S, K> {
                 raw,
             } => Ok(GatewayCheck::Recorded(
                 self.record_queried(QueriedTrade {
+                    channel: gateway.channel(),
                     order_number: order_number.to_owned(),
                     trade_no,
                     amount,
@@ -432,6 +410,7 @@ async fn record_locked<T: OrderTx>(
     let stamp = PaymentStamp {
         paid_at: event.paid_at,
         trade_no: event.trade_no.clone(),
+        channel: event.channel,
     };
     let plan = lifecycle::pay(order, payment_id, stamp, now);
     tx.apply(&plan).await?;
@@ -476,16 +455,18 @@ mod tests {
         PaymentService::new(
             store.clone(),
             FixedClock(at(60)),
-            Merchant {
+            [Merchant {
+                channel: Channel::Alipay,
                 app_id: "app".into(),
                 seller_id: Some("seller".into()),
-            },
+            }],
         )
     }
 
     fn notice(kind: NoticeKind, amount: Decimal) -> PaymentNotice {
         PaymentNotice {
-            app_id: "app".into(),
+            channel: Channel::Alipay,
+            app_id: Some("app".into()),
             seller_id: Some("seller".into()),
             order_number: "N1".into(),
             trade_no: "T1".into(),
@@ -587,6 +568,7 @@ mod tests {
         let store = FakeStore::with_orders([order]);
         let outcome = service(&store)
             .record_queried(QueriedTrade {
+                channel: Channel::Alipay,
                 order_number: "N1".into(),
                 trade_no: "T7".into(),
                 amount: Decimal::TEN,
@@ -649,7 +631,7 @@ mod tests {
         let late = PaymentService::new(
             store.clone(),
             FixedClock(at(901)),
-            service(&store).merchant().clone(),
+            service(&store).merchants.clone(),
         );
         assert!(matches!(
             late.pay_with_balance(UserId(3), "N1").await,

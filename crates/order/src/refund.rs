@@ -10,9 +10,9 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::jobs::refund_job;
+use crate::channel::Channel;
 use crate::lifecycle::{self, Effects, LockedOrder, OrderStatus, Revocation, TransitionPlan};
 use crate::order::Order;
-use crate::status::PayType;
 
 /// Where a refund is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -421,10 +421,7 @@ pub fn plan_request(
     lines.sort_by_key(|l| l.course_id);
     let amount: Decimal = lines.iter().map(|l| l.amount).sum();
     let points: i32 = lines.iter().map(|l| l.points).sum();
-    let channel = match order.pay_type {
-        PayType::Balance => RefundChannel::Balance,
-        PayType::Alipay | PayType::Wechat => RefundChannel::Alipay,
-    };
+    let channel = Channel::of(order.pay_type);
     let status = if !by_operator && policy.review {
         RefundStatus::Requested
     } else {
@@ -448,11 +445,11 @@ pub fn plan_request(
     })
 }
 
-/// Where an approved refund goes at once: the gateway pays Alipay money back later (approved,
+/// Where an approved refund goes at once: a remote channel pays money back later (approved,
 /// with its job); balance money, and a refund of nothing, are done in the approving
 /// transaction (refunded).
 pub fn approved_status(channel: RefundChannel, amount: Decimal) -> RefundStatus {
-    if channel == RefundChannel::Alipay && amount > Decimal::ZERO {
+    if channel.is_remote() && amount > Decimal::ZERO {
         RefundStatus::Approved
     } else {
         RefundStatus::Refunded
@@ -480,7 +477,7 @@ pub struct Grant<'a> {
 /// becomes partly or fully refunded ([`lifecycle::refund`]); the buyer stops owning the
 /// refunded courses; the lines' points come back with a 订单退还 ledger row; on a full refund
 /// the coupon grant comes back if its window is still open; and the money's way back is
-/// committed with it: a balance credit with its ledger row, or an `alipay_refund` job.
+/// committed with it: a balance credit with its ledger row, or a `trade_refund` job.
 pub fn settle(
     order: &Order,
     locked: &LockedOrder,
@@ -529,11 +526,9 @@ pub fn settle(
                     remark: format!("订单[{number}]退款"),
                 });
             }
-            RefundChannel::Alipay => {
-                effects
-                    .enqueue
-                    .push(refund_job(order.id, grant.refund_id, now))
-            }
+            remote => effects
+                .enqueue
+                .push(refund_job(remote, order.id, grant.refund_id, now)),
         }
     }
     lifecycle::refund(locked, all_lines_refunded, effects)
@@ -542,6 +537,7 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::PayType;
     use crate::fake::at;
     use crate::order::OrderLine;
     use luffy_common::UserId;

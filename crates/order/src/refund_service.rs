@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 use luffy_scheduler::JobError;
 
-use crate::jobs::{refund_at_gateway, TradeGateway};
+use crate::gateway::{refund_at_gateway, Gateways, RefundRequest};
 use crate::lifecycle::LockedOrder;
 use crate::order::Order;
 use crate::ports::{OrderBackOffice, OrderKey, OrderStore, OrderTx, RefundChange};
@@ -340,13 +340,14 @@ impl<S: OrderStore, K: Clock> RefundService<S, K> {
         shift(&self.store, refund, from, to, error).await
     }
 
-    /// The `alipay_refund` job of a granted refund: pays the money back at the gateway with
-    /// the refund's one `out_request_no` ([`refund_at_gateway`]), then records it refunded.
+    /// The `trade_refund` job of a granted refund: pays the money back through the channel
+    /// that took it, with the refund's one `out_request_no` ([`refund_at_gateway`]), then
+    /// records it refunded.
     /// Not confirmed: retried later with the same number; on the last attempt the refund is
     /// marked failed for an operator (who retries the dead job to send it again).
-    pub async fn pay_back<G: TradeGateway>(
+    pub async fn pay_back(
         &self,
-        gateway: &G,
+        gateways: &Gateways,
         refund_id: i64,
         last_attempt: bool,
     ) -> Result<(), JobError> {
@@ -369,14 +370,22 @@ impl<S: OrderStore, K: Clock> RefundService<S, K> {
             | RefundStatus::Rejected
             | RefundStatus::Cancelled => return Ok(()),
         }
-        match refund_at_gateway(
-            gateway,
-            &refund.order_number,
-            refund.amount,
-            &refund.out_request_no,
-        )
-        .await
-        {
+        let gateway = gateways.get(refund.channel).ok_or_else(|| {
+            JobError::Retry(format!("no {} gateway is configured", refund.channel))
+        })?;
+        let order = self
+            .store
+            .find(None, &OrderKey::Id(refund.order_id))
+            .await
+            .map_err(storage)?
+            .ok_or_else(|| JobError::Fatal(format!("the order of refund {refund_id} is gone")))?;
+        let request = RefundRequest {
+            order_number: refund.order_number.clone(),
+            out_request_no: refund.out_request_no.clone(),
+            amount: refund.amount,
+            order_total: order.real_price,
+        };
+        match refund_at_gateway(gateway, &request).await {
             Ok(()) => {
                 if self
                     .shift(
@@ -509,8 +518,8 @@ pub async fn confirm_refunded<S: OrderStore>(
 mod tests {
     use super::*;
     use crate::fake::{at, unpaid, FakeStore};
-    use crate::jobs::tests::FakeGateway;
-    use crate::jobs::RemoteRefund;
+    use crate::gateway::RemoteRefund;
+    use crate::handlers::tests::{gateways, FakeGateway};
     use crate::lifecycle::OrderStatus;
     use crate::order::OrderLine;
     use crate::status::PayType;
@@ -740,16 +749,16 @@ mod tests {
         *gateway.refund_answer.lock().unwrap() = Some(RemoteRefund::NotConfirmed("20000".into()));
         // Not confirmed anywhere: retried, still refunding.
         let error = refunds
-            .pay_back(&gateway, refund.id, false)
+            .pay_back(&gateways(&gateway), refund.id, false)
             .await
             .unwrap_err();
         assert!(matches!(error, JobError::Retry(_)));
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunding);
         // The query finds it done (the money moved, the answer was lost).
         *gateway.refund_query_answer.lock().unwrap() = Some(RemoteRefund::Done);
-        refunds.pay_back(&gateway, refund.id, false).await.unwrap();
+        refunds.pay_back(&gateways(&gateway), refund.id, false).await.unwrap();
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunded);
-        refunds.pay_back(&gateway, refund.id, false).await.unwrap();
+        refunds.pay_back(&gateways(&gateway), refund.id, false).await.unwrap();
         let calls = gateway.calls.lock().unwrap().clone();
         assert_eq!(
             calls,
@@ -775,14 +784,14 @@ mod tests {
         *gateway.refund_answer.lock().unwrap() =
             Some(RemoteRefund::NotConfirmed("ACQ.SYSTEM_ERROR".into()));
         refunds
-            .pay_back(&gateway, refund.id, true)
+            .pay_back(&gateways(&gateway), refund.id, true)
             .await
             .unwrap_err();
         let failed = store.state().refunds[0].clone();
         assert_eq!(failed.status, RefundStatus::Failed);
         assert!(failed.last_error.unwrap().contains("ACQ.SYSTEM_ERROR"));
         *gateway.refund_answer.lock().unwrap() = Some(RemoteRefund::Done);
-        refunds.pay_back(&gateway, refund.id, false).await.unwrap();
+        refunds.pay_back(&gateways(&gateway), refund.id, false).await.unwrap();
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunded);
     }
 
@@ -874,7 +883,7 @@ mod tests {
                         },
                         Step::PayBack(n) => {
                             if let Some(id) = nth(n) {
-                                let _ = refunds.pay_back(&gateway, id, false).await;
+                                let _ = refunds.pay_back(&gateways(&gateway), id, false).await;
                             }
                             Ok(())
                         }

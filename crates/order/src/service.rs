@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
+use crate::channel::Channel;
+use crate::gateway::{PaymentGateway, PaymentRequest, PaymentStart};
 use crate::back_office::{timeline, DayFigures, OrderDossier, OrderSearch, TimelineEvent};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{self, OrderStatus, Unpayable};
@@ -22,9 +24,26 @@ pub enum PayLinkError {
     /// Past its expiry.
     #[error("订单超时或已取消!")]
     Expired,
+    /// The buyer chose another way to pay at checkout (the order's channel is fixed there).
+    #[error("请使用{}支付该订单!", .0.display_name())]
+    OtherChannel(Channel),
+    /// The channel could not start the payment (unreachable, refused); the buyer may retry.
+    #[error("支付渠道暂不可用,请稍后重试!")]
+    Channel(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// A payment started at the order's channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartedPayment {
+    /// The order.
+    pub order: Order,
+    /// The link to open or the code to scan.
+    pub start: PaymentStart,
+    /// When it was started.
+    pub at: DateTime<Utc>,
 }
 
 /// Why hiding an order was refused.
@@ -105,6 +124,32 @@ impl<S: OrderStore, K: Clock> OrderService<S, K> {
         })?;
         self.store.mark_pay_link_issued(order.id, now).await?;
         Ok((order, now))
+    }
+
+    /// Starts the payment of the owner's order at its channel ([`Self::open_for_payment`],
+    /// then the gateway's [`PaymentGateway::start`]); an order of another channel is refused.
+    pub async fn start_payment(
+        &self,
+        owner: UserId,
+        number: &str,
+        gateway: &dyn PaymentGateway,
+    ) -> Result<StartedPayment, PayLinkError> {
+        let (order, at) = self.open_for_payment(owner, number).await?;
+        let channel = Channel::of(order.pay_type);
+        if channel != gateway.channel() {
+            return Err(PayLinkError::OtherChannel(channel));
+        }
+        let request = PaymentRequest {
+            order_number: order.order_number.clone(),
+            amount: order.real_price,
+            subject: order.name.clone(),
+            expires_at: order.expires_at,
+        };
+        let start = gateway
+            .start(&request, at)
+            .await
+            .map_err(PayLinkError::Channel)?;
+        Ok(StartedPayment { order, start, at })
     }
 
     /// The owner cancels an unpaid order ([`lifecycle::cancel`]); answers the cancelled order.

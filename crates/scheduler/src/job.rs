@@ -44,7 +44,7 @@ impl JobStatus {
 pub struct Job {
     /// Id.
     pub id: i64,
-    /// Which handler runs it (`order_timeout`, `alipay_close`, `alipay_refund`, ...).
+    /// Which handler runs it (`order_timeout`, `trade_close`, `trade_refund`, ...).
     pub kind: String,
     /// Handler input.
     pub payload: Value,

@@ -119,11 +119,7 @@ fn to_refund(row: RefundRow) -> Result<Refund, StorageError> {
         order_number: row.order_number.clone(),
         user: UserId(row.user_id),
         status: RefundStatus::parse(&row.status).ok_or_else(|| invalid("status"))?,
-        channel: match row.channel.as_str() {
-            "alipay" => RefundChannel::Alipay,
-            "balance" => RefundChannel::Balance,
-            _ => return Err(invalid("channel")),
-        },
+        channel: RefundChannel::parse(&row.channel).ok_or_else(|| invalid("channel"))?,
         amount: row.amount,
         points: row.points,
         out_request_no: row.out_request_no,

@@ -1,16 +1,18 @@
 //! Wiring the scheduler (SPEC 2.8): the PostgreSQL job store, the order's handlers and sweep
-//! (from `luffy-order`) over the Alipay client and the order and payment services, and metrics. Runs embedded in `luffy serve` or alone as
+//! (from `luffy-order`) over the payment channels' adapters and the order and payment services,
+//! and metrics. Runs embedded in `luffy serve` or alone as
 //! `luffy worker`; any number may run at once.
 
-pub mod gateway;
 pub mod metrics;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use luffy_order::handlers::{
+    ExpiredOrderSweep, OrderTimeoutHandler, TradeCloseHandler, TradeRefundHandler,
+};
 use luffy_order::jobs::{
-    AlipayCloseHandler, AlipayRefundHandler, ExpiredOrderSweep, OrderTimeoutHandler, ALIPAY_CLOSE,
-    ALIPAY_REFUND, ORDER_TIMEOUT,
+    LEGACY_ALIPAY_CLOSE, LEGACY_ALIPAY_REFUND, ORDER_TIMEOUT, TRADE_CLOSE, TRADE_REFUND,
 };
 use luffy_scheduler::{RetryPolicy, Worker, WorkerConfig};
 use luffy_store::PgJobs;
@@ -63,33 +65,30 @@ pub fn worker_config(state: &AppState) -> WorkerConfig {
 
 /// Builds a worker with every handler registered.
 pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
-    let gateway = state.gateway.clone();
+    let close = Arc::new(TradeCloseHandler {
+        gateways: state.gateways.clone(),
+    });
+    let refund = Arc::new(TradeRefundHandler {
+        gateways: state.gateways.clone(),
+        orders: state.orders.clone(),
+        refunds: state.refunds.clone(),
+    });
     state
         .jobs
         .worker(config)
         .handle(
             ORDER_TIMEOUT,
             Arc::new(OrderTimeoutHandler {
-                gateway: gateway.clone(),
+                gateways: state.gateways.clone(),
                 orders: state.orders.clone(),
                 payments: state.payments.clone(),
                 events: state.business.clone(),
             }),
         )
-        .handle(
-            ALIPAY_CLOSE,
-            Arc::new(AlipayCloseHandler {
-                gateway: gateway.clone(),
-            }),
-        )
-        .handle(
-            ALIPAY_REFUND,
-            Arc::new(AlipayRefundHandler {
-                gateway,
-                orders: state.orders.clone(),
-                refunds: state.refunds.clone(),
-            }),
-        )
+        .handle(TRADE_CLOSE, close.clone())
+        .handle(LEGACY_ALIPAY_CLOSE, close)
+        .handle(TRADE_REFUND, refund.clone())
+        .handle(LEGACY_ALIPAY_REFUND, refund)
         .periodic(Arc::new(ExpiredOrderSweep {
             orders: state.orders.clone(),
             jobs: state.jobs.queue(),

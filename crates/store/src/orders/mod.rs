@@ -16,6 +16,7 @@ use luffy_order::back_office::{
 };
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
+use luffy_order::{Channel, PaymentStatus};
 use luffy_order::ports::{
     CheckoutQuery, CouponOptionsSnapshot, OrderBackOffice, OrderJobReads, QuoteSnapshot,
 };
@@ -672,11 +673,12 @@ impl OrderJobReads for PgOrderStore {
 
     async fn pending_refund(&self, payment_id: i64) -> Result<Option<PendingRefund>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let row: Option<(String, Decimal, Option<String>)> = payments::table
+        let row: Option<(String, String, Decimal, Option<String>)> = payments::table
             .inner_join(orders::table)
             .filter(payments::id.eq(payment_id))
-            .filter(payments::status.eq("refund_pending"))
+            .filter(payments::status.eq(PaymentStatus::RefundPending.as_str()))
             .select((
+                payments::channel,
                 orders::order_number,
                 payments::amount,
                 payments::refund_request_no,
@@ -685,7 +687,14 @@ impl OrderJobReads for PgOrderStore {
             .await
             .optional()
             .map_err(|e| diesel_error(e, "reading a pending refund"))?;
-        Ok(row.map(|(order_number, amount, request_no)| PendingRefund {
+        let Some((channel, order_number, amount, request_no)) = row else {
+            return Ok(None);
+        };
+        let channel = Channel::parse(&channel).ok_or_else(|| {
+            StorageError::Unexpected(anyhow::anyhow!("payment {payment_id}: channel {channel:?}"))
+        })?;
+        Ok(Some(PendingRefund {
+            channel,
             out_request_no: request_no.unwrap_or_else(|| format!("refund-{order_number}")),
             order_number,
             amount,
@@ -697,10 +706,10 @@ impl OrderJobReads for PgOrderStore {
         diesel::update(
             payments::table
                 .filter(payments::id.eq(payment_id))
-                .filter(payments::status.eq("refund_pending")),
+                .filter(payments::status.eq(PaymentStatus::RefundPending.as_str())),
         )
         .set((
-            payments::status.eq("refunded"),
+            payments::status.eq(PaymentStatus::Refunded.as_str()),
             payments::updated_time.eq(diesel::dsl::now),
         ))
         .execute(&mut conn)

@@ -17,6 +17,7 @@ use luffy_coupon::UseStatus;
 use luffy_credit::BalanceEntry;
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::ORDER_TIMEOUT;
+use luffy_order::PaymentStatus;
 use luffy_order::lifecycle::{Effects, LockedOrder};
 use luffy_order::ports::{CheckoutQuery, CheckoutSnapshot, QuoteSnapshot};
 use luffy_order::{
@@ -140,11 +141,12 @@ cached_sql! {
 
 cached_sql! {
     /// A late payment is kept for its refund.
-    struct MarkRefundPending = "UPDATE payments SET status = 'refund_pending',
+    struct MarkRefundPending = "UPDATE payments SET status = :refund_pending,
             refund_request_no = :request_no, updated_time = now()
         WHERE id = :id";
     id: BigInt => i64,
     request_no: Text => String,
+    refund_pending: Text => &'static str,
 }
 
 cached_sql! {
@@ -413,6 +415,7 @@ async fn apply_effects(
             MarkRefundPending {
                 id: refund.payment_id,
                 request_no: refund.out_request_no.clone(),
+                refund_pending: PaymentStatus::RefundPending.as_str(),
             }
             .execute(&mut &*conn)
             .await?;
@@ -602,7 +605,7 @@ impl OrderTx for PgOrderTx {
                 payments::channel.eq(event.channel.as_str()),
                 payments::trade_no.eq(&event.trade_no),
                 payments::amount.eq(event.amount),
-                payments::status.eq("paid"),
+                payments::status.eq(PaymentStatus::Paid.as_str()),
                 payments::payload.eq(&event.payload),
             ))
             .on_conflict(payments::trade_no)

@@ -20,7 +20,7 @@ use crate::state::AppState;
 pub struct DeadJobView {
     /// Id.
     id: i64,
-    /// Which handler ran it: order_timeout, alipay_close, alipay_refund.
+    /// Which handler ran it: order_timeout, trade_close, trade_refund.
     kind: String,
     /// Its input.
     payload: Value,

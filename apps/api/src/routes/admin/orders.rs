@@ -98,7 +98,7 @@ pub struct PaymentView {
 pub struct JobView {
     /// Id.
     id: i64,
-    /// order_timeout, alipay_close or alipay_refund.
+    /// order_timeout, trade_close or trade_refund.
     kind: String,
     /// pending, running, done or dead.
     status: String,

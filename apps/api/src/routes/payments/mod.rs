@@ -7,7 +7,7 @@ pub mod pay_link;
 pub mod query;
 pub mod result;
 
-use luffy_order::{GatewayCheck, PaymentOutcome};
+use luffy_order::{Channel, GatewayCheck, PaymentGateway, PaymentOutcome};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,12 +25,25 @@ pub async fn callers_order(
         .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))
 }
 
+/// A configured channel's adapter; an unconfigured channel is not served (404).
+pub fn gateway(state: &AppState, channel: Channel) -> Result<&dyn PaymentGateway, ApiError> {
+    state
+        .gateways
+        .get(channel)
+        .ok_or_else(|| ApiError::NotFound(format!("{}支付未开通!", channel.display_name())))
+}
+
 /// One log line per recorded payment: INFO when it paid the order, WARN when it was late and
 /// its refund job was enqueued (in the same transaction).
-pub fn log_payment_outcome(state: &AppState, order_number: &str, outcome: &PaymentOutcome) {
+pub fn log_payment_outcome(
+    state: &AppState,
+    channel: Channel,
+    order_number: &str,
+    outcome: &PaymentOutcome,
+) {
     match outcome {
         PaymentOutcome::Fulfilled(paid) => {
-            tracing::info!(order = %order_number, order_id = paid.order_id, channel = "alipay", "order paid");
+            tracing::info!(order = %order_number, order_id = paid.order_id, %channel, "order paid");
             state.business.order_paid(paid);
         }
         PaymentOutcome::AlreadyRecorded { .. } => {
@@ -50,20 +63,22 @@ pub fn log_payment_outcome(state: &AppState, order_number: &str, outcome: &Payme
 /// cannot tell.
 pub async fn confirm_with_gateway(
     state: &AppState,
+    channel: Channel,
     order_number: &str,
 ) -> Result<PaymentOutcome, ApiError> {
+    let gateway = gateway(state, channel)?;
     match state
         .payments
-        .check_with_gateway(&state.gateway, order_number)
+        .check_with_gateway(gateway, order_number)
         .await?
     {
         GatewayCheck::Recorded(outcome) => {
-            log_payment_outcome(state, order_number, &outcome);
+            log_payment_outcome(state, channel, order_number, &outcome);
             Ok(outcome)
         }
         GatewayCheck::NotPaid => Err(ApiError::bad_request("当前订单未支付!")),
         GatewayCheck::Unknown(error) => Err(ApiError::Unavailable(anyhow::anyhow!(
-            "Alipay gateway: {error}"
+            "{channel} gateway: {error}"
         ))),
     }
 }

@@ -1,9 +1,8 @@
 //! `GET /payments/alipay/{order_number}/`: the signed page-pay link for an unpaid, unexpired
-//! order of the caller.
+//! Alipay order of the caller.
 
 use actix_web::{web, HttpResponse};
-use luffy_order::PayType;
-use luffy_payment_alipay::PagePay;
+use luffy_order::{Channel, PayType, PaymentStart};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,19 +28,16 @@ pub async fn pay_link(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (order, now) = state.orders.open_for_payment(caller.id, &path).await?;
-    let link = state
-        .alipay
-        .page_pay_url(
-            &PagePay {
-                out_trade_no: order.order_number.clone(),
-                total_amount: order.real_price,
-                subject: order.name.clone(),
-                time_expire: order.expires_at,
-            },
-            now,
-        )
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("signing the pay link: {e}")))?;
+    let gateway = super::gateway(&state, Channel::Alipay)?;
+    let started = state
+        .orders
+        .start_payment(caller.id, &path, gateway)
+        .await?;
+    let PaymentStart::Link(link) = started.start else {
+        return Err(ApiError::Unexpected(anyhow::anyhow!(
+            "the Alipay adapter answered without a link"
+        )));
+    };
     Ok(HttpResponse::Ok().json(PayLinkView {
         pay_type: PayType::Alipay.code(),
         get_pay_type_display: PayType::Alipay.display_name(),

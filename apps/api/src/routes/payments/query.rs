@@ -2,7 +2,7 @@
 //! ask the gateway and fulfil if it is.
 
 use actix_web::{web, HttpResponse};
-use luffy_order::{OrderStatus, PaymentOutcome};
+use luffy_order::{Channel, OrderStatus, PaymentOutcome};
 
 use super::confirm_with_gateway;
 use crate::auth::AuthUser;
@@ -21,7 +21,7 @@ pub async fn query_payment(
     if order.status == OrderStatus::Paid {
         return paid();
     }
-    match confirm_with_gateway(&state, &order.order_number).await? {
+    match confirm_with_gateway(&state, Channel::of(order.pay_type), &order.order_number).await? {
         PaymentOutcome::Fulfilled { .. } | PaymentOutcome::AlreadyRecorded { .. }
             if order.status != OrderStatus::Cancelled && order.status != OrderStatus::TimedOut =>
         {

@@ -2,8 +2,7 @@
 //! The return is verified, then the trade is actively queried: a return alone proves nothing.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use luffy_payment_alipay::form::parse_form;
-use luffy_payment_alipay::verify_return;
+use luffy_order::Channel;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,24 +44,25 @@ pub async fn alipay_result(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = parse_form(req.query_string().as_bytes())
+    let gateway = super::gateway(&state, Channel::Alipay)?;
+    let returned = gateway
+        .verify_return(&super::notify::channel_request(&req, &[]))
         .map_err(|_| ApiError::bad_request("通知结果不存在!"))?;
-    let returned = verify_return(&params, &state.alipay.config().alipay_public_key)
-        .map_err(|_| ApiError::bad_request("通知结果不存在!"))?;
-    if returned.app_id != state.payments.merchant().app_id {
+    if !state.payments.is_our_app(Channel::Alipay, &returned.app_id) {
         return Err(ApiError::bad_request("通知结果不存在!"));
     }
+    let returned_number = returned.order_number;
     let order = state
         .orders
-        .find_by_number(None, &returned.out_trade_no)
+        .find_by_number(None, &returned_number)
         .await?
         .ok_or_else(|| ApiError::bad_request("订单不存在!"))?;
     if order.pay_time.is_none() {
-        confirm_with_gateway(&state, &returned.out_trade_no).await?;
+        confirm_with_gateway(&state, Channel::Alipay, &returned_number).await?;
     }
     let order = state
         .orders
-        .find_by_number(None, &returned.out_trade_no)
+        .find_by_number(None, &returned_number)
         .await?
         .ok_or_else(|| ApiError::bad_request("订单不存在!"))?;
     let Some(pay_time) = order.pay_time else {
