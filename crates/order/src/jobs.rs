@@ -1,6 +1,6 @@
 //! The order's jobs: their kinds, and one constructor per job (checkout, cancel, late
 //! payments, granted refunds and the sweep all build their jobs here), with what the jobs
-//! read. The handlers that run them are in [`crate::handlers`].
+//! read. The handlers that run them live in the `handlers` module.
 
 use chrono::{DateTime, Utc};
 use luffy_scheduler::{Job, JobError, NewJob};

@@ -1,4 +1,4 @@
-//! Pay types. (Order statuses live with their transitions in [`crate::lifecycle`].)
+//! Pay types. (Order statuses live with their transitions in the `lifecycle` module.)
 
 /// 0 支付宝, 1 微信, 2 余额.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
