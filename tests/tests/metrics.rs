@@ -114,9 +114,18 @@ async fn business_metrics_move_and_the_dashboard_names_only_real_metrics() {
         ("luffy_orders_timed_out_total{pay_type=\"alipay\"}", 1.0),
         ("luffy_paid_amount_yuan_total{pay_type=\"alipay\"}", 398.0),
         ("luffy_paid_amount_yuan_total{pay_type=\"balance\"}", 299.0),
-        ("luffy_payment_notifies_total{channel=\"alipay\",outcome=\"fulfilled\"}", 1.0),
-        ("luffy_payment_notifies_total{channel=\"alipay\",outcome=\"duplicate\"}", 1.0),
-        ("luffy_payment_notifies_total{channel=\"alipay\",outcome=\"forged\"}", 1.0),
+        (
+            "luffy_payment_notifies_total{channel=\"alipay\",outcome=\"fulfilled\"}",
+            1.0,
+        ),
+        (
+            "luffy_payment_notifies_total{channel=\"alipay\",outcome=\"duplicate\"}",
+            1.0,
+        ),
+        (
+            "luffy_payment_notifies_total{channel=\"alipay\",outcome=\"forged\"}",
+            1.0,
+        ),
         (
             "luffy_order_time_to_pay_seconds_count{pay_type=\"alipay\"}",
             1.0,

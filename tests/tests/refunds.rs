@@ -599,10 +599,7 @@ async fn a_lost_gateway_answer_is_settled_by_the_refund_query_and_never_refunds_
         matches!(again, RemoteRefund::NotConfirmed(_)),
         "fund_change=N: {again:?}"
     );
-    assert_eq!(
-        gateway.refund_query(&request).await,
-        RemoteRefund::Done
-    );
+    assert_eq!(gateway.refund_query(&request).await, RemoteRefund::Done);
     let trade = sandbox_trade(&app, &number).await;
     assert_eq!(trade["refund_requests"].as_object().unwrap().len(), 1);
     assert_eq!(

@@ -11,8 +11,8 @@ use luffy_common::SystemClock;
 use luffy_coupon::CouponService;
 use luffy_credit::CreditRate;
 use luffy_order::{
-    Channel, Gateways,
-    CheckoutService, Merchant, OrderService, PaymentService, RebuyService, RefundService,
+    Channel, CheckoutService, Gateways, Merchant, OrderService, PaymentService, RebuyService,
+    RefundService,
 };
 use luffy_scheduler::JobService;
 use luffy_store::postgres::build_pg_pool;

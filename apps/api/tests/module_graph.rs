@@ -212,7 +212,9 @@ fn the_order_jobs_port_and_handlers_form_no_circle() {
             .map(|targets| targets.iter().collect())
             .unwrap_or_default();
         assert!(
-            reaches.iter().all(|t| ["channel", "gateway", "status"].contains(&t.as_str())),
+            reaches
+                .iter()
+                .all(|t| ["channel", "gateway", "status"].contains(&t.as_str())),
             "luffy-order's {leaf} must only name channel, gateway and status: {reaches:?}"
         );
     }

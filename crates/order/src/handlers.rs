@@ -240,16 +240,16 @@ impl<S: OrderStore + OrderJobReads, K: Clock + 'static, J: JobStore> PeriodicTas
 pub(crate) mod tests {
     use super::*;
     use crate::fake::{at, unpaid, FakeStore};
-    use crate::lifecycle::OrderStatus;
     use crate::gateway::{
         ChannelReply, ChannelRequest, GatewayFuture, NotifyVerdict, PaymentGateway, PaymentNotice,
         PaymentRequest, PaymentStart, RemoteRefund, RemoteTrade,
     };
     use crate::jobs::ORDER_TIMEOUT;
+    use crate::lifecycle::OrderStatus;
     use crate::payment::{Merchant, QueriedTrade};
+    use luffy_common::FixedClock;
     use rust_decimal::Decimal;
     use serde_json::json;
-    use luffy_common::FixedClock;
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -274,7 +274,10 @@ pub(crate) mod tests {
             payment: &'a PaymentRequest,
             _now: chrono::DateTime<chrono::Utc>,
         ) -> GatewayFuture<'a, Result<PaymentStart, String>> {
-            boxed(Ok(PaymentStart::Link(format!("pay {}", payment.order_number))))
+            boxed(Ok(PaymentStart::Link(format!(
+                "pay {}",
+                payment.order_number
+            ))))
         }
         fn verify_notify(&self, _request: &ChannelRequest) -> Result<PaymentNotice, String> {
             Err("the fake verifies nothing".into())
@@ -512,8 +515,8 @@ pub(crate) mod tests {
             gateways: gateways(&gateway),
         }
         .run(&job(json!({"order_number": "N1", "channel": "alipay"})))
-            .await
-            .unwrap_err();
+        .await
+        .unwrap_err();
         assert!(matches!(error, JobError::Retry(_)));
     }
 }

@@ -88,8 +88,9 @@ pub fn is_trade_close(kind: &str) -> bool {
 /// The channel a job names; legacy `alipay_*` jobs carry none and are Alipay's.
 pub fn job_channel(job: &Job) -> Result<Channel, JobError> {
     match job.payload.get("channel").and_then(|v| v.as_str()) {
-        Some(name) => Channel::parse(name)
-            .ok_or_else(|| JobError::Fatal(format!("unknown channel {name:?}"))),
+        Some(name) => {
+            Channel::parse(name).ok_or_else(|| JobError::Fatal(format!("unknown channel {name:?}")))
+        }
         None if job.kind.starts_with("alipay_") => Ok(Channel::Alipay),
         None => Err(JobError::Fatal("payload has no channel".into())),
     }

@@ -28,11 +28,11 @@ pub mod status;
 #[cfg(test)]
 mod fake;
 
+pub use channel::{Channel, PaymentStatus};
 pub use checkout::{
     usable_coupons, CheckoutError, CheckoutOutcome, CheckoutRequest, CheckoutService, CouponOption,
     CouponOptions, CreatedOrder, IdempotencyKey, OrderPlan,
 };
-pub use channel::{Channel, PaymentStatus};
 pub use gateway::{
     ChannelReply, ChannelRequest, Gateways, NotifyVerdict, PaymentGateway, PaymentRequest,
     PaymentStart, RefundRequest, RemoteRefund, RemoteTrade, ReturnedTrade,
@@ -40,8 +40,8 @@ pub use gateway::{
 pub use lifecycle::{LockedOrder, OrderStatus, TransitionPlan};
 pub use order::{CancelError, CouponSummary, Order, OrderLine};
 pub use payment::{
-    GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder,
-    PaymentError, PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
+    GatewayCheck, Merchant, NoticeKind, NoticeOutcome, NoticeRefusal, PaidOrder, PaymentError,
+    PaymentEvent, PaymentNotice, PaymentOutcome, PaymentService, QueriedTrade,
 };
 pub use ports::{OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx, RefundChange};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};

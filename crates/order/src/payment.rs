@@ -114,7 +114,8 @@ impl Merchant {
             (Some(_), None) => false,
             (None, _) => true,
         };
-        let named = notice.app_id.is_some() || (self.seller_id.is_some() && notice.seller_id.is_some());
+        let named =
+            notice.app_id.is_some() || (self.seller_id.is_some() && notice.seller_id.is_some());
         app_ok && seller_ok && named
     }
 }

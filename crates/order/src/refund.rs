@@ -9,8 +9,8 @@ use luffy_credit::{BalanceEntry, BalanceOperation, LedgerEntry, LedgerOperation}
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::jobs::refund_job;
 use crate::channel::Channel;
+use crate::jobs::refund_job;
 use crate::lifecycle::{self, Effects, LockedOrder, OrderStatus, Revocation, TransitionPlan};
 use crate::order::Order;
 
@@ -537,9 +537,9 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::PayType;
     use crate::fake::at;
     use crate::order::OrderLine;
+    use crate::status::PayType;
     use luffy_common::UserId;
     use proptest::prelude::*;
 

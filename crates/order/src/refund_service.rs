@@ -756,9 +756,15 @@ mod tests {
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunding);
         // The query finds it done (the money moved, the answer was lost).
         *gateway.refund_query_answer.lock().unwrap() = Some(RemoteRefund::Done);
-        refunds.pay_back(&gateways(&gateway), refund.id, false).await.unwrap();
+        refunds
+            .pay_back(&gateways(&gateway), refund.id, false)
+            .await
+            .unwrap();
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunded);
-        refunds.pay_back(&gateways(&gateway), refund.id, false).await.unwrap();
+        refunds
+            .pay_back(&gateways(&gateway), refund.id, false)
+            .await
+            .unwrap();
         let calls = gateway.calls.lock().unwrap().clone();
         assert_eq!(
             calls,
@@ -791,7 +797,10 @@ mod tests {
         assert_eq!(failed.status, RefundStatus::Failed);
         assert!(failed.last_error.unwrap().contains("ACQ.SYSTEM_ERROR"));
         *gateway.refund_answer.lock().unwrap() = Some(RemoteRefund::Done);
-        refunds.pay_back(&gateways(&gateway), refund.id, false).await.unwrap();
+        refunds
+            .pay_back(&gateways(&gateway), refund.id, false)
+            .await
+            .unwrap();
         assert_eq!(store.state().refunds[0].status, RefundStatus::Refunded);
     }
 

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use luffy_common::{Clock, Page, PageRequest, StorageError, UserId};
 
+use crate::back_office::{timeline, DayFigures, OrderDossier, OrderSearch, TimelineEvent};
 use crate::channel::Channel;
 use crate::gateway::{PaymentGateway, PaymentRequest, PaymentStart};
-use crate::back_office::{timeline, DayFigures, OrderDossier, OrderSearch, TimelineEvent};
 use crate::jobs::{PendingRefund, UnpaidOrder};
 use crate::lifecycle::{self, OrderStatus, Unpayable};
 use crate::order::{CancelError, Order};

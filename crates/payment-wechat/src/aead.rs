@@ -88,7 +88,12 @@ mod tests {
             Err(WechatError::Decrypt)
         ));
         assert!(matches!(
-            decrypt(b"0123456789abcdef0123456789abcdeX", "0123456789ab", "transaction", &sealed),
+            decrypt(
+                b"0123456789abcdef0123456789abcdeX",
+                "0123456789ab",
+                "transaction",
+                &sealed
+            ),
             Err(WechatError::Decrypt)
         ));
         assert!(decrypt(KEY, "short", "transaction", &sealed).is_err());

@@ -16,7 +16,9 @@ pub fn yuan_to_fen(yuan: Decimal) -> Result<i64, WechatError> {
         .checked_mul(Decimal::ONE_HUNDRED)
         .ok_or_else(|| WechatError::Amount(format!("{yuan} is too large")))?;
     if !fen.fract().is_zero() {
-        return Err(WechatError::Amount(format!("{yuan} is not a whole number of fen")));
+        return Err(WechatError::Amount(format!(
+            "{yuan} is not a whole number of fen"
+        )));
     }
     fen.to_i64()
         .ok_or_else(|| WechatError::Amount(format!("{yuan} is too large")))

@@ -154,7 +154,13 @@ impl WechatClient {
             return Ok(text);
         }
         let error: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or("").to_owned();
+        let field = |name: &str| {
+            error
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         Err(WechatError::Api {
             status: status.as_u16(),
             code: field("code"),
@@ -193,7 +199,10 @@ impl WechatClient {
     }
 
     /// `GET /v3/pay/transactions/out-trade-no/{no}?mchid=`: the trade of our order.
-    pub async fn query_order(&self, out_trade_no: &str) -> Result<Answer<Transaction>, WechatError> {
+    pub async fn query_order(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Answer<Transaction>, WechatError> {
         let path = format!(
             "/v3/pay/transactions/out-trade-no/{}?mchid={}",
             segment(out_trade_no),

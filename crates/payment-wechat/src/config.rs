@@ -36,7 +36,10 @@ impl std::fmt::Debug for WechatConfig {
             .field("appid", &self.appid)
             .field("mchid", &self.mchid)
             .field("merchant_serial", &self.merchant_serial)
-            .field("platform_keys", &self.platform_keys.serials().collect::<Vec<_>>())
+            .field(
+                "platform_keys",
+                &self.platform_keys.serials().collect::<Vec<_>>(),
+            )
             .field("base_url", &self.base_url)
             .field("notify_url", &self.notify_url)
             .finish_non_exhaustive()

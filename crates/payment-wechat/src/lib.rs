@@ -26,7 +26,9 @@ pub use amount::{fen_to_yuan, yuan_to_fen};
 pub use client::{Answer, NativeOrder, RefundOrder, WechatClient};
 pub use config::WechatConfig;
 pub use error::WechatError;
-pub use notify::{open_notify, seal_notify, verify_notify, Notice, NotifyEnvelope, Refund, Transaction};
+pub use notify::{
+    open_notify, seal_notify, verify_notify, Notice, NotifyEnvelope, Refund, Transaction,
+};
 pub use sign::Authorization;
 pub use verify::{verify_signed, PlatformKeys, SignedHeaders};
 

@@ -178,8 +178,8 @@ pub fn verify_notify<'a>(
 ) -> Result<Notice, WechatError> {
     let headers = SignedHeaders::read(header)?;
     verify_signed(&config.platform_keys, &headers, body, now)?;
-    let envelope: NotifyEnvelope = serde_json::from_slice(body)
-        .map_err(|e| WechatError::Malformed(format!("notify: {e}")))?;
+    let envelope: NotifyEnvelope =
+        serde_json::from_slice(body).map_err(|e| WechatError::Malformed(format!("notify: {e}")))?;
     open_notify(config.api_v3_key.expose_secret().as_bytes(), &envelope)
 }
 
@@ -232,8 +232,8 @@ pub fn seal_notify(
     created_at: DateTime<Utc>,
 ) -> Result<NotifyEnvelope, WechatError> {
     let nonce: String = crate::sign::nonce().chars().take(12).collect();
-    let plaintext = serde_json::to_vec(resource)
-        .map_err(|e| WechatError::Malformed(e.to_string()))?;
+    let plaintext =
+        serde_json::to_vec(resource).map_err(|e| WechatError::Malformed(e.to_string()))?;
     Ok(NotifyEnvelope {
         id: id.to_owned(),
         create_time: crate::time::beijing_rfc3339(created_at),

@@ -16,10 +16,10 @@ use luffy_order::back_office::{
 };
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::{PendingRefund, UnpaidOrder, ORDER_TIMEOUT};
-use luffy_order::{Channel, PaymentStatus};
 use luffy_order::ports::{
     CheckoutQuery, CouponOptionsSnapshot, OrderBackOffice, OrderJobReads, QuoteSnapshot,
 };
+use luffy_order::{Channel, PaymentStatus};
 use luffy_order::{
     CouponSummary, Order, OrderKey, OrderLine, OrderStatus, OrderStore, PayType, Refund,
     RefundStatus,

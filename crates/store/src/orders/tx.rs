@@ -17,9 +17,9 @@ use luffy_coupon::UseStatus;
 use luffy_credit::BalanceEntry;
 use luffy_order::checkout::StoredOrder;
 use luffy_order::jobs::ORDER_TIMEOUT;
-use luffy_order::PaymentStatus;
 use luffy_order::lifecycle::{Effects, LockedOrder};
 use luffy_order::ports::{CheckoutQuery, CheckoutSnapshot, QuoteSnapshot};
+use luffy_order::PaymentStatus;
 use luffy_order::{
     CheckoutError, CreatedOrder, NewRefund, Order, OrderKey, OrderPlan, OrderStatus, OrderTx,
     PayType, PaymentEvent, PricingError, RefundChange, TransitionPlan,
