@@ -256,10 +256,6 @@ async fn bad_inputs_are_refused_and_write_nothing() {
             json!({"pay_type": 0, "user_coupon_id": 1, "credit": 10}),
             "优惠券和积分不能同时使用!",
         ),
-        (
-            json!({"pay_type": 1}),
-            "微信支付暂不可用,请选择其他支付方式!",
-        ),
         (json!({"pay_type": 5}), "支付方式不存在!"),
         (json!({"pay_type": -1}), "支付方式不存在!"),
     ];

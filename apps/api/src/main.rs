@@ -54,10 +54,13 @@ enum Command {
     Seed,
     /// Write missing development key pairs into LUFFY_KEYS_DIR.
     #[command(
-        long_about = "Write the missing development RSA key pairs into LUFFY_KEYS_DIR: the \
-            merchant pair (app_private_key.pem, app_public_key.pem) and the sandbox's pair \
-            (sandbox_private_key.pem, alipay_public_key.pem). Existing files are kept. For a real \
-            store, put the merchant key and Alipay's public key there instead."
+        long_about = "Write the missing development RSA key pairs into LUFFY_KEYS_DIR: for \
+            Alipay the merchant pair (app_private_key.pem, app_public_key.pem) and the sandbox's \
+            pair (sandbox_private_key.pem, alipay_public_key.pem); for WeChat Pay the merchant \
+            pair (wechat_merchant_private_key.pem, wechat_merchant_public_key.pem) and the \
+            sandbox's pair (wechat_sandbox_private_key.pem, wechat_pay_public_key.pem). Existing \
+            files are kept. For a real store, put the merchant keys, Alipay's public key and the \
+            WeChat Pay public key there instead."
     )]
     Keys,
 }

@@ -211,6 +211,13 @@ fn serve(
                         web::scope("/sandbox/alipay").configure(move |cfg| sandbox.configure(cfg)),
                     );
                 }
+                #[cfg(feature = "sandbox")]
+                if let Some(sandbox) = data.wechat_sandbox.clone() {
+                    cfg.service(
+                        web::scope(crate::state::WECHAT_SANDBOX_MOUNT)
+                            .configure(move |cfg| sandbox.configure(cfg)),
+                    );
+                }
                 #[cfg(not(feature = "sandbox"))]
                 let _ = cfg;
             })

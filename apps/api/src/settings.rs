@@ -11,6 +11,9 @@ use serde::Deserialize;
 
 /// The JWT secret used when none is configured; refused in production.
 pub const DEVELOPMENT_JWT_SECRET: &str = "luffy-development-jwt-secret-do-not-use-in-production";
+/// The development APIv3 key (32 bytes) shared by `luffy serve` and its WeChat sandbox;
+/// production refuses it.
+pub const DEVELOPMENT_WECHAT_API_V3_KEY: &str = "luffy-development-apiv3-key-0001";
 
 /// Where the server runs; production refuses development secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -73,6 +76,29 @@ pub struct Settings {
     pub alipay_timeout_secs: u64,
     /// First delay between the built-in sandbox's notify retries (doubling, six retries).
     pub sandbox_notify_retry_ms: u64,
+    /// WeChat Pay API base URL; empty = the built-in sandbox (`LUFFY_WECHAT_GATEWAY`).
+    pub wechat_gateway: String,
+    /// WeChat app id (`LUFFY_WECHAT_APPID`).
+    pub wechat_appid: String,
+    /// WeChat Pay merchant id; empty = WeChat Pay is off (`LUFFY_WECHAT_MCHID`).
+    pub wechat_mchid: String,
+    /// Serial of the merchant's API certificate (`LUFFY_WECHAT_MERCHANT_SERIAL`); its private
+    /// key is `wechat_merchant_private_key.pem` in the keys directory.
+    pub wechat_merchant_serial: String,
+    /// The APIv3 key, 32 bytes (`LUFFY_WECHAT_API_V3_KEY`).
+    #[serde(skip_serializing)]
+    pub wechat_api_v3_key: SecretString,
+    /// The WeChat Pay public key's id, `PUB_KEY_ID_...` (`LUFFY_WECHAT_PUBLIC_KEY_ID`); the key
+    /// is `wechat_pay_public_key.pem` in the keys directory. Empty = certificate mode only.
+    pub wechat_public_key_id: String,
+    /// Platform certificate files, comma-separated (`LUFFY_WECHAT_PLATFORM_CERTIFICATES`);
+    /// both modes may be set at once during a switch.
+    pub wechat_platform_certificates: String,
+    /// Where WeChat Pay sends notifies (`LUFFY_WECHAT_NOTIFY_URL`); empty = this API's
+    /// `/payments/wechat/notify`.
+    pub wechat_notify_url: String,
+    /// Timeout of every WeChat Pay call, in seconds.
+    pub wechat_timeout_secs: u64,
     /// Directory of key pairs (`LUFFY_KEYS_DIR`).
     pub keys_dir: PathBuf,
     /// How often an idle worker polls for due jobs, in milliseconds.
@@ -124,7 +150,7 @@ pub const DEVELOPMENT_CORS_ORIGINS: [&str; 3] = [
 /// Settings whose values are text. figment would read an all-digit value such as a real
 /// Alipay app id as a number (and drop leading zeros), so these are taken from the
 /// environment verbatim.
-pub const STRING_SETTINGS: [&str; 14] = [
+pub const STRING_SETTINGS: [&str; 22] = [
     "DATABASE_URL",
     "REDIS_URL",
     "REDIS_PREFIX",
@@ -135,6 +161,14 @@ pub const STRING_SETTINGS: [&str; 14] = [
     "ALIPAY_APP_ID",
     "ALIPAY_SELLER_ID",
     "ALIPAY_RETURN_URL",
+    "WECHAT_GATEWAY",
+    "WECHAT_APPID",
+    "WECHAT_MCHID",
+    "WECHAT_MERCHANT_SERIAL",
+    "WECHAT_API_V3_KEY",
+    "WECHAT_PUBLIC_KEY_ID",
+    "WECHAT_PLATFORM_CERTIFICATES",
+    "WECHAT_NOTIFY_URL",
     "KEYS_DIR",
     "TIMEZONE",
     "CORS_ORIGINS",
@@ -166,6 +200,15 @@ impl Default for Settings {
             alipay_return_url: String::new(),
             alipay_timeout_secs: 10,
             sandbox_notify_retry_ms: 1000,
+            wechat_gateway: String::new(),
+            wechat_appid: "wx0000000000000001".into(),
+            wechat_mchid: "1900000001".into(),
+            wechat_merchant_serial: "6B0C2F0D4C0E1A0B6B0C2F0D4C0E1A0B6B0C2F0D".into(),
+            wechat_api_v3_key: SecretString::from(DEVELOPMENT_WECHAT_API_V3_KEY),
+            wechat_public_key_id: "PUB_KEY_ID_0000000000000000000000000001".into(),
+            wechat_platform_certificates: String::new(),
+            wechat_notify_url: String::new(),
+            wechat_timeout_secs: 10,
             keys_dir: PathBuf::from("keys"),
             worker_poll_ms: 1000,
             worker_concurrency: 8,
@@ -188,7 +231,7 @@ impl Default for Settings {
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 38] = [
+const SETTING_MEANINGS: [(&str, &str); 47] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
@@ -212,6 +255,15 @@ const SETTING_MEANINGS: [(&str, &str); 38] = [
     ("alipay_return_url", "where Alipay sends the buyer back (empty = /payments/alipay/result/)"),
     ("alipay_timeout_secs", "timeout of every Alipay call, seconds"),
     ("sandbox_notify_retry_ms", "first delay of the sandbox's notify retries, ms"),
+    ("wechat_gateway", "WeChat Pay API base URL (empty = the built-in sandbox)"),
+    ("wechat_appid", "WeChat app id"),
+    ("wechat_mchid", "WeChat Pay merchant id (empty = WeChat Pay off)"),
+    ("wechat_merchant_serial", "serial of the merchant API certificate (its key: wechat_merchant_private_key.pem)"),
+    ("wechat_api_v3_key", "APIv3 key, 32 bytes (decrypts notifies)"),
+    ("wechat_public_key_id", "WeChat Pay public key id PUB_KEY_ID_... (its key: wechat_pay_public_key.pem; empty = certificates only)"),
+    ("wechat_platform_certificates", "platform certificate PEM files, comma-separated (certificate mode)"),
+    ("wechat_notify_url", "where WeChat Pay sends notifies (empty = /payments/wechat/notify)"),
+    ("wechat_timeout_secs", "timeout of every WeChat Pay call, seconds"),
     ("keys_dir", "directory of the RSA key pairs"),
     ("worker_poll_ms", "how often an idle worker polls for due jobs, ms"),
     ("worker_concurrency", "jobs one worker runs at once"),
@@ -306,6 +358,11 @@ impl Settings {
             bail!("LUFFY_ORDER_TIMEOUT_SECS must be at least 1");
         }
         self.store_timezone()?;
+        if self.wechat_enabled() && self.wechat_api_v3_key.expose_secret().len() != 32 {
+            bail!(
+                "LUFFY_WECHAT_API_V3_KEY must be the 32-byte APIv3 key from the WeChat Pay console"
+            );
+        }
         if self.request_timeout_secs == 0 {
             bail!("LUFFY_REQUEST_TIMEOUT_SECS must be at least 1");
         }
@@ -331,6 +388,14 @@ impl Settings {
             }
             if self.alipay_gateway.is_empty() {
                 bail!("production needs a real LUFFY_ALIPAY_GATEWAY, not the built-in sandbox");
+            }
+            if self.wechat_enabled() {
+                if self.wechat_gateway.is_empty() {
+                    bail!("production needs a real LUFFY_WECHAT_GATEWAY (https://api.mch.weixin.qq.com), not the built-in sandbox, or LUFFY_WECHAT_MCHID empty to turn WeChat Pay off");
+                }
+                if self.wechat_api_v3_key.expose_secret() == DEVELOPMENT_WECHAT_API_V3_KEY {
+                    bail!("production needs the merchant's LUFFY_WECHAT_API_V3_KEY, not the development default");
+                }
             }
         }
         Ok(())
@@ -375,6 +440,29 @@ impl Settings {
         }
     }
 
+    /// Whether WeChat Pay is offered (a merchant id is set).
+    pub fn wechat_enabled(&self) -> bool {
+        !self.wechat_mchid.is_empty()
+    }
+
+    /// The WeChat Pay API base URL: configured, or the built-in sandbox on this server.
+    pub fn wechat_base_url(&self) -> String {
+        if self.wechat_gateway.is_empty() {
+            format!("{}/sandbox/wechat", self.public_base())
+        } else {
+            self.wechat_gateway.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// The WeChat Pay notify URL: configured, or this API's.
+    pub fn wechat_notify_url(&self) -> String {
+        if self.wechat_notify_url.is_empty() {
+            format!("{}/payments/wechat/notify", self.public_base())
+        } else {
+            self.wechat_notify_url.clone()
+        }
+    }
+
     /// The return URL: configured, or this API's result page.
     pub fn alipay_return_url(&self) -> String {
         if self.alipay_return_url.is_empty() {
@@ -395,10 +483,43 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_the_wechat_sandbox_and_development_key() {
+        let settings = Settings {
+            environment: Environment::Production,
+            alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
+            jwt_secret: SecretString::from("x".repeat(40)),
+            ..Settings::default()
+        };
+        assert!(settings.validate().is_err(), "WeChat on, sandbox");
+        let settings = Settings {
+            wechat_gateway: "https://api.mch.weixin.qq.com".into(),
+            ..settings
+        };
+        assert!(settings.validate().is_err(), "the development APIv3 key");
+        let settings = Settings {
+            wechat_api_v3_key: SecretString::from("k".repeat(31)),
+            ..settings
+        };
+        assert!(settings.validate().is_err(), "not 32 bytes");
+        let settings = Settings {
+            wechat_api_v3_key: SecretString::from("k".repeat(32)),
+            ..settings
+        };
+        settings.validate().unwrap();
+        let off = Settings {
+            wechat_mchid: String::new(),
+            wechat_gateway: String::new(),
+            ..settings
+        };
+        off.validate().unwrap();
+    }
+
+    #[test]
     fn production_refuses_development_secret() {
         let settings = Settings {
             environment: Environment::Production,
             alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
+            wechat_mchid: String::new(),
             ..Settings::default()
         };
         assert!(settings.validate().is_err());
@@ -441,6 +562,14 @@ mod tests {
             "ALIPAY_APP_ID" => settings.alipay_app_id.clone(),
             "ALIPAY_SELLER_ID" => settings.alipay_seller_id.clone(),
             "ALIPAY_RETURN_URL" => settings.alipay_return_url.clone(),
+            "WECHAT_GATEWAY" => settings.wechat_gateway.clone(),
+            "WECHAT_APPID" => settings.wechat_appid.clone(),
+            "WECHAT_MCHID" => settings.wechat_mchid.clone(),
+            "WECHAT_MERCHANT_SERIAL" => settings.wechat_merchant_serial.clone(),
+            "WECHAT_API_V3_KEY" => settings.wechat_api_v3_key.expose_secret().to_owned(),
+            "WECHAT_PUBLIC_KEY_ID" => settings.wechat_public_key_id.clone(),
+            "WECHAT_PLATFORM_CERTIFICATES" => settings.wechat_platform_certificates.clone(),
+            "WECHAT_NOTIFY_URL" => settings.wechat_notify_url.clone(),
             "KEYS_DIR" => settings.keys_dir.display().to_string(),
             "TIMEZONE" => settings.timezone.clone(),
             "CORS_ORIGINS" => settings.cors_origins.clone(),
@@ -497,7 +626,7 @@ mod tests {
             .unwrap()
             .keys()
             .map(String::as_str)
-            .chain(["jwt_secret"])
+            .chain(["jwt_secret", "wechat_api_v3_key"])
             .collect();
         fields.sort_unstable();
         let mut described: Vec<&str> = SETTING_MEANINGS.iter().map(|(f, _)| *f).collect();
@@ -509,6 +638,7 @@ mod tests {
         ));
         assert!(help.contains("LUFFY_CONFIG"));
         assert!(!help.contains(DEVELOPMENT_JWT_SECRET));
+        assert!(!help.contains(DEVELOPMENT_WECHAT_API_V3_KEY));
     }
 
     #[test]
@@ -518,6 +648,7 @@ mod tests {
         let settings = Settings {
             environment: Environment::Production,
             alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
+            wechat_mchid: String::new(),
             jwt_secret: SecretString::from("x".repeat(40)),
             cors_origins: "https://www.example.com, *".into(),
             ..Settings::default()

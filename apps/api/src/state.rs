@@ -35,6 +35,14 @@ use luffy_payment_alipay::{AlipayClient, AlipayConfig};
 
 use crate::auth::token::TokenKeys;
 use crate::channels::alipay::AlipayGateway;
+use crate::channels::wechat::WechatGateway;
+use luffy_payment_wechat::{WechatClient, WechatConfig};
+#[cfg(feature = "sandbox")]
+pub use luffy_wechat_sandbox::{WechatSandbox, WechatSandboxConfig};
+/// The in-process WeChat Pay sandbox; without the `sandbox` feature there is none to hold.
+#[cfg(not(feature = "sandbox"))]
+#[derive(Clone)]
+pub enum WechatSandbox {}
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
@@ -87,6 +95,9 @@ pub struct AppState {
     pub gateways: Gateways,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
     pub sandbox: Option<Sandbox>,
+    /// The built-in WeChat Pay sandbox, when WeChat Pay is on and `LUFFY_WECHAT_GATEWAY` is
+    /// empty.
+    pub wechat_sandbox: Option<WechatSandbox>,
     /// Job counts and lag, and the worker's queue.
     pub jobs: Jobs,
     /// Job metrics.
@@ -151,6 +162,92 @@ fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<San
     Ok((AlipayClient::new(config)?, sandbox))
 }
 
+/// Where `luffy serve` mounts the built-in WeChat Pay sandbox.
+pub const WECHAT_SANDBOX_MOUNT: &str = "/sandbox/wechat";
+
+/// The WeChat Pay client (when a merchant id is set), and the in-process sandbox when no
+/// gateway is configured.
+fn build_wechat(
+    settings: &Settings,
+) -> anyhow::Result<(Option<WechatClient>, Option<WechatSandbox>)> {
+    use crate::commands::keys::{WECHAT_MERCHANT_PRIVATE_KEY, WECHAT_PAY_PUBLIC_KEY};
+    use luffy_payment_wechat::keys;
+    if !settings.wechat_enabled() {
+        return Ok((None, None));
+    }
+    let mut platform_keys = luffy_payment_wechat::PlatformKeys::new();
+    if !settings.wechat_public_key_id.is_empty() {
+        platform_keys = platform_keys.with_public_key_pem(
+            &settings.wechat_public_key_id,
+            &read_key(settings, WECHAT_PAY_PUBLIC_KEY)?,
+        )?;
+    }
+    for path in settings
+        .wechat_platform_certificates
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the WeChat Pay platform certificate {path}"))?;
+        platform_keys = platform_keys
+            .with_certificate_pem(&pem)
+            .with_context(|| format!("reading the WeChat Pay platform certificate {path}"))?;
+    }
+    if platform_keys.is_empty() {
+        anyhow::bail!(
+            "WeChat Pay needs LUFFY_WECHAT_PUBLIC_KEY_ID or LUFFY_WECHAT_PLATFORM_CERTIFICATES"
+        );
+    }
+    let config = WechatConfig {
+        appid: settings.wechat_appid.clone(),
+        mchid: settings.wechat_mchid.clone(),
+        merchant_key: keys::parse_private_key(&read_key(settings, WECHAT_MERCHANT_PRIVATE_KEY)?)?,
+        merchant_serial: settings.wechat_merchant_serial.clone(),
+        api_v3_key: settings.wechat_api_v3_key.clone(),
+        platform_keys,
+        base_url: settings.wechat_base_url(),
+        notify_url: settings.wechat_notify_url(),
+        timeout: Duration::from_secs(settings.wechat_timeout_secs),
+    };
+    #[cfg(not(feature = "sandbox"))]
+    let sandbox: Option<WechatSandbox> = if settings.wechat_gateway.is_empty() {
+        anyhow::bail!(
+            "this binary was built without the built-in WeChat Pay sandbox (cargo feature \
+             `sandbox`): set LUFFY_WECHAT_GATEWAY, or LUFFY_WECHAT_MCHID empty to turn WeChat \
+             Pay off"
+        );
+    } else {
+        None
+    };
+    #[cfg(feature = "sandbox")]
+    let sandbox = if settings.wechat_gateway.is_empty() {
+        use crate::commands::keys::{WECHAT_MERCHANT_PUBLIC_KEY, WECHAT_SANDBOX_PRIVATE_KEY};
+        use secrecy::ExposeSecret;
+        let first = Duration::from_millis(settings.sandbox_notify_retry_ms);
+        Some(WechatSandbox::new(WechatSandboxConfig {
+            platform_key: keys::parse_private_key(&read_key(
+                settings,
+                WECHAT_SANDBOX_PRIVATE_KEY,
+            )?)?,
+            platform_serial: settings.wechat_public_key_id.clone(),
+            merchant_public_key: keys::parse_public_key(&read_key(
+                settings,
+                WECHAT_MERCHANT_PUBLIC_KEY,
+            )?)?,
+            mchid: settings.wechat_mchid.clone(),
+            appid: settings.wechat_appid.clone(),
+            api_v3_key: settings.wechat_api_v3_key.expose_secret().to_owned(),
+            mount: WECHAT_SANDBOX_MOUNT.into(),
+            public_url: settings.wechat_base_url(),
+            notify_retry_delays: (0..6).map(|i| first * 2u32.pow(i)).collect(),
+        })?)
+    } else {
+        None
+    };
+    Ok((Some(WechatClient::new(config)?), sandbox))
+}
+
 impl AppState {
     /// Builds pools (lazily connecting) and services from settings.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -197,21 +294,31 @@ impl AppState {
             }),
         );
         let (alipay, sandbox) = build_alipay(&settings)?;
+        let (wechat, wechat_sandbox) = build_wechat(&settings)?;
+        let mut gateways = Gateways::new().with(Arc::new(AlipayGateway(alipay.clone())));
+        let mut merchants = vec![Merchant {
+            channel: Channel::Alipay,
+            app_id: alipay.config().app_id.clone(),
+            seller_id: alipay.config().seller_id.clone(),
+        }];
+        let mut channels = vec![Channel::Alipay, Channel::Balance];
+        if let Some(wechat) = &wechat {
+            gateways = gateways.with(Arc::new(WechatGateway::new(wechat.clone())));
+            merchants.push(Merchant {
+                channel: Channel::Wechat,
+                app_id: wechat.config().appid.clone(),
+                seller_id: Some(wechat.config().mchid.clone()),
+            });
+            channels.push(Channel::Wechat);
+        }
         let metrics = Metrics::new()?;
         let job_metrics = crate::jobs::metrics::JobMetrics::register(metrics.registry())?;
         let business = crate::business_metrics::BusinessMetrics::register(metrics.registry())?;
         Ok(Self {
             timezone,
-            payments: PaymentService::new(
-                PgOrderStore::new(pg.clone()),
-                SystemClock,
-                [Merchant {
-                    channel: Channel::Alipay,
-                    app_id: alipay.config().app_id.clone(),
-                    seller_id: alipay.config().seller_id.clone(),
-                }],
-            ),
-            gateways: Gateways::new().with(Arc::new(AlipayGateway(alipay.clone()))),
+            payments: PaymentService::new(PgOrderStore::new(pg.clone()), SystemClock, merchants),
+            gateways,
+            wechat_sandbox,
             alipay,
             sandbox,
             coupons: CouponService::new(PgCoupons::new(pg.clone()), SystemClock),
@@ -223,7 +330,7 @@ impl AppState {
                 settings.refund_policy(),
             )
             .with_events(std::sync::Arc::new(business.clone())),
-            checkout,
+            checkout: checkout.with_channels(channels),
             tokens: TokenKeys::new(&settings.jwt_secret, settings.jwt_ttl_secs),
             credit_rate: CreditRate::new(settings.credit_to_money)
                 .context("LUFFY_CREDIT_TO_MONEY")?,

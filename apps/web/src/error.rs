@@ -136,7 +136,7 @@ impl From<luffy_order::CheckoutError> for ApiError {
         match error {
             E::Pricing(_)
             | E::InvalidPayType
-            | E::PayTypeUnavailable
+            | E::PayTypeUnavailable(_)
             | E::InvalidIdempotencyKey => Self::BadRequest(error.to_string()),
             E::AlreadyOwned(_) | E::AlreadyInUnpaidOrder(_) | E::IdempotencyMismatch => {
                 Self::Conflict(error.to_string())

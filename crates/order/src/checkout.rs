@@ -12,6 +12,7 @@ use luffy_coupon::UserCoupon;
 use luffy_credit::{CreditRate, LedgerEntry, LedgerOperation};
 use rust_decimal::Decimal;
 
+use crate::channel::Channel;
 use crate::lifecycle::{Creation, OrderStatus};
 use crate::number::order_number;
 use crate::ports::{CheckoutQuery, CheckoutSnapshot, OrderStore, OrderTx, QuoteSnapshot};
@@ -53,9 +54,6 @@ impl CheckoutRequest {
         idempotency_key: Option<String>,
     ) -> Result<Self, CheckoutError> {
         let pay_type = PayType::from_code(pay_type).ok_or(CheckoutError::InvalidPayType)?;
-        if pay_type == PayType::Wechat {
-            return Err(CheckoutError::PayTypeUnavailable);
-        }
         let coupon_id = match user_coupon_id {
             -1 | 0 => None,
             id if id > 0 => Some(id),
@@ -117,9 +115,9 @@ pub enum CheckoutError {
     /// pay_type outside 0..=2 (400).
     #[error("支付方式不存在!")]
     InvalidPayType,
-    /// WeChat has no channel yet (400).
-    #[error("微信支付暂不可用,请选择其他支付方式!")]
-    PayTypeUnavailable,
+    /// The store does not offer this way to pay (its channel is not configured) (400).
+    #[error("{}支付暂不可用,请选择其他支付方式!", .0.display_name())]
+    PayTypeUnavailable(PayType),
     /// An empty or over-long Idempotency-Key (400).
     #[error("Idempotency-Key must be 1 to 255 characters")]
     InvalidIdempotencyKey,
@@ -196,6 +194,7 @@ pub struct CheckoutService<C, S, K> {
     rate: CreditRate,
     timeout: Duration,
     order_date: OrderDate,
+    channels: Vec<Channel>,
 }
 
 /// The result of a checkout, with whether the cart was cleaned up after the commit.
@@ -382,6 +381,22 @@ where
             rate,
             timeout,
             order_date,
+            channels: vec![Channel::Alipay, Channel::Balance],
+        }
+    }
+
+    /// The payment channels this store offers (Alipay and the balance unless told otherwise):
+    /// an order of another pay type is refused at checkout, since nothing could take its money.
+    pub fn with_channels(mut self, channels: impl IntoIterator<Item = Channel>) -> Self {
+        self.channels = channels.into_iter().collect();
+        self
+    }
+
+    fn offers(&self, pay_type: PayType) -> Result<(), CheckoutError> {
+        if self.channels.contains(&Channel::of(pay_type)) {
+            Ok(())
+        } else {
+            Err(CheckoutError::PayTypeUnavailable(pay_type))
         }
     }
 
@@ -449,6 +464,7 @@ where
 
     /// Prices the selected cart items with the request's coupon or points.
     pub async fn quote(&self, request: &CheckoutRequest) -> Result<Quote, CheckoutError> {
+        self.offers(request.pay_type)?;
         let ids = self.selected(request.user).await?;
         let now = self.clock.now();
         let snapshot = self
@@ -477,6 +493,7 @@ where
     /// Creates the order from the selected cart items, then removes exactly those courses from
     /// the cart. A replayed idempotency key answers the original order and touches nothing.
     pub async fn create(&self, request: CheckoutRequest) -> Result<CheckoutOutcome, CheckoutError> {
+        self.offers(request.pay_type)?;
         if let Some(order) = self.replay(&request).await? {
             return Ok(CheckoutOutcome {
                 order,
@@ -631,10 +648,7 @@ mod tests {
     #[test]
     fn request_validation() {
         let user = UserId(1);
-        assert!(matches!(
-            CheckoutRequest::new(user, 1, -1, 0, None),
-            Err(CheckoutError::PayTypeUnavailable)
-        ));
+        assert!(CheckoutRequest::new(user, 1, -1, 0, None).is_ok());
         assert!(matches!(
             CheckoutRequest::new(user, 3, -1, 0, None),
             Err(CheckoutError::InvalidPayType)
@@ -735,6 +749,29 @@ mod service_tests {
         assert_eq!(spent.remark, "订单[202311140000000300000007]抵扣积分");
         assert_eq!(state.commits, 1);
         assert!(checkout.carts.0.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn only_the_offered_channels_are_accepted() {
+        let store = store(snapshot(&[(1, 100)], 0));
+        let wechat = CheckoutRequest::new(UserId(3), 1, -1, 0, None).unwrap();
+        let refused = service(&store, &[1])
+            .create(wechat.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.to_string(), "微信支付暂不可用,请选择其他支付方式!");
+        assert!(store.state().commits == 0, "nothing written");
+        let offered = service(&store, &[1]).with_channels([
+            Channel::Alipay,
+            Channel::Wechat,
+            Channel::Balance,
+        ]);
+        assert_eq!(
+            offered.quote(&wechat).await.unwrap().real_price,
+            Decimal::new(100, 0)
+        );
+        let order = offered.create(wechat).await.unwrap().order;
+        assert_eq!(order.status, OrderStatus::Unpaid);
     }
 
     #[tokio::test]

@@ -115,10 +115,10 @@ where
 
 /// The adapter of the channel a job names; a channel not configured here is retried (another
 /// instance, or this one after its settings are fixed, may have it).
-fn gateway_for<'a>(
-    gateways: &'a Gateways,
+fn gateway_for(
+    gateways: &Gateways,
     channel: Channel,
-) -> Result<&'a dyn crate::gateway::PaymentGateway, JobError> {
+) -> Result<&dyn crate::gateway::PaymentGateway, JobError> {
     gateways
         .get(channel)
         .ok_or_else(|| JobError::Retry(format!("no {channel} gateway is configured")))

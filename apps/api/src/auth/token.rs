@@ -94,6 +94,62 @@ impl TokenKeys {
     }
 }
 
+/// What a cashier link proves: this user opened the WeChat cashier of this order, which
+/// shows this code, until the order's deadline. It cannot log in (it has no user claims).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CashierClaims {
+    /// Always `wechat_cashier`.
+    pub purpose: String,
+    /// The order number.
+    pub order: String,
+    /// Its owner.
+    pub owner: i64,
+    /// The code to scan.
+    pub code_url: String,
+    /// Unix seconds: the order's deadline.
+    pub exp: i64,
+}
+
+/// The `purpose` of cashier tokens.
+const CASHIER: &str = "wechat_cashier";
+
+impl TokenKeys {
+    /// A token for the WeChat cashier page of an order (opened without the buyer's login
+    /// token, like the Alipay link), valid until the order's deadline.
+    pub fn cashier_token(
+        &self,
+        owner: UserId,
+        order: &str,
+        code_url: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<String> {
+        let claims = CashierClaims {
+            purpose: CASHIER.into(),
+            order: order.to_owned(),
+            owner: owner.get(),
+            code_url: code_url.to_owned(),
+            exp: expires_at.timestamp(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| anyhow::anyhow!("signing a cashier token: {e}"))
+    }
+
+    /// The claims of a valid, unexpired cashier token for this order.
+    pub fn verify_cashier(&self, token: &str, order: &str) -> Option<CashierClaims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["exp"]);
+        let claims = decode::<CashierClaims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        (claims.purpose == CASHIER
+            && claims.order == order
+            && claims.exp >= self.clock.now().timestamp())
+        .then_some(claims)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

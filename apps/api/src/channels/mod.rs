@@ -2,3 +2,4 @@
 //! one module per channel; the app keeps them in one [`luffy_order::Gateways`] registry.
 
 pub mod alipay;
+pub mod wechat;

@@ -17,6 +17,14 @@ pub const APP_PUBLIC_KEY: &str = "app_public_key.pem";
 pub const SANDBOX_PRIVATE_KEY: &str = "sandbox_private_key.pem";
 /// "The Alipay public key": in development the public half of the sandbox key.
 pub const ALIPAY_PUBLIC_KEY: &str = "alipay_public_key.pem";
+/// The merchant's WeChat Pay API private key (`apiclient_key.pem`; signs requests).
+pub const WECHAT_MERCHANT_PRIVATE_KEY: &str = "wechat_merchant_private_key.pem";
+/// Its public half (in development, the WeChat sandbox verifies requests with it).
+pub const WECHAT_MERCHANT_PUBLIC_KEY: &str = "wechat_merchant_public_key.pem";
+/// The local WeChat sandbox's private key (signs answers and notifies).
+pub const WECHAT_SANDBOX_PRIVATE_KEY: &str = "wechat_sandbox_private_key.pem";
+/// "The WeChat Pay public key" (`pub_key.pem`): in development the sandbox key's public half.
+pub const WECHAT_PAY_PUBLIC_KEY: &str = "wechat_pay_public_key.pem";
 
 fn write_pair(
     dir: &Path,
@@ -57,12 +65,25 @@ fn write_pair(
     Ok(())
 }
 
-/// Generates the merchant pair and the sandbox pair where missing; returns the files written.
+/// Generates the merchant pairs and the sandboxes' pairs (Alipay and WeChat Pay) where
+/// missing; returns the files written.
 pub fn generate_missing(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written = Vec::new();
     write_pair(dir, APP_PRIVATE_KEY, APP_PUBLIC_KEY, &mut written)?;
     write_pair(dir, SANDBOX_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, &mut written)?;
+    write_pair(
+        dir,
+        WECHAT_MERCHANT_PRIVATE_KEY,
+        WECHAT_MERCHANT_PUBLIC_KEY,
+        &mut written,
+    )?;
+    write_pair(
+        dir,
+        WECHAT_SANDBOX_PRIVATE_KEY,
+        WECHAT_PAY_PUBLIC_KEY,
+        &mut written,
+    )?;
     Ok(written)
 }
 
@@ -74,7 +95,7 @@ mod tests {
     fn writes_once_and_never_overwrites() {
         let dir = std::env::temp_dir().join(format!("luffy-keys-{}", uuid::Uuid::new_v4()));
         let first = generate_missing(&dir).unwrap();
-        assert_eq!(first.len(), 4);
+        assert_eq!(first.len(), 8);
         let before = fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap();
         assert!(generate_missing(&dir).unwrap().is_empty());
         fs::remove_file(dir.join(ALIPAY_PUBLIC_KEY)).unwrap();

@@ -375,6 +375,59 @@ pub fn pay_link() {}
 
 #[utoipa::path(
     post,
+    path = "/payments/wechat/notify",
+    tag = "payments",
+    summary = "WeChat Pay's notify (signed JSON, encrypted resource); 204 when recorded, {code: FAIL} otherwise",
+    request_body(content = String, content_type = "application/json", description = "The signed notify with Wechatpay-Timestamp, -Nonce, -Serial and -Signature headers"),
+    responses((status = 204, description = "Recorded (or nothing to record)"), (status = 400, description = "Forged, stale, a probe, foreign or not matching the order: {\"code\":\"FAIL\",\"message\":...}", body = String, content_type = "application/json"), (status = 500, description = "Not recorded now; WeChat sends it again", body = String, content_type = "application/json")),
+)]
+pub fn wechat_notify() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/wechat/query/{order_number}",
+    tag = "payments",
+    summary = "Ask WeChat Pay and fulfil a paid trade (login token, or the cashier's `t`)",
+    params(("order_number" = String, Path, description = "Order number"), ("t" = Option<String>, Query, description = "The cashier token, instead of a login token")),
+    responses((status = 200, description = "OK", body = Message), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security((), ("jwt" = []), ("bearer" = [])),
+)]
+pub fn wechat_query() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/wechat/cashier/{order_number}",
+    tag = "payments",
+    summary = "The WeChat cashier page (HTML): the QR code, the amount, a countdown",
+    params(("order_number" = String, Path, description = "Order number"), ("t" = String, Query, description = "The cashier token from the payment's `cashier` link")),
+    responses((status = 200, description = "The page", body = String, content_type = "text/html"), (status = 400, description = "Bad or expired link", body = ErrorBody), (status = 404, description = "Missing", body = ErrorBody)),
+)]
+pub fn wechat_cashier() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/wechat/result/{order_number}",
+    tag = "payments",
+    summary = "The paid order (HTML for a browser), where the cashier goes once paid",
+    params(("order_number" = String, Path, description = "Order number"), ("t" = Option<String>, Query, description = "The cashier token, instead of a login token")),
+    responses((status = 200, description = "OK", body = PaymentResult), (status = 400, description = "Not paid", body = ErrorBody), (status = 401, description = "No or bad token", body = ErrorBody), (status = 404, description = "Missing, or someone else's", body = ErrorBody)),
+    security((), ("jwt" = []), ("bearer" = [])),
+)]
+pub fn wechat_result() {}
+
+#[utoipa::path(
+    get,
+    path = "/payments/wechat/{order_number}",
+    tag = "payments",
+    summary = "Start the WeChat payment of an unpaid pay_type 1 order: {code_url, expires_at, cashier}",
+    params(("order_number" = String, Path, description = "Order number")),
+    responses((status = 200, description = "OK", body = WechatPayment), (status = 400, description = "Refused input or rule (another pay type, paid, expired)", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "Missing, someone else's, or WeChat Pay is off", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or WeChat Pay is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn wechat_payment() {}
+
+#[utoipa::path(
+    post,
     path = "/payments/balance/{order_number}",
     tag = "payments",
     summary = "Pay an unpaid order from the balance",

@@ -83,6 +83,7 @@ pub use crate::routes::payments::balance::BalancePaid;
 pub use crate::routes::payments::pay_link::PayLinkView as PayLink;
 pub use crate::routes::payments::result::PaidCourseView as ResultCourse;
 pub use crate::routes::payments::result::PaymentResultView as PaymentResult;
+pub use crate::routes::payments::wechat::WechatPaymentView as WechatPayment;
 pub use crate::routes::users::login::LoginForm;
 pub use crate::routes::users::me::Profile;
 pub use crate::routes::users::register::RegisterForm;

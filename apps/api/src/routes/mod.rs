@@ -109,6 +109,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(payments::pay_link::pay_link)),
         )
         .service(
+            web::resource("/payments/wechat/notify")
+                .route(web::post().to(payments::wechat::notify)),
+        )
+        .service(
+            web::resource("/payments/wechat/query/{order_number}")
+                .route(web::get().to(payments::wechat::query)),
+        )
+        .service(
+            web::resource("/payments/wechat/cashier/{order_number}")
+                .route(web::get().to(payments::wechat::cashier)),
+        )
+        .service(
+            web::resource("/payments/wechat/result/{order_number}")
+                .route(web::get().to(payments::wechat::result)),
+        )
+        .service(
+            web::resource("/payments/wechat/{order_number}")
+                .route(web::get().to(payments::wechat::start)),
+        )
+        .service(
             web::resource("/payments/balance/{order_number}")
                 .route(web::post().to(payments::balance::pay_with_balance)),
         )

@@ -6,6 +6,7 @@ pub mod notify;
 pub mod pay_link;
 pub mod query;
 pub mod result;
+pub mod wechat;
 
 use luffy_order::{Channel, GatewayCheck, PaymentGateway, PaymentOutcome};
 

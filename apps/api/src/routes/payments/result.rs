@@ -65,13 +65,23 @@ pub async fn alipay_result(
         .find_by_number(None, &returned_number)
         .await?
         .ok_or_else(|| ApiError::bad_request("订单不存在!"))?;
+    paid_order_answer(&state, &req, &order)
+}
+
+/// A paid order as the success page reads it: HTML for a browser, JSON otherwise; 400 when
+/// the order is not paid (timed out or cancelled).
+pub fn paid_order_answer(
+    state: &AppState,
+    req: &HttpRequest,
+    order: &luffy_order::Order,
+) -> Result<HttpResponse, ApiError> {
     let Some(pay_time) = order.pay_time else {
         return Err(ApiError::bad_request("订单超时或已取消!"));
     };
-    if wants_html(&req) {
+    if wants_html(req) {
         return Ok(paid_page(
-            &state,
-            &order,
+            state,
+            order,
             &store_time(pay_time, state.timezone),
         ));
     }
