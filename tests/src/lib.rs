@@ -454,3 +454,53 @@ impl Drop for TestApp {
         let _ = cleanup.join();
     }
 }
+
+/// The Python of the independent payment peers (the PyPI package wechatpayv3 2.x), installed
+/// on first use into a virtualenv under the cargo target directory (`tests/peers/install.sh`).
+pub fn peers_python() -> std::path::PathBuf {
+    static PYTHON: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| root.join("target"));
+            let dir = target.join("peers");
+            let status = std::process::Command::new("bash")
+                .arg(root.join("tests/peers/install.sh"))
+                .arg(&dir)
+                .status()
+                .expect("running tests/peers/install.sh");
+            assert!(
+                status.success(),
+                "installing wechatpayv3 into {} failed (needs python3 with venv and PyPI)",
+                dir.display()
+            );
+            dir.join("venv/bin/python")
+        })
+        .clone()
+}
+
+/// Asks the wechatpayv3 peer (`tests/peers/wechatpayv3_peer.py`) one question.
+pub fn wechatpayv3(request: &Value) -> Value {
+    use std::io::Write;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/wechatpayv3_peer.py");
+    let mut child = std::process::Command::new(peers_python())
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting the wechatpayv3 peer");
+    child
+        .stdin
+        .take()
+        .expect("peer stdin")
+        .write_all(request.to_string().as_bytes())
+        .expect("writing to the peer");
+    let output = child.wait_with_output().expect("the peer's answer");
+    assert!(
+        output.status.success(),
+        "the wechatpayv3 peer failed on {request}"
+    );
+    serde_json::from_slice(&output.stdout).expect("the peer's JSON")
+}
