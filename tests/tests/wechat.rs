@@ -264,7 +264,67 @@ async fn an_order_paid_with_wechat_is_paid_once_owned_and_shown() {
             .contains("luffy_payment_notifies_total{channel=\"wechat\",outcome=\"fulfilled\"} 1"),
         "{metrics}"
     );
+    // The console shows the payment by channel, and the dashboard WeChat's revenue.
+    let cookie = console_login(&app).await;
+    let page = |path: String| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let answer = app
+                .client
+                .get(format!("{}{path}", app.base))
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), StatusCode::OK, "{path}");
+            answer.text().await.unwrap()
+        }
+    };
+    let order_page = page(format!("/console/orders/{id}")).await;
+    let transaction_id = app
+        .scalar(&format!("SELECT count(*)::bigint AS value FROM payments WHERE order_id = {id} AND trade_no LIKE '4200%'"))
+        .await;
+    assert_eq!(transaction_id, 1);
+    assert!(order_page.contains("<td>微信</td>"), "{order_page}");
+    let dashboard = page("/console/".into()).await;
+    assert!(dashboard.contains("其中微信"), "{dashboard}");
     luffy_e2e::assert_invariants(&app.database.url).await;
+}
+
+/// Logs the demo operator into the console over plain HTTP; answers the session cookie.
+async fn console_login(app: &TestApp) -> String {
+    let cookie_of = |headers: &reqwest::header::HeaderMap| {
+        headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("luffy_console="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+    };
+    let login = app
+        .client
+        .get(format!("{}/console/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_of(login.headers()).unwrap();
+    let html = login.text().await.unwrap();
+    let start = html.find(r#"name="csrf" value=""#).unwrap() + 19;
+    let csrf = &html[start..start + html[start..].find('"').unwrap()];
+    let answer = app
+        .client
+        .post(format!("{}/console/login", app.base))
+        .header("Cookie", &cookie)
+        .form(&[
+            ("username", "admin"),
+            ("password", "admin12345"),
+            ("csrf", csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    cookie_of(answer.headers()).unwrap_or(cookie)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -312,7 +312,8 @@ async fn order_page(
                 .iter()
                 .map(|p| RecordRow {
                     cells: vec![
-                        p.channel.clone(),
+                        luffy_order::Channel::parse(&p.channel)
+                            .map_or_else(|| p.channel.clone(), |c| c.display_name().to_owned()),
                         p.trade_no.clone(),
                         yuan(p.amount),
                         p.status.clone(),

@@ -264,6 +264,8 @@ struct DayRow {
     day: String,
     orders: i64,
     revenue: String,
+    /// Revenue per channel, in [`luffy_order::Channel::ALL`] order.
+    by_channel: Vec<String>,
     refunded: String,
 }
 
@@ -280,6 +282,8 @@ struct DashboardPage {
     dead_jobs: u64,
     refund_queue: u64,
     revenue_total: String,
+    /// Revenue over the days per channel: (name, amount).
+    revenue_by_channel: Vec<(&'static str, String)>,
     refunded_total: String,
 }
 
@@ -327,6 +331,7 @@ pub async fn dashboard(
                     day: d.day.clone(),
                     orders: d.orders,
                     revenue: yuan(d.revenue),
+                    by_channel: d.revenue_by_channel.iter().map(|(_, a)| yuan(*a)).collect(),
                     refunded: yuan(d.refunded),
                 })
                 .collect(),
@@ -343,6 +348,18 @@ pub async fn dashboard(
             dead_jobs: dead.total,
             refund_queue: queue.total,
             revenue_total: yuan(revenue),
+            revenue_by_channel: luffy_order::Channel::ALL
+                .iter()
+                .map(|channel| {
+                    let sum: Decimal = figures
+                        .iter()
+                        .flat_map(|d| d.revenue_by_channel.iter())
+                        .filter(|(c, _)| c == channel)
+                        .map(|(_, a)| *a)
+                        .sum();
+                    (channel.display_name(), yuan(sum))
+                })
+                .collect(),
             refunded_total: yuan(refunded),
         },
         actix_web::http::StatusCode::OK,
@@ -356,6 +373,8 @@ struct RefundRow {
     status: &'static str,
     waiting: bool,
     amount: String,
+    /// The way the money goes back (支付宝, 微信, 余额).
+    channel: &'static str,
     courses: String,
     reason: String,
     created: String,
@@ -422,6 +441,7 @@ async fn refunds_page(
                     status: r.status.display_name(),
                     waiting: r.status == RefundStatus::Requested,
                     amount: yuan(r.amount),
+                    channel: r.channel.display_name(),
                     courses: r
                         .course_ids
                         .iter()

@@ -137,6 +137,8 @@ pub struct DayFigures {
     pub orders: i64,
     /// What was paid that day.
     pub revenue: Decimal,
+    /// The same, by the channel that took the money (Alipay, WeChat, the balance).
+    pub revenue_by_channel: Vec<(crate::channel::Channel, Decimal)>,
     /// What was refunded that day (refunds done).
     pub refunded: Decimal,
 }

@@ -225,18 +225,27 @@ cached_sql! {
                                    (now() AT TIME ZONE :timezone)::date, interval '1 day')::date AS day),
         created AS (SELECT (created_time AT TIME ZONE :timezone)::date AS day, count(*) AS n
                     FROM orders WHERE created_time >= :since GROUP BY 1),
-        paid AS (SELECT (pay_time AT TIME ZONE :timezone)::date AS day, sum(real_price) AS amount
+        paid AS (SELECT (pay_time AT TIME ZONE :timezone)::date AS day, sum(real_price) AS amount,
+                        sum(real_price) FILTER (WHERE pay_type = :alipay) AS alipay,
+                        sum(real_price) FILTER (WHERE pay_type = :wechat) AS wechat,
+                        sum(real_price) FILTER (WHERE pay_type = :balance) AS balance
                  FROM orders WHERE pay_time >= :since GROUP BY 1),
         refunded AS (SELECT (updated_time AT TIME ZONE :timezone)::date AS day, sum(amount) AS amount
                      FROM refunds WHERE status = 'refunded' AND updated_time >= :since GROUP BY 1)
         SELECT to_char(days.day, 'YYYY-MM-DD') AS day, COALESCE(created.n, 0)::bigint AS orders,
                COALESCE(paid.amount, 0)::numeric AS revenue,
+               COALESCE(paid.alipay, 0)::numeric AS alipay,
+               COALESCE(paid.wechat, 0)::numeric AS wechat,
+               COALESCE(paid.balance, 0)::numeric AS balance,
                COALESCE(refunded.amount, 0)::numeric AS refunded
         FROM days LEFT JOIN created USING (day) LEFT JOIN paid USING (day)
              LEFT JOIN refunded USING (day)
         ORDER BY days.day";
     since: Timestamptz => DateTime<Utc>,
     timezone: Text => String,
+    alipay: SmallInt => i16,
+    wechat: SmallInt => i16,
+    balance: SmallInt => i16,
 }
 
 #[derive(QueryableByName)]
@@ -247,6 +256,12 @@ struct DayRow {
     orders: i64,
     #[diesel(sql_type = diesel::sql_types::Numeric)]
     revenue: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    alipay: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    wechat: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    balance: Decimal,
     #[diesel(sql_type = diesel::sql_types::Numeric)]
     refunded: Decimal,
 }
@@ -598,6 +613,9 @@ impl OrderBackOffice for PgOrderStore {
         let rows: Vec<DayRow> = DailyFigures {
             since,
             timezone: timezone.to_owned(),
+            alipay: PayType::Alipay.code(),
+            wechat: PayType::Wechat.code(),
+            balance: PayType::Balance.code(),
         }
         .load(&mut &*conn)
         .await
@@ -608,6 +626,11 @@ impl OrderBackOffice for PgOrderStore {
                 day: r.day,
                 orders: r.orders,
                 revenue: r.revenue,
+                revenue_by_channel: vec![
+                    (Channel::Alipay, r.alipay),
+                    (Channel::Wechat, r.wechat),
+                    (Channel::Balance, r.balance),
+                ],
                 refunded: r.refunded,
             })
             .collect())
