@@ -530,3 +530,58 @@ async fn a_store_without_wechat_pay_refuses_pay_type_1() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sandbox_refuses_unsigned_stale_and_forged_requests() {
+    use luffy_payment_wechat::Authorization;
+    let app = spawn_app().await;
+    let key = parse_private_key(
+        &std::fs::read_to_string(fixture_keys_dir().join("wechat_merchant_private_key.pem"))
+            .unwrap(),
+    )
+    .unwrap();
+    let path = "/v3/pay/transactions/out-trade-no/NO-SUCH-ORDER?mchid=1900000001";
+    let ask = |header: Option<String>| {
+        let app = &app;
+        async move {
+            let mut request = app.client.get(format!("{}/sandbox/wechat{path}", app.base));
+            if let Some(header) = header {
+                request = request.header("Authorization", header);
+            }
+            let answer = request.send().await.unwrap();
+            let signed = answer.headers().contains_key("Wechatpay-Signature");
+            let status = answer.status();
+            (status, signed, answer.json::<Value>().await.unwrap())
+        }
+    };
+    let sign_at = |timestamp: i64, mchid: &str| {
+        Authorization::sign_request(mchid, "6B0C", &key, "GET", path, "", timestamp, &nonce())
+            .unwrap()
+    };
+    let now = Utc::now().timestamp();
+    // Fields in another order are fine: the answer is the trade's 404.
+    let good = sign_at(now, "1900000001");
+    let reordered = format!(
+        r#"WECHATPAY2-SHA256-RSA2048 serial_no="{}",timestamp="{}",signature="{}",nonce_str="{}",mchid="{}""#,
+        good.serial_no, good.timestamp, good.signature, good.nonce_str, good.mchid
+    );
+    let (status, signed, body) = ask(Some(reordered)).await;
+    assert_eq!((status, signed), (StatusCode::NOT_FOUND, true));
+    assert_eq!(body["code"], "ORDER_NOT_EXIST");
+    let mut forged = sign_at(now, "1900000001");
+    forged.signature = sign_at(now - 1, "1900000001").signature;
+    for (what, header) in [
+        ("no header", None),
+        ("stale", Some(sign_at(now - 301, "1900000001").header())),
+        (
+            "another merchant",
+            Some(sign_at(now, "1900000002").header()),
+        ),
+        ("a signature over something else", Some(forged.header())),
+    ] {
+        let (status, signed, body) = ask(header).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        assert!(signed, "{what}: even refusals are signed");
+        assert_eq!(body["code"], "SIGN_ERROR", "{what}");
+    }
+}
