@@ -10,7 +10,7 @@ export LUFFY_REDIS_URL := env_var_or_default("LUFFY_REDIS_URL", "redis://127.0.0
 target_dir := `cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'`
 
 # The crates published for other projects to reuse.
-library_crates := "-p luffy-common -p luffy-account -p luffy-catalog -p luffy-cart -p luffy-coupon -p luffy-credit -p luffy-order -p luffy-payment-alipay -p luffy-scheduler"
+library_crates := "-p luffy-common -p luffy-account -p luffy-catalog -p luffy-cart -p luffy-coupon -p luffy-credit -p luffy-order -p luffy-payment-alipay -p luffy-payment-wechat -p luffy-scheduler"
 
 # List the recipes.
 default:
