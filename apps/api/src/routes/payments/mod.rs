@@ -1,5 +1,6 @@
-//! Payments (SPEC 2.7, 3): the Alipay pay link, the synchronous return, the owner's active
-//! query, the asynchronous notify, and balance payment.
+//! Payments (SPEC 2.7, 3): Alipay's pay link and synchronous return, WeChat Pay's code and
+//! cashier, the owners' active queries, every channel's notify (one route through the
+//! channel's adapter), and balance payment.
 
 pub mod balance;
 pub mod notify;
