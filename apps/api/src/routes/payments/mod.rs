@@ -14,15 +14,15 @@ use luffy_order::{Channel, GatewayCheck, PaymentGateway, PaymentOutcome};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The caller's order by number; someone else's looks missing (404).
-pub async fn callers_order(
+/// The owner's order by number; someone else's looks missing (404).
+pub async fn owners_order(
     state: &AppState,
-    caller: &crate::auth::AuthUser,
+    owner: luffy_common::UserId,
     number: &str,
 ) -> Result<luffy_order::Order, ApiError> {
     state
         .orders
-        .find_by_number(Some(caller.id), number)
+        .find_by_number(Some(owner), number)
         .await?
         .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))
 }

@@ -16,16 +16,30 @@ pub async fn query_payment(
     caller: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = super::callers_order(&state, &caller, &path).await?;
-    let paid = || Ok(HttpResponse::Ok().json(Message::new("当前订单已支付!")));
+    let order = super::owners_order(&state, caller.id, &path).await?;
     if order.status == OrderStatus::Paid {
-        return paid();
+        return Ok(paid());
     }
-    match confirm_with_gateway(&state, Channel::of(order.pay_type), &order.order_number).await? {
+    ask_the_channel(&state, &order).await
+}
+
+/// `当前订单已支付!`.
+pub fn paid() -> HttpResponse {
+    HttpResponse::Ok().json(Message::new("当前订单已支付!"))
+}
+
+/// Asks the order's channel and answers the owner: 200 when the payment is (now) recorded
+/// and the order was payable, 400 `订单超时或已取消,款项将原路退回!` when it arrived too late,
+/// 400 `当前订单未支付!` or 503 from [`confirm_with_gateway`].
+pub async fn ask_the_channel(
+    state: &AppState,
+    order: &luffy_order::Order,
+) -> Result<HttpResponse, ApiError> {
+    match confirm_with_gateway(state, Channel::of(order.pay_type), &order.order_number).await? {
         PaymentOutcome::Fulfilled { .. } | PaymentOutcome::AlreadyRecorded { .. }
             if order.status != OrderStatus::Cancelled && order.status != OrderStatus::TimedOut =>
         {
-            paid()
+            Ok(paid())
         }
         _ => Err(ApiError::bad_request("订单超时或已取消,款项将原路退回!")),
     }

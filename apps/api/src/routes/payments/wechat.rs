@@ -11,15 +11,14 @@
 use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use luffy_common::UserId;
-use luffy_order::{Channel, OrderStatus, PayType, PaymentOutcome, PaymentStart};
+use luffy_order::{Channel, PayType, PaymentStart};
 use qrcode::render::svg;
 use qrcode::QrCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::confirm_with_gateway;
+use super::result::escape;
 use crate::auth::AuthUser;
-use crate::dto::message::Message;
 use crate::dto::time::store_time;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -110,26 +109,14 @@ pub async fn query(
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&state, caller, &token, &path)?;
-    let order = state
-        .orders
-        .find_by_number(Some(owner), &path)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
-    let paid = || Ok(HttpResponse::Ok().json(Message::new("当前订单已支付!")));
+    let order = super::owners_order(&state, owner, &path).await?;
     if order.pay_time.is_some() {
-        return paid();
+        return Ok(super::query::paid());
     }
     if Channel::of(order.pay_type) != Channel::Wechat {
         return Err(ApiError::bad_request("请使用下单时选择的支付方式查询!"));
     }
-    match confirm_with_gateway(&state, Channel::Wechat, &order.order_number).await? {
-        PaymentOutcome::Fulfilled { .. } | PaymentOutcome::AlreadyRecorded { .. }
-            if order.status != OrderStatus::Cancelled && order.status != OrderStatus::TimedOut =>
-        {
-            paid()
-        }
-        _ => Err(ApiError::bad_request("订单超时或已取消,款项将原路退回!")),
-    }
+    super::query::ask_the_channel(&state, &order).await
 }
 
 /// The code as an SVG QR image.
@@ -154,11 +141,7 @@ pub async fn cashier(
         .as_deref()
         .and_then(|t| state.tokens.verify_cashier(t, &path))
         .ok_or_else(|| ApiError::bad_request("支付链接无效或已过期!"))?;
-    let order = state
-        .orders
-        .find_by_number(Some(UserId(claims.owner)), &path)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
+    let order = super::owners_order(&state, UserId(claims.owner), &path).await?;
     let t = token.t.clone().unwrap_or_default();
     let base = state.settings.public_base();
     let number = escape(&order.order_number);
@@ -212,22 +195,11 @@ pub async fn result(
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = owner(&state, caller, &token, &path)?;
-    let order = state
-        .orders
-        .find_by_number(Some(owner), &path)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("订单不存在!".into()))?;
+    let order = super::owners_order(&state, owner, &path).await?;
     super::result::paid_order_answer(&state, &req, &order)
 }
 
 /// `POST /payments/wechat/notify`: WeChat Pay's notify (204 when recorded).
 pub async fn notify(state: Data<AppState>, req: HttpRequest, body: Bytes) -> HttpResponse {
     super::notify::channel_notify(&state, Channel::Wechat, &req, &body).await
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
