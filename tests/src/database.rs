@@ -175,12 +175,23 @@ async fn drop_stale_templates(conn: &mut AsyncPgConnection, current: &str) {
     }
 }
 
+/// Writes the default statement timeout as the database's own setting, as `luffy migrate` does.
+pub async fn apply_default_statement_timeout(url: &str) {
+    let timeout = std::time::Duration::from_millis(
+        luffy_api::Settings::default().database_statement_timeout_ms,
+    );
+    luffy_store::database::apply_statement_timeout(url, timeout)
+        .await
+        .expect("setting the test database's statement timeout");
+}
+
 /// Migrates an empty database and loads the demo data, as `luffy migrate` and `luffy seed` do;
 /// the template and the private PostgreSQL of the fault tests are both made this way.
 pub async fn migrate_and_seed(url: &str) {
     luffy_store::migrations::run_pending(url)
         .await
         .expect("migrating a test database");
+    apply_default_statement_timeout(url).await;
     let settings = luffy_api::Settings {
         database_url: url.to_owned(),
         database_pool_size: 1,
@@ -226,10 +237,11 @@ impl TestDatabase {
                 Err(error) => panic!("cloning the template: {error}"),
             }
         }
-        Self {
-            url: url_for(&name),
-            name,
-        }
+        // A clone does not inherit the template's own settings: write the statement timeout
+        // as `luffy migrate` does.
+        let url = url_for(&name);
+        apply_default_statement_timeout(&url).await;
+        Self { url, name }
     }
 }
 

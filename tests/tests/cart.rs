@@ -107,7 +107,7 @@ async fn cart_is_per_user_and_keys_carry_the_prefix() {
     assert_eq!(ids(&app.get("/cart/", &demo).await), vec![2]);
     assert_eq!(ids(&app.get("/cart/", &other).await), vec![4]);
 
-    let mut conn = app.state.redis.get().await.unwrap();
+    let mut conn = app.state.redis.connection().await.unwrap();
     let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
         .arg(format!("{}cart_*", app.redis_prefix))
         .query_async(&mut conn)

@@ -312,6 +312,25 @@ pub async fn errmsg_for_bare_errors(
     Ok(ServiceResponse::new(http, answer))
 }
 
+/// While the instance drains for shutdown (see [`crate::drain`]), asks the client to close its
+/// connection after this answer.
+pub async fn close_connections_while_draining(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let draining = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.drain.is_draining());
+    let mut response = next.call(req).await?;
+    if draining {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    Ok(response)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

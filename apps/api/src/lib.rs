@@ -6,6 +6,7 @@ pub mod auth;
 pub mod business_metrics;
 pub mod channels;
 pub mod commands;
+pub mod drain;
 pub mod edge;
 pub mod jobs;
 pub mod metrics;

@@ -65,26 +65,37 @@ enum Command {
     Keys,
 }
 
+/// Which signal asked the process to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopSignal {
+    /// Ctrl+C: an operator at a terminal; stop without draining.
+    Interrupt,
+    /// SIGTERM: a deploy or an orchestrator; drain first.
+    Terminate,
+}
+
 /// Waits for SIGINT or SIGTERM.
-async fn shutdown_signal() {
+async fn shutdown_signal() -> StopSignal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         match signal(SignalKind::terminate()) {
             Ok(mut terminate) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => StopSignal::Interrupt,
+                    _ = terminate.recv() => StopSignal::Terminate,
                 }
             }
             Err(_) => {
                 let _ = tokio::signal::ctrl_c().await;
+                StopSignal::Interrupt
             }
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        StopSignal::Interrupt
     }
 }
 
@@ -102,19 +113,20 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let server = luffy_api::start(settings).await?;
-            let handle = server.handle();
+            let shutdown = server.shutdown();
             tokio::spawn(async move {
-                shutdown_signal().await;
-                tracing::info!("shutting down");
-                handle.stop(true).await;
+                match shutdown_signal().await {
+                    StopSignal::Terminate => shutdown.drain_then_stop().await,
+                    StopSignal::Interrupt => shutdown.stop().await,
+                }
             });
             server.wait().await?;
         }
         Command::Worker => {
             let state = AppState::build(settings)?;
             let worker = luffy_api::jobs::spawn_worker(&state);
-            shutdown_signal().await;
-            tracing::info!("stopping the worker");
+            let _ = shutdown_signal().await;
+            tracing::info!("stopping the worker: running jobs finish, the rest are released");
             worker.stop().await;
         }
         Command::Migrate => {

@@ -25,13 +25,20 @@ use crate::state::AppState;
 fn console_state(state: &AppState) -> luffy_console::ConsoleState {
     luffy_console::ConsoleState {
         settings: luffy_console::ConsoleSettings {
-            redis_prefix: state.settings.redis_prefix.clone(),
             jwt_secret: state.settings.jwt_secret.clone(),
             secure_cookies: state.settings.environment == crate::settings::Environment::Production,
             timezone: state.settings.timezone.clone(),
         },
         timezone: state.timezone,
-        redis: state.redis.clone(),
+        sessions: luffy_store::RedisSessionData::new(
+            state.redis.clone(),
+            &state.settings.redis_prefix,
+        ),
+        login_attempts: luffy_store::RedisLoginAttempts::new(
+            state.redis.clone(),
+            &state.settings.redis_prefix,
+            luffy_console::guard::LOGIN_WINDOW_SECS,
+        ),
         catalog: state.catalog.clone(),
         taxonomy: state.taxonomy.clone(),
         catalog_admin: state.catalog_admin.clone(),
@@ -92,6 +99,43 @@ impl RunningServer {
     /// A handle that can stop the server from elsewhere.
     pub fn handle(&self) -> ServerHandle {
         self.handle.clone()
+    }
+
+    /// A handle that can drain and then stop the server from elsewhere (see [`crate::drain`]).
+    pub fn shutdown(&self) -> Shutdown {
+        Shutdown {
+            drain: self.state.drain.clone(),
+            handle: self.handle.clone(),
+            drain_for: std::time::Duration::from_secs(self.state.settings.shutdown_drain_secs),
+        }
+    }
+}
+
+/// Stops a running server: at once (SIGINT), or after draining (SIGTERM).
+#[derive(Clone)]
+pub struct Shutdown {
+    drain: crate::drain::Drain,
+    handle: ServerHandle,
+    drain_for: std::time::Duration,
+}
+
+impl Shutdown {
+    /// Fails readiness, keeps serving for the drain period, then stops accepting and finishes
+    /// in-flight requests.
+    pub async fn drain_then_stop(&self) {
+        self.drain.start();
+        tracing::info!(
+            seconds = self.drain_for.as_secs(),
+            "draining: /readyz answers 503 while requests are still served"
+        );
+        tokio::time::sleep(self.drain_for).await;
+        self.stop().await;
+    }
+
+    /// Stops accepting and finishes in-flight requests (up to the shutdown timeout).
+    pub async fn stop(&self) {
+        tracing::info!("stopping: no new connections, finishing in-flight requests");
+        self.handle.stop(true).await;
     }
 }
 
@@ -231,7 +275,11 @@ fn serve(
             .wrap(TracingLogger::default())
             .wrap(edge::cors(&origins))
             .wrap(from_fn(edge::request_deadline))
+            .wrap(from_fn(edge::close_connections_while_draining))
     })
+    // Signals are ours (`luffy serve` drains on SIGTERM first); actix would stop accepting at
+    // once.
+    .disable_signals()
     .listen(listener)
     .context("listening")?
     .shutdown_timeout(10);

@@ -37,8 +37,21 @@ pub struct Settings {
     pub database_pool_size: usize,
     /// Seconds a request waits for a PostgreSQL connection before a 503.
     pub database_timeout_secs: u64,
+    /// Where `luffy migrate` connects, straight to PostgreSQL rather than through a pooler
+    /// (`LUFFY_DATABASE_MIGRATION_URL`); empty = `database_url`.
+    pub database_migration_url: String,
+    /// A streaming replica for catalog reads (`LUFFY_DATABASE_REPLICA_URL`); empty = none.
+    pub database_replica_url: String,
+    /// Replica pool size.
+    pub database_replica_pool_size: usize,
+    /// Catalog reads leave the replica for the primary while it lags more than this, in
+    /// milliseconds (`LUFFY_DATABASE_REPLICA_MAX_LAG_MS`).
+    pub database_replica_max_lag_ms: u64,
     /// Redis URL (`LUFFY_REDIS_URL`).
     pub redis_url: String,
+    /// Redis Cluster nodes, comma-separated `redis://` URLs (`LUFFY_REDIS_CLUSTER_NODES`); when
+    /// set they replace `redis_url`.
+    pub redis_cluster_nodes: String,
     /// Prefix of every Redis key, so tests and tenants can share a server (`LUFFY_REDIS_PREFIX`).
     pub redis_prefix: String,
     /// Redis pool size.
@@ -123,6 +136,9 @@ pub struct Settings {
     /// Server-side limit of one SQL statement, in milliseconds; 0 = none
     /// (`LUFFY_DATABASE_STATEMENT_TIMEOUT_MS`).
     pub database_statement_timeout_ms: u64,
+    /// On SIGTERM, seconds an instance keeps serving with `/readyz` at 503 before it stops
+    /// accepting, so a load balancer takes it out first (`LUFFY_SHUTDOWN_DRAIN_SECS`).
+    pub shutdown_drain_secs: u64,
     /// Client-side deadline of one request, in seconds: a request still running after it
     /// answers 503 and its transaction rolls back (`LUFFY_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
@@ -150,8 +166,11 @@ pub const DEVELOPMENT_CORS_ORIGINS: [&str; 3] = [
 /// Settings whose values are text. figment would read an all-digit value such as a real
 /// Alipay app id as a number (and drop leading zeros), so these are taken from the
 /// environment verbatim.
-pub const STRING_SETTINGS: [&str; 22] = [
+pub const STRING_SETTINGS: [&str; 25] = [
     "DATABASE_URL",
+    "DATABASE_MIGRATION_URL",
+    "DATABASE_REPLICA_URL",
+    "REDIS_CLUSTER_NODES",
     "REDIS_URL",
     "REDIS_PREFIX",
     "LISTEN",
@@ -182,7 +201,12 @@ impl Default for Settings {
             database_url: "postgres://postgres@127.0.0.1:5432/luffy".into(),
             database_pool_size: 16,
             database_timeout_secs: 5,
+            database_migration_url: String::new(),
+            database_replica_url: String::new(),
+            database_replica_pool_size: 8,
+            database_replica_max_lag_ms: 1000,
             redis_url: "redis://127.0.0.1:6379/0".into(),
+            redis_cluster_nodes: String::new(),
             redis_prefix: String::new(),
             redis_pool_size: 16,
             redis_timeout_secs: 2,
@@ -220,6 +244,7 @@ impl Default for Settings {
             cors_origins: String::new(),
             media_dir: PathBuf::from("media"),
             database_statement_timeout_ms: 5000,
+            shutdown_drain_secs: 5,
             request_timeout_secs: 15,
             account_cache_secs: 300,
             refund_window_days: 7,
@@ -231,13 +256,18 @@ impl Default for Settings {
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 47] = [
+const SETTING_MEANINGS: [(&str, &str); 53] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
     ("database_timeout_secs", "seconds to wait for a PostgreSQL connection before a 503"),
-    ("database_statement_timeout_ms", "server-side limit of one SQL statement, ms (0 = none)"),
+    ("database_statement_timeout_ms", "limit of one SQL statement, ms (0 = none): the database's own setting, written by `luffy migrate`, and a client-side deadline of this + 1 s on every round trip"),
+    ("database_migration_url", "where `luffy migrate` connects, directly rather than through a pooler (empty = LUFFY_DATABASE_URL)"),
+    ("database_replica_url", "streaming replica for catalog reads (empty = none)"),
+    ("database_replica_pool_size", "replica connections per process"),
+    ("database_replica_max_lag_ms", "catalog reads go to the primary while the replica lags more than this, ms"),
     ("redis_url", "Redis URL"),
+    ("redis_cluster_nodes", "Redis Cluster nodes, comma-separated redis:// URLs (replaces LUFFY_REDIS_URL when set)"),
     ("redis_prefix", "prefix of every Redis key (tenants, tests)"),
     ("redis_pool_size", "Redis connections per process"),
     ("redis_timeout_secs", "seconds a Redis connect or command may take before a 503"),
@@ -274,6 +304,7 @@ const SETTING_MEANINGS: [(&str, &str); 47] = [
     ("log_json", "log JSON lines instead of text"),
     ("cors_origins", "browser origins allowed to call the API, comma-separated (empty = the tutorial's :3000 origins)"),
     ("media_dir", "directory served at /uploads/"),
+    ("shutdown_drain_secs", "on SIGTERM, seconds to keep serving with /readyz at 503 before stopping"),
     ("request_timeout_secs", "a request still running after this many seconds answers 503"),
     ("account_cache_secs", "seconds an account's active/staff state may be served from Redis"),
     ("refund_window_days", "a buyer may ask for a refund within this many days of paying"),
@@ -399,6 +430,15 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Where `luffy migrate` connects: the migration URL, else the database URL.
+    pub fn migration_url(&self) -> &str {
+        if self.database_migration_url.is_empty() {
+            &self.database_url
+        } else {
+            &self.database_migration_url
+        }
     }
 
     /// The store timezone, parsed.
@@ -553,6 +593,9 @@ mod tests {
     fn read_back(settings: &Settings, key: &str) -> String {
         match key {
             "DATABASE_URL" => settings.database_url.clone(),
+            "DATABASE_MIGRATION_URL" => settings.database_migration_url.clone(),
+            "DATABASE_REPLICA_URL" => settings.database_replica_url.clone(),
+            "REDIS_CLUSTER_NODES" => settings.redis_cluster_nodes.clone(),
             "REDIS_URL" => settings.redis_url.clone(),
             "REDIS_PREFIX" => settings.redis_prefix.clone(),
             "LISTEN" => settings.listen.clone(),

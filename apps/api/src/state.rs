@@ -106,6 +106,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Orders, payments and notifies, in the same registry.
     pub business: crate::business_metrics::BusinessMetrics,
+    /// Set on SIGTERM: readiness fails while the instance drains.
+    pub drain: crate::drain::Drain,
 }
 
 fn read_key(settings: &Settings, name: &str) -> anyhow::Result<String> {
@@ -263,7 +265,10 @@ impl AppState {
             },
         )?;
         let redis = build_redis_pool(
-            &settings.redis_url,
+            &luffy_store::RedisTopology::from_settings(
+                &settings.redis_url,
+                &settings.redis_cluster_nodes,
+            ),
             &RedisPoolSettings {
                 max_size: settings.redis_pool_size,
                 timeout: Duration::from_secs(settings.redis_timeout_secs),
@@ -352,6 +357,7 @@ impl AppState {
             job_metrics,
             business,
             metrics,
+            drain: crate::drain::Drain::default(),
             pg,
             redis,
             settings,

@@ -4,7 +4,6 @@
 
 use actix_session::Session;
 use actix_web::HttpRequest;
-use deadpool_redis::redis;
 use luffy_common::UserId;
 
 use crate::state::ConsoleState;
@@ -19,7 +18,7 @@ pub const LOGIN_ATTEMPTS_PER_ACCOUNT: i64 = 5;
 /// Login attempts allowed per client address in [`LOGIN_WINDOW_SECS`].
 pub const LOGIN_ATTEMPTS_PER_ADDRESS: i64 = 20;
 /// The login limits' window.
-pub const LOGIN_WINDOW_SECS: i64 = 900;
+pub const LOGIN_WINDOW_SECS: u64 = 900;
 
 /// What the session says about the visitor.
 pub enum Visitor {
@@ -76,35 +75,10 @@ pub async fn login_allowed(state: &ConsoleState, req: &HttpRequest, account: &st
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let prefix = &state.settings.redis_prefix;
-    let account_key = format!("{prefix}console:login:account:{}", account.to_lowercase());
-    let address_key = format!("{prefix}console:login:address:{address}");
-    let Ok(mut conn) = state.redis.get().await else {
-        return false;
-    };
-    // SET NX EX starts a window without touching a running one; INCR counts the attempt.
-    let counts: Result<(redis::Value, i64, redis::Value, i64), _> = redis::pipe()
-        .cmd("SET")
-        .arg(&account_key)
-        .arg(0)
-        .arg("EX")
-        .arg(LOGIN_WINDOW_SECS)
-        .arg("NX")
-        .cmd("INCR")
-        .arg(&account_key)
-        .cmd("SET")
-        .arg(&address_key)
-        .arg(0)
-        .arg("EX")
-        .arg(LOGIN_WINDOW_SECS)
-        .arg("NX")
-        .cmd("INCR")
-        .arg(&address_key)
-        .query_async(&mut *conn)
-        .await;
-    match counts {
-        Ok((_, per_account, _, per_address)) => {
-            per_account <= LOGIN_ATTEMPTS_PER_ACCOUNT && per_address <= LOGIN_ATTEMPTS_PER_ADDRESS
+    match state.login_attempts.count(account, &address).await {
+        Ok(counts) => {
+            counts.per_account <= LOGIN_ATTEMPTS_PER_ACCOUNT
+                && counts.per_address <= LOGIN_ATTEMPTS_PER_ADDRESS
         }
         Err(_) => false,
     }
@@ -112,12 +86,7 @@ pub async fn login_allowed(state: &ConsoleState, req: &HttpRequest, account: &st
 
 /// A successful login clears the account's count.
 pub async fn login_succeeded(state: &ConsoleState, account: &str) {
-    let key = format!(
-        "{}console:login:account:{}",
-        state.settings.redis_prefix,
-        account.to_lowercase()
-    );
-    if let Ok(mut conn) = state.redis.get().await {
-        let _: Result<(), _> = redis::cmd("DEL").arg(key).query_async(&mut *conn).await;
+    if let Err(error) = state.login_attempts.clear(account).await {
+        tracing::warn!(%error, "could not clear the login attempt count");
     }
 }

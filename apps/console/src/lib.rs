@@ -98,7 +98,7 @@ fn cookie_key(state: &ConsoleState) -> Key {
 
 /// The `/console` scope with its state, session middleware and security headers.
 pub fn scope(state: &ConsoleState) -> impl HttpServiceFactory {
-    let store = session::RedisSessions::new(state.redis.clone(), &state.settings.redis_prefix);
+    let store = session::RedisSessions::new(state.sessions.clone());
     let sessions = SessionMiddleware::builder(store, cookie_key(state))
         .cookie_name("luffy_console".into())
         .cookie_http_only(true)

@@ -1,32 +1,23 @@
-//! The console's sessions in Redis: actix-session's `SessionStore` over the server's own
-//! deadpool-redis pool and key prefix (actix-session's bundled Redis store pins another
-//! deadpool-redis major version). A session is one Redis string of JSON with the session's TTL.
+//! The console's sessions: actix-session's `SessionStore` over the store's session adapter
+//! (actix-session's bundled Redis store pins another deadpool-redis major version and knows no
+//! Redis Cluster). A session is one string of JSON with the session's TTL.
 
 use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
-use deadpool_redis::redis::AsyncCommands;
-use luffy_store::RedisPool;
+use luffy_store::RedisSessionData;
 
-/// Sessions under `<prefix>console:session:<key>`.
+/// actix-session's store over [`RedisSessionData`].
 #[derive(Clone)]
 pub struct RedisSessions {
-    pool: RedisPool,
-    prefix: String,
+    data: RedisSessionData,
 }
 
 impl RedisSessions {
-    /// Keeps sessions in this pool under this key prefix.
-    pub fn new(pool: RedisPool, prefix: &str) -> Self {
-        Self {
-            pool,
-            prefix: format!("{prefix}console:session:"),
-        }
-    }
-
-    fn key(&self, session: &SessionKey) -> String {
-        format!("{}{}", self.prefix, session.as_ref())
+    /// Keeps sessions in the store's session adapter.
+    pub fn new(data: RedisSessionData) -> Self {
+        Self { data }
     }
 }
 
@@ -52,8 +43,7 @@ impl RedisSessions {
         ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
         let body = serde_json::to_string(state)?;
-        let mut conn = self.pool.get().await?;
-        let _: () = conn.set_ex(self.key(key), body, seconds(ttl)).await?;
+        self.data.save(key.as_ref(), &body, seconds(ttl)).await?;
         Ok(())
     }
 }
@@ -63,13 +53,9 @@ impl SessionStore for RedisSessions {
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let mut conn = self
-            .pool
-            .get()
-            .await
-            .map_err(|e| LoadError::Other(e.into()))?;
-        let body: Option<String> = conn
-            .get(self.key(session_key))
+        let body = self
+            .data
+            .load(session_key.as_ref())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         body.map(|b| serde_json::from_str(&b).map_err(|e| LoadError::Deserialization(e.into())))
@@ -105,19 +91,12 @@ impl SessionStore for RedisSessions {
         session_key: &SessionKey,
         ttl: &Duration,
     ) -> Result<(), anyhow::Error> {
-        let mut conn = self.pool.get().await?;
-        let _: () = conn
-            .expire(
-                self.key(session_key),
-                i64::try_from(seconds(ttl)).unwrap_or(1),
-            )
-            .await?;
+        self.data.touch(session_key.as_ref(), seconds(ttl)).await?;
         Ok(())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        let mut conn = self.pool.get().await?;
-        let _: () = conn.del(self.key(session_key)).await?;
+        self.data.delete(session_key.as_ref()).await?;
         Ok(())
     }
 }

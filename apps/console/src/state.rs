@@ -1,8 +1,8 @@
 //! What the console's pages need, handed over by the binary that mounts it: the services
-//! (the same instances the API uses), the store timezone, the Redis pool its sessions and login
+//! (the same instances the API uses), the store timezone, the adapters its sessions and login
 //! limits live in, and a few settings.
 
-use luffy_store::RedisPool;
+use luffy_store::{RedisLoginAttempts, RedisSessionData};
 use luffy_web::services::{
     Accounts, Audit, Catalog, CatalogAdmin, Coupons, Jobs, Orders, Refunds, Taxonomy, Uploads,
 };
@@ -11,8 +11,6 @@ use secrecy::SecretString;
 /// The settings the console reads.
 #[derive(Clone)]
 pub struct ConsoleSettings {
-    /// The Redis key prefix (sessions, login limits).
-    pub redis_prefix: String,
     /// The secret the session cookie's signing key is derived from.
     pub jwt_secret: SecretString,
     /// Session cookies only over HTTPS (production).
@@ -28,8 +26,10 @@ pub struct ConsoleState {
     pub settings: ConsoleSettings,
     /// The store timezone, for times shown and typed.
     pub timezone: chrono_tz::Tz,
-    /// Sessions and login limits.
-    pub redis: RedisPool,
+    /// Operators' sessions.
+    pub sessions: RedisSessionData,
+    /// Login attempt counts (see `guard::LOGIN_WINDOW_SECS`).
+    pub login_attempts: RedisLoginAttempts,
     /// Course reads.
     pub catalog: Catalog,
     /// Directions and categories.

@@ -7,8 +7,8 @@ use std::time::Duration;
 use deadpool_redis::redis::AsyncCommands;
 use luffy_common::{StorageError, UserId};
 
-use crate::errors::{redis_error, redis_pool_error};
-use crate::redis::RedisPool;
+use crate::errors::redis_error;
+use crate::redis::{RedisConn, RedisPool};
 use luffy_account::{AccountCache, AccountState};
 
 /// Account states cached in Redis for a bounded time.
@@ -55,8 +55,8 @@ impl RedisAccountCache {
         format!("{}account_{}", self.prefix, user.get())
     }
 
-    async fn conn(&self) -> Result<deadpool_redis::Connection, StorageError> {
-        self.pool.get().await.map_err(redis_pool_error)
+    async fn conn(&self) -> Result<RedisConn, StorageError> {
+        self.pool.connection().await
     }
 }
 

@@ -7,8 +7,8 @@ use deadpool_redis::redis::{self, Script};
 use luffy_cart::{CartEntry, CartStore};
 use luffy_common::{CourseId, StorageError, UserId};
 
-use crate::errors::{redis_error, redis_pool_error};
-use crate::redis::RedisPool;
+use crate::errors::redis_error;
+use crate::redis::{RedisConn, RedisPool};
 
 /// Sets a field only if it exists, so toggling never resurrects a removed item.
 const SET_IF_PRESENT: &str = r"
@@ -47,8 +47,8 @@ impl RedisCarts {
         format!("{}cart_{}", self.prefix, user.get())
     }
 
-    async fn conn(&self) -> Result<deadpool_redis::Connection, StorageError> {
-        self.pool.get().await.map_err(redis_pool_error)
+    async fn conn(&self) -> Result<RedisConn, StorageError> {
+        self.pool.connection().await
     }
 }
 

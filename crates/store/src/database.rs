@@ -116,6 +116,27 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bo
     }
 }
 
+/// Makes the statement timeout the database's own setting (`ALTER DATABASE ... SET`), so every
+/// new session, direct or through a transaction pooler, starts with it and no connection
+/// needs a session `SET`. Zero removes it. Sessions already open keep their old value.
+pub async fn apply_statement_timeout(
+    database_url: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<()> {
+    let (_, name) = split_database_url(database_url)?;
+    check_identifier(&name)?;
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!(explain_connection_failure(database_url, &e)))?;
+    let sql = match timeout.as_millis() {
+        0 => format!("ALTER DATABASE \"{name}\" RESET statement_timeout"),
+        ms => format!("ALTER DATABASE \"{name}\" SET statement_timeout = {ms}"),
+    };
+    conn.batch_execute(&sql)
+        .await
+        .with_context(|| format!("setting the statement timeout of database {name}"))
+}
+
 /// Drops the database named in `database_url`, disconnecting its sessions (PostgreSQL 13+).
 pub async fn drop_database(database_url: &str) -> anyhow::Result<()> {
     let (maintenance, name) = split_database_url(database_url)?;

@@ -11,6 +11,7 @@ use diesel_async::AsyncPgConnection;
 use luffy_common::StorageError;
 
 use crate::errors::pg_pool_error;
+use crate::round_trip_deadline::DeadlineStream;
 
 /// A pool of async PostgreSQL connections; cheap to clone.
 pub type PgPool = Pool<AsyncPgConnection>;
@@ -29,8 +30,11 @@ pub struct PgPoolSettings {
     pub create_timeout: Duration,
     /// How long checking a returned connection may take.
     pub recycle_timeout: Duration,
-    /// Server-side limit of one statement (`SET statement_timeout` on every new connection);
-    /// zero means none. A statement over it fails, and the request gets a 503.
+    /// The server-side limit of one statement, which `luffy migrate` writes as the database's
+    /// own `statement_timeout` (no per-connection `SET`: a transaction pooler would apply it to
+    /// whichever client next used that server connection). Every round trip also gets a
+    /// client-side deadline of this plus [`ROUND_TRIP_MARGIN`], so a frozen server or pooler
+    /// answers 503 in bounded time. Zero means neither.
     pub statement_timeout: Duration,
 }
 
@@ -54,17 +58,16 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
     // died unnoticed fails its request with 503 and is then discarded.
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
-    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let deadline = round_trip_deadline(settings.statement_timeout);
     config.custom_setup = Box::new(move |url| {
         Box::pin(async move {
-            use diesel_async::{AsyncConnection, SimpleAsyncConnection};
-            let mut conn = AsyncPgConnection::establish(url).await?;
-            if statement_timeout_ms > 0 {
-                conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))
-                    .await
-                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            match deadline {
+                Some(deadline) => connect_with_deadline(url, deadline).await,
+                None => {
+                    use diesel_async::AsyncConnection;
+                    AsyncPgConnection::establish(url).await
+                }
             }
-            Ok(conn)
         })
     });
     let manager =
@@ -77,6 +80,89 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("building the PostgreSQL pool")
+}
+
+/// How much longer than the statement timeout a round trip may take before the client gives
+/// up: the server's own timeout answers first whenever the server is alive.
+pub const ROUND_TRIP_MARGIN: Duration = Duration::from_secs(1);
+
+/// The client-side deadline of one round trip for a statement timeout (none for zero).
+pub fn round_trip_deadline(statement_timeout: Duration) -> Option<Duration> {
+    (!statement_timeout.is_zero()).then(|| statement_timeout + ROUND_TRIP_MARGIN)
+}
+
+/// Opens a connection whose socket enforces the round-trip deadline (see
+/// [`crate::round_trip_deadline`]); TCP or a Unix socket, as the URL says, without TLS.
+async fn connect_with_deadline(
+    url: &str,
+    deadline: Duration,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
+    use std::str::FromStr;
+    use tokio_postgres::config::Host;
+    let bad = |what: String| diesel::ConnectionError::BadConnection(what);
+    let config = tokio_postgres::Config::from_str(url).map_err(|e| bad(e.to_string()))?;
+    let ports = config.get_ports();
+    let mut last_error = String::from("no host in the database URL");
+    for (index, host) in config.get_hosts().iter().enumerate() {
+        let port = ports
+            .get(index)
+            .or_else(|| ports.first())
+            .copied()
+            .unwrap_or(5432);
+        let client = match host {
+            Host::Tcp(name) => {
+                match tokio::time::timeout(
+                    deadline,
+                    tokio::net::TcpStream::connect((name.as_str(), port)),
+                )
+                .await
+                {
+                    Ok(Ok(socket)) => {
+                        let _ = socket.set_nodelay(true);
+                        start_client(&config, DeadlineStream::new(socket, deadline)).await
+                    }
+                    Ok(Err(error)) => Err(format!("connecting to {name}:{port}: {error}")),
+                    Err(_) => Err(format!("connecting to {name}:{port} timed out")),
+                }
+            }
+            #[cfg(unix)]
+            Host::Unix(dir) => {
+                let path = dir.join(format!(".s.PGSQL.{port}"));
+                match tokio::net::UnixStream::connect(&path).await {
+                    Ok(socket) => {
+                        start_client(&config, DeadlineStream::new(socket, deadline)).await
+                    }
+                    Err(error) => Err(format!("connecting to {}: {error}", path.display())),
+                }
+            }
+        };
+        match client {
+            Ok(client) => return AsyncPgConnection::try_from(client).await,
+            Err(error) => last_error = error,
+        }
+    }
+    Err(bad(last_error))
+}
+
+/// Runs the startup exchange over the socket and spawns the connection's driver; the driver
+/// ends (and the client reports closed) when the socket fails or times out.
+async fn start_client<S>(
+    config: &tokio_postgres::Config,
+    socket: DeadlineStream<S>,
+) -> Result<tokio_postgres::Client, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (client, connection) = config
+        .connect_raw(socket, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "PostgreSQL connection closed");
+        }
+    });
+    Ok(client)
 }
 
 /// Checks out a connection, reporting failure as `StorageError::Unavailable`.

@@ -1,12 +1,81 @@
-//! The Redis connection pool with explicit timeouts.
+//! The Redis connection pool, single-node or Redis Cluster, behind one type.
+//!
+//! `LUFFY_REDIS_URL` gives one server; `LUFFY_REDIS_CLUSTER_NODES` a cluster, through
+//! deadpool-redis's cluster pool (which follows `MOVED` and `ASK`). Every adapter takes a
+//! [`RedisPool`] and a [`RedisConn`], so nothing outside this module knows which it is. In a
+//! cluster a command, pipeline or script must keep to one hash slot: every operation here
+//! touches one key, or keys that share a hash tag.
 
 use std::time::Duration;
 
 use anyhow::Context;
-use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+use deadpool_redis::redis::aio::ConnectionLike;
+use deadpool_redis::redis::{self, Cmd, Pipeline, RedisFuture, Value};
+use deadpool_redis::{PoolConfig, Runtime, Timeouts};
+use luffy_common::StorageError;
 
-/// A pool of Redis connections; cheap to clone.
-pub type RedisPool = Pool;
+use crate::errors::redis_pool_error;
+
+/// A pool of Redis connections to one server or to a cluster; cheap to clone.
+#[derive(Clone)]
+pub enum RedisPool {
+    /// One server (`LUFFY_REDIS_URL`).
+    Single(deadpool_redis::Pool),
+    /// A Redis Cluster (`LUFFY_REDIS_CLUSTER_NODES`).
+    Cluster(deadpool_redis::cluster::Pool),
+}
+
+/// A connection checked out of a [`RedisPool`]; runs any command (`redis::AsyncCommands`).
+pub enum RedisConn {
+    /// To the one server.
+    Single(deadpool_redis::Connection),
+    /// To the cluster (routes each command by its key's slot).
+    Cluster(deadpool_redis::cluster::Connection),
+}
+
+impl ConnectionLike for RedisConn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(conn) => conn.req_packed_command(cmd),
+            Self::Cluster(conn) => conn.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(conn) => conn.req_packed_commands(cmd, offset, count),
+            Self::Cluster(conn) => conn.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(conn) => conn.get_db(),
+            Self::Cluster(conn) => conn.get_db(),
+        }
+    }
+}
+
+impl RedisPool {
+    /// Checks out a connection; failure is `StorageError::Unavailable`.
+    pub async fn connection(&self) -> Result<RedisConn, StorageError> {
+        match self {
+            Self::Single(pool) => pool.get().await.map(RedisConn::Single),
+            Self::Cluster(pool) => pool.get().await.map(RedisConn::Cluster),
+        }
+        .map_err(redis_pool_error)
+    }
+
+    /// Whether this is a cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+}
 
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone)]
@@ -26,32 +95,88 @@ impl Default for RedisPoolSettings {
     }
 }
 
+/// Where Redis is: one server, or the nodes of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedisTopology {
+    /// One server's URL.
+    Single(String),
+    /// Some of a cluster's nodes (the rest are discovered).
+    Cluster(Vec<String>),
+}
+
+impl RedisTopology {
+    /// The cluster when `cluster_nodes` (comma-separated URLs) is set, else the one server.
+    pub fn from_settings(redis_url: &str, cluster_nodes: &str) -> Self {
+        let nodes: Vec<String> = cluster_nodes
+            .split(',')
+            .map(str::trim)
+            .filter(|node| !node.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if nodes.is_empty() {
+            Self::Single(redis_url.to_owned())
+        } else {
+            Self::Cluster(nodes)
+        }
+    }
+}
+
 /// Builds the pool. Connections open lazily and broken ones are dropped on recycle, so the
 /// app recovers by itself when Redis comes back.
 pub fn build_redis_pool(
-    redis_url: &str,
+    topology: &RedisTopology,
     settings: &RedisPoolSettings,
 ) -> anyhow::Result<RedisPool> {
-    let mut config = Config::from_url(redis_url);
     let mut pool = PoolConfig::new(settings.max_size);
     pool.timeouts = Timeouts {
         wait: Some(settings.timeout),
         create: Some(settings.timeout),
         recycle: Some(settings.timeout),
     };
-    config.pool = Some(pool);
-    config
-        .create_pool(Some(Runtime::Tokio1))
-        .context("building the Redis pool")
+    match topology {
+        RedisTopology::Single(url) => {
+            let mut config = deadpool_redis::Config::from_url(url);
+            config.pool = Some(pool);
+            config
+                .create_pool(Some(Runtime::Tokio1))
+                .map(RedisPool::Single)
+                .context("building the Redis pool")
+        }
+        RedisTopology::Cluster(nodes) => {
+            let mut config = deadpool_redis::cluster::Config::from_urls(nodes.clone());
+            config.pool = Some(pool);
+            config
+                .create_pool(Some(Runtime::Tokio1))
+                .map(RedisPool::Cluster)
+                .context("building the Redis Cluster pool")
+        }
+    }
 }
 
 /// Readiness probe: a connection can be checked out and answers `PING`.
 pub async fn ping(pool: &RedisPool) -> bool {
-    let Ok(mut conn) = pool.get().await else {
+    let Ok(mut conn) = pool.connection().await else {
         return false;
     };
-    deadpool_redis::redis::cmd("PING")
+    redis::cmd("PING")
         .query_async::<String>(&mut conn)
         .await
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_nodes_replace_the_single_url() {
+        assert_eq!(
+            RedisTopology::from_settings("redis://a:6379/0", " "),
+            RedisTopology::Single("redis://a:6379/0".into())
+        );
+        assert_eq!(
+            RedisTopology::from_settings("redis://a:6379/0", "redis://b:7000, redis://c:7001"),
+            RedisTopology::Cluster(vec!["redis://b:7000".into(), "redis://c:7001".into()])
+        );
+    }
 }

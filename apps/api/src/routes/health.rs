@@ -31,8 +31,16 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Liveness { status: "ok" })
 }
 
-/// Readiness: 200 when both PostgreSQL and Redis answer, else 503 naming what is down.
+/// Readiness: 200 when both PostgreSQL and Redis answer, else 503 naming what is down; 503
+/// at once while the instance drains for shutdown.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable().json(Readiness {
+            errmsg: Some("shutting down".into()),
+            postgres: "draining",
+            redis: "draining",
+        });
+    }
     let (postgres, redis) = tokio::join!(
         luffy_store::postgres::ping(&state.pg),
         luffy_store::redis::ping(&state.redis)
