@@ -91,6 +91,12 @@ test: services browser
     set -euo pipefail
     if cargo nextest --version >/dev/null 2>&1; then
         cargo nextest run --workspace --no-fail-fast
+        # The scenarios that race, pay and recover again, each app through a private PgBouncer
+        # in transaction mode with prepared statements (built from Debian's source when the
+        # installed one is older than 1.21).
+        LUFFY_TEST_THROUGH_PGBOUNCER=1 cargo nextest run -p luffy-e2e --no-fail-fast \
+            --test concurrency --test checkout --test payments --test refunds --test scheduler \
+            --test coupons --test wechat --test after_sale
         # nextest does not run doctests (the crates' README examples among them).
         cargo test --doc --workspace --no-fail-fast
     else
@@ -99,6 +105,38 @@ test: services browser
     # An outside team's crate (examples/consumer, not a member): builds against the library
     # crates by path, with the Alipay client off, and runs.
     CARGO_TARGET_DIR="{{target_dir}}/consumer" cargo run --locked --manifest-path examples/consumer/Cargo.toml
+
+# The production topology on this machine: PostgreSQL primary + streaming replica, PgBouncer
+# (transaction mode), a 3-master Redis Cluster, the Alipay sandbox, 3 API instances and 2
+# workers behind HAProxy (deploy/local/cluster.sh; docs/scaling.md).
+cluster: services build haproxy
+    deploy/local/cluster.sh up
+
+# Stop everything `just cluster` started.
+cluster-down:
+    deploy/local/cluster.sh down
+
+# The scale-out scenarios through a private copy of that topology (started, tested, stopped).
+cluster-test: services build haproxy
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir="{{target_dir}}/cluster-test"
+    deploy/local/cluster.sh down "$dir" >/dev/null 2>&1 || true
+    trap 'deploy/local/cluster.sh down "$dir" >/dev/null' EXIT
+    CLUSTER_PORT=18100 RUST_LOG=info deploy/local/cluster.sh up "$dir"
+    LUFFY_CLUSTER_ENV="$dir/cluster.env" cargo nextest run -p luffy-e2e --test cluster \
+        --run-ignored only --test-threads 1 --no-fail-fast
+
+# Install HAProxy with apt-get when missing (the cluster's load balancer).
+haproxy:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if command -v haproxy >/dev/null 2>&1; then exit 0; fi
+    SUDO=""
+    if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+    echo "installing haproxy with apt-get" >&2
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 
 # Regenerate the console screenshots in docs/console/ (the browser test writes them; Chinese
 # labels need a CJK font, installed with apt-get when missing).

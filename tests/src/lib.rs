@@ -16,20 +16,26 @@
     missing_docs
 )]
 
+pub mod api_client;
 pub mod browser;
 pub mod database;
+pub mod pgbouncer;
 pub mod postgres_server;
+pub mod redis_cluster;
 pub mod redis_server;
 
 use luffy_order::OrderStatus;
 use std::net::SocketAddr;
 
 use luffy_api::{AppState, RunningServer, Settings};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
+pub use api_client::ApiClient;
 pub use database::{run_sql, TestDatabase};
+pub use pgbouncer::PrivatePgBouncer;
 pub use postgres_server::PrivatePostgres;
+pub use redis_cluster::PrivateRedisCluster;
 pub use redis_server::PrivateRedis;
 
 /// Default PostgreSQL server for tests.
@@ -61,12 +67,15 @@ pub fn test_redis_url() -> String {
 /// A running app with its own database and Redis prefix.
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub base: String,
-    pub client: reqwest::Client,
+    /// HTTP calls to this app (`app.base`, `app.client`, `app.login_demo()`, ... through
+    /// `Deref`).
+    pub api: ApiClient,
     pub database: TestDatabase,
     pub redis_prefix: String,
     pub state: AppState,
     server: Option<RunningServer>,
+    /// The PgBouncer between the app and PostgreSQL, when the test runs through one.
+    pub pgbouncer: Option<PrivatePgBouncer>,
 }
 
 /// A decoded response: status, headers and JSON body (`Value::Null` when not JSON).
@@ -181,8 +190,24 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Spawns an app whose database connections go through a private PgBouncer in transaction
+/// mode with prepared statements (the test's own SQL checks still go straight to PostgreSQL).
+pub async fn spawn_app_through_pgbouncer(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, true).await
+}
+
+/// Whether `LUFFY_TEST_THROUGH_PGBOUNCER` asks every app of this run to go through PgBouncer.
+fn pgbouncer_for_every_app() -> bool {
+    std::env::var("LUFFY_TEST_THROUGH_PGBOUNCER").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 /// Spawns an app after letting the test adjust its settings (for example a private Redis).
+/// With `LUFFY_TEST_THROUGH_PGBOUNCER=1` its database goes through a private PgBouncer.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, pgbouncer_for_every_app()).await
+}
+
+async fn spawn(adjust: impl FnOnce(&mut Settings), through_pgbouncer: bool) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         luffy_api::telemetry::init_tracing(false);
     }
@@ -207,6 +232,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     adjust(&mut settings);
+    // Only the test's own database goes through the pooler (a test that points the app at a
+    // private server keeps it).
+    let pgbouncer = (through_pgbouncer && settings.database_url == database.url).then(|| {
+        let port = url::Url::parse(&database::server_url())
+            .ok()
+            .and_then(|url| url.port())
+            .unwrap_or(5432);
+        let bouncer = PrivatePgBouncer::start(port);
+        settings.database_url = bouncer.route(&database.url);
+        bouncer
+    });
     let server = luffy_api::start(settings)
         .await
         .expect("starting the server");
@@ -214,99 +250,24 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let addr = server.addr;
     TestApp {
         addr,
-        base: format!("http://{addr}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        api: ApiClient::new(&format!("http://{addr}"), &format!("http://{addr}")),
         database,
         redis_prefix,
         state,
         server: Some(server),
+        pgbouncer,
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.api
     }
 }
 
 impl TestApp {
-    /// A request to a path on this app.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{}", self.base, path))
-    }
-
-    /// A request with `Authorization: jwt <token>`.
-    pub fn authed(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.request(method, path)
-            .header("Authorization", format!("jwt {token}"))
-    }
-
-    /// Sends and decodes.
-    pub async fn send(&self, request: RequestBuilder) -> TestResponse {
-        let response = request.send().await.expect("request failed");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap_or_default();
-        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        TestResponse {
-            status,
-            headers,
-            text,
-            json,
-        }
-    }
-
-    /// GET with a token.
-    pub async fn get(&self, path: &str, token: &str) -> TestResponse {
-        self.send(self.authed(Method::GET, path, token)).await
-    }
-
-    /// A JSON request with a token.
-    pub async fn json(&self, method: Method, path: &str, token: &str, body: Value) -> TestResponse {
-        self.send(self.authed(method, path, token).json(&body))
-            .await
-    }
-
-    /// Logs in and returns the token; panics with the response when it fails.
-    pub async fn login(&self, username: &str, password: &str) -> String {
-        let response = self
-            .send(
-                self.request(Method::POST, "/users/login/")
-                    .json(&serde_json::json!({"username": username, "password": password})),
-            )
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "login failed: {}",
-            response.text
-        );
-        response.json["token"].as_str().unwrap().to_owned()
-    }
-
-    /// Logs in as the seeded demo buyer.
-    pub async fn login_demo(&self) -> String {
-        self.login(DEMO_USERNAME, DEMO_PASSWORD).await
-    }
-
-    /// Registers a fresh user with a random mobile and returns (token, mobile).
-    pub async fn register_user(&self) -> (String, String) {
-        let mobile = format!("139{:08}", rand_digits());
-        let response = self
-            .send(
-                self.request(Method::POST, "/users/register/")
-                    .json(&serde_json::json!({
-                        "mobile": mobile, "password": "secret123", "password2": "secret123"
-                    })),
-            )
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "register failed: {}",
-            response.text
-        );
-        (response.json["token"].as_str().unwrap().to_owned(), mobile)
-    }
-
     /// Runs SQL against this test's database.
     pub async fn sql(&self, sql: &str) {
         run_sql(&self.database.url, sql).await;
@@ -357,26 +318,6 @@ impl TestApp {
         );
     }
 
-    /// Puts courses in the caller's cart (all selected).
-    pub async fn fill_cart(&self, token: &str, courses: &[i64]) {
-        for course in courses {
-            let response = self
-                .json(
-                    Method::POST,
-                    "/cart/",
-                    token,
-                    serde_json::json!({"course_id": course}),
-                )
-                .await;
-            assert_eq!(
-                response.status,
-                StatusCode::OK,
-                "adding {course}: {}",
-                response.text
-            );
-        }
-    }
-
     /// The id of a user by username.
     pub async fn user_id(&self, username: &str) -> i64 {
         self.scalar(&format!(
@@ -385,60 +326,12 @@ impl TestApp {
         .await
     }
 
-    /// Sets the built-in Alipay sandbox's test modes (`answer_20000`, `notify`, ...).
-    pub async fn set_sandbox_mode(&self, mode: Value) {
-        let response = self
-            .send(
-                self.request(Method::PUT, "/sandbox/alipay/control/mode")
-                    .json(&mode),
-            )
-            .await;
-        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
-    }
-
-    /// Presses Pay in the sandbox cashier without a browser; returns the signed return URL.
-    pub async fn press_pay(&self, number: &str) -> String {
-        let paid = self
-            .send(self.request(
-                Method::POST,
-                &format!("/sandbox/alipay/control/pay/{number}"),
-            ))
-            .await;
-        assert_eq!(paid.status, StatusCode::OK, "{}", paid.text);
-        paid.json["return_url"].as_str().unwrap().to_owned()
-    }
-
-    /// The signed notify body the sandbox would send for a trade, to replay or forge from.
-    pub async fn sandbox_notify_body(&self, number: &str) -> String {
-        self.client
-            .get(format!(
-                "{}/sandbox/alipay/control/notify-body/{number}",
-                self.base
-            ))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
     /// Stops the server gracefully (tests that restart dependencies call it explicitly).
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.stop(true).await.expect("stopping the server");
         }
     }
-}
-
-fn rand_digits() -> u32 {
-    let bytes = uuid::Uuid::new_v4();
-    u32::from_le_bytes([
-        bytes.as_bytes()[0],
-        bytes.as_bytes()[1],
-        bytes.as_bytes()[2],
-        bytes.as_bytes()[3],
-    ]) % 100_000_000
 }
 
 impl Drop for TestApp {
@@ -455,6 +348,31 @@ impl Drop for TestApp {
     }
 }
 
+/// The cargo target directory (`CARGO_TARGET_DIR`, else the workspace's `target/`): where
+/// built helpers (PgBouncer, the payment peers) are cached.
+pub fn target_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// The `luffy` binary of this build (next to the test binaries' `deps/` directory).
+pub fn luffy_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the test binary lives in <target>/<profile>/deps");
+    let binary = profile_dir.join("luffy");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build the workspace (`cargo build --workspace`)",
+        binary.display()
+    );
+    binary
+}
+
 /// The Python of the independent payment peers (the PyPI package wechatpayv3 2.x), installed
 /// on first use into a virtualenv under the cargo target directory (`tests/peers/install.sh`).
 pub fn peers_python() -> std::path::PathBuf {
@@ -462,10 +380,7 @@ pub fn peers_python() -> std::path::PathBuf {
     PYTHON
         .get_or_init(|| {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| root.join("target"));
-            let dir = target.join("peers");
+            let dir = target_dir().join("peers");
             let status = std::process::Command::new("bash")
                 .arg(root.join("tests/peers/install.sh"))
                 .arg(&dir)

@@ -37,7 +37,30 @@ fn postgres_bin_dir() -> PathBuf {
     )
 }
 
-fn is_root() -> bool {
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("finding a free port")
+}
+
+/// Hands a directory to the `postgres` account when we are root (initdb, pg_basebackup and
+/// PgBouncer refuse to run as root).
+pub(crate) fn chown_to_postgres(dir: &Path) {
+    if is_root() {
+        run(
+            {
+                let mut c = Command::new("chown");
+                c.arg("-R").arg("postgres:postgres").arg(dir);
+                c
+            },
+            "chown to postgres",
+        );
+    }
+}
+
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -57,7 +80,7 @@ fn pg_command(bin: &Path, program: &str) -> Command {
     }
 }
 
-fn run(mut command: Command, what: &str) {
+pub(crate) fn run(mut command: Command, what: &str) {
     let output = command
         .stdin(Stdio::null())
         .output()
@@ -73,22 +96,10 @@ fn run(mut command: Command, what: &str) {
 impl PrivatePostgres {
     /// Creates a cluster in a fresh temporary directory and starts it on a free port.
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map(|addr| addr.port())
-            .expect("finding a free port");
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("luffy-pg-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("creating the cluster directory");
-        if is_root() {
-            run(
-                {
-                    let mut c = Command::new("chown");
-                    c.arg("postgres:postgres").arg(&dir);
-                    c
-                },
-                "chown of the cluster directory",
-            );
-        }
+        chown_to_postgres(&dir);
         let bin = postgres_bin_dir();
         let mut initdb = pg_command(&bin, "initdb");
         initdb.arg("-D").arg(dir.join("data")).args([
@@ -110,6 +121,41 @@ impl PrivatePostgres {
         };
         server.restart();
         server
+    }
+
+    /// A streaming replica of `primary` (pg_basebackup with `-R`), started on its own port.
+    pub fn replica_of(primary: &PrivatePostgres) -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("luffy-pg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("creating the replica directory");
+        chown_to_postgres(&dir);
+        let mut backup = pg_command(&primary.bin, "pg_basebackup");
+        backup
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-R", "-X", "stream", "--no-sync", "--checkpoint=fast"]);
+        run(backup, "pg_basebackup");
+        let mut replica = Self {
+            port,
+            dir,
+            bin: primary.bin.clone(),
+            frozen: Vec::new(),
+        };
+        replica.restart();
+        replica
+    }
+
+    /// This server's port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The URL of a database on this server.

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
+use luffy_e2e::api_client::csrf_field;
 use luffy_e2e::browser::{browser, Driver};
 use luffy_e2e::{spawn_app_with, TestApp};
-use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -356,48 +357,6 @@ fn tempfile_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The console cookie a response set, as a `Cookie` header value.
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("luffy_console="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
-
-/// The CSRF token in a page.
-fn csrf(page: &str) -> String {
-    let start = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
-    page[start..start + page[start..].find('"').unwrap()].to_owned()
-}
-
-/// Logs in over plain HTTP; answers the status and the session cookie.
-async fn http_login(app: &TestApp, username: &str, password: &str) -> (StatusCode, String) {
-    let page = app
-        .client
-        .get(format!("{}/console/login", app.base))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session_cookie(page.headers()).expect("a session for the token");
-    let token = csrf(&page.text().await.unwrap());
-    let answer = app
-        .client
-        .post(format!("{}/console/login", app.base))
-        .header(COOKIE, &cookie)
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = answer.status();
-    (status, session_cookie(answer.headers()).unwrap_or(cookie))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
     let app = spawn_app_with(|s| s.refund_review = true).await;
@@ -453,7 +412,7 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 
     // Staff log in; a review without the token changes nothing.
-    let (status, cookie) = http_login(&app, "admin", "admin12345").await;
+    let (status, cookie) = app.console_login("admin", "admin12345").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let approve = app
         .client
@@ -491,7 +450,7 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
         .send()
         .await
         .unwrap();
-    let token = csrf(&page.text().await.unwrap());
+    let token = csrf_field(&page.text().await.unwrap());
     let multipart = |name: &str| {
         let mut body = String::new();
         for (field, value) in [
@@ -539,10 +498,10 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
 
     // Five wrong passwords for an account, then even the right one is refused for a while.
     for _ in 0..5 {
-        let (status, _) = http_login(&app, "admin", "wrong-password").await;
+        let (status, _) = app.console_login("admin", "wrong-password").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (status, _) = http_login(&app, "admin", "admin12345").await;
+    let (status, _) = app.console_login("admin", "admin12345").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 
     // Another operator, demoted while logged in, is logged out at the next request.
@@ -558,7 +517,7 @@ async fn csrf_rate_limits_revoked_staff_and_the_security_headers() {
         )
         .await;
     assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.text);
-    let (status, cookie) = http_login(&app, &mobile, "secret123").await;
+    let (status, cookie) = app.console_login(&mobile, "secret123").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let dashboard = app
         .client

@@ -1,4 +1,4 @@
-//! The sandbox as its own process: `alipay-sandbox` serves `/sandbox/alipay/...` on
+//! The sandbox as its own process: `luffy-alipay-sandbox` serves `/sandbox/alipay/...` on
 //! `SANDBOX_LISTEN` (default 127.0.0.1:8001) with the keys in `LUFFY_KEYS_DIR` (default keys/).
 
 use std::time::Duration;
@@ -21,7 +21,8 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = Sandbox::new(SandboxConfig {
         sandbox_private_key: parse_private_key(&read("sandbox_private_key.pem")?)?,
         app_public_key: parse_public_key(&read("app_public_key.pem")?)?,
-        app_id: std::env::var("LUFFY_ALIPAY_APP_ID").unwrap_or_default(),
+        // The same default as `luffy serve`, so the two agree out of the box.
+        app_id: std::env::var("LUFFY_ALIPAY_APP_ID").unwrap_or_else(|_| "2021000000000000".into()),
         seller_id: std::env::var("LUFFY_ALIPAY_SELLER_ID")
             .unwrap_or_else(|_| "2088000000000000".into()),
         notify_retry_delays: [1, 2, 4, 8, 16, 32].map(Duration::from_secs).to_vec(),

@@ -323,10 +323,12 @@ pub async fn close_connections_while_draining(
         .is_some_and(|state| state.drain.is_draining());
     let mut response = next.call(req).await?;
     if draining {
-        response.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
+        // actix-http writes the Connection header from the connection type (a header set by
+        // hand is dropped), and closes the connection after this response.
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
     }
     Ok(response)
 }

@@ -11,6 +11,7 @@ pub mod edge;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod replica_metrics;
 pub mod routes;
 pub mod server;
 pub mod settings;

@@ -106,6 +106,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Orders, payments and notifies, in the same registry.
     pub business: crate::business_metrics::BusinessMetrics,
+    /// The read replica for catalog browsing, when one is configured.
+    pub replica: Option<luffy_store::ReplicaReads>,
+    /// The replica's gauges.
+    pub replica_metrics: crate::replica_metrics::ReplicaMetrics,
     /// Set on SIGTERM: readiness fails while the instance drains.
     pub drain: crate::drain::Drain,
 }
@@ -262,8 +266,30 @@ impl AppState {
                 create_timeout: Duration::from_secs(settings.database_timeout_secs),
                 recycle_timeout: Duration::from_secs(settings.database_timeout_secs),
                 statement_timeout: Duration::from_millis(settings.database_statement_timeout_ms),
+                read_only: false,
             },
         )?;
+        let replica = if settings.database_replica_url.is_empty() {
+            None
+        } else {
+            let pool = build_pg_pool(
+                &settings.database_replica_url,
+                &PgPoolSettings {
+                    max_size: settings.database_replica_pool_size,
+                    wait_timeout: Duration::from_secs(settings.database_timeout_secs),
+                    create_timeout: Duration::from_secs(settings.database_timeout_secs),
+                    recycle_timeout: Duration::from_secs(settings.database_timeout_secs),
+                    statement_timeout: Duration::from_millis(
+                        settings.database_statement_timeout_ms,
+                    ),
+                    read_only: true,
+                },
+            )?;
+            Some(luffy_store::ReplicaReads::start(
+                pool,
+                Duration::from_millis(settings.database_replica_max_lag_ms),
+            ))
+        };
         let redis = build_redis_pool(
             &luffy_store::RedisTopology::from_settings(
                 &settings.redis_url,
@@ -319,6 +345,7 @@ impl AppState {
         let metrics = Metrics::new()?;
         let job_metrics = crate::jobs::metrics::JobMetrics::register(metrics.registry())?;
         let business = crate::business_metrics::BusinessMetrics::register(metrics.registry())?;
+        let replica_metrics = crate::replica_metrics::ReplicaMetrics::register(metrics.registry())?;
         Ok(Self {
             timezone,
             payments: PaymentService::new(PgOrderStore::new(pg.clone()), SystemClock, merchants),
@@ -351,7 +378,12 @@ impl AppState {
             taxonomy: TaxonomyService::new(PgCatalogAdmin::new(pg.clone())),
             catalog_admin: CatalogAdminService::new(PgCatalogAdmin::new(pg.clone())),
             uploads: UploadService::new(luffy_store::FsMedia::new(settings.media_dir.clone())),
-            catalog: CatalogService::new(catalog, SystemClock),
+            catalog: CatalogService::new(
+                PgCatalog::new(pg.clone()).with_replica(replica.clone()),
+                SystemClock,
+            ),
+            replica,
+            replica_metrics,
             carts,
             jobs: JobService::new(PgJobs::new(pg.clone()), SystemClock),
             job_metrics,

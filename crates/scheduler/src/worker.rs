@@ -277,6 +277,9 @@ async fn run_job<S: JobStore>(shared: &Shared<S>, job: Job) {
     };
     let recorded = match &outcome {
         Ok(()) => {
+            // One line per finished job: which worker did what, for operators following a
+            // job across several workers.
+            tracing::info!(worker, job = job.id, kind = %job.kind, "job done");
             shared.observer.job_finished(&job.kind, "done");
             shared.store.complete(job.id, worker).await
         }

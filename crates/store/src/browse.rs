@@ -16,7 +16,6 @@ use luffy_common::{CourseId, Page, PageRequest, StorageError};
 
 use crate::catalog::{courses_by_ids, PgCatalog};
 use crate::errors::diesel_error;
-use crate::postgres::connection;
 use crate::rows::{CategoryRow, DirectionRow};
 use crate::schema::{course_categories, course_directions, courses};
 
@@ -144,7 +143,7 @@ struct ChapterLessonRow {
 
 impl CatalogBrowser for PgCatalog {
     async fn directions(&self) -> Result<Vec<Direction>, CatalogError> {
-        let mut conn = connection(self.pool()).await?;
+        let mut conn = self.read_connection().await?;
         let rows: Vec<DirectionRow> = course_directions::table
             .order(course_directions::id.asc())
             .select(DirectionRow::as_select())
@@ -161,7 +160,7 @@ impl CatalogBrowser for PgCatalog {
     }
 
     async fn categories(&self, direction: i64) -> Result<Vec<Category>, CatalogError> {
-        let mut conn = connection(self.pool()).await?;
+        let mut conn = self.read_connection().await?;
         let mut query = course_categories::table
             .order(course_categories::id.asc())
             .select(CategoryRow::as_select())
@@ -189,7 +188,7 @@ impl CatalogBrowser for PgCatalog {
         page: PageRequest,
         now: DateTime<Utc>,
     ) -> Result<Page<CourseProfile>, CatalogError> {
-        let conn = connection(self.pool()).await?;
+        let conn = self.read_connection().await?;
         let matching = || {
             let mut query = courses::table
                 .filter(courses::is_show.eq(true))
@@ -238,13 +237,13 @@ impl CatalogBrowser for PgCatalog {
         id: CourseId,
         now: DateTime<Utc>,
     ) -> Result<CourseProfile, CatalogError> {
-        let conn = connection(self.pool()).await?;
+        let conn = self.read_connection().await?;
         let mut profiles = profiles_by_ids(&conn, &[id.get()], now).await?;
         profiles.pop().ok_or(CatalogError::CourseNotFound)
     }
 
     async fn chapters(&self, id: CourseId) -> Result<Vec<Chapter>, CatalogError> {
-        let mut conn = connection(self.pool()).await?;
+        let mut conn = self.read_connection().await?;
         let rows: Vec<ChapterLessonRow> = diesel::sql_query(
             "SELECT ch.id AS chapter_id, ch.orders AS chapter_orders, ch.name AS chapter_name,
                     ch.summary, l.id AS lesson_id, l.orders AS lesson_orders,

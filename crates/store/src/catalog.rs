@@ -17,7 +17,8 @@ use diesel::sql_types::{
 };
 
 use crate::errors::diesel_error;
-use crate::postgres::{connection, PgPool};
+use crate::postgres::{connection, PgConn, PgPool};
+use crate::replica::ReplicaReads;
 use crate::rows::{CategoryRow, CourseRow, DirectionRow};
 use crate::schema::{courses, user_courses};
 use crate::statement::cached_sql;
@@ -26,17 +27,32 @@ use crate::statement::cached_sql;
 #[derive(Clone)]
 pub struct PgCatalog {
     pool: PgPool,
+    replica: Option<ReplicaReads>,
 }
 
 impl PgCatalog {
-    /// Wraps a pool.
+    /// Reads everything from the primary.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            replica: None,
+        }
     }
 
-    /// The pool, for the course-pages adapter.
-    pub(crate) fn pool(&self) -> &PgPool {
-        &self.pool
+    /// Serves browsing (the `CatalogStore` and `CatalogBrowser` reads) from the replica while
+    /// it is healthy; ownership stays on the primary. Give this only to the catalog's browsing
+    /// service: the cart's and checkout's catalog checks decide, so they read the primary.
+    pub fn with_replica(mut self, replica: Option<ReplicaReads>) -> Self {
+        self.replica = replica;
+        self
+    }
+
+    /// A connection for a browsing read: the replica's when there is one in use.
+    pub(crate) async fn read_connection(&self) -> Result<PgConn, StorageError> {
+        match &self.replica {
+            Some(replica) => replica.connection(&self.pool).await,
+            None => connection(&self.pool).await,
+        }
     }
 }
 
@@ -246,7 +262,7 @@ impl CatalogStore for PgCatalog {
         page: PageRequest,
         now: DateTime<Utc>,
     ) -> Result<Page<Course>, CatalogError> {
-        let conn = connection(&self.pool).await?;
+        let conn = self.read_connection().await?;
         let (mut c1, mut c2) = (&*conn, &*conn);
         let listed = courses::is_show.eq(true).and(courses::is_deleted.eq(false));
         // The count and the page's ids in one pipelined round trip, then the courses.
@@ -272,7 +288,7 @@ impl CatalogStore for PgCatalog {
     }
 
     async fn find_course(&self, id: CourseId, now: DateTime<Utc>) -> Result<Course, CatalogError> {
-        let conn = connection(&self.pool).await?;
+        let conn = self.read_connection().await?;
         let mut courses = courses_by_ids(&conn, &[id.get()], now).await?;
         courses.pop().ok_or(CatalogError::CourseNotFound)
     }
@@ -286,7 +302,7 @@ impl CatalogStore for PgCatalog {
             return Ok(Vec::new());
         }
         let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        let conn = connection(&self.pool).await?;
+        let conn = self.read_connection().await?;
         Ok(courses_by_ids(&conn, &raw, now).await?)
     }
 }

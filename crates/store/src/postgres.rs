@@ -36,6 +36,9 @@ pub struct PgPoolSettings {
     /// client-side deadline of this plus [`ROUND_TRIP_MARGIN`], so a frozen server or pooler
     /// answers 503 in bounded time. Zero means neither.
     pub statement_timeout: Duration,
+    /// Every transaction read-only (`default_transaction_read_only`, sent as a startup option):
+    /// for a replica's pool, so a write sent there by mistake fails instead of being attempted.
+    pub read_only: bool,
 }
 
 impl Default for PgPoolSettings {
@@ -46,6 +49,7 @@ impl Default for PgPoolSettings {
             create_timeout: Duration::from_secs(5),
             recycle_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
+            read_only: false,
         }
     }
 }
@@ -59,17 +63,9 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let deadline = round_trip_deadline(settings.statement_timeout);
-    config.custom_setup = Box::new(move |url| {
-        Box::pin(async move {
-            match deadline {
-                Some(deadline) => connect_with_deadline(url, deadline).await,
-                None => {
-                    use diesel_async::AsyncConnection;
-                    AsyncPgConnection::establish(url).await
-                }
-            }
-        })
-    });
+    let read_only = settings.read_only;
+    config.custom_setup =
+        Box::new(move |url| Box::pin(async move { connect(url, deadline, read_only).await }));
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
@@ -91,16 +87,29 @@ pub fn round_trip_deadline(statement_timeout: Duration) -> Option<Duration> {
     (!statement_timeout.is_zero()).then(|| statement_timeout + ROUND_TRIP_MARGIN)
 }
 
-/// Opens a connection whose socket enforces the round-trip deadline (see
+/// Opens a connection whose socket enforces the round-trip deadline, when there is one (see
 /// [`crate::round_trip_deadline`]); TCP or a Unix socket, as the URL says, without TLS.
-async fn connect_with_deadline(
+async fn connect(
     url: &str,
-    deadline: Duration,
+    deadline: Option<Duration>,
+    read_only: bool,
 ) -> diesel::ConnectionResult<AsyncPgConnection> {
     use std::str::FromStr;
     use tokio_postgres::config::Host;
     let bad = |what: String| diesel::ConnectionError::BadConnection(what);
-    let config = tokio_postgres::Config::from_str(url).map_err(|e| bad(e.to_string()))?;
+    let mut config = tokio_postgres::Config::from_str(url).map_err(|e| bad(e.to_string()))?;
+    if read_only {
+        let options = config.get_options().unwrap_or_default().to_owned();
+        config.options(format!("{options} -c default_transaction_read_only=on").trim());
+    }
+    let Some(deadline) = deadline else {
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        spawn_driver(connection);
+        return AsyncPgConnection::try_from(client).await;
+    };
     let ports = config.get_ports();
     let mut last_error = String::from("no host in the database URL");
     for (index, host) in config.get_hosts().iter().enumerate() {
@@ -157,12 +166,20 @@ where
         .connect_raw(socket, tokio_postgres::NoTls)
         .await
         .map_err(|e| e.to_string())?;
+    spawn_driver(connection);
+    Ok(client)
+}
+
+/// Drives a connection until its client is dropped or its socket fails.
+fn spawn_driver<F>(connection: F)
+where
+    F: std::future::Future<Output = Result<(), tokio_postgres::Error>> + Send + 'static,
+{
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::debug!(%error, "PostgreSQL connection closed");
         }
     });
-    Ok(client)
 }
 
 /// Checks out a connection, reporting failure as `StorageError::Unavailable`.

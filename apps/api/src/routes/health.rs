@@ -24,6 +24,9 @@ pub struct Readiness {
     postgres: &'static str,
     /// `ok` or `unavailable`.
     redis: &'static str,
+    /// `ok` (catalog reads use it), `fallback` (down or behind: they use the primary) or
+    /// `none`. A fallback does not fail readiness: the primary still serves.
+    replica: &'static str,
 }
 
 /// Liveness: the process answers.
@@ -34,11 +37,17 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: 200 when both PostgreSQL and Redis answer, else 503 naming what is down; 503
 /// at once while the instance drains for shutdown.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let replica = match &state.replica {
+        None => "none",
+        Some(replica) if replica.state().in_use() => "ok",
+        Some(_) => "fallback",
+    };
     if state.drain.is_draining() {
         return HttpResponse::ServiceUnavailable().json(Readiness {
             errmsg: Some("shutting down".into()),
             postgres: "draining",
             redis: "draining",
+            replica,
         });
     }
     let (postgres, redis) = tokio::join!(
@@ -51,6 +60,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             errmsg: None,
             postgres: "ok",
             redis: "ok",
+            replica,
         })
     } else {
         let down: Vec<&str> = [("PostgreSQL", postgres), ("Redis", redis)]
@@ -62,6 +72,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             errmsg: Some(format!("{} unavailable", down.join(" and "))),
             postgres: word(postgres),
             redis: word(redis),
+            replica,
         })
     }
 }
@@ -70,6 +81,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Job gauges are read from the table, so every instance reports the same backlog; if
     // PostgreSQL is down the HTTP metrics are still served.
+    if let Some(replica) = &state.replica {
+        state.replica_metrics.observe(replica.state());
+    }
     if let Ok(counts) = state.jobs.counts().await {
         state.job_metrics.due.set(counts.due);
         state.job_metrics.lag.set(counts.oldest_due_age_secs);
