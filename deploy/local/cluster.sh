@@ -23,6 +23,7 @@ case "$command" in
     up|down|status) dir="${2:-${CLUSTER_DIR:-$target/cluster}}" ;;
     *) dir="${CLUSTER_DIR:-$target/cluster}"; name="${2:-}" ;;
 esac
+dir="$(realpath -m "$dir")"
 bin="${LUFFY_BIN_DIR:-$target/debug}"
 base="${CLUSTER_PORT:-18000}"
 # A running cluster keeps the port block it was started with.
@@ -67,7 +68,7 @@ start_bg() {
     # start_bg <name> <command...>: runs in the background with its log and pid file.
     local name=$1
     shift
-    nohup "$@" >"$dir/logs/$name.log" 2>&1 &
+    setsid nohup "$@" >"$dir/logs/$name.log" 2>&1 &
     echo $! >"$dir/pids/$name.pid"
 }
 
@@ -100,17 +101,18 @@ luffy_env() {
 }
 
 start_luffy() {
-    # start_luffy api1..api3|worker1..worker2: one luffy process of the cluster (logs appended).
+    # start_luffy api1..api3|worker1..worker2: one luffy process of the cluster (logs appended),
+    # in a session of its own so that it outlives whoever started it (a test, a shell).
     local name=$1
     luffy_env
     case "$name" in
         api[1-3])
             local port=${api_ports[$((${name#api} - 1))]}
             LUFFY_LISTEN="127.0.0.1:$port" LUFFY_WORKER=false \
-                nohup "$bin/luffy" serve >>"$dir/logs/$name.log" 2>&1 &
+                setsid nohup "$bin/luffy" serve >>"$dir/logs/$name.log" 2>&1 &
             ;;
         worker[1-2])
-            nohup "$bin/luffy" worker >>"$dir/logs/$name.log" 2>&1 &
+            setsid nohup "$bin/luffy" worker >>"$dir/logs/$name.log" 2>&1 &
             ;;
         *) echo "unknown process $name (api1..api3, worker1..worker2)" >&2; exit 2 ;;
     esac
@@ -143,7 +145,10 @@ control() {
             local pid
             pid="$(cat "$dir/pids/$name.pid")"
             kill -TERM "$pid"
-            while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+            for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+            echo "$name did not stop within 30 s of SIGTERM; killed" >&2
+            kill -9 "$pid"
+            return 1
             ;;
         start)
             start_luffy "$name"

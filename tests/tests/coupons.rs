@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use futures::future::join_all;
-use luffy_e2e::spawn_app;
+use luffy_e2e::{spawn_app, spawn_app_with};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -211,6 +211,41 @@ async fn operators_create_grant_and_revoke() {
         .unwrap()
         .iter()
         .all(|c| c["user_coupon_id"] != theirs));
+}
+
+/// A claim refused because the stock ran out ends its transaction at once: were its row lock
+/// kept until the pool next handed the connection out, the buyers queued behind it on the
+/// coupon's row would wait for their statement timeout and get 503s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_claims_release_the_coupon_row_at_once() {
+    let app = spawn_app_with(|settings| {
+        // Room in the pool for every claim to queue on the row at once.
+        settings.database_pool_size = 16;
+        settings.database_statement_timeout_ms = 2000;
+    })
+    .await;
+    app.sql("UPDATE coupons SET has_total = 5, total = 200, per_limit = 1 WHERE id = 4")
+        .await;
+    let mut tokens = Vec::new();
+    for _ in 0..15 {
+        tokens.push(app.register_user().await.0);
+    }
+    let claims = join_all(
+        tokens
+            .iter()
+            .map(|t| app.json(Method::POST, "/coupon/claim/", t, json!({"coupon_id": 4}))),
+    )
+    .await;
+    let statuses: Vec<_> = claims.iter().map(|r| r.status).collect();
+    let won = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let sold_out = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((won, sold_out), (5, 10), "{statuses:?}");
 }
 
 #[tokio::test]

@@ -19,19 +19,19 @@ use crate::postgres::PgConn;
 use crate::schema::{
     coupon_categories, coupon_courses, coupon_directions, coupon_logs, coupons, users,
 };
-use crate::transaction;
+use crate::transaction::OpenTransaction;
 
-/// One coupon transaction on a pooled connection; dropped without `commit`, the connection is
-/// discarded and PostgreSQL rolls back.
+/// One coupon transaction on a pooled connection; dropped without `commit`, it rolls back at
+/// once (see [`OpenTransaction`]).
 pub struct PgCouponTx {
-    conn: PgConn,
+    conn: OpenTransaction,
 }
 
 impl PgCouponTx {
     /// Sends BEGIN on the connection.
     pub(crate) async fn begin(conn: PgConn) -> Result<Self, StorageError> {
         Ok(Self {
-            conn: transaction::begin(conn).await?,
+            conn: OpenTransaction::begin(conn).await?,
         })
     }
 }
@@ -302,6 +302,6 @@ impl CouponTx for PgCouponTx {
     }
 
     async fn commit(self) -> Result<(), StorageError> {
-        transaction::commit(self.conn).await
+        self.conn.commit().await
     }
 }

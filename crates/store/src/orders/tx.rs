@@ -37,18 +37,18 @@ use crate::refunds::{insert_refund, move_refund};
 use super::{hydrate, OrderRow};
 use crate::schema::{coupon_logs, order_details, orders, payments, users};
 use crate::statement::cached_sql;
-use crate::transaction;
+use crate::transaction::OpenTransaction;
 
 /// One open transaction on a pooled connection.
 pub struct PgOrderTx {
-    conn: PgConn,
+    conn: OpenTransaction,
 }
 
 impl PgOrderTx {
     /// Sends BEGIN on the connection.
     pub(crate) async fn begin(conn: PgConn) -> Result<Self, StorageError> {
         Ok(Self {
-            conn: transaction::begin(conn).await?,
+            conn: OpenTransaction::begin(conn).await?,
         })
     }
 }
@@ -798,10 +798,10 @@ impl OrderTx for PgOrderTx {
     }
 
     async fn commit(self) -> Result<(), StorageError> {
-        transaction::commit(self.conn).await
+        self.conn.commit().await
     }
 
     async fn rollback(self) -> Result<(), StorageError> {
-        transaction::rollback(self.conn).await
+        self.conn.rollback().await
     }
 }
