@@ -127,6 +127,31 @@ cluster-test: services build haproxy
     LUFFY_CLUSTER_ENV="$dir/cluster.env" cargo nextest run -p luffy-e2e --test cluster \
         --run-ignored only --test-threads 1 --no-fail-fast
 
+# Order creation through HAProxy and PgBouncer with 3 instances, then with 1 (release build,
+# a fresh cluster each time; prints both and the pgbench limit). Figures in docs/scaling.md.
+cluster-bench: services haproxy
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release -p luffy-api -p luffy-loadgen -p luffy-alipay-sandbox
+    export LUFFY_BIN_DIR="{{target_dir}}/release" CLUSTER_PORT=18200 RUST_LOG=warn
+    dir="{{target_dir}}/cluster-bench"
+    trap 'deploy/local/cluster.sh down "$dir" >/dev/null' EXIT
+    for instances in 3 1; do
+        deploy/local/cluster.sh down "$dir" >/dev/null 2>&1 || true
+        deploy/local/cluster.sh up "$dir" >/dev/null
+        if [ "$instances" = 1 ]; then
+            CLUSTER_DIR="$dir" deploy/local/cluster.sh term api2
+            CLUSTER_DIR="$dir" deploy/local/cluster.sh term api3
+            sleep 2   # HAProxy's checks take them out
+        fi
+        setting() { sed -n "s/^$1=//p" "$dir/cluster.env"; }
+        echo "== $instances instance(s) through HAProxy and PgBouncer" >&2
+        "$LUFFY_BIN_DIR/luffy-loadgen" --base "$(setting CLUSTER_URL)" \
+            --database-url "$(setting CLUSTER_PRIMARY_URL)" \
+            --jwt-secret "$(setting CLUSTER_JWT_SECRET)" --keys-dir "$dir/keys" \
+            --server-pid "$(cat "$dir/pids/api1.pid")" --orders-only ${BENCH_ARGS:-}
+    done
+
 # Install HAProxy with apt-get when missing (the cluster's load balancer).
 haproxy:
     #!/usr/bin/env bash
