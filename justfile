@@ -193,7 +193,8 @@ bench: services
     "$bin/luffy" seed
     "$bin/luffy" serve > "{{target_dir}}/bench-server.log" 2>&1 &
     pid=$!
-    trap 'kill $pid 2>/dev/null || true; redis-cli --scan --pattern "${LUFFY_REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
+    # SIGINT stops at once (SIGTERM would drain first and hold the port for the next run).
+    trap 'kill -INT $pid 2>/dev/null && wait $pid 2>/dev/null; redis-cli --scan --pattern "${LUFFY_REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
     "$bin/luffy-loadgen" --base http://127.0.0.1:8099 --database-url "$LUFFY_DATABASE_URL" \
         --jwt-secret "$LUFFY_JWT_SECRET" --keys-dir keys --server-pid $pid ${BENCH_ARGS:-}
 
