@@ -295,7 +295,7 @@ pub fn price_snapshot(
         courses: &snapshot.courses,
         coupon,
         points: request.points,
-        balance,
+        balance: i64::from(balance),
         rate,
         now,
     })?)

@@ -20,8 +20,9 @@ pub struct PricingInput<'a> {
     pub coupon: Option<&'a UserCoupon>,
     /// Points the buyer wants to spend; 0 = none.
     pub points: i64,
-    /// The buyer's points balance.
-    pub balance: i32,
+    /// The buyer's points balance (the same integer type as `points`, so the two compare
+    /// without a conversion).
+    pub balance: i64,
     /// Points per yuan.
     pub rate: CreditRate,
     /// The pricing instant (promotions and coupon windows).
@@ -139,8 +140,7 @@ pub fn price_checkout(input: &PricingInput<'_>) -> Result<Quote, PricingError> {
         .collect();
     let total_price = round_cents(lines.iter().map(|l| l.real_price).sum());
     let cap_sum: i64 = lines.iter().map(|l| i64::from(l.credit_cap.max(0))).sum();
-    let max_use_credit =
-        i32::try_from(cap_sum.min(i64::from(input.balance.max(0)))).unwrap_or(i32::MAX);
+    let max_use_credit = i32::try_from(cap_sum.min(input.balance.max(0))).unwrap_or(i32::MAX);
 
     let mut discount_price = round_cents(Decimal::ZERO);
     let mut credit = 0;
@@ -165,7 +165,7 @@ pub fn price_checkout(input: &PricingInput<'_>) -> Result<Quote, PricingError> {
         discount_price = line.coupon_discount;
         coupon_id = Some(grant.id);
     } else if input.points > 0 {
-        if input.points > i64::from(input.balance) {
+        if input.points > input.balance {
             return Err(PricingError::PointsOverBalance);
         }
         if input.points > i64::from(max_use_credit) {
@@ -496,7 +496,7 @@ mod tests {
             let use_points = if coupon.is_some() { 0 } else { points };
             let input = PricingInput {
                 user: UserId(1), courses: &courses, coupon: coupon.as_ref(), points: use_points,
-                balance, rate: CreditRate::new(rate).unwrap(), now: now(),
+                balance: balance.into(), rate: CreditRate::new(rate).unwrap(), now: now(),
             };
             if let Ok(quote) = price_checkout(&input) {
                 prop_assert!(quote.real_price >= Decimal::ZERO);
