@@ -6,6 +6,8 @@
 
 pub mod back_office;
 pub mod browse;
+#[cfg(any(test, feature = "test-util"))]
+pub mod builders;
 pub mod course;
 pub mod promotion;
 pub mod repository;

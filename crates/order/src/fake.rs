@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
 use luffy_cart::{CartEntry, CartStore};
-use luffy_catalog::{Category, Course, CourseType, Direction};
+use luffy_catalog::Course;
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_credit::BalanceEntry;
 use rust_decimal::Decimal;
@@ -33,26 +33,7 @@ pub(crate) fn at(secs: i64) -> DateTime<Utc> {
 
 /// A visible course at a price, without promotions.
 pub(crate) fn course(id: i64, price: i64) -> Course {
-    Course {
-        id: CourseId(id),
-        name: format!("课程{id}"),
-        course_cover: String::new(),
-        course_type: CourseType::Practical,
-        price: Decimal::new(price, 0),
-        credit: 100,
-        direction: Direction {
-            id: 1,
-            name: "后端".into(),
-        },
-        category: Category {
-            id: 1,
-            name: "Rust".into(),
-            direction_id: 1,
-        },
-        is_show: true,
-        is_deleted: false,
-        promotions: Vec::new(),
-    }
+    luffy_catalog::builders::course(id, Decimal::new(price, 0))
 }
 
 /// An unpaid order of user 3, created at `at(0)`, expiring at `at(900)`.
