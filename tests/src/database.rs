@@ -282,3 +282,27 @@ pub fn delete_redis_prefix(redis_url: &str, prefix: &str) {
         let _: Result<i64, _> = deadpool_redis::redis::cmd("DEL").arg(keys).query(&mut conn);
     }
 }
+
+/// Index and sequential scans of `courses` on a server, from its own statistics.
+pub async fn course_scans(url: &str) -> i64 {
+    scalar(
+        url,
+        "SELECT COALESCE(sum(seq_scan + COALESCE(idx_scan, 0)), 0)::bigint AS value
+         FROM pg_stat_user_tables WHERE relname = 'courses'",
+    )
+    .await
+}
+
+/// Waits (up to 15 s) until a server's `courses` scans pass `at_least`: a backend publishes
+/// its statistics when it goes idle, at most once a second and otherwise up to 10 s later, so
+/// a pooled connection's reads show up late. Returns the last count seen.
+pub async fn course_scans_reach(url: &str, at_least: i64) -> i64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let scans = course_scans(url).await;
+        if scans >= at_least || std::time::Instant::now() >= deadline {
+            return scans;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}

@@ -464,29 +464,6 @@ async fn console_login_session_and_limiter_work_across_instances_on_the_redis_cl
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-/// Index and sequential scans of `courses` on a server, from its own statistics.
-async fn course_scans(url: &str) -> i64 {
-    database::scalar(
-        url,
-        "SELECT COALESCE(sum(seq_scan + COALESCE(idx_scan, 0)), 0)::bigint AS value
-         FROM pg_stat_user_tables WHERE relname = 'courses'",
-    )
-    .await
-}
-
-/// Waits (up to 15 s) until the scans reach `at_least`: backends publish their statistics
-/// when idle, at most once a second and otherwise up to 10 s later.
-async fn course_scans_reach(url: &str, at_least: i64) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let scans = course_scans(url).await;
-        if scans >= at_least || Instant::now() >= deadline {
-            return scans;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// Waits until every instance's `/readyz` reports the replica in this state.
 async fn replica_everywhere(cluster: &Cluster, wanted: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -525,9 +502,9 @@ async fn browse(api: &ApiClient, times: usize) {
 async fn catalog_reads_come_from_the_replica_and_survive_it_stopping() {
     let cluster = Cluster::get();
     replica_everywhere(&cluster, "ok").await;
-    let before = course_scans(cluster.replica_url()).await;
+    let before = database::course_scans(cluster.replica_url()).await;
     browse(&cluster.api, 60).await;
-    let after = course_scans_reach(cluster.replica_url(), before + 60).await;
+    let after = database::course_scans_reach(cluster.replica_url(), before + 60).await;
     assert!(after - before >= 60, "replica scans {before} -> {after}");
 
     cluster.control(&["stop-replica"]);
@@ -541,9 +518,9 @@ async fn catalog_reads_come_from_the_replica_and_survive_it_stopping() {
 
     cluster.control(&["start-replica"]);
     replica_everywhere(&cluster, "ok").await;
-    let before = course_scans(cluster.replica_url()).await;
+    let before = database::course_scans(cluster.replica_url()).await;
     browse(&cluster.api, 30).await;
-    let after = course_scans_reach(cluster.replica_url(), before + 30).await;
+    let after = database::course_scans_reach(cluster.replica_url(), before + 30).await;
     assert!(after - before >= 30, "replica scans {before} -> {after}");
 }
 

@@ -365,30 +365,6 @@ async fn carts_checkout_console_sessions_and_the_login_limiter_work_on_a_redis_c
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
 }
 
-/// Index and sequential scans of `courses` on a server, from its own statistics.
-async fn course_scans(url: &str) -> i64 {
-    luffy_e2e::database::scalar(
-        url,
-        "SELECT COALESCE(sum(seq_scan + COALESCE(idx_scan, 0)), 0)::bigint AS value
-         FROM pg_stat_user_tables WHERE relname = 'courses'",
-    )
-    .await
-}
-
-/// Waits (up to 15 s) until a server's `courses` scans pass `at_least`: a backend publishes
-/// its statistics when it goes idle, at most once a second and otherwise up to 10 s later, so
-/// a pooled connection's reads show up late. Returns the last count seen.
-async fn course_scans_reach(url: &str, at_least: i64) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let scans = course_scans(url).await;
-        if scans >= at_least || Instant::now() >= deadline {
-            return scans;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// Waits until `/readyz` reports the replica in this state.
 async fn replica_becomes(app: &TestApp, wanted: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -437,13 +413,13 @@ async fn catalog_reads_use_the_replica_and_fall_back_to_the_primary_when_it_stop
     // Browsing is served by the replica (its own statistics count the scans), a checkout by
     // the primary.
     let before = (
-        course_scans(&replica_url).await,
-        course_scans(&primary_url).await,
+        luffy_e2e::database::course_scans(&replica_url).await,
+        luffy_e2e::database::course_scans(&primary_url).await,
     );
     browse(&app, 40).await;
     let after = (
-        course_scans_reach(&replica_url, before.0 + 30).await,
-        course_scans(&primary_url).await,
+        luffy_e2e::database::course_scans_reach(&replica_url, before.0 + 30).await,
+        luffy_e2e::database::course_scans(&primary_url).await,
     );
     assert!(
         after.0 - before.0 >= 30,
@@ -482,9 +458,11 @@ async fn catalog_reads_use_the_replica_and_fall_back_to_the_primary_when_it_stop
     // Restarted: back on the replica.
     replica.restart();
     replica_becomes(&app, "ok").await;
-    let before = course_scans(&replica_url).await;
+    let before = luffy_e2e::database::course_scans(&replica_url).await;
     browse(&app, 20).await;
-    assert!(course_scans_reach(&replica_url, before + 15).await - before >= 15);
+    assert!(
+        luffy_e2e::database::course_scans_reach(&replica_url, before + 15).await - before >= 15
+    );
 
     // Replay paused while the primary writes: the lag passes 1 s and reads leave the replica;
     // resumed, they come back.
