@@ -258,7 +258,7 @@ pub fn timeline(dossier: &OrderDossier) -> Vec<TimelineEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::at;
+    use crate::memory::at;
     use luffy_common::UserId;
 
     fn dossier(status: OrderStatus) -> OrderDossier {

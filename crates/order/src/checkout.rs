@@ -581,7 +581,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::{at, course};
+    use crate::memory::{at, course};
     use luffy_coupon::builders::coupon_at;
     use luffy_coupon::{Coupon, CouponScope, ScopeItem, UseStatus};
 
@@ -678,14 +678,14 @@ mod tests {
 #[cfg(test)]
 mod service_tests {
     use super::*;
-    use crate::fake::{at, course, FakeCart, FakeStore};
+    use crate::memory::{at, course, MemoryCart, MemoryOrderStore};
     use luffy_common::FixedClock;
 
-    type Service = CheckoutService<FakeCart, FakeStore, FixedClock>;
+    type Service = CheckoutService<MemoryCart, MemoryOrderStore, FixedClock>;
 
-    fn service(store: &FakeStore, cart: &[i64]) -> Service {
+    fn service(store: &MemoryOrderStore, cart: &[i64]) -> Service {
         CheckoutService::new(
-            FakeCart(Arc::new(std::sync::Mutex::new(
+            MemoryCart(Arc::new(std::sync::Mutex::new(
                 cart.iter().map(|c| CourseId(*c)).collect(),
             ))),
             store.clone(),
@@ -711,8 +711,8 @@ mod service_tests {
         }
     }
 
-    fn store(snapshot: CheckoutSnapshot) -> FakeStore {
-        let store = FakeStore::default();
+    fn store(snapshot: CheckoutSnapshot) -> MemoryOrderStore {
+        let store = MemoryOrderStore::default();
         store.state().snapshot = Some(snapshot);
         store
     }

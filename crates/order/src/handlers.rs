@@ -239,13 +239,13 @@ impl<S: OrderStore + OrderJobReads, K: Clock + 'static, J: JobStore> PeriodicTas
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::fake::{at, unpaid, FakeStore};
     use crate::gateway::{
         ChannelReply, ChannelRequest, GatewayFuture, NotifyVerdict, PaymentGateway, PaymentNotice,
         PaymentRequest, PaymentStart, RemoteRefund, RemoteTrade,
     };
     use crate::jobs::ORDER_TIMEOUT;
     use crate::lifecycle::OrderStatus;
+    use crate::memory::{at, unpaid, MemoryOrderStore};
     use crate::payment::{Merchant, QueriedTrade};
     use luffy_common::FixedClock;
     use rust_decimal::Decimal;
@@ -351,8 +351,8 @@ pub(crate) mod tests {
 
     fn timeout_handler(
         gateway: &Arc<FakeGateway>,
-        store: &FakeStore,
-    ) -> OrderTimeoutHandler<FakeStore, FixedClock> {
+        store: &MemoryOrderStore,
+    ) -> OrderTimeoutHandler<MemoryOrderStore, FixedClock> {
         let clock = FixedClock(at(1000));
         OrderTimeoutHandler {
             gateways: gateways(gateway),
@@ -381,8 +381,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn linked_store() -> FakeStore {
-        let store = FakeStore::with_orders([unpaid(7, Decimal::TEN, 0)]);
+    fn linked_store() -> MemoryOrderStore {
+        let store = MemoryOrderStore::with_orders([unpaid(7, Decimal::TEN, 0)]);
         store.state().links.insert(7);
         store
     }
@@ -402,7 +402,7 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn orders_without_a_pay_link_time_out_without_the_gateway() {
         let gateway = Arc::new(FakeGateway::default());
-        let store = FakeStore::with_orders([unpaid(7, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(7, Decimal::TEN, 0)]);
         timeout_handler(&gateway, &store)
             .run(&job(json!({"order_id": 7})))
             .await
@@ -450,7 +450,7 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn settled_orders_are_moot_and_bad_payloads_fatal() {
         let gateway = Arc::new(FakeGateway::default());
-        let store = FakeStore::default();
+        let store = MemoryOrderStore::default();
         let handler = timeout_handler(&gateway, &store);
         handler.run(&job(json!({"order_id": 7}))).await.unwrap();
         assert!(
@@ -465,7 +465,7 @@ pub(crate) mod tests {
     async fn a_late_payment_is_refunded_once_with_its_request_number() {
         let mut order = unpaid(7, Decimal::TEN, 0);
         order.status = OrderStatus::Cancelled;
-        let store = FakeStore::with_orders([order]);
+        let store = MemoryOrderStore::with_orders([order]);
         let clock = FixedClock(at(10));
         let payments = PaymentService::new(
             store.clone(),

@@ -216,6 +216,65 @@ pub struct TransitionPlan {
     pub effects: Effects,
 }
 
+impl TransitionPlan {
+    /// Applies the plan's status change to an order held in memory, under the guard the store's
+    /// update has (the order must still be in the status the plan was decided from), so that
+    /// code driving orders without a database follows the same rules. The other effects are not
+    /// this order's to run: they are for the stores of coupons, points, courses and jobs.
+    pub fn apply_to(&self, order: &mut LockedOrder) -> Result<(), PlanMismatch> {
+        order.status = self.next_status(order.id, order.status)?;
+        Ok(())
+    }
+
+    /// [`apply_to`](Self::apply_to) for the full order a read returns: its status, and its pay
+    /// time when the plan pays it.
+    pub fn apply_to_order(&self, order: &mut crate::order::Order) -> Result<(), PlanMismatch> {
+        order.status = self.next_status(order.id, order.status)?;
+        if let Some(stamp) = &self.payment {
+            order.pay_time = Some(stamp.paid_at);
+        }
+        Ok(())
+    }
+
+    fn next_status(&self, order_id: i64, status: OrderStatus) -> Result<OrderStatus, PlanMismatch> {
+        if order_id != self.order_id {
+            return Err(PlanMismatch::OtherOrder {
+                plan: self.order_id,
+                order: order_id,
+            });
+        }
+        match self.change {
+            None => Ok(status),
+            Some(change) if change.from == status => Ok(change.to),
+            Some(change) => Err(PlanMismatch::StatusMoved {
+                expected: change.from,
+                found: status,
+            }),
+        }
+    }
+}
+
+/// Why a plan does not apply to an order: the guard a real store's update would fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlanMismatch {
+    /// The plan was made for another order.
+    #[error("the plan is for order {plan}, not order {order}")]
+    OtherOrder {
+        /// The plan's order.
+        plan: i64,
+        /// The order it was applied to.
+        order: i64,
+    },
+    /// The order moved on since the plan was decided (a concurrent change won).
+    #[error("the plan expects status {expected:?}, the order is {found:?}")]
+    StatusMoved {
+        /// The status the plan was decided from.
+        expected: OrderStatus,
+        /// The status the order has.
+        found: OrderStatus,
+    },
+}
+
 fn change(order: &LockedOrder, to: OrderStatus) -> Option<StatusChange> {
     order.status.can_become(to).then_some(StatusChange {
         from: order.status,

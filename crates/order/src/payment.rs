@@ -448,11 +448,11 @@ async fn finish<T: OrderTx, V>(tx: T, result: Result<V, PaymentError>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::{at, unpaid, FakeStore};
     use crate::lifecycle::OrderStatus;
+    use crate::memory::{at, unpaid, MemoryOrderStore};
     use luffy_common::FixedClock;
 
-    fn service(store: &FakeStore) -> PaymentService<FakeStore, FixedClock> {
+    fn service(store: &MemoryOrderStore) -> PaymentService<MemoryOrderStore, FixedClock> {
         PaymentService::new(
             store.clone(),
             FixedClock(at(60)),
@@ -483,7 +483,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_payment_notice_fulfils_once_and_replays_change_nothing() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         let payments = service(&store);
         let first = payments
             .handle_notice(notice(paid(), Decimal::TEN))
@@ -508,7 +508,7 @@ mod tests {
 
     #[tokio::test]
     async fn foreign_unknown_and_wrong_amount_notices_are_refused_without_writes() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         let payments = service(&store);
         let mut foreign = notice(paid(), Decimal::TEN);
         foreign.seller_id = Some("other".into());
@@ -536,7 +536,7 @@ mod tests {
 
     #[tokio::test]
     async fn refund_and_unpaid_notices_only_confirm() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         let payments = service(&store);
         assert_eq!(
             payments
@@ -566,7 +566,7 @@ mod tests {
     async fn a_late_payment_is_kept_for_its_refund() {
         let mut order = unpaid(1, Decimal::TEN, 0);
         order.status = OrderStatus::TimedOut;
-        let store = FakeStore::with_orders([order]);
+        let store = MemoryOrderStore::with_orders([order]);
         let outcome = service(&store)
             .record_queried(QueriedTrade {
                 channel: Channel::Alipay,
@@ -599,7 +599,7 @@ mod tests {
 
     #[tokio::test]
     async fn balance_payment_takes_the_money_once_or_nothing() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         store.state().money.insert(UserId(3), Decimal::new(5, 0));
         let payments = service(&store);
         assert!(matches!(
@@ -627,7 +627,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_orders_are_not_paid_from_the_balance() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         store.state().money.insert(UserId(3), Decimal::new(25, 0));
         let late = PaymentService::new(
             store.clone(),

@@ -537,7 +537,7 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::at;
+    use crate::memory::at;
     use crate::order::OrderLine;
     use crate::status::PayType;
     use luffy_common::UserId;

@@ -517,10 +517,10 @@ pub async fn confirm_refunded<S: OrderStore>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::{at, unpaid, FakeStore};
     use crate::gateway::RemoteRefund;
     use crate::handlers::tests::{gateways, FakeGateway};
     use crate::lifecycle::OrderStatus;
+    use crate::memory::{at, unpaid, MemoryOrderStore};
     use crate::order::OrderLine;
     use crate::status::PayType;
     use luffy_common::{CourseId, FixedClock};
@@ -530,11 +530,11 @@ mod tests {
     const STAFF: UserId = UserId(1);
 
     /// A paid order 7 of user 3: two lines (100 and 50 yuan) bought at `at(10)` with 150 points.
-    fn store(pay_type: PayType) -> FakeStore {
+    fn store(pay_type: PayType) -> MemoryOrderStore {
         let mut locked = unpaid(7, Decimal::new(135, 0), 150);
         locked.status = OrderStatus::Paid;
         locked.pay_type = pay_type;
-        let store = FakeStore::with_orders([locked.clone()]);
+        let store = MemoryOrderStore::with_orders([locked.clone()]);
         let line = |id: i64, course: i64, price: i64| OrderLine {
             id,
             course_id: CourseId(course),
@@ -566,7 +566,11 @@ mod tests {
         store
     }
 
-    fn service(store: &FakeStore, now: i64, review: bool) -> RefundService<FakeStore, FixedClock> {
+    fn service(
+        store: &MemoryOrderStore,
+        now: i64,
+        review: bool,
+    ) -> RefundService<MemoryOrderStore, FixedClock> {
         RefundService::new(
             store.clone(),
             FixedClock(at(now)),

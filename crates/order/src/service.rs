@@ -268,19 +268,19 @@ impl<S: OrderJobReads, K: Clock> OrderService<S, K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::{at, unpaid, FakeStore};
+    use crate::memory::{at, unpaid, MemoryOrderStore};
     use luffy_common::FixedClock;
     use luffy_credit::LedgerOperation;
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
-    fn service(store: &FakeStore) -> OrderService<FakeStore, FixedClock> {
+    fn service(store: &MemoryOrderStore) -> OrderService<MemoryOrderStore, FixedClock> {
         OrderService::new(store.clone(), FixedClock(at(60)))
     }
 
     #[tokio::test]
     async fn cancel_moves_the_order_and_restores_its_points_once() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 40)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 40)]);
         let order = service(&store).cancel(UserId(3), 1).await.unwrap();
         assert_eq!(order.status, OrderStatus::Cancelled);
         let state = store.state();
@@ -295,7 +295,7 @@ mod tests {
 
     #[tokio::test]
     async fn cancel_refusals_change_nothing() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         let orders = service(&store);
         assert!(matches!(
             orders.cancel(UserId(4), 1).await,
@@ -315,7 +315,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_timeout_happens_once() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         let orders = service(&store);
         assert!(orders.time_out(1).await.unwrap());
         assert!(!orders.time_out(1).await.unwrap());
@@ -328,7 +328,7 @@ mod tests {
         #[test]
         fn restored_benefits_are_restored_once(steps in proptest::collection::vec(any::<bool>(), 1..8)) {
             let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-            let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 25)]);
+            let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 25)]);
             let orders = service(&store);
             runtime.block_on(async {
                 for cancel in steps {
@@ -355,13 +355,13 @@ mod tests {
 #[cfg(test)]
 mod pay_link_tests {
     use super::*;
-    use crate::fake::{at, unpaid, FakeStore};
+    use crate::memory::{at, unpaid, MemoryOrderStore};
     use luffy_common::FixedClock;
     use rust_decimal::Decimal;
 
     #[tokio::test]
     async fn a_pay_link_needs_the_owners_unpaid_unexpired_order_and_is_recorded() {
-        let store = FakeStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
+        let store = MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0)]);
         let orders = OrderService::new(store.clone(), FixedClock(at(60)));
         assert!(matches!(
             orders.open_for_payment(UserId(4), "N1").await,
@@ -385,14 +385,14 @@ mod pay_link_tests {
 #[cfg(test)]
 mod hide_tests {
     use super::*;
-    use crate::fake::{at, unpaid, FakeStore};
+    use crate::memory::{at, unpaid, MemoryOrderStore};
     use luffy_common::FixedClock;
     use rust_decimal::Decimal;
 
     #[tokio::test]
     async fn only_the_owners_cancelled_or_timed_out_orders_are_hidden() {
         let store =
-            FakeStore::with_orders([unpaid(1, Decimal::TEN, 0), unpaid(2, Decimal::TEN, 0)]);
+            MemoryOrderStore::with_orders([unpaid(1, Decimal::TEN, 0), unpaid(2, Decimal::TEN, 0)]);
         let orders = OrderService::new(store.clone(), FixedClock(at(60)));
         assert!(matches!(
             orders.hide(UserId(3), 1).await,

@@ -119,8 +119,12 @@ pub struct Notification {
     pub params: Vec<(String, String)>,
 }
 
-/// Verifies a notify's signature and reads its fields. It does NOT check app_id, seller_id or
-/// the amount against an order: the caller does, with its configuration and database.
+/// Verifies a notify's signature and reads its fields. Required: `sign` (over every other
+/// parameter but `sign_type`), `app_id`, `out_trade_no`, `trade_no`, `trade_status` (one of
+/// [`TradeStatus`]) and `total_amount` (yuan, 2 dp); read when present: `seller_id`,
+/// `gmt_payment`. A missing or malformed one is [`AlipayError::Malformed`], a bad signature
+/// [`AlipayError::BadSignature`]. It does NOT check app_id, seller_id or the amount against an
+/// order: the caller does, with its configuration and database.
 pub fn verify_notify(
     params: &[(String, String)],
     alipay_public_key: &RsaPublicKey,

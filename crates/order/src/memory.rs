@@ -1,13 +1,32 @@
-//! In-memory fakes of the order store and the cart, for the services' unit tests. A fake
-//! transaction works on a copy of the state and publishes it only on commit, so a test sees
-//! exactly what a rolled-back transaction would leave: nothing.
+//! An in-memory [`OrderStore`] and [`CartStore`], for the unit tests of code built on the
+//! order services (enable the `test-util` feature). A transaction works on a copy of the state
+//! and publishes it only on commit, so a test sees exactly what a rolled-back transaction would
+//! leave: nothing. Status changes keep the real store's guard (the expected status must still
+//! hold, see [`TransitionPlan::apply_to`]); the other effects of a plan are recorded in
+//! [`MemoryState::applied`] rather than run, since they belong to other aggregates' stores.
+//!
+//! ```
+//! use luffy_order::memory::{unpaid_order, MemoryOrderStore};
+//! use luffy_order::{OrderKey, OrderStatus, OrderStore, OrderTx};
+//! use luffy_order::chrono::Utc;
+//! use luffy_order::rust_decimal::Decimal;
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let store = MemoryOrderStore::with_orders([unpaid_order(1, Decimal::new(299, 0), 0)]);
+//! let mut tx = store.begin().await.unwrap();
+//! let order = tx.lock_order(None, &OrderKey::Id(1)).await.unwrap().unwrap();
+//! let plan = luffy_order::lifecycle::cancel(&order, Utc::now()).unwrap();
+//! tx.apply(&plan).await.unwrap();
+//! tx.commit().await.unwrap();
+//! assert_eq!(store.state().orders[&1].status, OrderStatus::Cancelled);
+//! # });
+//! ```
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use luffy_cart::{CartEntry, CartStore};
-use luffy_catalog::Course;
 use luffy_common::{CourseId, Page, PageRequest, StorageError, UserId};
 use luffy_credit::BalanceEntry;
 use rust_decimal::Decimal;
@@ -26,18 +45,24 @@ use crate::refund::{NewRefund, Refund, RefundStatus};
 use crate::status::PayType;
 use crate::PricingError;
 
-/// A fixed instant tests are built around.
+/// A fixed instant the crate's own tests are built around.
+#[cfg(test)]
 pub(crate) fn at(secs: i64) -> DateTime<Utc> {
+    use chrono::TimeZone;
     Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
 }
 
 /// A visible course at a price, without promotions.
-pub(crate) fn course(id: i64, price: i64) -> Course {
+#[cfg(test)]
+pub(crate) fn course(id: i64, price: i64) -> luffy_catalog::Course {
     luffy_catalog::builders::course(id, Decimal::new(price, 0))
 }
 
-/// An unpaid order of user 3, created at `at(0)`, expiring at `at(900)`.
-pub(crate) fn unpaid(id: i64, price: Decimal, credit: i32) -> LockedOrder {
+/// An unpaid Alipay order of user 3 numbered `N{id}`, created at 2023-11-14 22:13:20 UTC and
+/// expiring 15 minutes later, holding `credit` points: the usual starting point of a lifecycle
+/// test.
+pub fn unpaid_order(id: i64, price: Decimal, credit: i32) -> LockedOrder {
+    let created_time = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap_or_default();
     LockedOrder {
         id,
         order_number: format!("N{id}"),
@@ -46,51 +71,69 @@ pub(crate) fn unpaid(id: i64, price: Decimal, credit: i32) -> LockedOrder {
         pay_type: PayType::Alipay,
         real_price: price,
         credit,
-        created_time: at(0),
-        expires_at: at(900),
+        created_time,
+        expires_at: created_time + chrono::Duration::minutes(15),
     }
 }
 
-/// Everything the fake store holds.
+#[cfg(test)]
+pub(crate) use unpaid_order as unpaid;
+
+/// A payment the memory store recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPayment {
+    /// Its id, from 1 in recording order.
+    pub id: i64,
+    /// The order it paid (or that refunds it, when late).
+    pub order_id: i64,
+    /// The channel's trade number, unique like the real store's.
+    pub trade_no: String,
+}
+
+/// Everything the memory store holds; tests set it up and read it back through
+/// [`MemoryOrderStore::state`].
 #[derive(Debug, Clone, Default)]
-pub(crate) struct State {
-    /// Orders by id.
+pub struct MemoryState {
+    /// Orders by id, with the status the transitions left.
     pub orders: BTreeMap<i64, LockedOrder>,
-    /// Every executed transition, in order.
+    /// Every executed transition, in order, with the effects the real store would have run.
     pub applied: Vec<TransitionPlan>,
-    /// (payment id, order id, trade number).
-    pub payments: Vec<(i64, i64, String)>,
+    /// Recorded payments.
+    pub payments: Vec<StoredPayment>,
     /// Balances.
     pub money: HashMap<UserId, Decimal>,
     /// Balance ledger rows.
     pub money_ledger: Vec<BalanceEntry>,
-    /// Written orders.
+    /// Orders checkout wrote.
     pub written: Vec<OrderPlan>,
     /// Orders with a pay link.
     pub links: HashSet<i64>,
-    /// Payments refunded.
+    /// Payments whose refund the channel confirmed.
     pub refunded: Vec<i64>,
-    /// Hidden orders.
+    /// Orders the buyer hid.
     pub hidden: HashSet<i64>,
-    /// What checkout reads.
+    /// What checkout reads (prices, coupon, points, a replayed order); `None` makes checkout
+    /// fail as a broken store would.
     pub snapshot: Option<CheckoutSnapshot>,
-    /// A refusal the next `write_order` answers (a lost race).
+    /// A refusal the next `write_order` answers, to play a lost race.
     pub write_refusal: Option<PricingError>,
-    /// Orders with lines, for refunds (the status comes from `orders`).
+    /// Orders with lines, for refunds and reads (the status always comes from `orders`).
     pub full_orders: BTreeMap<i64, Order>,
     /// Refunds, by position (id = position + 1).
     pub refunds: Vec<Refund>,
-    /// Commits and rollbacks seen.
+    /// The instant new rows (refunds) are stamped with.
+    pub now: DateTime<Utc>,
+    /// Commits seen.
     pub commits: usize,
-    /// See `commits`.
+    /// Rollbacks seen (explicit ones; a dropped transaction leaves no trace, like a real one).
     pub rollbacks: usize,
 }
 
-/// The fake store: shared state behind a mutex.
+/// The memory store: shared state behind a mutex; clones share it, like pool handles.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct FakeStore(pub Arc<Mutex<State>>);
+pub struct MemoryOrderStore(pub Arc<Mutex<MemoryState>>);
 
-impl FakeStore {
+impl MemoryOrderStore {
     /// A store holding these orders.
     pub fn with_orders(orders: impl IntoIterator<Item = LockedOrder>) -> Self {
         let store = Self::default();
@@ -98,9 +141,11 @@ impl FakeStore {
         store
     }
 
-    /// The state, locked.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.0.lock().unwrap()
+    /// The state, locked (do not hold the guard across an `await` on the store).
+    pub fn state(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn order(&self, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOrder> {
@@ -109,7 +154,7 @@ impl FakeStore {
     }
 }
 
-fn find(state: &State, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOrder> {
+fn find(state: &MemoryState, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOrder> {
     state
         .orders
         .values()
@@ -123,7 +168,7 @@ fn find(state: &State, owner: Option<UserId>, key: &OrderKey) -> Option<LockedOr
 
 /// The order as a read shows it: the detailed one when the test gave it, with the status now
 /// and its refunds.
-fn read(state: &State, locked: &LockedOrder) -> Order {
+fn read(state: &MemoryState, locked: &LockedOrder) -> Order {
     let mut order = state
         .full_orders
         .get(&locked.id)
@@ -159,17 +204,18 @@ fn to_order(locked: &LockedOrder) -> Order {
     }
 }
 
-/// A transaction on a copy of the state.
-pub(crate) struct FakeTx {
-    store: FakeStore,
-    work: State,
+/// A transaction of the memory store: it works on a copy of the state, published on commit.
+#[derive(Debug)]
+pub struct MemoryOrderTx {
+    store: MemoryOrderStore,
+    work: MemoryState,
 }
 
-impl OrderStore for FakeStore {
-    type Tx = FakeTx;
+impl OrderStore for MemoryOrderStore {
+    type Tx = MemoryOrderTx;
 
-    async fn begin(&self) -> Result<FakeTx, StorageError> {
-        Ok(FakeTx {
+    async fn begin(&self) -> Result<MemoryOrderTx, StorageError> {
+        Ok(MemoryOrderTx {
             work: self.state().clone(),
             store: self.clone(),
         })
@@ -273,7 +319,7 @@ impl OrderStore for FakeStore {
     }
 }
 
-impl OrderBackOffice for FakeStore {
+impl OrderBackOffice for MemoryOrderStore {
     async fn search(&self, search: &OrderSearch) -> Result<Page<Order>, StorageError> {
         let items: Vec<Order> = self.state().orders.values().rev().map(to_order).collect();
         Ok(Page {
@@ -325,7 +371,7 @@ impl OrderBackOffice for FakeStore {
     }
 }
 
-impl OrderJobReads for FakeStore {
+impl OrderJobReads for MemoryOrderStore {
     async fn unpaid_order(&self, order_id: i64) -> Result<Option<UnpaidOrder>, StorageError> {
         let state = self.state();
         Ok(state
@@ -367,8 +413,8 @@ impl OrderJobReads for FakeStore {
             .filter_map(|p| p.effects.refund_payment.as_ref().map(|r| (p.order_id, r)))
             .find(|(_, r)| r.payment_id == payment_id)
             .map(|(order_id, r)| PendingRefund {
-                channel: crate::channel::Channel::Alipay,
-                order_number: format!("N{order_id}"),
+                channel: crate::channel::Channel::of(state.orders[&order_id].pay_type),
+                order_number: state.orders[&order_id].order_number.clone(),
                 amount: state.orders[&order_id].real_price,
                 out_request_no: r.out_request_no.clone(),
             }))
@@ -380,7 +426,7 @@ impl OrderJobReads for FakeStore {
     }
 }
 
-impl OrderTx for FakeTx {
+impl OrderTx for MemoryOrderTx {
     async fn lock_order(
         &mut self,
         owner: Option<UserId>,
@@ -390,14 +436,14 @@ impl OrderTx for FakeTx {
     }
 
     async fn apply(&mut self, plan: &TransitionPlan) -> Result<(), StorageError> {
-        if let Some(change) = plan.change {
-            let order = self
-                .work
-                .orders
-                .get_mut(&plan.order_id)
-                .filter(|o| o.status == change.from)
-                .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("guard failed")))?;
-            order.status = change.to;
+        let order = self.work.orders.get_mut(&plan.order_id).ok_or_else(|| {
+            StorageError::Unexpected(anyhow::anyhow!("no order {}", plan.order_id))
+        })?;
+        plan.apply_to(order)
+            .map_err(|mismatch| StorageError::Unexpected(anyhow::anyhow!("{mismatch}")))?;
+        if let Some(full) = self.work.full_orders.get_mut(&plan.order_id) {
+            plan.apply_to_order(full)
+                .map_err(|mismatch| StorageError::Unexpected(anyhow::anyhow!("{mismatch}")))?;
         }
         self.work.applied.push(plan.clone());
         Ok(())
@@ -433,8 +479,8 @@ impl OrderTx for FakeTx {
             line_ids: new.lines.iter().map(|l| l.line_id).collect(),
             course_ids: new.lines.iter().map(|l| l.course_id).collect(),
             last_error: None,
-            created_time: at(0),
-            updated_time: at(0),
+            created_time: self.work.now,
+            updated_time: self.work.now,
         });
         Ok(Some(id))
     }
@@ -468,13 +514,20 @@ impl OrderTx for FakeTx {
         order_id: i64,
         event: &PaymentEvent,
     ) -> Result<Option<i64>, StorageError> {
-        if self.work.payments.iter().any(|p| p.2 == event.trade_no) {
+        if self
+            .work
+            .payments
+            .iter()
+            .any(|p| p.trade_no == event.trade_no)
+        {
             return Ok(None);
         }
         let id = self.work.payments.len() as i64 + 1;
-        self.work
-            .payments
-            .push((id, order_id, event.trade_no.clone()));
+        self.work.payments.push(StoredPayment {
+            id,
+            order_id,
+            trade_no: event.trade_no.clone(),
+        });
         Ok(Some(id))
     }
 
@@ -521,13 +574,16 @@ impl OrderTx for FakeTx {
     }
 }
 
-/// A cart that holds the given selected courses for everyone.
+/// A cart that holds the given selected courses for every user (checkout tests need one cart).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct FakeCart(pub Arc<Mutex<Vec<CourseId>>>);
+pub struct MemoryCart(pub Arc<Mutex<Vec<CourseId>>>);
 
-impl CartStore for FakeCart {
+impl CartStore for MemoryCart {
     async fn add(&self, _user: UserId, course: CourseId) -> Result<u64, StorageError> {
-        let mut items = self.0.lock().unwrap();
+        let mut items = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         items.push(course);
         Ok(items.len() as u64)
     }
@@ -536,7 +592,7 @@ impl CartStore for FakeCart {
         Ok(self
             .0
             .lock()
-            .unwrap()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
             .map(|c| CartEntry {
                 course_id: *c,
@@ -559,13 +615,20 @@ impl CartStore for FakeCart {
     }
 
     async fn remove(&self, _user: UserId, courses: &[CourseId]) -> Result<u64, StorageError> {
-        let mut items = self.0.lock().unwrap();
+        let mut items = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let before = items.len();
         items.retain(|c| !courses.contains(c));
         Ok((before - items.len()) as u64)
     }
 
     async fn count(&self, _user: UserId) -> Result<u64, StorageError> {
-        Ok(self.0.lock().unwrap().len() as u64)
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len() as u64)
     }
 }
