@@ -201,6 +201,54 @@ fn pgbouncer_for_every_app() -> bool {
     std::env::var("LUFFY_TEST_THROUGH_PGBOUNCER").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
+/// The AES key of content encryption in tests (16 bytes, base64); test-only.
+pub const TEST_ALIPAY_AES_KEY: &str = "bHVmZnktdGVzdHMtYWVzIQ==";
+
+/// Whether `LUFFY_TEST_ALIPAY_MODE=certificates-aes` asks every app of this run to use Alipay
+/// in certificate mode with AES content encryption (against the sandbox in the same mode).
+fn alipay_certificates_for_every_app() -> bool {
+    std::env::var("LUFFY_TEST_ALIPAY_MODE").is_ok_and(|v| v == "certificates-aes")
+}
+
+/// Development certificates for the fixture key pairs (a CA playing Alipay's root, the
+/// gateway's and the app's certificates), written once under the target directory and shared
+/// by every test process (written aside, then renamed into place).
+pub fn alipay_certificate_dir() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = target_dir().join("alipay-test-certificates");
+        if !dir.join(luffy_api::commands::keys::APP_CERT).exists() {
+            let aside = target_dir().join(format!(
+                "alipay-test-certificates.{}",
+                uuid::Uuid::new_v4().simple()
+            ));
+            luffy_api::commands::keys::write_alipay_certificates(
+                &fixture_keys_dir(),
+                &aside,
+                &mut Vec::new(),
+            )
+            .expect("writing the test certificates");
+            // Another process may have won the race: then its files stay and ours go.
+            if std::fs::rename(&aside, &dir).is_err() {
+                let _ = std::fs::remove_dir_all(&aside);
+            }
+        }
+        dir
+    })
+    .clone()
+}
+
+/// Points the settings at Alipay certificate mode (the test certificates) with AES on.
+pub fn use_alipay_certificates_and_aes(settings: &mut Settings) {
+    use luffy_api::commands::keys::{ALIPAY_CERT, ALIPAY_ROOT_CERT, APP_CERT};
+    let dir = alipay_certificate_dir();
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    settings.alipay_app_cert = path(APP_CERT);
+    settings.alipay_cert = path(ALIPAY_CERT);
+    settings.alipay_root_cert = path(ALIPAY_ROOT_CERT);
+    settings.alipay_aes_key = TEST_ALIPAY_AES_KEY.into();
+}
+
 /// Spawns an app after letting the test adjust its settings (for example a private Redis).
 /// With `LUFFY_TEST_THROUGH_PGBOUNCER=1` its database goes through a private PgBouncer.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
@@ -231,6 +279,9 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), through_pgbouncer: bool) -> T
         media_dir: test_media_dir(),
         ..Settings::default()
     };
+    if alipay_certificates_for_every_app() {
+        use_alipay_certificates_and_aes(&mut settings);
+    }
     adjust(&mut settings);
     // Only the test's own database goes through the pooler (a test that points the app at a
     // private server keeps it).
@@ -416,6 +467,53 @@ pub fn wechatpayv3(request: &Value) -> Value {
     assert!(
         output.status.success(),
         "the wechatpayv3 peer failed on {request}"
+    );
+    serde_json::from_slice(&output.stdout).expect("the peer's JSON")
+}
+
+/// Where Alipay's official Node SDK (npm `alipay-sdk` 4.x) is installed for the peers, on first
+/// use, under the cargo target directory (`tests/peers/install-npm.sh`).
+pub fn alipay_sdk_dir() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = target_dir().join("npm-peers");
+        let status = std::process::Command::new("bash")
+            .arg(root.join("tests/peers/install-npm.sh"))
+            .arg(&dir)
+            .status()
+            .expect("running tests/peers/install-npm.sh");
+        assert!(
+            status.success(),
+            "installing alipay-sdk into {} failed (needs node and npm with the registry)",
+            dir.display()
+        );
+        dir
+    })
+    .clone()
+}
+
+/// Asks the alipay-sdk peer (`tests/peers/alipay_sdk_peer.cjs`) one question.
+pub fn alipay_sdk(request: &Value) -> Value {
+    use std::io::Write;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/alipay_sdk_peer.cjs");
+    let mut child = std::process::Command::new("node")
+        .arg(script)
+        .env("ALIPAY_SDK_DIR", alipay_sdk_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting the alipay-sdk peer (node)");
+    child
+        .stdin
+        .take()
+        .expect("peer stdin")
+        .write_all(request.to_string().as_bytes())
+        .expect("writing to the peer");
+    let output = child.wait_with_output().expect("the peer's answer");
+    assert!(
+        output.status.success(),
+        "the alipay-sdk peer failed on {request}"
     );
     serde_json::from_slice(&output.stdout).expect("the peer's JSON")
 }

@@ -433,13 +433,16 @@ async fn pay_links_only_for_the_owners_unpaid_unexpired_orders() {
         StatusCode::NOT_FOUND
     );
     let url = open_link(&app, &token, &number).await;
-    // A tampered link is refused by the gateway.
-    let tampered = app
-        .client
-        .get(url.replace("299.00", "0.01"))
-        .send()
-        .await
-        .unwrap();
+    // A tampered link is refused by the gateway: the amount in plain text or, with AES
+    // content encryption on (the certificates-aes pass), the encrypted content.
+    let tampered_url = if url.contains("299.00") {
+        url.replace("299.00", "0.01")
+    } else {
+        let at = url.find("biz_content=").expect("a biz_content") + "biz_content=".len();
+        let swapped = if &url[at..=at] == "A" { "B" } else { "A" };
+        format!("{}{swapped}{}", &url[..at], &url[at + 1..])
+    };
+    let tampered = app.client.get(tampered_url).send().await.unwrap();
     assert_eq!(tampered.status(), StatusCode::BAD_REQUEST);
     app.sql(&format!(
         "UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = {id}"

@@ -2,7 +2,6 @@
 
 use actix_web::HttpResponse;
 use chrono::Utc;
-use luffy_payment_alipay::sign::sign;
 use luffy_payment_alipay::wire::{amount, parse_amount, timestamp};
 use luffy_payment_alipay::TradeStatus;
 use serde_json::{json, Map, Value};
@@ -24,12 +23,26 @@ fn not_exist() -> Value {
     )
 }
 
-/// `{"<method>_response": <object>, "sign": "..."}`, signed over the object's exact text.
-pub fn respond(sandbox: &Sandbox, method: &str, object: Value) -> HttpResponse {
+/// `{"<method>_response": <object>, "sign": "..."}`, signed over the object's exact text. When
+/// the request was encrypted, a successful object goes as one AES-encrypted JSON string, signed
+/// with its quotes; in certificate mode `alipay_cert_sn` names the signing certificate.
+pub fn respond(sandbox: &Sandbox, method: &str, object: Value, encrypted: bool) -> HttpResponse {
     let key = format!("{}_response", method.replace('.', "_"));
-    let text = object.to_string();
-    let signature = sign(&sandbox.config.sandbox_private_key, &text).unwrap_or_default();
-    let body = format!(r#"{{"{key}":{text},"sign":{}}}"#, Value::String(signature));
+    let succeeded = object.get("code").and_then(Value::as_str) == Some("10000");
+    let text = match (&sandbox.config.aes_key, encrypted && succeeded) {
+        (Some(aes), true) => Value::String(aes.encrypt(&object.to_string())).to_string(),
+        _ => object.to_string(),
+    };
+    let signature = sandbox.identity.sign(&text);
+    let cert = sandbox
+        .identity
+        .cert_sn()
+        .map(|sn| format!(r#","alipay_cert_sn":{}"#, Value::String(sn)))
+        .unwrap_or_default();
+    let body = format!(
+        r#"{{"{key}":{text}{cert},"sign":{}}}"#,
+        Value::String(signature)
+    );
     HttpResponse::Ok()
         .content_type("application/json;charset=utf-8")
         .body(body)
@@ -57,6 +70,7 @@ pub async fn handle(sandbox: &Sandbox, method: &str, request: &GatewayRequest) -
                 "isp.unknow-error",
                 "系统繁忙",
             ),
+            request.encrypted,
         );
     }
     let now = Utc::now();
@@ -115,7 +129,29 @@ pub async fn handle(sandbox: &Sandbox, method: &str, request: &GatewayRequest) -
             }
         }
     };
-    respond(sandbox, method, object)
+    respond(sandbox, method, object, request.encrypted)
+}
+
+/// `alipay.open.app.alipaycert.download`: an Alipay certificate the gateway signed with, by SN,
+/// as base64 of its PEM.
+pub fn cert_download(sandbox: &Sandbox, request: &GatewayRequest) -> HttpResponse {
+    use base64::Engine;
+    let method = "alipay.open.app.alipaycert.download";
+    let object = match sandbox
+        .identity
+        .certificate(request.biz_str("alipay_cert_sn"))
+    {
+        Some(pem) => {
+            let mut fields = Map::new();
+            fields.insert(
+                "alipay_cert_content".into(),
+                json!(base64::engine::general_purpose::STANDARD.encode(pem)),
+            );
+            success(fields)
+        }
+        None => failure("40004", "Business Failed", "CERT_NOT_EXIST", "证书不存在"),
+    };
+    respond(sandbox, method, object, request.encrypted)
 }
 
 /// `alipay.trade.fastpay.refund.query`: `REFUND_SUCCESS` with the amount for a refund made;

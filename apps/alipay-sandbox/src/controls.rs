@@ -78,3 +78,12 @@ pub async fn trade(sandbox: Data<Sandbox>, path: Path<String>) -> HttpResponse {
         None => HttpResponse::NotFound().json(json!({"errmsg": "trade not found"})),
     }
 }
+
+/// `POST control/rotate-cert`: certificate mode only; the gateway signs from now on with a new
+/// key under a new certificate, as when Alipay renews its certificate. Answers the new SN.
+pub async fn rotate_cert(sandbox: Data<Sandbox>) -> HttpResponse {
+    match sandbox.identity.rotate(&sandbox.config.seller_id) {
+        Ok(sn) => HttpResponse::Ok().json(json!({"alipay_cert_sn": sn})),
+        Err(e) => HttpResponse::Conflict().json(json!({"errmsg": e.to_string()})),
+    }
+}

@@ -19,8 +19,10 @@ use crate::Sandbox;
 pub struct GatewayRequest {
     /// Every parameter.
     pub params: Vec<(String, String)>,
-    /// The parsed biz_content.
+    /// The parsed biz_content (decrypted when it came encrypted).
     pub biz: serde_json::Map<String, Value>,
+    /// Whether it came AES-encrypted, so the answer goes encrypted too.
+    pub encrypted: bool,
 }
 
 impl GatewayRequest {
@@ -90,14 +92,45 @@ fn read_request(
     if !sandbox.config.app_id.is_empty() && get("app_id") != sandbox.config.app_id {
         return Err(("isv.invalid-app-id", "无效的AppID参数".into()));
     }
-    let biz: serde_json::Map<String, Value> =
-        serde_json::from_str(&get("biz_content")).map_err(|_| {
+    if let Some(certificates) = &sandbox.config.certificates {
+        if get("app_cert_sn") != certificates.app_cert_sn {
+            return Err(("isv.invalid-app-cert-sn", "应用公钥证书序列号不匹配".into()));
+        }
+        if get("alipay_root_cert_sn") != certificates.alipay_root_cert_sn {
+            return Err((
+                "isv.invalid-alipay-root-cert-sn",
+                "支付宝根证书序列号不匹配".into(),
+            ));
+        }
+    }
+    let encrypted = get("encrypt_type") == "AES";
+    let biz_text = match (&sandbox.config.aes_key, encrypted) {
+        (Some(key), true) => key.decrypt(&get("biz_content")).map_err(|_| {
             (
-                "isv.invalid-parameter",
-                "biz_content is not a JSON object".into(),
+                "isv.decryption-error",
+                "解密出错,请检查 AES 密钥是否正确".into(),
             )
-        })?;
-    Ok(GatewayRequest { params, biz })
+        })?,
+        (Some(_), false) => {
+            return Err((
+                "isv.missing-encrypt-type",
+                "应用已开启接口内容加密,请求需加密".into(),
+            ))
+        }
+        (None, true) => return Err(("isv.invalid-encrypt-type", "应用未设置接口内容加密".into())),
+        (None, false) => get("biz_content"),
+    };
+    let biz: serde_json::Map<String, Value> = serde_json::from_str(&biz_text).map_err(|_| {
+        (
+            "isv.invalid-parameter",
+            "biz_content is not a JSON object".into(),
+        )
+    })?;
+    Ok(GatewayRequest {
+        params,
+        biz,
+        encrypted,
+    })
 }
 
 /// GET or POST `gateway.do`.
@@ -105,9 +138,13 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
     let request = match read_request(&sandbox, &req, &body) {
         Ok(request) => request,
         Err((code, message)) => {
-            let method = parse_form(req.query_string().as_bytes())
-                .ok()
-                .and_then(|p| p.into_iter().find(|(k, _)| k == "method").map(|(_, v)| v))
+            // API calls POST their parameters; page-pay links carry them in the query.
+            let method = [req.query_string().as_bytes(), &body[..]]
+                .into_iter()
+                .filter_map(|part| parse_form(part).ok())
+                .flatten()
+                .find(|(k, _)| k == "method")
+                .map(|(_, v)| v)
                 .unwrap_or_default();
             return if method == "alipay.trade.page.pay" || method.is_empty() {
                 error_page(code, &message)
@@ -116,6 +153,7 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
                     &sandbox,
                     &method,
                     api::failure("40002", "Invalid Arguments", code, &message),
+                    false,
                 )
             };
         }
@@ -126,6 +164,7 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
         | "alipay.trade.close"
         | "alipay.trade.refund"
         | "alipay.trade.fastpay.refund.query") => api::handle(&sandbox, method, &request).await,
+        "alipay.open.app.alipaycert.download" => api::cert_download(&sandbox, &request),
         other => api::respond(
             &sandbox,
             other,
@@ -135,6 +174,7 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
                 "isv.invalid-method",
                 "不存在的方法名",
             ),
+            request.encrypted,
         ),
     }
 }

@@ -13,6 +13,7 @@ pub mod api;
 pub mod cashier;
 pub mod controls;
 pub mod gateway;
+pub mod identity;
 pub mod modes;
 pub mod notifier;
 pub mod trades;
@@ -23,13 +24,16 @@ use std::time::Duration;
 use actix_web::web;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 
+pub use identity::{Identity, SandboxCertificates};
+pub use luffy_payment_alipay::AesKey;
 pub use modes::{Modes, NotifyMode};
 pub use trades::{Trade, Trades};
 
 /// Sandbox settings.
 #[derive(Clone)]
 pub struct SandboxConfig {
-    /// The sandbox's own key: signs responses, returns and notifies ("Alipay's" key).
+    /// The sandbox's own key: signs responses, returns and notifies ("Alipay's" key) until a
+    /// certificate rotation replaces it.
     pub sandbox_private_key: RsaPrivateKey,
     /// The merchant's public key: verifies the merchant's requests.
     pub app_public_key: RsaPublicKey,
@@ -39,6 +43,11 @@ pub struct SandboxConfig {
     pub seller_id: String,
     /// Delays between notify attempts (Alipay uses minutes to hours; compressed here).
     pub notify_retry_delays: Vec<Duration>,
+    /// Certificate mode: requests must carry these SNs, answers name the gateway's
+    /// certificate; `None` is public-key mode.
+    pub certificates: Option<SandboxCertificates>,
+    /// The merchant's AES key: with it, requests must be encrypted and answers are.
+    pub aes_key: Option<AesKey>,
 }
 
 /// The sandbox: configuration, trades and test modes, shared by every worker.
@@ -50,6 +59,8 @@ pub struct Sandbox {
     pub trades: Trades,
     /// Test modes.
     pub modes: Arc<Mutex<Modes>>,
+    /// The key (and certificate) it signs with.
+    pub identity: Identity,
     /// Client for notifies.
     pub http: reqwest::Client,
 }
@@ -60,7 +71,12 @@ impl Sandbox {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()?;
+        let identity = Identity::new(
+            config.sandbox_private_key.clone(),
+            config.certificates.as_ref(),
+        )?;
         Ok(Self {
+            identity,
             config: Arc::new(config),
             trades: Trades::default(),
             modes: Arc::new(Mutex::new(Modes::default())),
@@ -90,6 +106,10 @@ impl Sandbox {
                 web::get().to(controls::notify_body),
             )
             .route("/control/mode", web::put().to(controls::set_mode))
+            .route(
+                "/control/rotate-cert",
+                web::post().to(controls::rotate_cert),
+            )
             .route(
                 "/control/refund-notify-body/{out_trade_no}/{out_request_no}",
                 web::get().to(controls::refund_notify_body),

@@ -26,6 +26,9 @@ async fn main() -> anyhow::Result<()> {
         seller_id: std::env::var("LUFFY_ALIPAY_SELLER_ID")
             .unwrap_or_else(|_| "2088000000000000".into()),
         notify_retry_delays: [1, 2, 4, 8, 16, 32].map(Duration::from_secs).to_vec(),
+        // The standalone sandbox plays public-key mode; `luffy serve` runs the others.
+        certificates: None,
+        aes_key: None,
     })?;
     tracing::info!(%listen, "Alipay sandbox listening under /sandbox/alipay/");
     HttpServer::new(move || {

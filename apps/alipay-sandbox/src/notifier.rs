@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use luffy_payment_alipay::form::encode_form;
-use luffy_payment_alipay::sign::{sign, signing_string, Purpose};
+use luffy_payment_alipay::sign::{signing_string, Purpose};
 use luffy_payment_alipay::wire::{amount, timestamp};
 
 use crate::modes::NotifyMode;
@@ -14,7 +14,7 @@ fn signed(sandbox: &Sandbox, mut params: Vec<(String, String)>) -> Vec<(String, 
         params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         Purpose::Callback,
     );
-    let signature = sign(&sandbox.config.sandbox_private_key, &content).unwrap_or_default();
+    let signature = sandbox.identity.sign(&content);
     params.push(("sign".into(), signature));
     params.push(("sign_type".into(), "RSA2".into()));
     params

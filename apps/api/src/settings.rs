@@ -87,6 +87,19 @@ pub struct Settings {
     pub alipay_return_url: String,
     /// Timeout of every Alipay gateway call, in seconds.
     pub alipay_timeout_secs: u64,
+    /// Certificate mode: the app's certificate file, `appCertPublicKey_<app_id>.crt`
+    /// (`LUFFY_ALIPAY_APP_CERT`); the three certificate settings go together, empty = key mode.
+    pub alipay_app_cert: String,
+    /// Certificate mode: Alipay's certificate file, `alipayCertPublicKey_RSA2.crt`
+    /// (`LUFFY_ALIPAY_CERT`).
+    pub alipay_cert: String,
+    /// Certificate mode: Alipay's root certificate file, `alipayRootCert.crt`
+    /// (`LUFFY_ALIPAY_ROOT_CERT`).
+    pub alipay_root_cert: String,
+    /// AES content encryption key, base64 as Alipay's console shows it
+    /// (`LUFFY_ALIPAY_AES_KEY`); empty = off.
+    #[serde(skip_serializing)]
+    pub alipay_aes_key: SecretString,
     /// First delay between the built-in sandbox's notify retries (doubling, six retries).
     pub sandbox_notify_retry_ms: u64,
     /// WeChat Pay API base URL; empty = the built-in sandbox (`LUFFY_WECHAT_GATEWAY`).
@@ -223,6 +236,10 @@ impl Default for Settings {
             alipay_seller_id: String::new(),
             alipay_return_url: String::new(),
             alipay_timeout_secs: 10,
+            alipay_app_cert: String::new(),
+            alipay_cert: String::new(),
+            alipay_root_cert: String::new(),
+            alipay_aes_key: SecretString::from(""),
             sandbox_notify_retry_ms: 1000,
             wechat_gateway: String::new(),
             wechat_appid: "wx0000000000000001".into(),
@@ -256,7 +273,7 @@ impl Default for Settings {
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 53] = [
+const SETTING_MEANINGS: [(&str, &str); 57] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
@@ -284,6 +301,10 @@ const SETTING_MEANINGS: [(&str, &str); 53] = [
     ("alipay_seller_id", "seller id checked on notifies (empty = not checked)"),
     ("alipay_return_url", "where Alipay sends the buyer back (empty = /payments/alipay/result/)"),
     ("alipay_timeout_secs", "timeout of every Alipay call, seconds"),
+    ("alipay_app_cert", "certificate mode: the app's certificate file appCertPublicKey_<app_id>.crt (empty = key mode)"),
+    ("alipay_cert", "certificate mode: Alipay's certificate file alipayCertPublicKey_RSA2.crt"),
+    ("alipay_root_cert", "certificate mode: Alipay's root certificate file alipayRootCert.crt"),
+    ("alipay_aes_key", "AES key of content encryption, base64 (empty = off)"),
     ("sandbox_notify_retry_ms", "first delay of the sandbox's notify retries, ms"),
     ("wechat_gateway", "WeChat Pay API base URL (empty = the built-in sandbox)"),
     ("wechat_appid", "WeChat app id"),
@@ -396,6 +417,15 @@ impl Settings {
         }
         if self.request_timeout_secs == 0 {
             bail!("LUFFY_REQUEST_TIMEOUT_SECS must be at least 1");
+        }
+        let certificate_files = [
+            &self.alipay_app_cert,
+            &self.alipay_cert,
+            &self.alipay_root_cert,
+        ];
+        let given = certificate_files.iter().filter(|f| !f.is_empty()).count();
+        if given != 0 && given != 3 {
+            bail!("Alipay certificate mode needs all of LUFFY_ALIPAY_APP_CERT, LUFFY_ALIPAY_CERT and LUFFY_ALIPAY_ROOT_CERT");
         }
         if self.refund_window_days > self.refund_operator_window_days {
             bail!("LUFFY_REFUND_WINDOW_DAYS may not exceed LUFFY_REFUND_OPERATOR_WINDOW_DAYS (the gateway's refund window)");

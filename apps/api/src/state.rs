@@ -31,7 +31,8 @@ use luffy_alipay_sandbox::{Sandbox, SandboxConfig};
 #[derive(Clone)]
 pub enum Sandbox {}
 use luffy_payment_alipay::keys::{parse_private_key, parse_public_key};
-use luffy_payment_alipay::{AlipayClient, AlipayConfig};
+use luffy_payment_alipay::{AesKey, AlipayClient, AlipayConfig, CertMode};
+use secrecy::ExposeSecret;
 
 use crate::auth::token::TokenKeys;
 use crate::channels::alipay::AlipayGateway;
@@ -124,13 +125,48 @@ fn read_key(settings: &Settings, name: &str) -> anyhow::Result<String> {
     })
 }
 
-/// The Alipay client, and the in-process sandbox when no gateway is configured (SPEC 6).
+/// A file a setting names.
+fn read_file(path: &str, setting: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {path} ({setting})"))
+}
+
+/// Certificate mode from the three files the settings name, with the key of Alipay's
+/// certificate; `None` in key mode.
+fn alipay_certificates(
+    settings: &Settings,
+) -> anyhow::Result<Option<(CertMode, rsa::RsaPublicKey, String)>> {
+    if settings.alipay_app_cert.is_empty() {
+        return Ok(None);
+    }
+    let alipay_cert = read_file(&settings.alipay_cert, "LUFFY_ALIPAY_CERT")?;
+    let (mode, key) = CertMode::from_pem(
+        &read_file(&settings.alipay_app_cert, "LUFFY_ALIPAY_APP_CERT")?,
+        &alipay_cert,
+        &read_file(&settings.alipay_root_cert, "LUFFY_ALIPAY_ROOT_CERT")?,
+    )
+    .context("reading the Alipay certificates")?;
+    Ok(Some((mode, key, alipay_cert)))
+}
+
+/// The Alipay client, and the in-process sandbox when no gateway is configured, in the mode
+/// the settings choose: public key or certificates, with or without AES.
 fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<Sandbox>)> {
+    let certificates = alipay_certificates(settings)?;
+    let aes_key = match settings.alipay_aes_key.expose_secret() {
+        "" => None,
+        text => Some(AesKey::from_base64(text).context("LUFFY_ALIPAY_AES_KEY")?),
+    };
+    let alipay_public_key = match &certificates {
+        Some((_, key, _)) => key.clone(),
+        None => parse_public_key(&read_key(settings, "alipay_public_key.pem")?)?,
+    };
     let config = AlipayConfig {
         app_id: settings.alipay_app_id.clone(),
         gateway: settings.alipay_gateway_url(),
         app_private_key: parse_private_key(&read_key(settings, "app_private_key.pem")?)?,
-        alipay_public_key: parse_public_key(&read_key(settings, "alipay_public_key.pem")?)?,
+        alipay_public_key,
+        cert_mode: certificates.as_ref().map(|(mode, _, _)| mode.clone()),
+        aes_key: aes_key.clone(),
         seller_id: Some(settings.alipay_seller_id.clone()).filter(|s| !s.is_empty()),
         notify_url: format!("{}/payments/alipay/notify", settings.public_base()),
         return_url: settings.alipay_return_url(),
@@ -148,6 +184,12 @@ fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<San
     #[cfg(feature = "sandbox")]
     let sandbox = if settings.alipay_gateway.is_empty() {
         let first = Duration::from_millis(settings.sandbox_notify_retry_ms);
+        let sandbox_certificates = match &certificates {
+            None => None,
+            Some((mode, _, alipay_cert_pem)) => {
+                Some(sandbox_certificates(settings, mode, alipay_cert_pem)?)
+            }
+        };
         Some(Sandbox::new(SandboxConfig {
             sandbox_private_key: parse_private_key(&read_key(
                 settings,
@@ -161,11 +203,39 @@ fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<San
                 settings.alipay_seller_id.clone()
             },
             notify_retry_delays: (0..6).map(|i| first * 2u32.pow(i)).collect(),
+            certificates: sandbox_certificates,
+            aes_key,
         })?)
     } else {
         None
     };
     Ok((AlipayClient::new(config)?, sandbox))
+}
+
+/// The built-in sandbox in certificate mode: the SNs it expects, the certificate it signs
+/// under, and the development CA's key (`alipay_root_ca_key.pem` beside the root file, written
+/// by `luffy keys`) when present, so that it can rotate its certificate.
+#[cfg(feature = "sandbox")]
+fn sandbox_certificates(
+    settings: &Settings,
+    mode: &CertMode,
+    alipay_cert_pem: &str,
+) -> anyhow::Result<luffy_alipay_sandbox::SandboxCertificates> {
+    let ca_key = std::path::Path::new(&settings.alipay_root_cert)
+        .with_file_name(crate::commands::keys::ALIPAY_ROOT_CA_KEY);
+    let ca = match std::fs::read_to_string(&ca_key) {
+        Ok(key) => Some(Arc::new(
+            luffy_payment_alipay::dev_ca::DevCa::from_pem(&key, &mode.root_cert_pem)
+                .with_context(|| format!("reading {}", ca_key.display()))?,
+        )),
+        Err(_) => None,
+    };
+    Ok(luffy_alipay_sandbox::SandboxCertificates {
+        app_cert_sn: mode.app_cert_sn.clone(),
+        alipay_root_cert_sn: mode.alipay_root_cert_sn.clone(),
+        alipay_cert_pem: alipay_cert_pem.to_owned(),
+        ca,
+    })
 }
 
 /// Where `luffy serve` mounts the built-in WeChat Pay sandbox.
@@ -229,7 +299,6 @@ fn build_wechat(
     #[cfg(feature = "sandbox")]
     let sandbox = if settings.wechat_gateway.is_empty() {
         use crate::commands::keys::{WECHAT_MERCHANT_PUBLIC_KEY, WECHAT_SANDBOX_PRIVATE_KEY};
-        use secrecy::ExposeSecret;
         let first = Duration::from_millis(settings.sandbox_notify_retry_ms);
         Some(WechatSandbox::new(WechatSandboxConfig {
             platform_key: keys::parse_private_key(&read_key(

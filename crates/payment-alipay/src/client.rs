@@ -1,18 +1,27 @@
 //! Server-to-server calls: trade query, close and refund. Every response's signature is
-//! verified over the raw `*_response` bytes before its `code` is believed.
+//! verified over the raw `*_response` bytes before its `code` is believed (with AES on, over
+//! the encrypted string with its quotes, then decrypted). In certificate mode an answer signed
+//! with another Alipay certificate than ours (`alipay_cert_sn`) makes the client fetch that
+//! certificate (`alipay.open.app.alipaycert.download`), check that it chains to Alipay's root,
+//! and keep it for the later answers and notifies.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use luffy_common::{Clock, SystemClock};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
+use base64::Engine;
+use rsa::RsaPublicKey;
+
+use crate::cert::{cert_sn, verify_chain};
 use crate::config::AlipayConfig;
 use crate::error::AlipayError;
-use crate::extract::extract_response;
+use crate::extract::{extract_response, top_level_members};
 use crate::form::encode_form;
-use crate::notify::TradeStatus;
+use crate::notify::{Notification, ReturnParams, TradeStatus};
 use crate::page_pay::{signed_params, PagePay};
 use crate::sign::verify;
 use crate::wire::{amount, parse_amount};
@@ -62,12 +71,19 @@ impl RefundQuery {
     }
 }
 
-/// A client for one merchant configuration; cheap to clone.
+/// The method that hands out an Alipay certificate by its SN.
+const CERT_DOWNLOAD: &str = "alipay.open.app.alipaycert.download";
+
+/// A client for one merchant configuration; cheap to clone (clones share the certificates
+/// fetched so far).
 #[derive(Clone)]
 pub struct AlipayClient {
     config: AlipayConfig,
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
+    /// Alipay certificates fetched after a rotation, by SN: their keys verify answers that
+    /// name them, and notifies. Each instance fetches for itself; nothing else depends on it.
+    fetched_keys: Arc<RwLock<HashMap<String, RsaPublicKey>>>,
 }
 
 impl std::fmt::Debug for AlipayClient {
@@ -85,6 +101,25 @@ fn text(map: &Map<String, Value>, key: &str) -> String {
         .to_owned()
 }
 
+/// The object when its `code` is 10000; the gateway's refusal otherwise.
+fn succeeded(object: Map<String, Value>) -> Result<Map<String, Value>, AlipayError> {
+    match object.get("code").and_then(Value::as_str) {
+        Some("10000") => Ok(object),
+        Some("20000") => Err(AlipayError::Unknown(format!(
+            "{} {}",
+            text(&object, "sub_code"),
+            text(&object, "sub_msg")
+        ))),
+        Some(code) => Err(AlipayError::Business {
+            code: code.to_owned(),
+            msg: text(&object, "msg"),
+            sub_code: text(&object, "sub_code"),
+            sub_msg: text(&object, "sub_msg"),
+        }),
+        None => Err(AlipayError::Malformed("response has no code".into())),
+    }
+}
+
 impl AlipayClient {
     /// Builds the HTTP client with the configured timeout.
     pub fn new(config: AlipayConfig) -> Result<Self, AlipayError> {
@@ -97,6 +132,7 @@ impl AlipayClient {
             config,
             http,
             clock: Arc::new(SystemClock),
+            fetched_keys: Arc::default(),
         })
     }
 
@@ -116,13 +152,25 @@ impl AlipayClient {
         pay.url(&self.config, now)
     }
 
-    /// Calls a gateway method; returns the verified response object when `code` is 10000.
+    /// Calls a gateway method; returns the verified response object when `code` is 10000, and
+    /// its verified (decrypted) text.
     pub async fn call(
         &self,
         method: &str,
         biz_content: Value,
     ) -> Result<(Map<String, Value>, String), AlipayError> {
-        let params = signed_params(&self.config, method, &biz_content, false, self.clock.now())?;
+        let body = self.post(method, &biz_content).await?;
+        let key = match self.answer_cert_sn(&body)? {
+            Some(sn) => self.alipay_cert_key(&sn).await?,
+            None => self.config.alipay_public_key.clone(),
+        };
+        let (object, text) = self.open_answer(&body, method, &key)?;
+        succeeded(object).map(|object| (object, text))
+    }
+
+    /// Sends a signed request and returns the answer's text.
+    async fn post(&self, method: &str, biz_content: &Value) -> Result<String, AlipayError> {
+        let params = signed_params(&self.config, method, biz_content, false, self.clock.now())?;
         let body = encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let response = self
             .http
@@ -141,30 +189,135 @@ impl AlipayClient {
                 response.status()
             )));
         }
-        let text_body = response
+        response
             .text()
             .await
-            .map_err(|e| AlipayError::Transport(e.to_string()))?;
-        let (raw, sign) = extract_response(&text_body, method)?;
-        let sign = sign.ok_or(AlipayError::BadSignature)?;
-        verify(&self.config.alipay_public_key, raw.as_bytes(), &sign)?;
-        let object: Map<String, Value> = serde_json::from_str(raw)
-            .map_err(|e| AlipayError::Malformed(format!("response object: {e}")))?;
-        match object.get("code").and_then(Value::as_str) {
-            Some("10000") => Ok((object, raw.to_owned())),
-            Some("20000") => Err(AlipayError::Unknown(format!(
-                "{} {}",
-                text(&object, "sub_code"),
-                text(&object, "sub_msg")
-            ))),
-            Some(code) => Err(AlipayError::Business {
-                code: code.to_owned(),
-                msg: text(&object, "msg"),
-                sub_code: text(&object, "sub_code"),
-                sub_msg: text(&object, "sub_msg"),
-            }),
-            None => Err(AlipayError::Malformed("response has no code".into())),
+            .map_err(|e| AlipayError::Transport(e.to_string()))
+    }
+
+    /// In certificate mode, the SN of the Alipay certificate an answer names when it is not
+    /// the one configured.
+    fn answer_cert_sn(&self, body: &str) -> Result<Option<String>, AlipayError> {
+        let Some(mode) = &self.config.cert_mode else {
+            return Ok(None);
+        };
+        let named = top_level_members(body)?
+            .into_iter()
+            .find(|(k, _)| k == "alipay_cert_sn")
+            .and_then(|(_, v)| serde_json::from_str::<String>(v).ok())
+            .filter(|sn| !sn.is_empty() && *sn != mode.alipay_cert_sn);
+        Ok(named)
+    }
+
+    /// The key of the Alipay certificate `sn`: fetched once, checked against the root.
+    async fn alipay_cert_key(&self, sn: &str) -> Result<RsaPublicKey, AlipayError> {
+        if let Some(key) = self.known_key(sn) {
+            return Ok(key);
         }
+        let Some(mode) = &self.config.cert_mode else {
+            return Ok(self.config.alipay_public_key.clone());
+        };
+        let body = self
+            .post(CERT_DOWNLOAD, &json!({"alipay_cert_sn": sn}))
+            .await?;
+        let (raw, _) = extract_response(&body, CERT_DOWNLOAD)?;
+        // The certificate is read before the answer's signature can be checked with it: it
+        // is trusted because it chains to the configured root and carries the SN asked for.
+        let (unverified, _) = self.decrypt_answer(raw)?;
+        let object = succeeded(unverified)?;
+        let content = text(&object, "alipay_cert_content");
+        let pem = base64::engine::general_purpose::STANDARD
+            .decode(content.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| {
+                AlipayError::Malformed("alipay_cert_content is not base64 PEM".into())
+            })?;
+        let key = verify_chain(&pem, &mode.root_cert_pem, self.clock.now())?;
+        if cert_sn(&pem)? != sn {
+            return Err(AlipayError::Key(format!(
+                "the certificate fetched for SN {sn} has another SN"
+            )));
+        }
+        self.open_answer(&body, CERT_DOWNLOAD, &key)?;
+        if let Ok(mut keys) = self.fetched_keys.write() {
+            keys.insert(sn.to_owned(), key.clone());
+        }
+        Ok(key)
+    }
+
+    fn known_key(&self, sn: &str) -> Option<RsaPublicKey> {
+        self.fetched_keys
+            .read()
+            .ok()
+            .and_then(|keys| keys.get(sn).cloned())
+    }
+
+    /// Verifies an answer's signature with `key` over the exact response text, then reads it
+    /// (decrypting it first when it is an encrypted string).
+    fn open_answer(
+        &self,
+        body: &str,
+        method: &str,
+        key: &RsaPublicKey,
+    ) -> Result<(Map<String, Value>, String), AlipayError> {
+        let (raw, sign) = extract_response(body, method)?;
+        let sign = sign.ok_or(AlipayError::BadSignature)?;
+        verify(key, raw.as_bytes(), &sign)?;
+        self.decrypt_answer(raw)
+    }
+
+    /// The response object of a raw `*_response` value: a JSON object as is, or an
+    /// AES-encrypted JSON string decrypted.
+    fn decrypt_answer(&self, raw: &str) -> Result<(Map<String, Value>, String), AlipayError> {
+        let text = if raw.starts_with('"') {
+            let sealed: String = serde_json::from_str(raw)
+                .map_err(|e| AlipayError::Malformed(format!("encrypted response: {e}")))?;
+            let key = self.config.aes_key.as_ref().ok_or_else(|| {
+                AlipayError::Malformed("the answer is encrypted but no AES key is set".into())
+            })?;
+            key.decrypt(&sealed)?
+        } else {
+            raw.to_owned()
+        };
+        let object: Map<String, Value> = serde_json::from_str(&text)
+            .map_err(|e| AlipayError::Malformed(format!("response object: {e}")))?;
+        Ok((object, text))
+    }
+
+    /// The keys that may have signed a notify or return: the configured Alipay key, then the
+    /// certificates fetched since (a rotation).
+    fn callback_keys(&self) -> Vec<RsaPublicKey> {
+        let mut keys = vec![self.config.alipay_public_key.clone()];
+        if let Ok(fetched) = self.fetched_keys.read() {
+            keys.extend(fetched.values().cloned());
+        }
+        keys
+    }
+
+    /// [`crate::verify_notify`] with the keys this client knows (after a certificate rotation,
+    /// the new certificate's too).
+    pub fn verify_notify(&self, params: &[(String, String)]) -> Result<Notification, AlipayError> {
+        let mut last = AlipayError::BadSignature;
+        for key in self.callback_keys() {
+            match crate::notify::verify_notify(params, &key) {
+                Err(AlipayError::BadSignature) => last = AlipayError::BadSignature,
+                other => return other,
+            }
+        }
+        Err(last)
+    }
+
+    /// [`crate::verify_return`] with the keys this client knows.
+    pub fn verify_return(&self, params: &[(String, String)]) -> Result<ReturnParams, AlipayError> {
+        let mut last = AlipayError::BadSignature;
+        for key in self.callback_keys() {
+            match crate::notify::verify_return(params, &key) {
+                Err(AlipayError::BadSignature) => last = AlipayError::BadSignature,
+                other => return other,
+            }
+        }
+        Err(last)
     }
 
     /// `alipay.trade.query`. A trade the gateway never saw is

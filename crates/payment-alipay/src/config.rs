@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use rsa::{RsaPrivateKey, RsaPublicKey};
 
+use crate::aes::AesKey;
+use crate::cert::CertMode;
+
 /// Production gateway.
 pub const PRODUCTION_GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
 /// Alipay's own sandbox gateway.
@@ -18,8 +21,14 @@ pub struct AlipayConfig {
     pub gateway: String,
     /// The merchant's private key: signs requests.
     pub app_private_key: RsaPrivateKey,
-    /// Alipay's public key: verifies responses, returns and notifies.
+    /// Alipay's public key: verifies responses, returns and notifies. In certificate mode, the
+    /// key of Alipay's certificate ([`CertMode::from_pem`] returns it).
     pub alipay_public_key: RsaPublicKey,
+    /// Certificate mode (公钥证书模式): its SNs go with every request; `None` is public-key
+    /// mode.
+    pub cert_mode: Option<CertMode>,
+    /// AES content encryption of `biz_content` and of answers; `None` sends plain JSON.
+    pub aes_key: Option<AesKey>,
     /// The seller id notifies must carry, when known.
     pub seller_id: Option<String>,
     /// Where Alipay POSTs asynchronous notifies.
@@ -39,6 +48,11 @@ impl std::fmt::Debug for AlipayConfig {
             .field("notify_url", &self.notify_url)
             .field("return_url", &self.return_url)
             .field("timeout", &self.timeout)
+            .field(
+                "cert_mode",
+                &self.cert_mode.as_ref().map(|m| &m.app_cert_sn),
+            )
+            .field("aes", &self.aes_key.is_some())
             .finish_non_exhaustive()
     }
 }

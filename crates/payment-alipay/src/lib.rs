@@ -29,6 +29,8 @@
 //!     gateway: "https://openapi.alipay.com/gateway.do".into(),
 //!     alipay_public_key: RsaPublicKey::from(&gateway_key),
 //!     app_private_key: app_key,
+//!     cert_mode: None, // public-key mode; see `cert::CertMode` for certificate mode
+//!     aes_key: None,   // plain biz_content; see `AesKey` for content encryption
 //!     seller_id: Some("2088000000000001".into()),
 //!     notify_url: "https://store.example/pay/alipay/notify".into(),
 //!     return_url: "https://store.example/pay/result".into(),
@@ -87,9 +89,13 @@
 //! ---
 #![doc = include_str!("../README.md")]
 
+pub mod aes;
+pub mod cert;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod config;
+#[cfg(feature = "dev-ca")]
+pub mod dev_ca;
 pub mod error;
 pub mod extract;
 pub mod form;
@@ -99,6 +105,8 @@ pub mod page_pay;
 pub mod sign;
 pub mod wire;
 
+pub use aes::AesKey;
+pub use cert::CertMode;
 #[cfg(feature = "client")]
 pub use client::{AlipayClient, RefundQuery, RefundResult, TradeQuery};
 pub use config::AlipayConfig;

@@ -23,7 +23,9 @@ pub struct PagePay {
     pub time_expire: DateTime<Utc>,
 }
 
-/// The common request parameters, with `biz_content` and `sign` added, signed.
+/// The common request parameters, with `biz_content` and `sign` added, signed. In certificate
+/// mode `app_cert_sn` and `alipay_root_cert_sn` are among the signed parameters; with AES on,
+/// `biz_content` is encrypted first and `encrypt_type=AES` signed with it.
 pub(crate) fn signed_params(
     config: &AlipayConfig,
     method: &str,
@@ -39,8 +41,21 @@ pub(crate) fn signed_params(
         ("sign_type".into(), "RSA2".into()),
         ("timestamp".into(), timestamp(now)),
         ("version".into(), "1.0".into()),
-        ("biz_content".into(), biz_content.to_string()),
     ];
+    if let Some(cert) = &config.cert_mode {
+        params.push(("app_cert_sn".into(), cert.app_cert_sn.clone()));
+        params.push((
+            "alipay_root_cert_sn".into(),
+            cert.alipay_root_cert_sn.clone(),
+        ));
+    }
+    match &config.aes_key {
+        Some(key) => {
+            params.push(("encrypt_type".into(), "AES".into()));
+            params.push(("biz_content".into(), key.encrypt(&biz_content.to_string())));
+        }
+        None => params.push(("biz_content".into(), biz_content.to_string())),
+    }
     if with_urls {
         params.push(("notify_url".into(), config.notify_url.clone()));
         params.push(("return_url".into(), config.return_url.clone()));

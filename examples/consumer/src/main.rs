@@ -32,6 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         gateway: "https://openapi.alipay.com/gateway.do".into(),
         app_private_key: parse_private_key(APP_PRIVATE)?,
         alipay_public_key: luffy_payment_alipay::rsa::RsaPublicKey::from(&gateway_key),
+        cert_mode: None,
+        aes_key: None,
         seller_id: None,
         notify_url: "https://shop.example/payments/alipay/notify/".into(),
         return_url: "https://shop.example/payments/alipay/result/".into(),

@@ -8,7 +8,7 @@ use luffy_order::{
     PaymentStart, RefundRequest, RemoteRefund, RemoteTrade, ReturnedTrade,
 };
 use luffy_payment_alipay::form::parse_form;
-use luffy_payment_alipay::{verify_notify, verify_return, AlipayClient, PagePay};
+use luffy_payment_alipay::{AlipayClient, PagePay};
 
 /// [`PaymentGateway`] over [`AlipayClient`].
 #[derive(Clone)]
@@ -143,8 +143,7 @@ impl PaymentGateway for AlipayGateway {
 
     fn verify_notify(&self, request: &ChannelRequest) -> Result<PaymentNotice, String> {
         let params = parse_form(&request.body).map_err(|e| format!("undecodable: {e}"))?;
-        let notification = verify_notify(&params, &self.0.config().alipay_public_key)
-            .map_err(|e| e.to_string())?;
+        let notification = self.0.verify_notify(&params).map_err(|e| e.to_string())?;
         Ok(notice(notification))
     }
 
@@ -163,8 +162,7 @@ impl PaymentGateway for AlipayGateway {
 
     fn verify_return(&self, request: &ChannelRequest) -> Result<ReturnedTrade, String> {
         let params = parse_form(request.query.as_bytes()).map_err(|e| e.to_string())?;
-        let returned = verify_return(&params, &self.0.config().alipay_public_key)
-            .map_err(|e| e.to_string())?;
+        let returned = self.0.verify_return(&params).map_err(|e| e.to_string())?;
         Ok(ReturnedTrade {
             app_id: returned.app_id,
             order_number: returned.out_trade_no,

@@ -26,6 +26,75 @@ pub const WECHAT_SANDBOX_PRIVATE_KEY: &str = "wechat_sandbox_private_key.pem";
 /// "The WeChat Pay public key" (`pub_key.pem`): in development the sandbox key's public half.
 pub const WECHAT_PAY_PUBLIC_KEY: &str = "wechat_pay_public_key.pem";
 
+/// Development certificate mode: the CA's private key (plays Alipay's root; the built-in
+/// sandbox issues a new gateway certificate with it when a test rotates it).
+pub const ALIPAY_ROOT_CA_KEY: &str = "alipay_root_ca_key.pem";
+/// Development certificate mode: the root certificate file (`LUFFY_ALIPAY_ROOT_CERT`).
+pub const ALIPAY_ROOT_CERT: &str = "alipayRootCert.crt";
+/// Development certificate mode: the gateway's certificate, for the sandbox key
+/// (`LUFFY_ALIPAY_CERT`).
+pub const ALIPAY_CERT: &str = "alipayCertPublicKey_RSA2.crt";
+/// Development certificate mode: the app's certificate, for the merchant key
+/// (`LUFFY_ALIPAY_APP_CERT`).
+pub const APP_CERT: &str = "appCertPublicKey.crt";
+
+/// Writes the development certificates of Alipay's certificate mode into `out`, for the key
+/// pairs in `keys` (which must exist): a CA playing Alipay's root, the gateway's certificate
+/// for the sandbox key and the app's certificate for the merchant key. Existing files are kept;
+/// a missing certificate is issued by the existing CA when there is one.
+pub fn write_alipay_certificates(
+    keys: &Path,
+    out: &Path,
+    written: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
+    use luffy_payment_alipay::dev_ca::DevCa;
+    use luffy_payment_alipay::keys::parse_public_key;
+    let now = chrono::Utc::now();
+    fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let (ca_key, root) = (out.join(ALIPAY_ROOT_CA_KEY), out.join(ALIPAY_ROOT_CERT));
+    let ca = if ca_key.exists() && root.exists() {
+        DevCa::from_pem(&fs::read_to_string(&ca_key)?, &fs::read_to_string(&root)?)
+            .with_context(|| format!("reading {}", ca_key.display()))?
+    } else {
+        let ca = DevCa::generate(now)?;
+        for (path, text) in [(&ca_key, ca.key_pem()?), (&root, ca.root_pem()?)] {
+            fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            written.push(path.clone());
+        }
+        // Certificates of another root are useless now.
+        for stale in [ALIPAY_CERT, APP_CERT] {
+            let _ = fs::remove_file(out.join(stale));
+        }
+        ca
+    };
+    for (file, key_file, name) in [
+        (
+            ALIPAY_CERT,
+            ALIPAY_PUBLIC_KEY,
+            "支付宝(中国)网络技术有限公司-2088000000000000",
+        ),
+        (
+            APP_CERT,
+            APP_PUBLIC_KEY,
+            "2088000000000000-2021000000000000",
+        ),
+    ] {
+        let path = out.join(file);
+        if path.exists() {
+            continue;
+        }
+        let key_path = keys.join(key_file);
+        let key = parse_public_key(
+            &fs::read_to_string(&key_path)
+                .with_context(|| format!("reading {}", key_path.display()))?,
+        )?;
+        fs::write(&path, ca.issue(name, &key, now)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(())
+}
+
 fn write_pair(
     dir: &Path,
     private_name: &str,
@@ -84,6 +153,7 @@ pub fn generate_missing(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         WECHAT_PAY_PUBLIC_KEY,
         &mut written,
     )?;
+    write_alipay_certificates(dir, dir, &mut written)?;
     Ok(written)
 }
 
@@ -95,7 +165,19 @@ mod tests {
     fn writes_once_and_never_overwrites() {
         let dir = std::env::temp_dir().join(format!("luffy-keys-{}", uuid::Uuid::new_v4()));
         let first = generate_missing(&dir).unwrap();
-        assert_eq!(first.len(), 8);
+        assert_eq!(first.len(), 12);
+        // The certificates carry the pairs' public keys and chain to the root.
+        let root = fs::read_to_string(dir.join(ALIPAY_ROOT_CERT)).unwrap();
+        let now = chrono::Utc::now();
+        for (cert, key) in [(ALIPAY_CERT, ALIPAY_PUBLIC_KEY), (APP_CERT, APP_PUBLIC_KEY)] {
+            let pem = fs::read_to_string(dir.join(cert)).unwrap();
+            let issued = luffy_payment_alipay::cert::verify_chain(&pem, &root, now).unwrap();
+            let pair = luffy_payment_alipay::keys::parse_public_key(
+                &fs::read_to_string(dir.join(key)).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(issued, pair);
+        }
         let before = fs::read_to_string(dir.join(APP_PRIVATE_KEY)).unwrap();
         assert!(generate_missing(&dir).unwrap().is_empty());
         fs::remove_file(dir.join(ALIPAY_PUBLIC_KEY)).unwrap();
