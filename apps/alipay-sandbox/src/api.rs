@@ -175,7 +175,7 @@ fn refund_query(
             if let Some(refunded) = t.refund_requests.get(&request_no) {
                 fields.insert("out_request_no".into(), json!(request_no));
                 fields.insert("total_amount".into(), json!(amount(t.total_amount)));
-                fields.insert("refund_amount".into(), json!(amount(*refunded)));
+                fields.insert("refund_amount".into(), json!(amount(refunded.amount)));
                 fields.insert("refund_status".into(), json!("REFUND_SUCCESS"));
             }
             success(fields)
@@ -230,7 +230,13 @@ fn refund(
                 );
             }
             t.refunded += requested;
-            t.refund_requests.insert(request_no.clone(), requested);
+            t.refund_requests.insert(
+                request_no.clone(),
+                crate::trades::RefundMade {
+                    amount: requested,
+                    at: now,
+                },
+            );
             if t.refunded == t.total_amount {
                 t.status = TradeStatus::TradeClosed;
             }

@@ -87,3 +87,58 @@ pub async fn rotate_cert(sandbox: Data<Sandbox>) -> HttpResponse {
         Err(e) => HttpResponse::Conflict().json(json!({"errmsg": e.to_string()})),
     }
 }
+
+/// `PUT control/trades/{out_trade_no}/paid-at` `{"at": RFC 3339}`: moves a paid trade's payment
+/// time (which day's bill it is on), as a payment around midnight.
+pub async fn set_paid_at(
+    sandbox: Data<Sandbox>,
+    path: Path<String>,
+    body: Json<serde_json::Value>,
+) -> HttpResponse {
+    let Some(at) = body
+        .get("at")
+        .and_then(|v| v.as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    else {
+        return HttpResponse::BadRequest().json(json!({"errmsg": "at must be RFC 3339"}));
+    };
+    match sandbox.trades.with(&path, Utc::now(), |t| {
+        t.gmt_payment
+            .is_some()
+            .then(|| t.gmt_payment = Some(at.with_timezone(&Utc)))
+    }) {
+        Some(Some(())) => HttpResponse::NoContent().finish(),
+        _ => HttpResponse::NotFound().json(json!({"errmsg": "no paid trade"})),
+    }
+}
+
+/// `PUT control/trades/{out_trade_no}/refunds/{out_request_no}` `{"at": RFC 3339}` moves a
+/// refund's time; `DELETE` forgets it (a refund the gateway never made, for reconciliation
+/// tests).
+pub async fn change_refund(
+    sandbox: Data<Sandbox>,
+    req: actix_web::HttpRequest,
+    path: Path<(String, String)>,
+    body: Option<Json<serde_json::Value>>,
+) -> HttpResponse {
+    let (out_trade_no, request_no) = path.into_inner();
+    let forget = req.method() == actix_web::http::Method::DELETE;
+    let at = body
+        .as_ref()
+        .and_then(|b| b.get("at").and_then(|v| v.as_str()).map(str::to_owned))
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok());
+    let changed = sandbox.trades.with(&out_trade_no, Utc::now(), |t| {
+        if forget {
+            t.refund_requests.remove(&request_no).is_some()
+        } else if let (Some(refund), Some(at)) = (t.refund_requests.get_mut(&request_no), at) {
+            refund.at = at.with_timezone(&Utc);
+            true
+        } else {
+            false
+        }
+    });
+    match changed {
+        Some(true) => HttpResponse::NoContent().finish(),
+        _ => HttpResponse::NotFound().json(json!({"errmsg": "no such refund (or no at)"})),
+    }
+}

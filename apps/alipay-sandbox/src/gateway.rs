@@ -165,6 +165,9 @@ pub async fn gateway(sandbox: Data<Sandbox>, req: HttpRequest, body: Bytes) -> H
         | "alipay.trade.refund"
         | "alipay.trade.fastpay.refund.query") => api::handle(&sandbox, method, &request).await,
         "alipay.open.app.alipaycert.download" => api::cert_download(&sandbox, &request),
+        "alipay.data.dataservice.bill.downloadurl.query" => {
+            crate::bill::download_url_query(&sandbox, &req, &request)
+        }
         other => api::respond(
             &sandbox,
             other,

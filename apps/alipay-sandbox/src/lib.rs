@@ -10,6 +10,7 @@
 //! Mount [`Sandbox::configure`] under any scope (`luffy serve` uses `/sandbox/alipay`).
 
 pub mod api;
+pub mod bill;
 pub mod cashier;
 pub mod controls;
 pub mod gateway;
@@ -94,6 +95,7 @@ impl Sandbox {
         cfg.app_data(web::Data::new(self.clone()))
             .route("/gateway.do", web::get().to(gateway::gateway))
             .route("/gateway.do", web::post().to(gateway::gateway))
+            .route("/bill/download", web::get().to(bill::download))
             .route("/cashier/pay", web::post().to(cashier::pay))
             .route("/cashier/cancel", web::post().to(cashier::cancel))
             .route("/control/pay/{out_trade_no}", web::post().to(controls::pay))
@@ -117,6 +119,18 @@ impl Sandbox {
             .route(
                 "/control/trades/{out_trade_no}",
                 web::get().to(controls::trade),
+            )
+            .route(
+                "/control/trades/{out_trade_no}/paid-at",
+                web::put().to(controls::set_paid_at),
+            )
+            .route(
+                "/control/trades/{out_trade_no}/refunds/{out_request_no}",
+                web::put().to(controls::change_refund),
+            )
+            .route(
+                "/control/trades/{out_trade_no}/refunds/{out_request_no}",
+                web::delete().to(controls::change_refund),
             );
     }
 }

@@ -32,4 +32,6 @@ pub struct Modes {
     /// refund moves the money, then answers 20000 as if the answer was lost (the merchant
     /// must find out with the refund query, and a retry must not refund twice).
     pub refund_answer_lost: bool,
+    /// Bills are served cut before their summary lines (a truncated download).
+    pub bill_truncated: bool,
 }

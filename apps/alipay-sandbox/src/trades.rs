@@ -34,12 +34,21 @@ pub struct Trade {
     pub gmt_payment: Option<DateTime<Utc>>,
     /// Refunded so far.
     pub refunded: Decimal,
-    /// Refund requests seen, by out_request_no.
-    pub refund_requests: HashMap<String, Decimal>,
+    /// Refunds made, by out_request_no.
+    pub refund_requests: HashMap<String, RefundMade>,
     /// Notify attempts made.
     pub notify_attempts: u32,
     /// Whether a notify got `success`.
     pub notify_acknowledged: bool,
+}
+
+/// A refund the gateway made.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundMade {
+    /// Its amount.
+    pub amount: Decimal,
+    /// When the money went back (the bill's completion time).
+    pub at: DateTime<Utc>,
 }
 
 fn status_text<S: serde::Serializer>(
@@ -84,5 +93,13 @@ impl Trades {
                 .or_insert(trade)
                 .clone(),
         )
+    }
+
+    /// Every trade, as it is now (for bills).
+    pub fn all(&self) -> Vec<Trade> {
+        self.0
+            .lock()
+            .map(|map| map.values().cloned().collect())
+            .unwrap_or_default()
     }
 }

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use luffy_order::handlers::TimeoutEvents;
 use luffy_order::jobs::UnpaidOrder;
-use luffy_order::{PaidOrder, PayType, Refund, RefundEvents};
+use luffy_order::{Finding, PaidOrder, PayType, Reconciliation, Refund, RefundEvents};
 use prometheus::{CounterVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -74,6 +74,8 @@ pub struct BusinessMetrics {
     notifies: IntCounterVec,
     time_to_pay: HistogramVec,
     refunds: IntCounterVec,
+    reconciliation_findings: IntCounterVec,
+    reconciliation_open: prometheus::IntGaugeVec,
     refunded_amount: CounterVec,
 }
 
@@ -132,6 +134,22 @@ impl BusinessMetrics {
                 &["channel"],
             )
             .context("creating the refunded amount counter")?,
+            reconciliation_findings: IntCounterVec::new(
+                Opts::new(
+                    "luffy_reconciliation_findings_total",
+                    "Differences between a channel's daily bill and our books, by kind, as found",
+                ),
+                &["channel", "kind"],
+            )
+            .context("creating the reconciliation counter")?,
+            reconciliation_open: prometheus::IntGaugeVec::new(
+                Opts::new(
+                    "luffy_reconciliation_open_findings",
+                    "Unresolved differences of the channel's last reconciled day",
+                ),
+                &["channel"],
+            )
+            .context("creating the reconciliation gauge")?,
         };
         for collector in [
             Box::new(metrics.created.clone()) as Box<dyn prometheus::core::Collector>,
@@ -143,12 +161,27 @@ impl BusinessMetrics {
             Box::new(metrics.time_to_pay.clone()),
             Box::new(metrics.refunds.clone()),
             Box::new(metrics.refunded_amount.clone()),
+            Box::new(metrics.reconciliation_findings.clone()),
+            Box::new(metrics.reconciliation_open.clone()),
         ] {
             registry
                 .register(collector)
                 .context("registering a business metric")?;
         }
         Ok(metrics)
+    }
+
+    /// A channel's day was reconciled: its new findings counted, its open ones shown.
+    pub fn reconciled(&self, day: &Reconciliation, new: &[Finding]) {
+        let channel = day.channel.as_str();
+        for finding in new {
+            self.reconciliation_findings
+                .with_label_values(&[channel, finding.kind.code()])
+                .inc();
+        }
+        self.reconciliation_open
+            .with_label_values(&[channel])
+            .set(i64::try_from(day.open_findings()).unwrap_or(i64::MAX));
     }
 
     /// An order was created (a zero-price order is also counted paid by the caller).

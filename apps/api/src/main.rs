@@ -63,6 +63,23 @@ enum Command {
             WeChat Pay public key there instead."
     )]
     Keys,
+    /// Reconcile a day's bills of the payment channels against the books, by hand.
+    #[command(
+        long_about = "Download each channel's trade bill of a Beijing day (--date YYYY-MM-DD), \
+            compare it with the payments and refunds recorded, settle money the channel holds \
+            for unpaid orders (长款) through the normal payment path, and store the day's \
+            findings (shown at GET /admin/reconciliations/ and in the console). Running a day \
+            again keeps what earlier runs found and did. The worker does this each morning at \
+            10:05 Beijing time for the previous day. Exits non-zero when a bill cannot be had."
+    )]
+    Reconcile {
+        /// The Beijing day, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// One channel (alipay or wechat); every configured one when omitted.
+        #[arg(long)]
+        channel: Option<String>,
+    },
 }
 
 /// Which signal asked the process to stop.
@@ -103,7 +120,7 @@ async fn shutdown_signal() -> StopSignal {
 async fn main() -> anyhow::Result<()> {
     let settings_help = luffy_api::settings::environment_help();
     let mut command = Cli::command().after_long_help(settings_help.clone());
-    for name in ["serve", "worker", "migrate", "seed", "keys"] {
+    for name in ["serve", "worker", "migrate", "seed", "keys", "reconcile"] {
         command = command.mut_subcommand(name, |sub| sub.after_long_help(settings_help.clone()));
     }
     let cli =
@@ -137,6 +154,57 @@ async fn main() -> anyhow::Result<()> {
             let state = AppState::build(settings)?;
             let report = seed::seed(&state).await.context("seeding demo data")?;
             tracing::info!(created_users = ?report.created_users, "demo data loaded");
+        }
+        Command::Reconcile { date, channel } => {
+            let state = AppState::build(settings)?;
+            let channels: Vec<luffy_order::Channel> = match channel.as_deref() {
+                Some(name) => vec![luffy_order::Channel::parse(name)
+                    .filter(|c| c.is_remote())
+                    .ok_or_else(|| anyhow::anyhow!("--channel must be alipay or wechat"))?],
+                None => state
+                    .gateways
+                    .channels()
+                    .filter(|c| c.is_remote())
+                    .collect(),
+            };
+            let mut failed = false;
+            let mut report = String::new();
+            for channel in channels {
+                match state.reconciliations.run(channel, date, None).await {
+                    Ok((day, new)) => {
+                        state.business.reconciled(&day, &new);
+                        report.push_str(&format!(
+                            "{channel} {date}: {} matched, {} findings ({} new, {} open)\n",
+                            day.matched,
+                            day.findings.len(),
+                            new.len(),
+                            day.open_findings()
+                        ));
+                        for finding in &day.findings {
+                            report.push_str(&format!(
+                                "  {} {} {} bill={:?} ours={:?} {}\n",
+                                finding.kind.display_name(),
+                                finding.order_number,
+                                finding.refund_no.as_deref().unwrap_or(""),
+                                finding.bill_fen,
+                                finding.our_fen,
+                                finding.resolution
+                            ));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%channel, %date, %error, "reconciliation failed");
+                        failed = true;
+                    }
+                }
+            }
+            {
+                use std::io::Write;
+                std::io::stdout().write_all(report.as_bytes())?;
+            }
+            if failed {
+                anyhow::bail!("some channels could not be reconciled");
+            }
         }
         Command::Keys => {
             let written = keys::generate_missing(&settings.keys_dir)?;

@@ -49,6 +49,7 @@ fn console_state(state: &AppState) -> luffy_console::ConsoleState {
         orders: state.orders.clone(),
         refunds: state.refunds.clone(),
         jobs: state.jobs.clone(),
+        reconciliations: state.reconciliations.clone(),
     }
 }
 

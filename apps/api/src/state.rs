@@ -94,6 +94,10 @@ pub struct AppState {
     pub alipay: AlipayClient,
     /// The configured payment channels' adapters, by channel.
     pub gateways: Gateways,
+    /// Daily reconciliation of the channels' bills.
+    pub reconciliations: luffy_web::services::Reconciliations,
+    /// Its store, for scheduling the daily job.
+    pub reconciliation_store: luffy_store::PgReconciliations,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
     pub sandbox: Option<Sandbox>,
     /// The built-in WeChat Pay sandbox, when WeChat Pay is on and `LUFFY_WECHAT_GATEWAY` is
@@ -415,9 +419,17 @@ impl AppState {
         let job_metrics = crate::jobs::metrics::JobMetrics::register(metrics.registry())?;
         let business = crate::business_metrics::BusinessMetrics::register(metrics.registry())?;
         let replica_metrics = crate::replica_metrics::ReplicaMetrics::register(metrics.registry())?;
+        let payments = PaymentService::new(PgOrderStore::new(pg.clone()), SystemClock, merchants);
+        let reconciliation_store = luffy_store::PgReconciliations::new(pg.clone());
         Ok(Self {
             timezone,
-            payments: PaymentService::new(PgOrderStore::new(pg.clone()), SystemClock, merchants),
+            reconciliations: luffy_order::ReconciliationService::new(
+                reconciliation_store.clone(),
+                payments.clone(),
+                gateways.clone(),
+            ),
+            reconciliation_store,
+            payments,
             gateways,
             wechat_sandbox,
             alipay,

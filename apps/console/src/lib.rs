@@ -14,6 +14,7 @@ pub mod multipart;
 pub mod operations;
 pub mod pages;
 pub mod promotions;
+pub mod reconciliations;
 pub mod session;
 pub mod state;
 pub mod table;
@@ -190,6 +191,15 @@ pub fn scope(state: &ConsoleState) -> impl HttpServiceFactory {
             web::post().to(coupons::revoke),
         )
         .route("/jobs", web::get().to(operations::jobs))
+        .route(
+            "/reconciliations",
+            web::get().to(reconciliations::reconciliations),
+        )
+        .route("/reconciliations/run", web::post().to(reconciliations::run))
+        .route(
+            "/reconciliations/export.csv",
+            web::get().to(reconciliations::export),
+        )
         .route("/jobs/{id}/retry", web::post().to(operations::retry_job))
         .route("/static/htmx.min.js", web::get().to(htmx))
         .route("/static/console.css", web::get().to(css))

@@ -4,7 +4,8 @@
 
 use luffy_store::{RedisLoginAttempts, RedisSessionData};
 use luffy_web::services::{
-    Accounts, Audit, Catalog, CatalogAdmin, Coupons, Jobs, Orders, Refunds, Taxonomy, Uploads,
+    Accounts, Audit, Catalog, CatalogAdmin, Coupons, Jobs, Orders, Reconciliations, Refunds,
+    Taxonomy, Uploads,
 };
 use secrecy::SecretString;
 
@@ -50,4 +51,6 @@ pub struct ConsoleState {
     pub refunds: Refunds,
     /// Jobs and dead jobs.
     pub jobs: Jobs,
+    /// The channels' reconciled days.
+    pub reconciliations: Reconciliations,
 }

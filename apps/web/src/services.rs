@@ -49,5 +49,8 @@ pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, Sy
 
 /// The payment service wired to its production adapter.
 pub type Payments = PaymentService<PgOrderStore, SystemClock>;
+/// Daily reconciliation of the channels' bills, as wired here.
+pub type Reconciliations =
+    luffy_order::ReconciliationService<luffy_store::PgReconciliations, PgOrderStore, SystemClock>;
 /// The refund use cases as wired here.
 pub type Refunds = RefundService<PgOrderStore, SystemClock>;

@@ -54,3 +54,27 @@ pub async fn refund_notify_request(
         None => HttpResponse::NotFound().json(json!({"errmsg": "no such refund"})),
     }
 }
+
+/// `PUT control/trades/{no}/paid-at` `{"at": RFC 3339}`: moves a paid trade's success time
+/// (which day's bill it is on).
+pub async fn set_paid_at(
+    sandbox: Data<WechatSandbox>,
+    path: Path<String>,
+    body: Json<serde_json::Value>,
+) -> HttpResponse {
+    let Some(at) = body
+        .get("at")
+        .and_then(|v| v.as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    else {
+        return HttpResponse::BadRequest().json(json!({"errmsg": "at must be RFC 3339"}));
+    };
+    match sandbox.trades.with(&path, |t| {
+        t.success_time
+            .is_some()
+            .then(|| t.success_time = Some(at.with_timezone(&chrono::Utc)))
+    }) {
+        Some(Some(())) => HttpResponse::NoContent().finish(),
+        _ => HttpResponse::NotFound().json(json!({"errmsg": "no paid trade"})),
+    }
+}

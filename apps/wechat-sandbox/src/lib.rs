@@ -14,6 +14,7 @@
 //! [`WechatSandboxConfig::mount`] (`luffy serve` uses `/sandbox/wechat`).
 
 pub mod api;
+pub mod bill;
 pub mod controls;
 pub mod notifier;
 pub mod scan;
@@ -76,6 +77,8 @@ pub struct Modes {
     pub refund_processing_ms: u64,
     /// Refunds answer 400 `NOT_ENOUGH` and move no money.
     pub refund_fails: bool,
+    /// Bill downloads are cut short (their SHA-1 no longer matches).
+    pub bill_truncated: bool,
 }
 
 /// The sandbox: configuration, trades and modes, shared by every worker.
@@ -89,6 +92,8 @@ pub struct WechatSandbox {
     pub modes: Arc<Mutex<Modes>>,
     /// Client for notifies.
     pub http: reqwest::Client,
+    /// Bill files handed out.
+    pub bills: bill::BillFiles,
 }
 
 impl WechatSandbox {
@@ -98,6 +103,7 @@ impl WechatSandbox {
             config: Arc::new(config),
             trades: trades::WxTrades::default(),
             modes: Arc::new(Mutex::new(Modes::default())),
+            bills: bill::BillFiles::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()?,
@@ -127,12 +133,18 @@ impl WechatSandbox {
                 "/v3/refund/domestic/refunds/{no}",
                 web::get().to(api::refund_query),
             )
+            .route("/v3/bill/tradebill", web::get().to(bill::trade_bill))
+            .route("/v3/billdownload/file", web::get().to(bill::download))
             .route("/scan/{no}", web::get().to(scan::page))
             .route("/scan/{no}/pay", web::post().to(scan::pay))
             .route("/scan/{no}/cancel", web::post().to(scan::cancel))
             .route("/control/pay/{no}", web::post().to(controls::pay))
             .route("/control/mode", web::put().to(controls::set_mode))
             .route("/control/trades/{no}", web::get().to(controls::trade))
+            .route(
+                "/control/trades/{no}/paid-at",
+                web::put().to(controls::set_paid_at),
+            )
             .route(
                 "/control/notify/{no}",
                 web::get().to(controls::notify_request),

@@ -179,6 +179,65 @@ pub struct RefundRequest {
     pub order_total: Decimal,
 }
 
+/// What a row of a channel's daily bill records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BillEntryKind {
+    /// Money in: a payment of one of our orders.
+    Payment,
+    /// Money out: a refund of a payment.
+    Refund,
+}
+
+/// One row of a channel's bill, in the channel-neutral shape reconciliation reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillEntry {
+    /// Payment or refund.
+    pub kind: BillEntryKind,
+    /// Our order number (out_trade_no).
+    pub order_number: String,
+    /// The channel's trade number.
+    pub trade_no: String,
+    /// For a refund, our refund request number (Alipay's out_request_no, WeChat's
+    /// out_refund_no).
+    pub refund_no: Option<String>,
+    /// The amount in fen, positive for both kinds: bills are compared in integers.
+    pub amount_fen: i64,
+    /// When the channel completed it.
+    pub at: DateTime<Utc>,
+}
+
+/// A channel's bill of one Beijing day, already checked against its own totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelBill {
+    /// The day (Beijing) it covers.
+    pub day: chrono::NaiveDate,
+    /// Its rows.
+    pub entries: Vec<BillEntry>,
+}
+
+/// Why a channel's bill could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BillError {
+    /// The channel has no bill for that day yet (it publishes the previous day's in the
+    /// morning): try later.
+    NotReady,
+    /// The bill is malformed or truncated (bad hash, rows not adding up to its summary):
+    /// nothing of it may be used.
+    Refused(String),
+    /// The channel could not be reached or answered an error.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for BillError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotReady => f.write_str("the channel has no bill for that day yet"),
+            Self::Refused(why) => write!(f, "the bill was refused: {why}"),
+            Self::Unavailable(why) => write!(f, "the channel is unavailable: {why}"),
+        }
+    }
+}
+
 /// One payment channel: start a payment, verify its messages, and the calls the jobs need.
 /// Object-safe, so the app keeps one registry of `dyn` adapters ([`Gateways`]).
 pub trait PaymentGateway: Send + Sync + 'static {
@@ -217,6 +276,18 @@ pub trait PaymentGateway: Send + Sync + 'static {
 
     /// Whether the refund with this request number is done.
     fn refund_query<'a>(&'a self, refund: &'a RefundRequest) -> GatewayFuture<'a, RemoteRefund>;
+
+    /// The channel's bill of a Beijing day, downloaded and checked; channels without bills
+    /// (the balance) have none.
+    fn bill(&self, day: chrono::NaiveDate) -> GatewayFuture<'_, Result<ChannelBill, BillError>> {
+        let channel = self.channel();
+        Box::pin(async move {
+            let _ = day;
+            Err(BillError::Unavailable(format!(
+                "{channel} publishes no bills"
+            )))
+        })
+    }
 }
 
 /// Pays money back at a gateway exactly once: the refund call with the refund's one request

@@ -85,6 +85,33 @@ pub fn is_trade_close(kind: &str) -> bool {
     kind == TRADE_CLOSE || kind == LEGACY_ALIPAY_CLOSE
 }
 
+/// `reconcile`: each morning (10:05 Beijing, once the channels have published the previous
+/// day's bills) reconcile one channel's previous Beijing day; each run schedules the next.
+pub const RECONCILE: &str = "reconcile";
+
+/// The next daily reconciliation of a channel: the first 10:05 Beijing time after `now`.
+pub fn reconcile_job(channel: Channel, now: DateTime<Utc>) -> NewJob {
+    let beijing_now = now + chrono::Duration::hours(8);
+    let today_at = beijing_now
+        .date_naive()
+        .and_hms_opt(10, 5, 0)
+        .unwrap_or_default();
+    let mut run_at_local = today_at;
+    if beijing_now.naive_utc() >= today_at {
+        run_at_local += chrono::Duration::days(1);
+    }
+    NewJob {
+        kind: RECONCILE.into(),
+        payload: json!({"channel": channel.as_str()}),
+        run_at: chrono::TimeZone::from_utc_datetime(
+            &Utc,
+            &(run_at_local - chrono::Duration::hours(8)),
+        ),
+        max_attempts: 5,
+        order_id: None,
+    }
+}
+
 /// The channel a job names; legacy `alipay_*` jobs carry none and are Alipay's.
 pub fn job_channel(job: &Job) -> Result<Channel, JobError> {
     match job.payload.get("channel").and_then(|v| v.as_str()) {

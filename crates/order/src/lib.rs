@@ -86,6 +86,8 @@ pub mod payment;
 pub mod ports;
 pub mod pricing;
 pub mod rebuy;
+pub mod reconciliation;
+pub mod reconciliation_service;
 pub mod refund;
 pub mod refund_service;
 pub mod service;
@@ -100,8 +102,9 @@ pub use checkout::{
     CouponOptions, CreatedOrder, IdempotencyKey, OrderPlan,
 };
 pub use gateway::{
-    ChannelReply, ChannelRequest, Gateways, NotifyVerdict, PaymentGateway, PaymentRequest,
-    PaymentStart, RefundRequest, RemoteRefund, RemoteTrade, ReturnedTrade,
+    BillEntry, BillEntryKind, BillError, ChannelBill, ChannelReply, ChannelRequest, Gateways,
+    NotifyVerdict, PaymentGateway, PaymentRequest, PaymentStart, RefundRequest, RemoteRefund,
+    RemoteTrade, ReturnedTrade,
 };
 pub use lifecycle::{LockedOrder, OrderStatus, PlanMismatch, TransitionPlan};
 pub use order::{CancelError, CouponSummary, Order, OrderLine};
@@ -112,6 +115,10 @@ pub use payment::{
 pub use ports::{OrderBackOffice, OrderJobReads, OrderKey, OrderStore, OrderTx, RefundChange};
 pub use pricing::{price_checkout, PricingError, PricingInput, Quote, QuoteLine};
 pub use rebuy::{Rebuy, RebuyError, RebuyService, SkipReason};
+pub use reconciliation::{Books, Finding, FindingKind, OurPayment, OurRefund};
+pub use reconciliation_service::{
+    DayResult, ReconcileError, Reconciliation, ReconciliationService, ReconciliationStore,
+};
 pub use refund::{
     line_refunds, LineRefund, NewRefund, Refund, RefundAsk, RefundChannel, RefundError,
     RefundPolicy, RefundStatus, Requester,

@@ -339,6 +339,50 @@ impl AlipayClient {
         })
     }
 
+    /// A day's trade bill (`alipay.data.dataservice.bill.downloadurl.query`, `bill_type`
+    /// trade, `bill_date` the Beijing day), downloaded and read. A day whose bill is not
+    /// ready is the gateway's refusal (`isp.bill_not_exist`).
+    #[cfg(feature = "bill")]
+    pub async fn trade_bill(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<crate::bill::TradeBill, AlipayError> {
+        let (object, _) = self
+            .call(
+                "alipay.data.dataservice.bill.downloadurl.query",
+                json!({"bill_type": "trade", "bill_date": day.format("%Y-%m-%d").to_string()}),
+            )
+            .await?;
+        let url = text(&object, "bill_download_url");
+        if url.is_empty() {
+            return Err(AlipayError::Malformed("no bill_download_url".into()));
+        }
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| AlipayError::Transport(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(AlipayError::Transport(format!(
+                "bill download answered HTTP {}",
+                response.status()
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| AlipayError::Transport(e.to_string()))?;
+        let bill = crate::bill::read_trade_bill_zip(&bytes)?;
+        if bill.day != day {
+            return Err(AlipayError::Malformed(format!(
+                "asked for the bill of {day}, got the bill of {}",
+                bill.day
+            )));
+        }
+        Ok(bill)
+    }
+
     /// `alipay.trade.close`: refuses further payment of an unpaid trade.
     pub async fn trade_close(&self, out_trade_no: &str) -> Result<(), AlipayError> {
         self.call("alipay.trade.close", json!({"out_trade_no": out_trade_no}))

@@ -90,6 +90,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aes;
+#[cfg(feature = "bill")]
+pub mod bill;
 pub mod cert;
 #[cfg(feature = "client")]
 pub mod client;

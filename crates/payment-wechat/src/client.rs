@@ -222,6 +222,69 @@ impl WechatClient {
         Ok(())
     }
 
+    /// `GET /v3/bill/tradebill?bill_date=&bill_type=ALL`: a day's trade bill, downloaded (the
+    /// download is signed like any request; its answer is checked by the SHA-1 the API gave)
+    /// and read.
+    pub async fn trade_bill(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<crate::bill::TradeBill, WechatError> {
+        let path = format!(
+            "/v3/bill/tradebill?bill_date={}&bill_type=ALL",
+            day.format("%Y-%m-%d")
+        );
+        let raw = self.request(Method::GET, &path, None).await?;
+        let answer: Value = serde_json::from_str(&raw)
+            .map_err(|e| WechatError::Malformed(format!("answer: {e}")))?;
+        let field = |name: &str| answer.get(name).and_then(Value::as_str).unwrap_or("");
+        if field("hash_type") != "SHA1" {
+            return Err(WechatError::Malformed(format!(
+                "bill hash_type {:?}, not SHA1",
+                field("hash_type")
+            )));
+        }
+        let url = field("download_url");
+        let config = &self.config;
+        // Signed like the API paths: relative to the base URL when under it (a sandbox mounted
+        // under a prefix), else the path after the host (api.mch.weixin.qq.com).
+        let path_and_query = match url.strip_prefix(config.base_url.trim_end_matches('/')) {
+            Some(rest) if rest.starts_with('/') => rest.to_owned(),
+            _ => url
+                .splitn(4, '/')
+                .nth(3)
+                .map(|rest| format!("/{rest}"))
+                .ok_or_else(|| WechatError::Malformed(format!("download_url {url:?}")))?,
+        };
+        let authorization = Authorization::sign_request(
+            &config.mchid,
+            &config.merchant_serial,
+            &config.merchant_key,
+            "GET",
+            &path_and_query,
+            "",
+            self.clock.now().timestamp(),
+            &nonce(),
+        )?;
+        let response = self
+            .http
+            .get(url)
+            .header("Authorization", authorization.header())
+            .send()
+            .await
+            .map_err(|e| WechatError::Transport(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(WechatError::Transport(format!(
+                "bill download answered HTTP {}",
+                response.status()
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| WechatError::Transport(e.to_string()))?;
+        crate::bill::read_trade_bill(&bytes, field("hash_value"))
+    }
+
     /// `POST /v3/refund/domestic/refunds`.
     pub async fn refund(&self, refund: &RefundOrder) -> Result<Answer<Refund>, WechatError> {
         let body = json!({

@@ -11,6 +11,7 @@
 
 pub mod aead;
 pub mod amount;
+pub mod bill;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod config;

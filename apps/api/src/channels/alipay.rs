@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use luffy_order::gateway::{GatewayFuture, NoticeKind, PaymentNotice};
 use luffy_order::{
-    Channel, ChannelReply, ChannelRequest, NotifyVerdict, PaymentGateway, PaymentRequest,
-    PaymentStart, RefundRequest, RemoteRefund, RemoteTrade, ReturnedTrade,
+    BillEntry, BillEntryKind, BillError, Channel, ChannelBill, ChannelReply, ChannelRequest,
+    NotifyVerdict, PaymentGateway, PaymentRequest, PaymentStart, RefundRequest, RemoteRefund,
+    RemoteTrade, ReturnedTrade,
 };
 use luffy_payment_alipay::form::parse_form;
-use luffy_payment_alipay::{AlipayClient, PagePay};
+use luffy_payment_alipay::{bill, AlipayClient, AlipayError, PagePay};
 
 /// [`PaymentGateway`] over [`AlipayClient`].
 #[derive(Clone)]
@@ -183,5 +184,35 @@ impl PaymentGateway for AlipayGateway {
 
     fn refund_query<'a>(&'a self, refund: &'a RefundRequest) -> GatewayFuture<'a, RemoteRefund> {
         Box::pin(self.query_refund(refund))
+    }
+
+    fn bill(&self, day: chrono::NaiveDate) -> GatewayFuture<'_, Result<ChannelBill, BillError>> {
+        Box::pin(async move {
+            let bill = self.0.trade_bill(day).await.map_err(|e| match e {
+                AlipayError::Business { sub_code, .. } if sub_code == "isp.bill_not_exist" => {
+                    BillError::NotReady
+                }
+                AlipayError::Malformed(why) => BillError::Refused(why),
+                other => BillError::Unavailable(other.to_string()),
+            })?;
+            Ok(ChannelBill {
+                day: bill.day,
+                entries: bill
+                    .rows
+                    .into_iter()
+                    .map(|row| BillEntry {
+                        kind: match row.kind {
+                            bill::BillEntryKind::Payment => BillEntryKind::Payment,
+                            bill::BillEntryKind::Refund => BillEntryKind::Refund,
+                        },
+                        order_number: row.out_trade_no,
+                        trade_no: row.trade_no,
+                        refund_no: row.out_request_no,
+                        amount_fen: row.amount_fen,
+                        at: row.completed_at,
+                    })
+                    .collect(),
+            })
+        })
     }
 }

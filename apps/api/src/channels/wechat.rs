@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 use luffy_common::{Clock, SystemClock};
 use luffy_order::gateway::{GatewayFuture, NoticeKind, PaymentNotice};
 use luffy_order::{
-    Channel, ChannelReply, ChannelRequest, NotifyVerdict, PaymentGateway, PaymentRequest,
-    PaymentStart, RefundRequest, RemoteRefund, RemoteTrade,
+    BillEntry, BillEntryKind, BillError, Channel, ChannelBill, ChannelReply, ChannelRequest,
+    NotifyVerdict, PaymentGateway, PaymentRequest, PaymentStart, RefundRequest, RemoteRefund,
+    RemoteTrade,
 };
 use luffy_payment_wechat::{
-    fen_to_yuan, verify_notify, yuan_to_fen, NativeOrder, Notice, RefundOrder, WechatClient,
+    bill, fen_to_yuan, verify_notify, yuan_to_fen, NativeOrder, Notice, RefundOrder, WechatClient,
+    WechatError,
 };
 use serde_json::json;
 
@@ -244,5 +246,35 @@ impl PaymentGateway for WechatGateway {
 
     fn refund_query<'a>(&'a self, refund: &'a RefundRequest) -> GatewayFuture<'a, RemoteRefund> {
         Box::pin(self.query_refund(refund))
+    }
+
+    fn bill(&self, day: chrono::NaiveDate) -> GatewayFuture<'_, Result<ChannelBill, BillError>> {
+        Box::pin(async move {
+            let bill = self.client.trade_bill(day).await.map_err(|e| match e {
+                WechatError::Api { code, .. } if code == "NO_STATEMENT_EXIST" => {
+                    BillError::NotReady
+                }
+                WechatError::Malformed(why) => BillError::Refused(why),
+                other => BillError::Unavailable(other.to_string()),
+            })?;
+            Ok(ChannelBill {
+                day,
+                entries: bill
+                    .rows
+                    .into_iter()
+                    .map(|row| BillEntry {
+                        kind: match row.kind {
+                            bill::BillEntryKind::Payment => BillEntryKind::Payment,
+                            bill::BillEntryKind::Refund => BillEntryKind::Refund,
+                        },
+                        order_number: row.out_trade_no,
+                        trade_no: row.transaction_id,
+                        refund_no: row.out_refund_no,
+                        amount_fen: row.amount_fen,
+                        at: row.at,
+                    })
+                    .collect(),
+            })
+        })
     }
 }

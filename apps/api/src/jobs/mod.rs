@@ -4,6 +4,7 @@
 //! `luffy worker`; any number may run at once.
 
 pub mod metrics;
+pub mod reconcile;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use luffy_order::handlers::{
     ExpiredOrderSweep, OrderTimeoutHandler, TradeCloseHandler, TradeRefundHandler,
 };
 use luffy_order::jobs::{
-    LEGACY_ALIPAY_CLOSE, LEGACY_ALIPAY_REFUND, ORDER_TIMEOUT, TRADE_CLOSE, TRADE_REFUND,
+    LEGACY_ALIPAY_CLOSE, LEGACY_ALIPAY_REFUND, ORDER_TIMEOUT, RECONCILE, TRADE_CLOSE, TRADE_REFUND,
 };
 use luffy_scheduler::{RetryPolicy, Worker, WorkerConfig};
 use luffy_store::PgJobs;
@@ -89,6 +90,14 @@ pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
         .handle(LEGACY_ALIPAY_CLOSE, close)
         .handle(TRADE_REFUND, refund.clone())
         .handle(LEGACY_ALIPAY_REFUND, refund)
+        .handle(
+            RECONCILE,
+            Arc::new(reconcile::ReconcileHandler {
+                service: state.reconciliations.clone(),
+                store: state.reconciliation_store.clone(),
+                metrics: state.business.clone(),
+            }),
+        )
         .periodic(Arc::new(ExpiredOrderSweep {
             orders: state.orders.clone(),
             jobs: state.jobs.queue(),
@@ -100,6 +109,9 @@ pub fn build_worker(state: &AppState, config: WorkerConfig) -> Worker<PgJobs> {
 pub fn spawn_worker(state: &AppState) -> RunningWorker {
     let (stop, receiver) = watch::channel(false);
     let worker = build_worker(state, worker_config(state));
+    // The daily reconciliation jobs exist once a worker does (idempotent across instances).
+    let ensure = state.clone();
+    tokio::spawn(async move { reconcile::ensure_daily_jobs(&ensure).await });
     let task = tokio::spawn(worker.run(receiver));
     RunningWorker { stop, task }
 }

@@ -925,3 +925,36 @@ pub fn update_promotion() {}
     security(("jwt" = []), ("bearer" = [])),
 )]
 pub fn upload_image() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/reconciliations",
+    tag = "admin",
+    summary = "Reconciled days of the channels' bills, newest first, with their differences (长款, 短款, amounts, refunds) and what was done",
+    params(("channel" = Option<String>, Query, description = "alipay or wechat"), ("date" = Option<String>, Query, description = "One Beijing day, YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = ReconciliationPage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn list_reconciliations() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/reconciliations/run",
+    tag = "admin",
+    summary = "Reconcile (or reconcile again) one channel's day now: download and check its bill, compare, settle 长款, store",
+    request_body = RunReconciliation,
+    responses((status = 200, description = "The stored day", body = Reconciliation), (status = 400, description = "Refused input, or a malformed or truncated bill (nothing stored)", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 409, description = "The channel has not published that day's bill yet", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn run_reconciliation() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/reconciliations/export.csv",
+    tag = "admin",
+    summary = "The same days' differences as CSV",
+    params(("channel" = Option<String>, Query, description = "alipay or wechat"), ("date" = Option<String>, Query, description = "One Beijing day, YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size, at most 100")),
+    responses((status = 200, description = "OK", body = String, content_type = "text/csv"), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn export_reconciliations() {}

@@ -88,6 +88,9 @@ pub use crate::routes::users::login::LoginForm;
 pub use crate::routes::users::me::Profile;
 pub use crate::routes::users::register::RegisterForm;
 pub use crate::routes::users::TokenResponse;
+pub use luffy_web::reconciliation_view::FindingView as ReconciliationFinding;
+pub use luffy_web::reconciliation_view::ReconciliationView as Reconciliation;
+pub use luffy_web::reconciliation_view::RunRequest as RunReconciliation;
 
 /// Every error body (`ApiError` renders it).
 pub type ErrorBody = crate::error::ErrorBody<'static>;
@@ -106,6 +109,9 @@ pub type AdminOrderPage = DrfPage<AdminOrder>;
 
 /// A DRF page of orders.
 pub type OrderPage = DrfPage<Order>;
+
+/// A DRF page of reconciled days.
+pub type ReconciliationPage = DrfPage<Reconciliation>;
 
 /// A DRF page of dead jobs.
 pub type DeadJobPage = DrfPage<DeadJobDetail>;

@@ -133,6 +133,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(payments::balance::pay_with_balance)),
         )
         .service(web::resource("/admin/jobs").route(web::get().to(admin::job_stats::job_stats)))
+        .service(
+            web::resource("/admin/reconciliations")
+                .route(web::get().to(admin::reconciliations::list_reconciliations)),
+        )
+        .service(
+            web::resource("/admin/reconciliations/run")
+                .route(web::post().to(admin::reconciliations::run_reconciliation)),
+        )
+        .service(
+            web::resource("/admin/reconciliations/export.csv")
+                .route(web::get().to(admin::reconciliations::export_reconciliations)),
+        )
         .service(web::resource("/admin/audit").route(web::get().to(admin::audit::list_audit)))
         .service(
             web::resource("/admin/directions")

@@ -10,6 +10,7 @@ pub mod dead_jobs;
 pub mod grant_coupon;
 pub mod job_stats;
 pub mod orders;
+pub mod reconciliations;
 pub mod refunds;
 pub mod revoke_grant;
 pub mod taxonomy;
