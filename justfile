@@ -96,11 +96,11 @@ test: services browser
         # installed one is older than 1.21).
         LUFFY_TEST_THROUGH_PGBOUNCER=1 cargo nextest run -p luffy-e2e --no-fail-fast \
             --test concurrency --test checkout --test payments --test refunds --test scheduler \
-            --test coupons --test wechat --test after_sale
-        # Alipay's other modes: the payment and refund scenarios again with every app (and
-        # its sandbox) in certificate mode with AES content encryption.
+            --test coupons --test wechat --test after_sale --test reconciliation
+        # Alipay's other modes: the payment, refund and reconciliation scenarios again with
+        # every app (and its sandbox) in certificate mode with AES content encryption.
         LUFFY_TEST_ALIPAY_MODE=certificates-aes cargo nextest run -p luffy-e2e --no-fail-fast \
-            --test payments --test refunds --test after_sale
+            --test payments --test refunds --test after_sale --test reconciliation
         # nextest does not run doctests (the crates' README examples among them).
         cargo test --doc --workspace --no-fail-fast
     else

@@ -699,7 +699,7 @@ mod tests {
             .unwrap()
             .keys()
             .map(String::as_str)
-            .chain(["jwt_secret", "wechat_api_v3_key"])
+            .chain(["jwt_secret", "wechat_api_v3_key", "alipay_aes_key"])
             .collect();
         fields.sort_unstable();
         let mut described: Vec<&str> = SETTING_MEANINGS.iter().map(|(f, _)| *f).collect();

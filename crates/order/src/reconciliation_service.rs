@@ -303,3 +303,281 @@ impl<R: ReconciliationStore, S: OrderStore, K: Clock> ReconciliationService<R, S
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    use chrono::{Duration, NaiveDate};
+    use luffy_common::{FixedClock, Page};
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::gateway::{
+        BillEntry, BillEntryKind, ChannelReply, ChannelRequest, GatewayFuture, NotifyVerdict,
+        PaymentGateway, PaymentRequest, PaymentStart, RefundRequest, RemoteRefund, RemoteTrade,
+    };
+    use crate::lifecycle::OrderStatus;
+    use crate::memory::{unpaid_order, MemoryOrderStore};
+    use crate::payment::PaymentNotice;
+    use crate::reconciliation::OurPayment;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+    }
+
+    /// A channel whose bills and trades the test sets.
+    #[derive(Default)]
+    struct FakeChannel {
+        bills: Mutex<BTreeMap<NaiveDate, Result<ChannelBill, BillError>>>,
+        paid: Mutex<Vec<String>>,
+    }
+
+    impl PaymentGateway for FakeChannel {
+        fn channel(&self) -> Channel {
+            Channel::Alipay
+        }
+        fn start<'a>(
+            &'a self,
+            _payment: &'a PaymentRequest,
+            _now: DateTime<Utc>,
+        ) -> GatewayFuture<'a, Result<PaymentStart, String>> {
+            Box::pin(async { Err("no".into()) })
+        }
+        fn verify_notify(&self, _request: &ChannelRequest) -> Result<PaymentNotice, String> {
+            Err("no".into())
+        }
+        fn notify_reply(&self, _verdict: NotifyVerdict) -> ChannelReply {
+            ChannelReply {
+                status: 200,
+                content_type: None,
+                body: String::new(),
+            }
+        }
+        fn query<'a>(&'a self, order_number: &'a str) -> GatewayFuture<'a, RemoteTrade> {
+            let paid = self.paid.lock().unwrap().iter().any(|n| n == order_number);
+            Box::pin(async move {
+                if paid {
+                    RemoteTrade::Paid {
+                        trade_no: format!("T{order_number}"),
+                        amount: Decimal::new(299, 0),
+                        raw: "{}".into(),
+                    }
+                } else {
+                    RemoteTrade::NotPaid
+                }
+            })
+        }
+        fn close<'a>(&'a self, _order_number: &'a str) -> GatewayFuture<'a, Result<(), String>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn refund<'a>(&'a self, _refund: &'a RefundRequest) -> GatewayFuture<'a, RemoteRefund> {
+            Box::pin(async { RemoteRefund::Done })
+        }
+        fn refund_query<'a>(
+            &'a self,
+            _refund: &'a RefundRequest,
+        ) -> GatewayFuture<'a, RemoteRefund> {
+            Box::pin(async { RemoteRefund::Done })
+        }
+        fn bill(&self, day: NaiveDate) -> GatewayFuture<'_, Result<ChannelBill, BillError>> {
+            let bill = self
+                .bills
+                .lock()
+                .unwrap()
+                .get(&day)
+                .cloned()
+                .unwrap_or(Err(BillError::NotReady));
+            Box::pin(async move { bill })
+        }
+    }
+
+    /// Stored days and the books, in memory.
+    #[derive(Clone, Default)]
+    struct MemoryReconciliations {
+        books: Arc<Mutex<Books>>,
+        days: Arc<Mutex<BTreeMap<(Channel, NaiveDate), Reconciliation>>>,
+        jobs: Arc<Mutex<Vec<NewJob>>>,
+    }
+
+    impl ReconciliationStore for MemoryReconciliations {
+        async fn books(
+            &self,
+            _channel: Channel,
+            _from: DateTime<Utc>,
+            _to: DateTime<Utc>,
+            _order_numbers: &[String],
+        ) -> Result<Books, StorageError> {
+            Ok(self.books.lock().unwrap().clone())
+        }
+        async fn find(
+            &self,
+            channel: Channel,
+            day: NaiveDate,
+        ) -> Result<Option<Reconciliation>, StorageError> {
+            Ok(self.days.lock().unwrap().get(&(channel, day)).cloned())
+        }
+        async fn save(&self, result: &DayResult) -> Result<Reconciliation, StorageError> {
+            let mut days = self.days.lock().unwrap();
+            let runs = days
+                .get(&(result.channel, result.day))
+                .map_or(1, |d| d.runs + 1);
+            let stored = Reconciliation {
+                channel: result.channel,
+                day: result.day,
+                matched: result.comparison.matched,
+                bill_payments: result.comparison.bill_payments,
+                bill_refunds: result.comparison.bill_refunds,
+                findings: result.comparison.findings.clone(),
+                runs,
+                updated_at: Utc::now(),
+            };
+            days.insert((result.channel, result.day), stored.clone());
+            self.jobs.lock().unwrap().extend(result.next_job.clone());
+            Ok(stored)
+        }
+        async fn list(
+            &self,
+            _channel: Option<Channel>,
+            page: PageRequest,
+        ) -> Result<Page<Reconciliation>, StorageError> {
+            let items: Vec<Reconciliation> = self.days.lock().unwrap().values().cloned().collect();
+            Ok(Page {
+                total: items.len() as u64,
+                items,
+                request: page,
+            })
+        }
+    }
+
+    fn setup() -> (
+        ReconciliationService<MemoryReconciliations, MemoryOrderStore, FixedClock>,
+        Arc<FakeChannel>,
+        MemoryReconciliations,
+        MemoryOrderStore,
+    ) {
+        let orders = MemoryOrderStore::with_orders([unpaid_order(1, Decimal::new(299, 0), 0)]);
+        let channel = Arc::new(FakeChannel::default());
+        let store = MemoryReconciliations::default();
+        let clock =
+            FixedClock(unpaid_order(1, Decimal::ONE, 0).created_time + Duration::minutes(1));
+        let payments = PaymentService::new(orders.clone(), clock, []);
+        let service = ReconciliationService::new(
+            store.clone(),
+            payments,
+            Gateways::new().with(channel.clone()),
+        );
+        (service, channel, store, orders)
+    }
+
+    fn row(order: &str, fen: i64) -> BillEntry {
+        BillEntry {
+            kind: BillEntryKind::Payment,
+            order_number: order.into(),
+            trade_no: format!("T{order}"),
+            refund_no: None,
+            amount_fen: fen,
+            at: DayWindow::beijing(day()).start + Duration::hours(12),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_long_payment_is_settled_through_the_payment_path_and_a_rerun_changes_nothing() {
+        let (service, channel, store, orders) = setup();
+        channel.paid.lock().unwrap().push("N1".into());
+        channel.bills.lock().unwrap().insert(
+            day(),
+            Ok(ChannelBill {
+                day: day(),
+                entries: vec![row("N1", 29900)],
+            }),
+        );
+        let (first, new) = service.run(Channel::Alipay, day(), None).await.unwrap();
+        assert_eq!(new.len(), 1);
+        assert_eq!(first.findings[0].kind, FindingKind::Long);
+        assert_eq!(
+            first.findings[0].resolution,
+            "已查询确认,补记支付,订单已支付"
+        );
+        assert_eq!(orders.state().orders[&1].status, OrderStatus::Paid);
+        assert_eq!(first.matched, 0);
+
+        // Our books now hold the payment; the rerun keeps the settled finding as it was.
+        store.books.lock().unwrap().payments.push(OurPayment {
+            order_number: "N1".into(),
+            trade_no: "TN1".into(),
+            amount_fen: 29900,
+            at: DayWindow::beijing(day()).start + Duration::hours(12),
+        });
+        let (second, new) = service.run(Channel::Alipay, day(), None).await.unwrap();
+        assert!(new.is_empty());
+        assert_eq!(second.findings, first.findings);
+        assert_eq!((second.matched, second.runs), (first.matched, 2));
+    }
+
+    #[tokio::test]
+    async fn a_refused_or_missing_bill_stores_nothing_and_the_daily_job_goes_with_the_result() {
+        let (service, channel, store, _) = setup();
+        assert!(matches!(
+            service.run(Channel::Alipay, day(), None).await,
+            Err(ReconcileError::BillNotReady(..))
+        ));
+        channel
+            .bills
+            .lock()
+            .unwrap()
+            .insert(day(), Err(BillError::Refused("truncated".into())));
+        assert!(matches!(
+            service.run(Channel::Alipay, day(), None).await,
+            Err(ReconcileError::BillRefused(..))
+        ));
+        assert!(store.days.lock().unwrap().is_empty());
+        assert!(matches!(
+            service.run(Channel::Wechat, day(), None).await,
+            Err(ReconcileError::NoChannel(Channel::Wechat))
+        ));
+
+        channel.bills.lock().unwrap().insert(
+            day(),
+            Ok(ChannelBill {
+                day: day(),
+                entries: Vec::new(),
+            }),
+        );
+        let next = crate::jobs::reconcile_job(Channel::Alipay, Utc::now());
+        let (stored, _) = service
+            .run(Channel::Alipay, day(), Some(next.clone()))
+            .await
+            .unwrap();
+        assert!(stored.findings.is_empty());
+        assert_eq!(store.jobs.lock().unwrap().as_slice(), [next]);
+    }
+
+    #[test]
+    fn the_daily_job_runs_at_the_next_1005_beijing_time() {
+        let at = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let job = |now| crate::jobs::reconcile_job(Channel::Wechat, now);
+        // 09:00 Beijing: today at 10:05; 10:05 and later: tomorrow's.
+        assert_eq!(
+            job(at("2026-12-03T09:00:00+08:00")).run_at,
+            at("2026-12-03T10:05:00+08:00")
+        );
+        assert_eq!(
+            job(at("2026-12-03T10:05:00+08:00")).run_at,
+            at("2026-12-04T10:05:00+08:00")
+        );
+        assert_eq!(
+            job(at("2026-12-03T23:30:00+08:00")).run_at,
+            at("2026-12-04T10:05:00+08:00")
+        );
+        assert_eq!(
+            job(at("2026-12-03T09:00:00+08:00")).payload["channel"],
+            "wechat"
+        );
+    }
+}
