@@ -447,16 +447,14 @@ pub fn peers_python() -> std::path::PathBuf {
         .clone()
 }
 
-/// Asks the wechatpayv3 peer (`tests/peers/wechatpayv3_peer.py`) one question.
-pub fn wechatpayv3(request: &Value) -> Value {
+/// Runs a peer program once: the request as JSON on its stdin, its answer as JSON on stdout.
+fn ask_peer(name: &str, mut command: std::process::Command, request: &Value) -> Value {
     use std::io::Write;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/wechatpayv3_peer.py");
-    let mut child = std::process::Command::new(peers_python())
-        .arg(script)
+    let mut child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .expect("starting the wechatpayv3 peer");
+        .unwrap_or_else(|e| panic!("starting the {name} peer: {e}"));
     child
         .stdin
         .take()
@@ -466,9 +464,16 @@ pub fn wechatpayv3(request: &Value) -> Value {
     let output = child.wait_with_output().expect("the peer's answer");
     assert!(
         output.status.success(),
-        "the wechatpayv3 peer failed on {request}"
+        "the {name} peer failed on {request}"
     );
     serde_json::from_slice(&output.stdout).expect("the peer's JSON")
+}
+
+/// Asks the wechatpayv3 peer (`tests/peers/wechatpayv3_peer.py`) one question.
+pub fn wechatpayv3(request: &Value) -> Value {
+    let mut command = std::process::Command::new(peers_python());
+    command.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/wechatpayv3_peer.py"));
+    ask_peer("wechatpayv3", command, request)
 }
 
 /// Where Alipay's official Node SDK (npm `alipay-sdk` 4.x) is installed for the peers, on first
@@ -495,25 +500,9 @@ pub fn alipay_sdk_dir() -> std::path::PathBuf {
 
 /// Asks the alipay-sdk peer (`tests/peers/alipay_sdk_peer.cjs`) one question.
 pub fn alipay_sdk(request: &Value) -> Value {
-    use std::io::Write;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/alipay_sdk_peer.cjs");
-    let mut child = std::process::Command::new("node")
-        .arg(script)
-        .env("ALIPAY_SDK_DIR", alipay_sdk_dir())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("starting the alipay-sdk peer (node)");
-    child
-        .stdin
-        .take()
-        .expect("peer stdin")
-        .write_all(request.to_string().as_bytes())
-        .expect("writing to the peer");
-    let output = child.wait_with_output().expect("the peer's answer");
-    assert!(
-        output.status.success(),
-        "the alipay-sdk peer failed on {request}"
-    );
-    serde_json::from_slice(&output.stdout).expect("the peer's JSON")
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/alipay_sdk_peer.cjs"))
+        .env("ALIPAY_SDK_DIR", alipay_sdk_dir());
+    ask_peer("alipay-sdk", command, request)
 }
