@@ -242,7 +242,11 @@ fn serve(
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
             .service(luffy_console::scope(&console_state))
-            .service(actix_files::Files::new("/uploads", media_dir.clone()))
+            // Lesson media only through signed links (`routes::users::study::lesson_media`).
+            .service(
+                actix_files::Files::new("/uploads", media_dir.clone())
+                    .path_filter(|path, _| !path.starts_with("lessons")),
+            )
             // The API's description and its docs page (assets compiled in).
             .service(
                 utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")

@@ -167,6 +167,15 @@ pub struct Settings {
     /// Operators may refund within this many days of payment: the gateway's refund window
     /// (`LUFFY_REFUND_OPERATOR_WINDOW_DAYS`).
     pub refund_operator_window_days: u32,
+    /// The most seconds one study progress report may add: the tutorial's seek limit
+    /// (`LUFFY_STUDY_SEEK_LIMIT_SECS`).
+    pub study_seek_limit_secs: u32,
+    /// How long a signed link to lesson media works, in seconds (`LUFFY_MEDIA_URL_TTL_SECS`).
+    pub media_url_ttl_secs: u32,
+    /// The secret lesson media links are signed with; empty = derived from the JWT secret
+    /// (`LUFFY_MEDIA_URL_SECRET`; a CDN's URL authentication needs the same secret).
+    #[serde(skip_serializing)]
+    pub media_url_secret: SecretString,
 }
 
 /// The tutorial's client origins (vite on port 3000), allowed when `cors_origins` is empty.
@@ -267,13 +276,16 @@ impl Default for Settings {
             refund_window_days: 7,
             refund_review: false,
             refund_operator_window_days: 90,
+            study_seek_limit_secs: 300,
+            media_url_ttl_secs: 600,
+            media_url_secret: SecretString::from(""),
         }
     }
 }
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 57] = [
+const SETTING_MEANINGS: [(&str, &str); 60] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
@@ -330,6 +342,9 @@ const SETTING_MEANINGS: [(&str, &str); 57] = [
     ("account_cache_secs", "seconds an account's active/staff state may be served from Redis"),
     ("refund_window_days", "a buyer may ask for a refund within this many days of paying"),
     ("refund_review", "buyers' refund requests wait for an operator (true) or are approved by policy"),
+    ("study_seek_limit_secs", "most seconds one study progress report may add (the seek limit)"),
+    ("media_url_ttl_secs", "lifetime of a signed lesson media link, seconds"),
+    ("media_url_secret", "secret of lesson media links (empty = derived from the JWT secret)"),
     ("refund_operator_window_days", "operators may refund within this many days of payment (the gateway's window)"),
 ];
 
@@ -414,6 +429,9 @@ impl Settings {
             bail!(
                 "LUFFY_WECHAT_API_V3_KEY must be the 32-byte APIv3 key from the WeChat Pay console"
             );
+        }
+        if self.study_seek_limit_secs == 0 || self.media_url_ttl_secs == 0 {
+            bail!("LUFFY_STUDY_SEEK_LIMIT_SECS and LUFFY_MEDIA_URL_TTL_SECS must be positive");
         }
         if self.request_timeout_secs == 0 {
             bail!("LUFFY_REQUEST_TIMEOUT_SECS must be at least 1");
@@ -507,6 +525,19 @@ impl Settings {
             format!("{}/sandbox/alipay/gateway.do", self.public_base())
         } else {
             self.alipay_gateway.clone()
+        }
+    }
+
+    /// The key lesson media links are signed with: the configured secret, else one derived
+    /// from the JWT secret (so a development setup needs nothing more).
+    pub fn media_url_key(&self) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        match self.media_url_secret.expose_secret() {
+            "" => Sha256::digest(
+                format!("luffy media links\n{}", self.jwt_secret.expose_secret()).as_bytes(),
+            )
+            .to_vec(),
+            secret => secret.as_bytes().to_vec(),
         }
     }
 
@@ -699,7 +730,12 @@ mod tests {
             .unwrap()
             .keys()
             .map(String::as_str)
-            .chain(["jwt_secret", "wechat_api_v3_key", "alipay_aes_key"])
+            .chain([
+                "jwt_secret",
+                "wechat_api_v3_key",
+                "alipay_aes_key",
+                "media_url_secret",
+            ])
             .collect();
         fields.sort_unstable();
         let mut described: Vec<&str> = SETTING_MEANINGS.iter().map(|(f, _)| *f).collect();

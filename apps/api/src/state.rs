@@ -96,6 +96,8 @@ pub struct AppState {
     pub gateways: Gateways,
     /// Daily reconciliation of the channels' bills.
     pub reconciliations: luffy_web::services::Reconciliations,
+    /// Studying owned courses.
+    pub study: luffy_web::services::Study,
     /// Its store, for scheduling the daily job.
     pub reconciliation_store: luffy_store::PgReconciliations,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
@@ -429,6 +431,15 @@ impl AppState {
                 gateways.clone(),
             ),
             reconciliation_store,
+            study: luffy_study::StudyService::new(
+                luffy_store::PgStudy::new(pg.clone()),
+                SystemClock,
+                luffy_study::MediaSigner::new(
+                    &settings.media_url_key(),
+                    chrono::Duration::seconds(settings.media_url_ttl_secs.into()),
+                ),
+                settings.study_seek_limit_secs.into(),
+            ),
             payments,
             gateways,
             wechat_sandbox,

@@ -318,6 +318,21 @@ impl From<luffy_coupon::CreateCouponError> for ApiError {
     }
 }
 
+/// A study refusal: not owned, no lesson yet or a bad report is 400, a lesson closed to the
+/// asker 403, a missing course or lesson 404.
+impl From<luffy_study::StudyError> for ApiError {
+    fn from(error: luffy_study::StudyError) -> Self {
+        match error {
+            luffy_study::StudyError::NotOwned
+            | luffy_study::StudyError::NoLessons
+            | luffy_study::StudyError::Progress(_) => ApiError::BadRequest(error.to_string()),
+            luffy_study::StudyError::Unknown => ApiError::NotFound(error.to_string()),
+            luffy_study::StudyError::Closed => ApiError::Forbidden(error.to_string()),
+            luffy_study::StudyError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<luffy_order::PaymentError> for ApiError {
     fn from(error: luffy_order::PaymentError) -> Self {
         use luffy_order::PaymentError as E;

@@ -95,6 +95,10 @@ diesel::table! {
         user_id -> Int8,
         course_id -> Int8,
         created_time -> Timestamptz,
+        chapter_id -> Nullable<Int8>,
+        lesson_id -> Nullable<Int8>,
+        study_time -> Int8,
+        updated_time -> Timestamptz,
     }
 }
 
@@ -335,5 +339,7 @@ diesel::table! {
         duration -> Varchar,
         free_trail -> Bool,
         is_show -> Bool,
+        lesson_type -> Int2,
+        media -> Varchar,
     }
 }

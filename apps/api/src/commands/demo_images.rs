@@ -91,8 +91,27 @@ pub fn write_demo_images(media_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             written.push(path);
         }
     }
+    for lesson in 1..=DEMO_LESSONS {
+        let path = media_dir.join(format!("lessons/lesson-{lesson}.html"));
+        if !path.exists() {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(
+                &path,
+                format!(
+                    "<!doctype html><meta charset=\"utf-8\"><title>课时 {lesson}</title>\
+                     <h1>路飞学城示例课时 {lesson}</h1><p>这是演示数据的课时讲义,只有购买了课程的学员(或免费试学的课时)才能打开。</p>\n"
+                ),
+            )?;
+            written.push(path);
+        }
+    }
     Ok(written)
 }
+
+/// The demo catalog's lessons, each with a short document (`lessons/lesson-{id}.html`).
+const DEMO_LESSONS: u32 = 14;
 
 #[cfg(test)]
 mod tests {

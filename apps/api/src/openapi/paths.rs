@@ -958,3 +958,66 @@ pub fn run_reconciliation() {}
     security(("jwt" = []), ("bearer" = [])),
 )]
 pub fn export_reconciliations() {}
+
+#[utoipa::path(
+    get,
+    path = "/users/course",
+    tag = "study",
+    summary = "My courses: the caller's courses, newest purchase first, with where they are and their progress",
+    params(("type" = Option<i64>, Query, description = "-1 (default) every type, else 0 实战课程, 1 会员专享, 2 学位课程"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size (default 5, at most 20)")),
+    responses((status = 200, description = "OK", body = UserCoursePage), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn my_courses() {}
+
+#[utoipa::path(
+    get,
+    path = "/users/course/{id}",
+    tag = "study",
+    summary = "Open an owned course where the learner left it (a first-time learner starts at the first visible lesson, remembered), with the current lesson's signed media link",
+    params(("id" = i64, Path, description = "Course id")),
+    responses((status = 200, description = "OK", body = StudyCourse), (status = 400, description = "The course is not owned (never bought, or refunded), or has no lesson yet", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 404, description = "No such course", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn open_course() {}
+
+#[utoipa::path(
+    get,
+    path = "/users/lesson",
+    tag = "study",
+    summary = "Seconds the caller studied a lesson open to them (a bare number)",
+    params(("lesson" = String, Query, description = "Lesson id (or `lesson-{id}`)")),
+    responses((status = 200, description = "Seconds", body = i64), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "The lesson is not open to the caller", body = ErrorBody), (status = 404, description = "No such lesson", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn lesson_time() {}
+
+#[utoipa::path(
+    post,
+    path = "/users/progress",
+    tag = "study",
+    summary = "Record seconds studied on an open lesson: added to the lesson and the course, the learner's place moves forward only",
+    request_body = ProgressForm,
+    responses((status = 200, description = "Recorded", body = ProgressRecorded), (status = 400, description = "Bad lesson or time (beyond the seek limit)", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "The lesson is not open to the caller", body = ErrorBody), (status = 404, description = "No such lesson", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn record_progress() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/type",
+    tag = "courses",
+    summary = "The course types as [value, label] pairs (the tabs of my courses)",
+    responses((status = 200, description = "OK", body = Vec<(i64, String)>)),
+)]
+pub fn course_types() {}
+
+#[utoipa::path(
+    get,
+    path = "/uploads/lessons/{file}",
+    tag = "study",
+    summary = "A lesson's media, only through an unexpired link signed for it (as lesson_link gives)",
+    params(("file" = String, Path, description = "Path under lessons/"), ("expires" = i64, Query, description = "Unix seconds"), ("user" = i64, Query, description = "Whom the link was given to"), ("sig" = String, Query, description = "HMAC-SHA256 of path, expires and user (base64url)")),
+    responses((status = 200, description = "The file"), (status = 403, description = "Missing, forged or expired link", body = ErrorBody), (status = 404, description = "No such file", body = ErrorBody)),
+)]
+pub fn lesson_media() {}

@@ -65,6 +65,8 @@ pub use crate::routes::courses::view::CourseDetailView as CourseDetail;
 pub use crate::routes::courses::view::CourseView as Course;
 pub use crate::routes::courses::view::DiscountView as Discount;
 pub use crate::routes::courses::view::NamedRef as Named;
+pub use crate::routes::courses::view::StudyChapterView as StudyChapter;
+pub use crate::routes::courses::view::StudyLessonView as StudyLesson;
 pub use crate::routes::courses::view::TeacherView as Teacher;
 pub use crate::routes::health::Liveness as Health;
 pub use crate::routes::health::Readiness;
@@ -87,6 +89,10 @@ pub use crate::routes::payments::wechat::WechatPaymentView as WechatPayment;
 pub use crate::routes::users::login::LoginForm;
 pub use crate::routes::users::me::Profile;
 pub use crate::routes::users::register::RegisterForm;
+pub use crate::routes::users::study::ProgressForm;
+pub use crate::routes::users::study::ProgressRecorded;
+pub use crate::routes::users::study::StudyCourseView as StudyCourse;
+pub use crate::routes::users::study::UserCourseView as UserCourse;
 pub use crate::routes::users::TokenResponse;
 pub use luffy_web::reconciliation_view::FindingView as ReconciliationFinding;
 pub use luffy_web::reconciliation_view::ReconciliationView as Reconciliation;
@@ -109,6 +115,9 @@ pub type AdminOrderPage = DrfPage<AdminOrder>;
 
 /// A DRF page of orders.
 pub type OrderPage = DrfPage<Order>;
+
+/// A DRF page of the learner's courses.
+pub type UserCoursePage = DrfPage<UserCourse>;
 
 /// A DRF page of reconciled days.
 pub type ReconciliationPage = DrfPage<Reconciliation>;

@@ -21,6 +21,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/users/register").route(web::post().to(users::register::register)))
         .service(web::resource("/users/login").route(web::post().to(users::login::login)))
         .service(web::resource("/users/me").route(web::get().to(users::me::me)))
+        .service(web::resource("/users/course").route(web::get().to(users::study::my_courses)))
+        .service(
+            web::resource(r"/users/course/{id:\d+}")
+                .route(web::get().to(users::study::open_course)),
+        )
+        .service(web::resource("/users/lesson").route(web::get().to(users::study::lesson_time)))
+        .service(
+            web::resource("/users/progress").route(web::post().to(users::study::record_progress)),
+        )
+        .service(web::resource("/courses/type").route(web::get().to(users::study::course_types)))
+        .service(
+            web::resource("/uploads/lessons/{file:.+}")
+                .route(web::get().to(users::study::lesson_media)),
+        )
         .service(web::resource("/courses").route(web::get().to(courses::list::list_courses)))
         // Fixed and longer paths before `/courses/{id}` and `/courses/{d}/{c}`.
         .service(

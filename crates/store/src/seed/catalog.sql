@@ -106,6 +106,10 @@ INSERT INTO course_lessons (id, chapter_id, course_id, orders, name, duration, f
     (14, 10, 2, 1, '条件类型', '19:27', TRUE)
 ON CONFLICT (id) DO NOTHING;
 
+-- Each demo lesson's material: a short document (`luffy seed` writes the files).
+UPDATE course_lessons SET lesson_type = 0, media = 'lessons/lesson-' || id || '.html'
+    WHERE id BETWEEN 1 AND 14 AND media = '';
+
 SELECT setval(pg_get_serial_sequence('teachers', 'id'), (SELECT max(id) FROM teachers));
 SELECT setval(pg_get_serial_sequence('course_chapters', 'id'), (SELECT max(id) FROM course_chapters));
 SELECT setval(pg_get_serial_sequence('course_lessons', 'id'), (SELECT max(id) FROM course_lessons));

@@ -139,9 +139,53 @@ pub struct CourseDetailView {
     description: String,
     /// The teacher, if any.
     teacher: Option<TeacherView>,
+    /// The visible chapters with their visible lessons, in order (the study page walks it);
+    /// each lesson's `lesson_link` only when the lesson is open to the caller.
+    chapter_list: Vec<StudyChapterView>,
+}
+
+/// A lesson on a course page.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StudyLesson)]
+pub struct StudyLessonView {
+    /// Id.
+    pub id: i64,
+    /// Title.
+    pub name: String,
+    /// Position in the chapter.
+    pub orders: i32,
+    /// As the operator wrote it.
+    pub duration: String,
+    /// 0 document, 1 exercise, 2 video.
+    pub lesson_type: i16,
+    /// A signed link to its media, valid a few minutes: only when the lesson is open to the
+    /// caller (owners; free trials for anyone logged in), else empty.
+    pub lesson_link: String,
+    /// Open to everyone logged in.
+    pub free_trail: bool,
+}
+
+/// A chapter on a course page.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StudyChapter)]
+pub struct StudyChapterView {
+    /// Id.
+    pub id: i64,
+    /// Position.
+    pub orders: i32,
+    /// Title.
+    pub name: String,
+    /// Its visible lessons, in order.
+    pub lesson_list: Vec<StudyLessonView>,
 }
 
 impl CourseDetailView {
+    /// The page with its chapters.
+    pub fn with_chapters(mut self, chapters: Vec<StudyChapterView>) -> Self {
+        self.chapter_list = chapters;
+        self
+    }
+
     /// Renders a course page at `now`.
     pub fn new(profile: &CourseProfile, now: DateTime<Utc>, public_base: &str) -> Self {
         Self {
@@ -152,6 +196,7 @@ impl CourseDetailView {
                 .teacher
                 .as_ref()
                 .map(|teacher| TeacherView::new(teacher, public_base)),
+            chapter_list: Vec::new(),
         }
     }
 }

@@ -35,3 +35,4 @@ pub async fn cart_total_or_zero(state: &crate::state::AppState, user: luffy_comm
         }
     }
 }
+pub mod study;
