@@ -98,6 +98,8 @@ pub struct AppState {
     pub reconciliations: luffy_web::services::Reconciliations,
     /// Studying owned courses.
     pub study: luffy_web::services::Study,
+    /// Course search and hot words.
+    pub search: luffy_web::services::Search,
     /// Its store, for scheduling the daily job.
     pub reconciliation_store: luffy_store::PgReconciliations,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
@@ -473,6 +475,14 @@ impl AppState {
             catalog: CatalogService::new(
                 PgCatalog::new(pg.clone()).with_replica(replica.clone()),
                 SystemClock,
+            ),
+            search: luffy_catalog::SearchService::new(
+                PgCatalog::new(pg.clone()).with_replica(replica.clone()),
+                luffy_store::RedisHotWords::new(redis.clone(), settings.redis_prefix.clone()),
+                SystemClock,
+                std::sync::Arc::new(move |now: chrono::DateTime<chrono::Utc>| {
+                    now.with_timezone(&timezone).date_naive()
+                }),
             ),
             replica,
             replica_metrics,

@@ -49,6 +49,8 @@ pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, Sy
 
 /// The payment service wired to its production adapter.
 pub type Payments = PaymentService<PgOrderStore, SystemClock>;
+/// Course search and hot words, as wired here.
+pub type Search = luffy_catalog::SearchService<PgCatalog, luffy_store::RedisHotWords, SystemClock>;
 /// Studying owned courses, as wired here.
 pub type Study = luffy_study::StudyService<luffy_store::PgStudy, SystemClock>;
 /// Daily reconciliation of the channels' bills, as wired here.

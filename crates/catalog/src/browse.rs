@@ -220,6 +220,15 @@ pub trait CatalogBrowser: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Page<CourseProfile>, CatalogError>> + Send;
 
+    /// One page of shown, non-deleted courses whose name, description, teacher, category or
+    /// direction contains the text, in the query's order.
+    fn search_courses(
+        &self,
+        query: &crate::search::SearchQuery,
+        page: PageRequest,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Page<CourseProfile>, CatalogError>> + Send;
+
     /// One course with its page data, whatever its visibility (callers decide).
     fn course_profile(
         &self,

@@ -12,6 +12,7 @@ pub mod course;
 pub mod promotion;
 pub mod repository;
 pub mod sale;
+pub mod search;
 pub mod service;
 pub mod taxonomy;
 #[cfg(feature = "uploads")]
@@ -30,6 +31,7 @@ pub use course::{Category, Course, CourseType, Direction};
 pub use promotion::{current_discount, CourseDiscount, PromotionLink};
 pub use repository::{CatalogError, CatalogStore, CourseOwnership};
 pub use sale::{InvalidSale, SaleFormula};
+pub use search::{HotWords, SearchError, SearchOrdering, SearchQuery, SearchService, SearchText};
 pub use service::CatalogService;
 pub use taxonomy::{TaxonomyError, TaxonomyService, TaxonomyStore};
 #[cfg(feature = "uploads")]

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, SmallInt, Text};
 use diesel_async::RunQueryDsl;
+use luffy_catalog::search::{SearchOrdering, SearchQuery};
 use luffy_catalog::{
     CatalogBrowser, CatalogError, Category, Chapter, Course, CourseFilter, CourseLevel,
     CourseOrdering, CourseProfile, Direction, Lesson, Teacher, TeacherRole,
@@ -119,6 +120,13 @@ async fn profiles_by_ids(
         .collect()
 }
 
+/// One bigint: a count or an id.
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
 #[derive(QueryableByName)]
 struct ChapterLessonRow {
     #[diesel(sql_type = BigInt)]
@@ -228,6 +236,67 @@ impl CatalogBrowser for PgCatalog {
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or_default(),
+            request: page,
+        })
+    }
+
+    async fn search_courses(
+        &self,
+        query: &SearchQuery,
+        page: PageRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Page<CourseProfile>, CatalogError> {
+        let conn = self.read_connection().await?;
+        let text = query.text.as_str();
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let order = match query.ordering {
+            SearchOrdering::Relevance => "score DESC, id DESC",
+            SearchOrdering::Id { descending: true } => "id DESC",
+            SearchOrdering::Id { descending: false } => "id ASC",
+            SearchOrdering::Students { descending: true } => "students DESC, id DESC",
+            SearchOrdering::Students { descending: false } => "students ASC, id DESC",
+            SearchOrdering::Orders { descending: true } => "paid_orders DESC, id DESC",
+            SearchOrdering::Orders { descending: false } => "paid_orders ASC, id DESC",
+        };
+        let matched = "SELECT c.id, c.students,
+                GREATEST(word_similarity($1, c.name), word_similarity($1, COALESCE(t.name, '')),
+                         word_similarity($1, cat.name), word_similarity($1, dir.name)) AS score,
+                (SELECT count(*) FROM order_details od JOIN orders o ON o.id = od.order_id
+                  WHERE od.course_id = c.id AND o.order_status IN (1, 4, 5)) AS paid_orders
+             FROM courses c
+             JOIN course_categories cat ON cat.id = c.category_id
+             JOIN course_directions dir ON dir.id = c.direction_id
+             LEFT JOIN teachers t ON t.id = c.teacher_id AND NOT t.is_deleted
+             WHERE c.is_show AND NOT c.is_deleted
+               AND (c.name ILIKE $2 OR c.description ILIKE $2 OR t.name ILIKE $2
+                    OR cat.name ILIKE $2 OR dir.name ILIKE $2)";
+        let (mut c1, mut c2) = (&*conn, &*conn);
+        let total = diesel::sql_query(format!(
+            "SELECT count(*)::bigint AS value FROM ({matched}) m"
+        ))
+        .bind::<Text, _>(text)
+        .bind::<Text, _>(&pattern)
+        .get_result::<CountRow>(&mut c1);
+        let ids = diesel::sql_query(format!(
+            "SELECT id AS value FROM ({matched}) m ORDER BY {order} LIMIT $3 OFFSET $4"
+        ))
+        .bind::<Text, _>(text)
+        .bind::<Text, _>(&pattern)
+        .bind::<BigInt, _>(page.limit())
+        .bind::<BigInt, _>(page.offset())
+        .load::<CountRow>(&mut c2);
+        let (total, ids) =
+            futures::try_join!(total, ids).map_err(|e| diesel_error(e, "searching courses"))?;
+        let ids: Vec<i64> = ids.into_iter().map(|r| r.value).collect();
+        let items = profiles_by_ids(&conn, &ids, now).await?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total.value).unwrap_or_default(),
             request: page,
         })
     }

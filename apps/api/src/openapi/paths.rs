@@ -1021,3 +1021,22 @@ pub fn course_types() {}
     responses((status = 200, description = "The file"), (status = 403, description = "Missing, forged or expired link", body = ErrorBody), (status = 404, description = "No such file", body = ErrorBody)),
 )]
 pub fn lesson_media() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/search",
+    tag = "courses",
+    summary = "Shown courses whose name, description, teacher, category or direction contains the text (Chinese included, always current), as course cards; the text counts as a hot word",
+    params(("text" = String, Query, description = "What to look for (at most 50 characters, no control characters)"), ("page" = Option<i64>, Query, description = "Page, from 1"), ("size" = Option<i64>, Query, description = "Page size (default 5, at most 20)"), ("ordering" = Option<String>, Query, description = "Empty for relevance, or id, students, orders (paid purchases), each with - for descending")),
+    responses((status = 200, description = "OK", body = CourseCardPage), (status = 400, description = "Empty text, control characters, or an unknown ordering", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn search_courses() {}
+
+#[utoipa::path(
+    get,
+    path = "/courses/hot_word",
+    tag = "courses",
+    summary = "The five texts searched most over the last seven days, most first",
+    responses((status = 200, description = "OK", body = Vec<String>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn hot_words() {}

@@ -38,6 +38,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/courses").route(web::get().to(courses::list::list_courses)))
         // Fixed and longer paths before `/courses/{id}` and `/courses/{d}/{c}`.
         .service(
+            web::resource("/courses/search").route(web::get().to(courses::search::search_courses)),
+        )
+        .service(
+            web::resource("/courses/hot_word").route(web::get().to(courses::search::hot_words)),
+        )
+        .service(
             web::resource("/courses/directions")
                 .route(web::get().to(courses::filters::list_directions)),
         )

@@ -6,4 +6,5 @@ pub mod chapters;
 pub mod detail;
 pub mod filters;
 pub mod list;
+pub mod search;
 pub mod view;
