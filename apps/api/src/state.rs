@@ -100,6 +100,8 @@ pub struct AppState {
     pub study: luffy_web::services::Study,
     /// Course search and hot words.
     pub search: luffy_web::services::Search,
+    /// The home page's navigation and banners.
+    pub home: luffy_web::services::Home,
     /// Its store, for scheduling the daily job.
     pub reconciliation_store: luffy_store::PgReconciliations,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
@@ -476,6 +478,7 @@ impl AppState {
                 PgCatalog::new(pg.clone()).with_replica(replica.clone()),
                 SystemClock,
             ),
+            home: luffy_catalog::HomeService::new(luffy_store::PgHome::new(pg.clone())),
             search: luffy_catalog::SearchService::new(
                 PgCatalog::new(pg.clone()).with_replica(replica.clone()),
                 luffy_store::RedisHotWords::new(redis.clone(), settings.redis_prefix.clone()),

@@ -194,6 +194,17 @@ impl From<luffy_catalog::CatalogAdminError> for ApiError {
     }
 }
 
+impl From<luffy_catalog::HomeError> for ApiError {
+    fn from(error: luffy_catalog::HomeError) -> Self {
+        use luffy_catalog::HomeError as E;
+        match error {
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::Storage(storage) => storage.into(),
+            _ => Self::BadRequest(error.to_string()),
+        }
+    }
+}
+
 impl From<luffy_catalog::UploadError> for ApiError {
     fn from(error: luffy_catalog::UploadError) -> Self {
         use luffy_catalog::UploadError as E;

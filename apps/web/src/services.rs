@@ -49,6 +49,8 @@ pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, Sy
 
 /// The payment service wired to its production adapter.
 pub type Payments = PaymentService<PgOrderStore, SystemClock>;
+/// The home page's navigation and banners, as wired here.
+pub type Home = luffy_catalog::HomeService<luffy_store::PgHome>;
 /// Course search and hot words, as wired here.
 pub type Search = luffy_catalog::SearchService<PgCatalog, luffy_store::RedisHotWords, SystemClock>;
 /// Studying owned courses, as wired here.

@@ -59,6 +59,14 @@ pub mod actions {
     pub const REFUND_APPROVE: &str = "refund.approve";
     /// An operator rejected a refund request.
     pub const REFUND_REJECT: &str = "refund.reject";
+    /// A home navigation item was created.
+    pub const NAV_CREATE: &str = "nav.create";
+    /// A home navigation item was changed.
+    pub const NAV_UPDATE: &str = "nav.update";
+    /// A banner was created.
+    pub const BANNER_CREATE: &str = "banner.create";
+    /// A banner was changed.
+    pub const BANNER_UPDATE: &str = "banner.update";
 }
 
 /// The audited kinds of row, as stored in `audit_log.entity`.
@@ -87,6 +95,10 @@ pub mod entities {
     pub const PROMOTION: &str = "promotion";
     /// A `refunds` row.
     pub const REFUND: &str = "refund";
+    /// A home navigation item.
+    pub const NAV: &str = "nav";
+    /// A home banner.
+    pub const BANNER: &str = "banner";
 }
 
 /// One audit entry.

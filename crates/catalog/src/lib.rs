@@ -9,6 +9,7 @@ pub mod browse;
 #[cfg(any(test, feature = "test-util"))]
 pub mod builders;
 pub mod course;
+pub mod home;
 pub mod promotion;
 pub mod repository;
 pub mod sale;
@@ -28,6 +29,7 @@ pub use browse::{
     Teacher, TeacherRole,
 };
 pub use course::{Category, Course, CourseType, Direction};
+pub use home::{Banner, HomeChange, HomeError, HomeService, HomeStore, Nav, NavPosition};
 pub use promotion::{current_discount, CourseDiscount, PromotionLink};
 pub use repository::{CatalogError, CatalogStore, CourseOwnership};
 pub use sale::{InvalidSale, SaleFormula};

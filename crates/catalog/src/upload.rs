@@ -23,14 +23,17 @@ pub enum UploadKind {
     Cover,
     /// A teacher's avatar (`avatar/`).
     Avatar,
+    /// A home-page banner (`banner/`).
+    Banner,
 }
 
 impl UploadKind {
-    /// Parses the route's kind (`cover` or `avatar`).
+    /// Parses the route's kind (`cover`, `avatar` or `banner`).
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "cover" => Some(Self::Cover),
             "avatar" => Some(Self::Avatar),
+            "banner" => Some(Self::Banner),
             _ => None,
         }
     }
@@ -40,6 +43,7 @@ impl UploadKind {
         match self {
             Self::Cover => "course",
             Self::Avatar => "avatar",
+            Self::Banner => "banner",
         }
     }
 }

@@ -96,6 +96,18 @@ row_json!(
     "activities"
 );
 row_json!(
+    /// A navigation row as JSON.
+    NavJson,
+    "to_jsonb(r)",
+    "navs"
+);
+row_json!(
+    /// A banner row as JSON.
+    BannerJson,
+    "to_jsonb(r)",
+    "banners"
+);
+row_json!(
     /// A job row as JSON.
     JobJson,
     "to_jsonb(r)",
@@ -146,6 +158,8 @@ async fn snapshot(
             .await
             .optional()?,
         entities::CATEGORY => CategoryJson { id }.get_result(&mut conn).await.optional()?,
+        entities::NAV => NavJson { id }.get_result(&mut conn).await.optional()?,
+        entities::BANNER => BannerJson { id }.get_result(&mut conn).await.optional()?,
         other => {
             return Err(DieselError::QueryBuilderError(
                 format!("no audit snapshot for {other}").into(),

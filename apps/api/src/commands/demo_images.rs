@@ -19,6 +19,13 @@ const COVERS: [(&str, [u8; 3]); 8] = [
 ];
 
 /// Teacher avatars (square) by file name under `teacher/avatar/`.
+/// The demo banners (1200×382, the client's carousel height).
+const BANNERS: [(&str, [u8; 3]); 3] = [
+    ("demo-1.png", [40, 90, 200]),
+    ("demo-2.png", [230, 120, 40]),
+    ("demo-3.png", [30, 160, 120]),
+];
+
 const AVATARS: [(&str, [u8; 3]); 3] = [
     ("1.png", [220, 60, 60]),
     ("2.png", [60, 160, 90]),
@@ -91,21 +98,31 @@ pub fn write_demo_images(media_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             written.push(path);
         }
     }
-    for lesson in 1..=DEMO_LESSONS {
-        let path = media_dir.join(format!("lessons/lesson-{lesson}.html"));
-        if !path.exists() {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(
-                &path,
-                format!(
-                    "<!doctype html><meta charset=\"utf-8\"><title>课时 {lesson}</title>\
-                     <h1>路飞学城示例课时 {lesson}</h1><p>这是演示数据的课时讲义,只有购买了课程的学员(或免费试学的课时)才能打开。</p>\n"
-                ),
-            )?;
+    for (name, colour) in BANNERS {
+        let path = media_dir.join("banner").join(name);
+        if write_if_missing(&path, 1200, 382, colour)? {
             written.push(path);
         }
+    }
+    for lesson in 1..=DEMO_LESSONS {
+        let path = media_dir.join(format!("lessons/lesson-{lesson}.html"));
+        if path.exists() {
+            continue;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Written aside and renamed, like the pictures.
+        let partial = path.with_extension(format!("{}.part", uuid::Uuid::new_v4().simple()));
+        std::fs::write(
+            &partial,
+            format!(
+                "<!doctype html><meta charset=\"utf-8\"><title>课时 {lesson}</title>\
+                 <h1>路飞学城示例课时 {lesson}</h1><p>这是演示数据的课时讲义,只有购买了课程的学员(或免费试学的课时)才能打开。</p>\n"
+            ),
+        )?;
+        std::fs::rename(&partial, &path)?;
+        written.push(path);
     }
     Ok(written)
 }
@@ -127,7 +144,13 @@ mod tests {
 
         let dir = std::env::temp_dir().join(format!("luffy-media-{}", uuid::Uuid::new_v4()));
         let first = write_demo_images(&dir).unwrap();
-        assert_eq!(first.len(), COVERS.len() + AVATARS.len());
+        assert_eq!(
+            first.len(),
+            COVERS.len() + AVATARS.len() + BANNERS.len() + DEMO_LESSONS as usize
+        );
+        assert!(
+            dir.join("lessons/lesson-1.html").is_file() && dir.join("banner/demo-1.png").is_file()
+        );
         assert!(dir.join("course/cover/vue3.png").is_file());
         assert!(write_demo_images(&dir).unwrap().is_empty());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -918,7 +918,7 @@ pub fn update_promotion() {}
     post,
     path = "/admin/uploads/{kind}",
     tag = "admin",
-    summary = "Upload a course cover or an avatar: the raw PNG or JPEG as the body (checked by content, at most 2 MiB)",
+    summary = "Upload a course cover, an avatar or a banner: the raw PNG or JPEG as the body (checked by content, at most 2 MiB)",
     params(("kind" = String, Path, description = "cover or avatar")),
     request_body(content = String, content_type = "image/png", description = "The picture's bytes (image/png or image/jpeg)"),
     responses((status = 201, description = "Created", body = UploadedImage), (status = 400, description = "Not a PNG or JPEG, bad dimensions, or an unknown kind", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 413, description = "Over 2 MiB", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
@@ -1040,3 +1040,96 @@ pub fn search_courses() {}
     responses((status = 200, description = "OK", body = Vec<String>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
 )]
 pub fn hot_words() {}
+
+#[utoipa::path(
+    get,
+    path = "/nav/header",
+    tag = "home",
+    summary = "The shown header menu, at most 7 items, ordered (a bare array)",
+    responses((status = 200, description = "OK", body = Vec<NavItem>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn nav_header() {}
+
+#[utoipa::path(
+    get,
+    path = "/nav/footer",
+    tag = "home",
+    summary = "The shown footer links, at most 7, ordered (a bare array)",
+    responses((status = 200, description = "OK", body = Vec<NavItem>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn nav_footer() {}
+
+#[utoipa::path(
+    get,
+    path = "/banner",
+    tag = "home",
+    summary = "The shown banners, at most 10, ordered, pictures as absolute URLs (a bare array)",
+    responses((status = 200, description = "OK", body = Vec<BannerItem>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn banner_list() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/navs",
+    tag = "admin",
+    summary = "Every menu item, hidden ones too",
+    responses((status = 200, description = "OK", body = Vec<NavItem>), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_navs() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/navs",
+    tag = "admin",
+    summary = "Create a menu item (name, link, position; audited)",
+    request_body = HomeForm,
+    responses((status = 201, description = "Created", body = NavItem), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_nav() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/navs/{id}",
+    tag = "admin",
+    summary = "Change a menu item (audited)",
+    params(("id" = i64, Path, description = "Menu item id")),
+    request_body = HomeForm,
+    responses((status = 200, description = "OK", body = NavItem), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_nav() {}
+
+#[utoipa::path(
+    get,
+    path = "/admin/banners",
+    tag = "admin",
+    summary = "Every banner, hidden ones too",
+    responses((status = 200, description = "OK", body = Vec<BannerItem>), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn admin_list_banners() {}
+
+#[utoipa::path(
+    post,
+    path = "/admin/banners",
+    tag = "admin",
+    summary = "Create a banner (name, image from POST /admin/uploads/banner/, link; audited)",
+    request_body = HomeForm,
+    responses((status = 201, description = "Created", body = BannerItem), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn create_banner() {}
+
+#[utoipa::path(
+    patch,
+    path = "/admin/banners/{id}",
+    tag = "admin",
+    summary = "Change a banner (audited)",
+    params(("id" = i64, Path, description = "Banner id")),
+    request_body = HomeForm,
+    responses((status = 200, description = "OK", body = BannerItem), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 403, description = "Not staff", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    security(("jwt" = []), ("bearer" = [])),
+)]
+pub fn update_banner() {}

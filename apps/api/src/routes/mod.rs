@@ -9,6 +9,7 @@ pub mod cart;
 pub mod coupons;
 pub mod courses;
 pub mod health;
+pub mod home;
 pub mod orders;
 pub mod payments;
 pub mod users;
@@ -153,6 +154,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(payments::balance::pay_with_balance)),
         )
         .service(web::resource("/admin/jobs").route(web::get().to(admin::job_stats::job_stats)))
+        .service(web::resource("/nav/header").route(web::get().to(home::header)))
+        .service(web::resource("/nav/footer").route(web::get().to(home::footer)))
+        .service(web::resource("/banner").route(web::get().to(home::banners)))
+        .service(
+            web::resource("/admin/navs")
+                .route(web::get().to(home::list_navs))
+                .route(web::post().to(home::create_nav)),
+        )
+        .service(web::resource("/admin/navs/{id}").route(web::patch().to(home::update_nav)))
+        .service(
+            web::resource("/admin/banners")
+                .route(web::get().to(home::list_banners))
+                .route(web::post().to(home::create_banner)),
+        )
+        .service(web::resource("/admin/banners/{id}").route(web::patch().to(home::update_banner)))
         .service(
             web::resource("/admin/reconciliations")
                 .route(web::get().to(admin::reconciliations::list_reconciliations)),

@@ -110,6 +110,26 @@ ON CONFLICT (id) DO NOTHING;
 UPDATE course_lessons SET lesson_type = 0, media = 'lessons/lesson-' || id || '.html'
     WHERE id BETWEEN 1 AND 14 AND media = '';
 
+-- The home page: the tutorial's menus and a carousel (`luffy seed` draws the pictures).
+INSERT INTO navs (id, name, link, is_http, position, orders) VALUES
+    (1, '免费课', '/free', FALSE, 0, 1),
+    (2, '项目课', '/project', FALSE, 0, 2),
+    (3, '学位课', '/degree', FALSE, 0, 3),
+    (4, '习题库', '/exercise', FALSE, 0, 4),
+    (5, '路飞学城', 'https://www.luffycity.com/', TRUE, 0, 5),
+    (6, '关于我们', '/about', FALSE, 1, 1),
+    (7, '联系我们', '/contact', FALSE, 1, 2),
+    (8, '帮助中心', '/help', FALSE, 1, 3)
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO banners (id, name, image, link, is_http, orders) VALUES
+    (1, 'Typescript 入门到实战', '/uploads/banner/demo-1.png', '/project/1', FALSE, 1),
+    (2, 'Python 开发 21 天入门', '/uploads/banner/demo-2.png', '/project/4', FALSE, 2),
+    (3, '数据结构与算法', '/uploads/banner/demo-3.png', '/project/7', FALSE, 3)
+ON CONFLICT (id) DO NOTHING;
+
+SELECT setval(pg_get_serial_sequence('navs', 'id'), (SELECT max(id) FROM navs));
+SELECT setval(pg_get_serial_sequence('banners', 'id'), (SELECT max(id) FROM banners));
 SELECT setval(pg_get_serial_sequence('teachers', 'id'), (SELECT max(id) FROM teachers));
 SELECT setval(pg_get_serial_sequence('course_chapters', 'id'), (SELECT max(id) FROM course_chapters));
 SELECT setval(pg_get_serial_sequence('course_lessons', 'id'), (SELECT max(id) FROM course_lessons));

@@ -1,5 +1,6 @@
-//! `POST /admin/uploads/{cover|avatar}/`: the raw picture as the body (PNG or JPEG, at most
-//! 2 MiB, checked by content); answers the site path to put in `course_cover` or `avatar`.
+//! `POST /admin/uploads/{cover|avatar|banner}/`: the raw picture as the body (PNG or JPEG, at most
+//! 2 MiB, checked by content); answers the site path to put in `course_cover`, `avatar` or a
+//! banner's `image`.
 
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
@@ -35,7 +36,7 @@ pub async fn upload_image(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let kind = UploadKind::parse(path.as_str())
-        .ok_or_else(|| ApiError::BadRequest("上传类型应为 cover 或 avatar!".into()))?;
+        .ok_or_else(|| ApiError::BadRequest("上传类型应为 cover、avatar 或 banner!".into()))?;
     let stored = state.uploads.upload(kind, &body).await?;
     tracing::info!(operator = staff.0.id.get(), path = %stored.path, "picture uploaded");
     Ok(HttpResponse::Created().json(UploadedView {
