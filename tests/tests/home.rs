@@ -227,3 +227,116 @@ async fn operators_add_hide_and_reorder_with_checks_and_an_audit_trail() {
         .await;
     assert_eq!(change, 1);
 }
+
+#[tokio::test]
+async fn the_console_edits_menus_and_banners_with_the_same_checks() {
+    use luffy_e2e::api_client::csrf_field;
+    use reqwest::header::COOKIE;
+    let app = spawn_app().await;
+    let (_, cookie) = app.console_login("admin", "admin12345").await;
+    let page = app
+        .client
+        .get(format!("{}/console/home", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("项目课") && html.contains("/uploads/banner/demo-1.png"),
+        "{html}"
+    );
+    let token = csrf_field(&html);
+
+    // A menu item: added, then refused with a bad link (shown on the page).
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .header(COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let added = post(
+        "/console/navs",
+        vec![
+            ("csrf", &token),
+            ("name", "训练营"),
+            ("link", "/camp"),
+            ("position", "1"),
+            ("orders", "0"),
+            ("is_show", "on"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(names(&public(&app, "/nav/footer").await.json)[0], "训练营");
+    let refused = post(
+        "/console/navs",
+        vec![
+            ("csrf", &token),
+            ("name", "坏链接"),
+            ("link", "https://x.example.com"),
+            ("position", "0"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("链接无效"));
+    let forged = post(
+        "/console/navs",
+        vec![
+            ("csrf", "forged"),
+            ("name", "x"),
+            ("link", "/x"),
+            ("position", "0"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // A banner from a picture uploaded in the form.
+    let mut body = Vec::new();
+    for (field, value) in [
+        ("csrf", token.as_str()),
+        ("name", "控制台轮播"),
+        ("link", "/project/2"),
+        ("orders", "0"),
+        ("is_show", "on"),
+    ] {
+        body.extend_from_slice(
+            format!("--XBOUNDARY\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"picture\"; filename=\"b.png\"\r\nContent-Type: image/png\r\n\r\n",
+    );
+    body.extend_from_slice(PNG);
+    body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
+    let banner = app
+        .client
+        .post(format!("{}/console/banners", app.base))
+        .header(COOKIE, &cookie)
+        .header("Content-Type", "multipart/form-data; boundary=XBOUNDARY")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(banner.status(), StatusCode::SEE_OTHER);
+    let shown = public(&app, "/banner").await;
+    assert_eq!(names(&shown.json)[0], "控制台轮播");
+    assert!(shown.json[0]["image"]
+        .as_str()
+        .unwrap()
+        .contains("/uploads/banner/"));
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*)::bigint AS value FROM audit_log WHERE entity IN ('nav', 'banner')"
+        )
+        .await,
+        2
+    );
+}

@@ -50,6 +50,7 @@ fn console_state(state: &AppState) -> luffy_console::ConsoleState {
         refunds: state.refunds.clone(),
         jobs: state.jobs.clone(),
         reconciliations: state.reconciliations.clone(),
+        home: state.home.clone(),
     }
 }
 

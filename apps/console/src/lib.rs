@@ -10,6 +10,7 @@ pub mod chart;
 pub mod coupons;
 pub mod courses;
 pub mod guard;
+pub mod home;
 pub mod multipart;
 pub mod operations;
 pub mod pages;
@@ -190,6 +191,11 @@ pub fn scope(state: &ConsoleState) -> impl HttpServiceFactory {
             "/coupons/{id}/grants/{grant}/revoke",
             web::post().to(coupons::revoke),
         )
+        .route("/home", web::get().to(home::home))
+        .route("/navs", web::post().to(home::create_nav))
+        .route("/navs/{id}", web::post().to(home::update_nav))
+        .route("/banners", web::post().to(home::create_banner))
+        .route("/banners/{id}", web::post().to(home::update_banner))
         .route("/jobs", web::get().to(operations::jobs))
         .route(
             "/reconciliations",

@@ -4,7 +4,7 @@
 
 use luffy_store::{RedisLoginAttempts, RedisSessionData};
 use luffy_web::services::{
-    Accounts, Audit, Catalog, CatalogAdmin, Coupons, Jobs, Orders, Reconciliations, Refunds,
+    Accounts, Audit, Catalog, CatalogAdmin, Coupons, Home, Jobs, Orders, Reconciliations, Refunds,
     Taxonomy, Uploads,
 };
 use secrecy::SecretString;
@@ -53,4 +53,6 @@ pub struct ConsoleState {
     pub jobs: Jobs,
     /// The channels' reconciled days.
     pub reconciliations: Reconciliations,
+    /// The home page's menus and banners.
+    pub home: Home,
 }
