@@ -187,3 +187,50 @@ async fn missing_garbled_foreign_and_expired_tokens_are_401() {
 fn luffy_common_id(id: i64) -> luffy_common::UserId {
     luffy_common::UserId(id)
 }
+
+#[tokio::test]
+async fn buyers_logins_are_limited_per_account_and_per_address() {
+    let app = luffy_e2e::spawn_app().await;
+    let login = |username: &str, password: &str| {
+        let request = app
+            .request(reqwest::Method::POST, "/users/login/")
+            .json(&serde_json::json!({"username": username, "password": password}));
+        async { app.send(request).await }
+    };
+    // A success clears the account's count.
+    for _ in 0..5 {
+        assert_eq!(
+            login("luffy", "wrong-password").await.status,
+            reqwest::StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login("luffy", "luffy12345").await.status,
+        reqwest::StatusCode::OK
+    );
+    // Twenty-five wrong passwords in a row, then the right one: all answered, the first ten
+    // 401, then 429 with Retry-After, the right password included.
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(login("luffy", "wrong-password").await);
+    }
+    let right = login("luffy", "luffy12345").await;
+    assert!(statuses[..10]
+        .iter()
+        .all(|r| r.status == reqwest::StatusCode::UNAUTHORIZED));
+    for refused in statuses[10..].iter().chain([&right]) {
+        assert_eq!(refused.status, reqwest::StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.errmsg().contains("频繁"), "{}", refused.text);
+        let wait: i64 = refused.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=900).contains(&wait), "{wait}");
+    }
+    // Another account from the same address still logs in (under the address's limit).
+    assert_eq!(
+        login("admin", "admin12345").await.status,
+        reqwest::StatusCode::OK
+    );
+}

@@ -102,6 +102,8 @@ pub struct AppState {
     pub search: luffy_web::services::Search,
     /// The home page's navigation and banners.
     pub home: luffy_web::services::Home,
+    /// Buyers' login attempts per account and per address (shared by every instance).
+    pub login_attempts: luffy_store::RedisLoginAttempts,
     /// Its store, for scheduling the daily job.
     pub reconciliation_store: luffy_store::PgReconciliations,
     /// The built-in sandbox, when `LUFFY_ALIPAY_GATEWAY` is empty.
@@ -479,6 +481,12 @@ impl AppState {
                 SystemClock,
             ),
             home: luffy_catalog::HomeService::new(luffy_store::PgHome::new(pg.clone())),
+            login_attempts: luffy_store::RedisLoginAttempts::for_scope(
+                redis.clone(),
+                &settings.redis_prefix,
+                "buyers",
+                crate::routes::users::login::LOGIN_WINDOW_SECS,
+            ),
             search: luffy_catalog::SearchService::new(
                 PgCatalog::new(pg.clone()).with_replica(replica.clone()),
                 luffy_store::RedisHotWords::new(redis.clone(), settings.redis_prefix.clone()),

@@ -46,9 +46,9 @@ pub fn register() {}
     post,
     path = "/users/login",
     tag = "users",
-    summary = "Log in with username or mobile",
+    summary = "Log in with username or mobile (failed attempts limited per account and per address)",
     request_body = LoginForm,
-    responses((status = 200, description = "OK", body = TokenResponse), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 400, description = "Refused input or rule", body = ErrorBody), (status = 401, description = "No or bad token, or the account is deactivated", body = ErrorBody), (status = 429, description = "Too many failed attempts for the account or from the address; see Retry-After", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
 )]
 pub fn login() {}
 

@@ -1,6 +1,6 @@
 //! `POST /users/login/`: {username (or mobile), password} -> {token, cart_total}.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -23,11 +23,21 @@ pub struct LoginForm {
     password: String,
 }
 
+/// The window login attempts are counted in, seconds.
+pub const LOGIN_WINDOW_SECS: u64 = 15 * 60;
+/// Failed attempts one account may have in a window (a success clears them).
+pub const LOGIN_ATTEMPTS_PER_ACCOUNT: i64 = 10;
+/// Failed attempts one address may have in a window, over every account.
+pub const LOGIN_ATTEMPTS_PER_ADDRESS: i64 = 50;
+
 /// Checks the credentials and issues a token. Unknown user and wrong password answer the same
-/// 401 so accounts cannot be enumerated.
+/// 401 so accounts cannot be enumerated. Failed attempts are counted per account and per
+/// address in Redis (shared by every instance); past either limit every attempt, right or
+/// wrong, is a 429 with `Retry-After` until the window ends.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     form: Json<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
@@ -37,13 +47,32 @@ pub async fn login(
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::bad_request("请输入用户名或手机号!"))?;
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let counts = state.login_attempts.current(&login, &address).await?;
+    if counts.per_account >= LOGIN_ATTEMPTS_PER_ACCOUNT
+        || counts.per_address >= LOGIN_ATTEMPTS_PER_ADDRESS
+    {
+        let wait = counts.retry_after_secs;
+        return Ok(HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", wait.to_string()))
+            .json(serde_json::json!({"errmsg": format!("登录尝试过于频繁,请{wait}秒后再试!")})));
+    }
     let user = state.users.find_by_login(&login).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let valid = verify_password(form.password, stored).await?;
     let user = match user {
         Some(user) if valid && user.is_active => user,
-        _ => return Err(ApiError::Unauthorized("用户名或密码错误!".into())),
+        _ => {
+            state.login_attempts.count(&login, &address).await?;
+            return Err(ApiError::Unauthorized("用户名或密码错误!".into()));
+        }
     };
+    if let Err(error) = state.login_attempts.clear(&login).await {
+        tracing::warn!(%error, "could not clear the login attempt count");
+    }
     let token = state.tokens.issue(user.id, &user.username, user.is_staff)?;
     let cart_total = cart_total_or_zero(&state, user.id).await;
     Ok(TokenResponse { token, cart_total }.ok())
