@@ -131,11 +131,13 @@ impl ApiClient {
     /// Registers a fresh user with a random mobile and returns (token, mobile).
     pub async fn register_user(&self) -> (String, String) {
         let mobile = format!("139{:08}", rand_digits());
+        let code = self.sms_code(&mobile).await;
         let response = self
             .send(
                 self.request(Method::POST, "/users/register/")
                     .json(&serde_json::json!({
-                        "mobile": mobile, "password": "secret123", "password2": "secret123"
+                        "mobile": mobile, "password": "secret123", "re_password": "secret123",
+                        "sms_code": code, "ticket": "t", "randstr": "r"
                     })),
             )
             .await;
@@ -146,6 +148,19 @@ impl ApiClient {
             response.text
         );
         (response.json["token"].as_str().unwrap().to_owned(), mobile)
+    }
+
+    /// Asks for a registration code for the mobile and reads it from the development outbox.
+    pub async fn sms_code(&self, mobile: &str) -> String {
+        let sent = self
+            .send(self.request(Method::GET, &format!("/users/sms/{mobile}")))
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "sending a code: {}", sent.text);
+        let message = self
+            .send(self.request(Method::GET, &format!("/sandbox/sms/{mobile}")))
+            .await;
+        assert_eq!(message.status, StatusCode::OK, "{}", message.text);
+        message.json["code"].as_str().unwrap().to_owned()
     }
 
     /// Puts courses in the caller's cart (all selected).

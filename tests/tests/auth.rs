@@ -234,3 +234,118 @@ async fn buyers_logins_are_limited_per_account_and_per_address() {
         reqwest::StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn registration_by_sms_code_as_the_tutorials_client_does_it() {
+    let app = spawn_app().await;
+    let get = |path: String| {
+        let request = app.request(Method::GET, &path);
+        async { app.send(request).await }
+    };
+    // Free or taken.
+    assert_eq!(
+        get("/users/mobile/13912340001/".into()).await.json["errmsg"],
+        "OK"
+    );
+    let taken = get("/users/mobile/13800000001/".into()).await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+    assert_eq!(taken.errmsg(), "当前手机号已注册!");
+    assert_eq!(
+        get("/users/mobile/12345/".into()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // A code, then a minute's wait with the seconds left.
+    let mobile = "13912340001";
+    let code = app.sms_code(mobile).await;
+    assert_eq!(code.len(), 6);
+    let again = get(format!("/users/sms/{mobile}")).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    let wait = again.json["time"].as_i64().unwrap();
+    assert!((50..=60).contains(&wait), "{}", again.text);
+    assert!(again.errmsg().contains("频繁"));
+    let bad = get("/users/sms/1391234".into()).await;
+    assert_eq!(
+        (bad.status, bad.json["time"].as_i64()),
+        (StatusCode::BAD_REQUEST, Some(0))
+    );
+    let outbox = get("/sandbox/sms/".into()).await;
+    assert_eq!(outbox.json[0]["mobile"], mobile);
+    assert!(outbox.json[0]["text"].as_str().unwrap().contains(&code));
+    // The code is kept hashed: Redis never holds it.
+    let mut conn = app.state.redis.connection().await.unwrap();
+    let keys: Vec<String> = deadpool_redis::redis::cmd("KEYS")
+        .arg(format!("{{{}sms:{mobile}}}*", app.redis_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(keys.iter().any(|k| k.ends_with(":code")), "{keys:?}");
+    let stored: String = deadpool_redis::redis::cmd("GET")
+        .arg(format!("{{{}sms:{mobile}}}:code", app.redis_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_ne!(stored, code);
+
+    // The client's fields; refusals carry non_field_errors, which the client shows.
+    let register = |code: &str| {
+        app.request(Method::POST, "/users/register/").json(&json!({
+            "mobile": mobile, "password": "secret123", "re_password": "secret123",
+            "sms_code": code, "ticket": "ticket", "randstr": "randstr"
+        }))
+    };
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    let wrong = app.send(register(wrong_code)).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.json["non_field_errors"][0], "验证码错误!");
+    let missing = app.send(register("")).await;
+    assert_eq!(missing.json["non_field_errors"][0], "请输入短信验证码!");
+    let ok = app.send(register(&code)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert!(ok.json["token"].is_string());
+    // Used once.
+    let reused = app
+        .send(app.request(Method::POST, "/users/register/").json(&json!({
+            "mobile": "13912340002", "password": "secret123", "re_password": "secret123", "sms_code": code
+        })))
+        .await;
+    assert_eq!(reused.json["non_field_errors"][0], "验证码失效或已过期!");
+
+    // Five wrong tries void a code.
+    let other = "13912340003";
+    let code = app.sms_code(other).await;
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        app.send(app.request(Method::POST, "/users/register/").json(&json!({
+            "mobile": other, "password": "secret123", "re_password": "secret123", "sms_code": wrong_code
+        })))
+        .await;
+    }
+    let void = app
+        .send(app.request(Method::POST, "/users/register/").json(&json!({
+            "mobile": other, "password": "secret123", "re_password": "secret123", "sms_code": code
+        })))
+        .await;
+    assert_eq!(void.json["non_field_errors"][0], "验证码失效或已过期!");
+
+    // Daily caps: a mobile's tenth code of the day is its last.
+    let _: () = deadpool_redis::redis::cmd("SET")
+        .arg(format!(
+            "{{{}sms:13912340004}}:day:{}",
+            app.redis_prefix,
+            (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y%m%d")
+        ))
+        .arg(10)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let capped = get("/users/sms/13912340004".into()).await;
+    assert_eq!(
+        capped.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        capped.text
+    );
+    assert!(capped.json["time"].as_i64().unwrap() > 0);
+    assert!(capped.headers.contains_key("retry-after"));
+}

@@ -541,6 +541,13 @@ impl Settings {
         }
     }
 
+    /// The key registration codes are hashed with in Redis (derived from the JWT secret).
+    pub fn sms_code_key(&self) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(format!("luffy sms codes\n{}", self.jwt_secret.expose_secret()).as_bytes())
+            .to_vec()
+    }
+
     /// Whether WeChat Pay is offered (a merchant id is set).
     pub fn wechat_enabled(&self) -> bool {
         !self.wechat_mchid.is_empty()

@@ -102,6 +102,10 @@ pub struct AppState {
     pub search: luffy_web::services::Search,
     /// The home page's navigation and banners.
     pub home: luffy_web::services::Home,
+    /// Registration codes by text message.
+    pub sms: luffy_web::services::Sms,
+    /// The development SMS outbox (`/sandbox/sms/`).
+    pub sms_outbox: luffy_store::RedisSmsOutbox,
     /// Buyers' login attempts per account and per address (shared by every instance).
     pub login_attempts: luffy_store::RedisLoginAttempts,
     /// Its store, for scheduling the daily job.
@@ -481,6 +485,12 @@ impl AppState {
                 SystemClock,
             ),
             home: luffy_catalog::HomeService::new(luffy_store::PgHome::new(pg.clone())),
+            sms: luffy_account::SmsService::new(
+                luffy_store::RedisSmsCodes::new(redis.clone(), settings.redis_prefix.clone()),
+                luffy_store::RedisSmsOutbox::new(redis.clone(), &settings.redis_prefix),
+                &settings.sms_code_key(),
+            ),
+            sms_outbox: luffy_store::RedisSmsOutbox::new(redis.clone(), &settings.redis_prefix),
             login_attempts: luffy_store::RedisLoginAttempts::for_scope(
                 redis.clone(),
                 &settings.redis_prefix,

@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod ports;
 pub mod service;
+pub mod sms;
 
 pub use account::{
     check_state_change, AccountState, LedgerKind, LedgerLine, NewUser, StateChangeRefused, User,
@@ -17,3 +18,4 @@ pub use account::{
 pub use audit::{AuditEntry, AuditQuery, AuditService, AuditStore};
 pub use ports::{AccountCache, UserStore};
 pub use service::AccountService;
+pub use sms::{CodeCheck, Mobile, SendRefusal, SmsCodes, SmsError, SmsSender, SmsService};

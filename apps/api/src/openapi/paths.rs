@@ -1133,3 +1133,42 @@ pub fn create_banner() {}
     security(("jwt" = []), ("bearer" = [])),
 )]
 pub fn update_banner() {}
+
+#[utoipa::path(
+    get,
+    path = "/users/mobile/{mobile}",
+    tag = "users",
+    summary = "Whether a mobile number is free to register",
+    params(("mobile" = String, Path, description = "1[3-9] and nine digits")),
+    responses((status = 200, description = "Free: {errmsg: OK}", body = SmsAnswer), (status = 400, description = "Taken, or not a mobile number", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn mobile_free() {}
+
+#[utoipa::path(
+    get,
+    path = "/users/sms/{mobile}",
+    tag = "users",
+    summary = "Send a 6-digit registration code valid 5 minutes (one per mobile per minute, daily caps per mobile and per address); refusals carry errmsg and time",
+    params(("mobile" = String, Path, description = "1[3-9] and nine digits")),
+    responses((status = 200, description = "Sent: {errmsg: OK, time: 0}", body = SmsAnswer), (status = 400, description = "Sent less than a minute ago (time = seconds to wait), or not a mobile number", body = SmsAnswer), (status = 429, description = "Today's codes for the mobile or the address are used up (time and Retry-After until midnight)", body = SmsAnswer), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn send_sms_code() {}
+
+#[utoipa::path(
+    get,
+    path = "/sandbox/sms",
+    tag = "sandbox",
+    summary = "The development SMS outbox: the messages sent, newest first (at most 200)",
+    responses((status = 200, description = "OK", body = Vec<OutboxMessage>), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn sms_outbox() {}
+
+#[utoipa::path(
+    get,
+    path = "/sandbox/sms/{mobile}",
+    tag = "sandbox",
+    summary = "The latest development message to a mobile, with its code",
+    params(("mobile" = String, Path, description = "The mobile")),
+    responses((status = 200, description = "OK", body = OutboxMessage), (status = 404, description = "No message to that mobile", body = ErrorBody), (status = 503, description = "PostgreSQL, Redis or the gateway is unavailable; retry", body = ErrorBody)),
+)]
+pub fn sms_outbox_for() {}

@@ -92,6 +92,8 @@ pub use crate::routes::payments::wechat::WechatPaymentView as WechatPayment;
 pub use crate::routes::users::login::LoginForm;
 pub use crate::routes::users::me::Profile;
 pub use crate::routes::users::register::RegisterForm;
+pub use crate::routes::users::sms::OutboxMessageView as OutboxMessage;
+pub use crate::routes::users::sms::SmsAnswer;
 pub use crate::routes::users::study::ProgressForm;
 pub use crate::routes::users::study::ProgressRecorded;
 pub use crate::routes::users::study::StudyCourseView as StudyCourse;

@@ -24,6 +24,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/users/me").route(web::get().to(users::me::me)))
         .service(web::resource("/users/course").route(web::get().to(users::study::my_courses)))
         .service(
+            web::resource("/users/mobile/{mobile}").route(web::get().to(users::sms::mobile_free)),
+        )
+        .service(web::resource("/users/sms/{mobile}").route(web::get().to(users::sms::send_code)))
+        .service(web::resource("/sandbox/sms").route(web::get().to(users::sms::outbox)))
+        .service(
+            web::resource("/sandbox/sms/{mobile}").route(web::get().to(users::sms::outbox_for)),
+        )
+        .service(
             web::resource(r"/users/course/{id:\d+}")
                 .route(web::get().to(users::study::open_course)),
         )

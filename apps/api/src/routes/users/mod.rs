@@ -3,6 +3,7 @@
 pub mod login;
 pub mod me;
 pub mod register;
+pub mod sms;
 
 use actix_web::HttpResponse;
 use serde::Serialize;

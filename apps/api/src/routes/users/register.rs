@@ -1,4 +1,6 @@
-//! `POST /users/register/`: {mobile, password, password2} -> {token, cart_total}.
+//! `POST /users/register/`: {mobile, password, re_password (or password2), sms_code, ticket?,
+//! randstr?} -> {token, cart_total}. Refusals carry `non_field_errors` too, which the tutorial's
+//! client shows.
 
 use luffy_account::NewUser;
 use std::sync::LazyLock;
@@ -25,8 +27,20 @@ pub struct RegisterForm {
     mobile: String,
     /// 6 to 16 characters.
     password: String,
-    /// The same again.
+    /// The same again (the tutorial's client sends `re_password`).
+    #[serde(alias = "re_password")]
     password2: String,
+    /// The code `GET /users/sms/{mobile}` sent.
+    #[serde(default)]
+    sms_code: Option<String>,
+    /// The slider captcha's ticket (accepted; verified when a captcha provider is configured).
+    #[serde(default)]
+    #[allow(dead_code)]
+    ticket: Option<String>,
+    /// The slider captcha's random string.
+    #[serde(default)]
+    #[allow(dead_code)]
+    randstr: Option<String>,
 }
 
 /// A form that passed validation; the username is the mobile number, as in the tutorial.
@@ -34,6 +48,7 @@ pub struct RegisterForm {
 struct ValidRegistration {
     mobile: String,
     password: String,
+    sms_code: String,
 }
 
 impl RegisterForm {
@@ -52,17 +67,42 @@ impl RegisterForm {
         Ok(ValidRegistration {
             mobile,
             password: self.password,
+            sms_code: self.sms_code.unwrap_or_default(),
         })
     }
 }
 
-/// Creates the account and logs it in.
+/// A refusal with `non_field_errors` beside `errmsg`, as the tutorial's client reads it.
+fn refused(message: String) -> HttpResponse {
+    HttpResponse::BadRequest().json(serde_json::json!({
+        "errmsg": message,
+        "non_field_errors": [message],
+    }))
+}
+
+/// Creates the account and logs it in: the form is checked, then that the mobile is free, then
+/// the code is used up.
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: web::Data<AppState>,
     form: Json<RegisterForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let valid = form.into_inner().validate()?;
+    match register_checked(&state, form.into_inner()).await {
+        Err(ApiError::BadRequest(message)) => Ok(refused(message)),
+        other => other,
+    }
+}
+
+async fn register_checked(state: &AppState, form: RegisterForm) -> Result<HttpResponse, ApiError> {
+    let valid = form.validate()?;
+    if state.users.find_by_login(&valid.mobile).await?.is_some() {
+        return Err(ApiError::bad_request("手机号已经被注册!"));
+    }
+    match state.sms.use_code(&valid.mobile, &valid.sms_code).await {
+        Ok(()) => {}
+        Err(luffy_account::SmsError::Storage(error)) => return Err(error.into()),
+        Err(refusal) => return Err(ApiError::BadRequest(refusal.to_string())),
+    }
     let password_hash = hash_password(valid.password).await?;
     let user = state
         .users
@@ -74,6 +114,6 @@ pub async fn register(
         })
         .await?;
     let token = state.tokens.issue(user.id, &user.username, user.is_staff)?;
-    let cart_total = cart_total_or_zero(&state, user.id).await;
+    let cart_total = cart_total_or_zero(state, user.id).await;
     Ok(TokenResponse { token, cart_total }.ok())
 }
