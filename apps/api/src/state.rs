@@ -495,7 +495,7 @@ impl AppState {
                 redis.clone(),
                 &settings.redis_prefix,
                 "buyers",
-                crate::routes::users::login::LOGIN_WINDOW_SECS,
+                crate::auth::login_limits::LOGIN_WINDOW_SECS,
             ),
             search: luffy_catalog::SearchService::new(
                 PgCatalog::new(pg.clone()).with_replica(replica.clone()),

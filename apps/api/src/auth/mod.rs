@@ -2,6 +2,7 @@
 //! `Authorization: jwt <token>` (or `Bearer <token>`) header into an [`AuthUser`].
 
 pub mod extractor;
+pub mod login_limits;
 pub use luffy_web::password;
 pub mod token;
 
