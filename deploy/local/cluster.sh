@@ -91,6 +91,8 @@ luffy_env() {
     export LUFFY_JWT_SECRET="${LUFFY_JWT_SECRET:-cluster-development-secret-0123456789abcdef}"
     export LUFFY_SHUTDOWN_DRAIN_SECS="${LUFFY_SHUTDOWN_DRAIN_SECS:-3}"
     export LUFFY_HTTP_WORKERS=2
+    # Every test buyer registers from this one address.
+    export LUFFY_SMS_DAILY_PER_ADDRESS=1000000
     export LUFFY_WORKER_POLL_MS=200
     # Short enough for the tests to see a killed worker's lease reclaimed and the sweep run.
     export LUFFY_WORKER_LEASE_SECS=5

@@ -172,6 +172,10 @@ pub struct Settings {
     pub study_seek_limit_secs: u32,
     /// How long a signed link to lesson media works, in seconds (`LUFFY_MEDIA_URL_TTL_SECS`).
     pub media_url_ttl_secs: u32,
+    /// Registration codes one mobile may be sent per day (`LUFFY_SMS_DAILY_PER_MOBILE`).
+    pub sms_daily_per_mobile: u32,
+    /// Registration codes one address may ask for per day (`LUFFY_SMS_DAILY_PER_ADDRESS`).
+    pub sms_daily_per_address: u32,
     /// The secret lesson media links are signed with; empty = derived from the JWT secret
     /// (`LUFFY_MEDIA_URL_SECRET`; a CDN's URL authentication needs the same secret).
     #[serde(skip_serializing)]
@@ -279,13 +283,15 @@ impl Default for Settings {
             study_seek_limit_secs: 300,
             media_url_ttl_secs: 600,
             media_url_secret: SecretString::from(""),
+            sms_daily_per_mobile: 10,
+            sms_daily_per_address: 20,
         }
     }
 }
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 60] = [
+const SETTING_MEANINGS: [(&str, &str); 62] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
@@ -345,6 +351,8 @@ const SETTING_MEANINGS: [(&str, &str); 60] = [
     ("study_seek_limit_secs", "most seconds one study progress report may add (the seek limit)"),
     ("media_url_ttl_secs", "lifetime of a signed lesson media link, seconds"),
     ("media_url_secret", "secret of lesson media links (empty = derived from the JWT secret)"),
+    ("sms_daily_per_mobile", "registration codes one mobile may be sent per day"),
+    ("sms_daily_per_address", "registration codes one address may ask for per day"),
     ("refund_operator_window_days", "operators may refund within this many days of payment (the gateway's window)"),
 ];
 

@@ -489,7 +489,11 @@ impl AppState {
                 luffy_store::RedisSmsCodes::new(redis.clone(), settings.redis_prefix.clone()),
                 luffy_store::RedisSmsOutbox::new(redis.clone(), &settings.redis_prefix),
                 &settings.sms_code_key(),
-            ),
+            )
+            .with_limits(luffy_account::SmsLimits {
+                per_mobile: settings.sms_daily_per_mobile.into(),
+                per_address: settings.sms_daily_per_address.into(),
+            }),
             sms_outbox: luffy_store::RedisSmsOutbox::new(redis.clone(), &settings.redis_prefix),
             login_attempts: luffy_store::RedisLoginAttempts::for_scope(
                 redis.clone(),

@@ -18,4 +18,6 @@ pub use account::{
 pub use audit::{AuditEntry, AuditQuery, AuditService, AuditStore};
 pub use ports::{AccountCache, UserStore};
 pub use service::AccountService;
-pub use sms::{CodeCheck, Mobile, SendRefusal, SmsCodes, SmsError, SmsSender, SmsService};
+pub use sms::{
+    CodeCheck, Mobile, SendRefusal, SmsCodes, SmsError, SmsLimits, SmsSender, SmsService,
+};

@@ -13,10 +13,28 @@ use sha2::{Digest, Sha256};
 pub const CODE_TTL_SECS: i64 = 300;
 /// How long before the same mobile may be sent another code, seconds.
 pub const COOLDOWN_SECS: i64 = 60;
-/// Codes one mobile may be sent per day.
+/// Codes one mobile may be sent per day, unless configured otherwise.
 pub const DAILY_PER_MOBILE: i64 = 10;
-/// Codes one address may ask for per day.
+/// Codes one address may ask for per day, unless configured otherwise.
 pub const DAILY_PER_ADDRESS: i64 = 20;
+
+/// The daily caps (a store behind one address, or a load test, may need a larger one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmsLimits {
+    /// Codes one mobile may be sent per day.
+    pub per_mobile: i64,
+    /// Codes one address may ask for per day.
+    pub per_address: i64,
+}
+
+impl Default for SmsLimits {
+    fn default() -> Self {
+        Self {
+            per_mobile: DAILY_PER_MOBILE,
+            per_address: DAILY_PER_ADDRESS,
+        }
+    }
+}
 /// Wrong codes before the code is void.
 pub const MAX_WRONG_TRIES: i64 = 5;
 
@@ -75,6 +93,7 @@ pub trait SmsCodes: Send + Sync {
         mobile: &Mobile,
         code_hash: &str,
         address: &str,
+        limits: SmsLimits,
     ) -> impl Future<Output = Result<Result<(), SendRefusal>, StorageError>> + Send;
 
     /// Checks a code's hash: a right one is used up, wrong ones counted.
@@ -147,6 +166,7 @@ pub struct SmsService<C, S> {
     codes: C,
     sender: S,
     secret: Vec<u8>,
+    limits: SmsLimits,
 }
 
 impl<C: SmsCodes, S: SmsSender> SmsService<C, S> {
@@ -156,7 +176,13 @@ impl<C: SmsCodes, S: SmsSender> SmsService<C, S> {
             codes,
             sender,
             secret: secret.to_vec(),
+            limits: SmsLimits::default(),
         }
+    }
+
+    /// The same service with other daily caps.
+    pub fn with_limits(self, limits: SmsLimits) -> Self {
+        Self { limits, ..self }
     }
 
     fn hash(&self, mobile: &Mobile, code: &str) -> String {
@@ -179,7 +205,7 @@ impl<C: SmsCodes, S: SmsSender> SmsService<C, S> {
         let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
         match self
             .codes
-            .issue(&mobile, &self.hash(&mobile, &code), address)
+            .issue(&mobile, &self.hash(&mobile, &code), address, self.limits)
             .await?
         {
             Ok(()) => {}

@@ -7,8 +7,8 @@
 use chrono::Utc;
 use deadpool_redis::redis::{self, Script};
 use luffy_account::sms::{
-    CodeCheck, Mobile, SendRefusal, SmsCodes, SmsSender, CODE_TTL_SECS, COOLDOWN_SECS,
-    DAILY_PER_ADDRESS, DAILY_PER_MOBILE, MAX_WRONG_TRIES,
+    CodeCheck, Mobile, SendRefusal, SmsCodes, SmsLimits, SmsSender, CODE_TTL_SECS, COOLDOWN_SECS,
+    MAX_WRONG_TRIES,
 };
 use luffy_common::StorageError;
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,7 @@ impl SmsCodes for RedisSmsCodes {
         mobile: &Mobile,
         code_hash: &str,
         address: &str,
+        limits: SmsLimits,
     ) -> Result<Result<(), SendRefusal>, StorageError> {
         let mut conn = self.pool.connection().await?;
         let address_key = self.address_key(address);
@@ -100,7 +101,7 @@ impl SmsCodes for RedisSmsCodes {
             .query_async(&mut conn)
             .await
             .map_err(|e| redis_error(e, "reading an address's code count"))?;
-        if asked.unwrap_or(0) >= DAILY_PER_ADDRESS {
+        if asked.unwrap_or(0) >= limits.per_address {
             return Ok(Err(SendRefusal::AddressCap(until_tomorrow())));
         }
         let (outcome, wait): (i64, i64) = Script::new(ISSUE)
@@ -111,7 +112,7 @@ impl SmsCodes for RedisSmsCodes {
             .arg(code_hash)
             .arg(CODE_TTL_SECS)
             .arg(COOLDOWN_SECS)
-            .arg(DAILY_PER_MOBILE)
+            .arg(limits.per_mobile)
             .arg(until_tomorrow())
             .invoke_async(&mut conn)
             .await
