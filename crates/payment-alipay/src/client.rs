@@ -285,39 +285,38 @@ impl AlipayClient {
         Ok((object, text))
     }
 
-    /// The keys that may have signed a notify or return: the configured Alipay key, then the
-    /// certificates fetched since (a rotation).
-    fn callback_keys(&self) -> Vec<RsaPublicKey> {
-        let mut keys = vec![self.config.alipay_public_key.clone()];
-        if let Ok(fetched) = self.fetched_keys.read() {
-            keys.extend(fetched.values().cloned());
+    /// Runs a callback check with the configured Alipay key, then (only when that signature
+    /// fails, after a certificate rotation) with the keys of the certificates fetched since.
+    fn with_callback_keys<T>(
+        &self,
+        check: impl Fn(&RsaPublicKey) -> Result<T, AlipayError>,
+    ) -> Result<T, AlipayError> {
+        match check(&self.config.alipay_public_key) {
+            Err(AlipayError::BadSignature) => {}
+            other => return other,
         }
-        keys
+        let fetched = self
+            .fetched_keys
+            .read()
+            .map_err(|_| AlipayError::BadSignature)?;
+        for key in fetched.values() {
+            match check(key) {
+                Err(AlipayError::BadSignature) => {}
+                other => return other,
+            }
+        }
+        Err(AlipayError::BadSignature)
     }
 
     /// [`crate::verify_notify`] with the keys this client knows (after a certificate rotation,
     /// the new certificate's too).
     pub fn verify_notify(&self, params: &[(String, String)]) -> Result<Notification, AlipayError> {
-        let mut last = AlipayError::BadSignature;
-        for key in self.callback_keys() {
-            match crate::notify::verify_notify(params, &key) {
-                Err(AlipayError::BadSignature) => last = AlipayError::BadSignature,
-                other => return other,
-            }
-        }
-        Err(last)
+        self.with_callback_keys(|key| crate::notify::verify_notify(params, key))
     }
 
     /// [`crate::verify_return`] with the keys this client knows.
     pub fn verify_return(&self, params: &[(String, String)]) -> Result<ReturnParams, AlipayError> {
-        let mut last = AlipayError::BadSignature;
-        for key in self.callback_keys() {
-            match crate::notify::verify_return(params, &key) {
-                Err(AlipayError::BadSignature) => last = AlipayError::BadSignature,
-                other => return other,
-            }
-        }
-        Err(last)
+        self.with_callback_keys(|key| crate::notify::verify_return(params, key))
     }
 
     /// `alipay.trade.query`. A trade the gateway never saw is

@@ -17,7 +17,7 @@ use luffy_common::{CourseId, Page, PageRequest, StorageError};
 
 use crate::catalog::{courses_by_ids, PgCatalog};
 use crate::errors::diesel_error;
-use crate::rows::{CategoryRow, DirectionRow};
+use crate::rows::{BigIntValue, CategoryRow, DirectionRow};
 use crate::schema::{course_categories, course_directions, courses};
 
 /// What a course page adds to a course, with its teacher when it has a shown one.
@@ -118,13 +118,6 @@ async fn profiles_by_ids(
         .filter_map(|id| Some((courses.remove(id)?, profiles.remove(id)?)))
         .map(|(course, row)| row.into_profile(course))
         .collect()
-}
-
-/// One bigint: a count or an id.
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    value: i64,
 }
 
 #[derive(QueryableByName)]
@@ -281,7 +274,7 @@ impl CatalogBrowser for PgCatalog {
         ))
         .bind::<Text, _>(text)
         .bind::<Text, _>(&pattern)
-        .get_result::<CountRow>(&mut c1);
+        .get_result::<BigIntValue>(&mut c1);
         let ids = diesel::sql_query(format!(
             "SELECT id AS value FROM ({matched}) m ORDER BY {order} LIMIT $3 OFFSET $4"
         ))
@@ -289,7 +282,7 @@ impl CatalogBrowser for PgCatalog {
         .bind::<Text, _>(&pattern)
         .bind::<BigInt, _>(page.limit())
         .bind::<BigInt, _>(page.offset())
-        .load::<CountRow>(&mut c2);
+        .load::<BigIntValue>(&mut c2);
         let (total, ids) =
             futures::try_join!(total, ids).map_err(|e| diesel_error(e, "searching courses"))?;
         let ids: Vec<i64> = ids.into_iter().map(|r| r.value).collect();

@@ -14,6 +14,7 @@ use luffy_scheduler::NewJob;
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
+use crate::rows::BigIntValue;
 
 /// The reconciliation store.
 #[derive(Clone)]
@@ -96,12 +97,6 @@ struct ItemRow {
     occurred_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Text)]
     resolution: String,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    value: i64,
 }
 
 const DAY_COLUMNS: &str = "id, channel, bill_date, matched, bill_payments, bill_payment_fen, \
@@ -363,7 +358,7 @@ impl ReconciliationStore for PgReconciliations {
         let mut conn = connection(&self.pool).await?;
         let what = "listing reconciliations";
         let channel = channel.map(Channel::as_str);
-        let total: Count = diesel::sql_query(
+        let total: BigIntValue = diesel::sql_query(
             "SELECT count(*)::bigint AS value FROM reconciliations WHERE $1::text IS NULL OR channel = $1",
         )
         .bind::<Nullable<Text>, _>(channel)

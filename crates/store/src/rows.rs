@@ -70,3 +70,10 @@ pub struct CategoryRow {
     /// Parent direction.
     pub direction_id: i64,
 }
+
+/// One `bigint` column named `value`: a count or an id, as hand-written SQL answers it.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub(crate) struct BigIntValue {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub value: i64,
+}

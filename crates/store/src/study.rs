@@ -16,6 +16,7 @@ use luffy_study::progress::ProgressPosition;
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
+use crate::rows::BigIntValue;
 use crate::transaction::OpenTransaction;
 
 /// The study store.
@@ -137,12 +138,6 @@ struct MineRow {
     lesson_id: Option<i64>,
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    value: i64,
-}
-
 const MINE_COLUMNS: &str =
     "SELECT uc.course_id, c.course_cover, c.course_type, uc.study_time, uc.lesson_id
      FROM user_courses uc JOIN courses c ON c.id = uc.course_id";
@@ -227,7 +222,7 @@ impl StudyStore for PgStudy {
         let mut conn = connection(&self.pool).await?;
         let what = "listing the learner's courses";
         let kind = course_type.map(CourseType::code);
-        let total: Count = diesel::sql_query(
+        let total: BigIntValue = diesel::sql_query(
             "SELECT count(*)::bigint AS value FROM user_courses uc JOIN courses c ON c.id = uc.course_id
              WHERE uc.user_id = $1 AND NOT c.is_deleted AND ($2::smallint IS NULL OR c.course_type = $2)",
         )
@@ -289,7 +284,7 @@ impl StudyStore for PgStudy {
 
     async fn lesson_course(&self, lesson_id: i64) -> Result<Option<CourseId>, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let row: Option<Count> =
+        let row: Option<BigIntValue> =
             diesel::sql_query("SELECT course_id AS value FROM course_lessons WHERE id = $1")
                 .bind::<BigInt, _>(lesson_id)
                 .get_result(&mut conn)
@@ -340,7 +335,7 @@ impl StudyStore for PgStudy {
 
     async fn lesson_time(&self, user: UserId, lesson_id: i64) -> Result<i64, StorageError> {
         let mut conn = connection(&self.pool).await?;
-        let row: Option<Count> = diesel::sql_query(
+        let row: Option<BigIntValue> = diesel::sql_query(
             "SELECT study_time AS value FROM study_progress WHERE user_id = $1 AND lesson_id = $2",
         )
         .bind::<BigInt, _>(user.get())
