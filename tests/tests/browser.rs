@@ -18,6 +18,45 @@ use serde_json::{json, Value};
 
 const INDEX: &str = include_str!("../fixtures/client/index.html");
 const RESULT: &str = include_str!("../fixtures/client/result.html");
+const JOURNEY: &str = include_str!("../fixtures/client/journey.html");
+const STUDY: &str = include_str!("../fixtures/client/study.html");
+
+/// Serves the client's pages (path -> HTML) on its own origin.
+fn serve_pages(
+    listener: TcpListener,
+    pages: Vec<(&'static str, String)>,
+) -> actix_web::dev::ServerHandle {
+    let pages = web::Data::new(pages);
+    let server = HttpServer::new(move || {
+        App::new().app_data(pages.clone()).default_service(web::get().to(
+            |req: actix_web::HttpRequest, pages: web::Data<Vec<(&'static str, String)>>| async move {
+                match pages.iter().find(|(path, _)| *path == req.path()) {
+                    Some((_, html)) => HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(html.clone()),
+                    None => HttpResponse::NotFound().finish(),
+                }
+            },
+        ))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    handle
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
 
 fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/browser");
@@ -193,6 +232,163 @@ async fn a_browser_on_another_origin_buys_a_course() {
     client_handle.stop(false).await;
     let _ = std::fs::remove_dir_all(&profile);
     luffy_e2e::assert_invariants(&app.database.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_buyer_registers_searches_buys_and_studies_and_another_is_refused_the_lesson() {
+    let client_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client_origin = format!(
+        "http://localhost:{}",
+        client_listener.local_addr().unwrap().port()
+    );
+    let origin = client_origin.clone();
+    let app = spawn_app_with(move |settings| {
+        settings.cors_origins = origin.clone();
+        settings.alipay_return_url = format!("{origin}/result.html");
+    })
+    .await;
+    // Other visitors searched 入门 most this week: it is the first hot word.
+    for text in ["入门", "入门", "入门", "算法"] {
+        let found = app
+            .send(app.request(
+                reqwest::Method::GET,
+                &format!("/courses/search?text={text}&page=1&size=10"),
+            ))
+            .await;
+        assert_eq!(found.status, reqwest::StatusCode::OK, "{}", found.text);
+    }
+    let api = app.base.clone();
+    let handle = serve_pages(
+        client_listener,
+        vec![
+            ("/journey.html", JOURNEY.replace("__API__", &api)),
+            ("/result.html", RESULT.replace("__API__", &api)),
+            ("/study.html", STUDY.replace("__API__", &api)),
+        ],
+    );
+    let driver = tokio::task::block_in_place(Driver::start);
+    let profile = std::env::temp_dir().join(format!("luffy-chromium-{}", uuid::Uuid::new_v4()));
+    let client = browser(&driver, &profile).await;
+    let mobile = format!("139{:08}", rand_suffix());
+
+    client
+        .goto(&format!("{client_origin}/journey.html?mobile={mobile}"))
+        .await
+        .unwrap();
+    wait_for(&client, "button.pay", "journey cashier").await;
+    client
+        .find(Locator::Css("button.pay"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#done", "journey result").await;
+    assert!(text_of(&client, "#title").await.starts_with("支付成功"));
+    screenshot(&client, "5-journey-paid.png").await;
+    client
+        .find(Locator::Css("#learn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#study-done", "study").await;
+    screenshot(&client, "6-studying.png").await;
+    let seen: Value = serde_json::from_str(&text_of(&client, "#raw").await).unwrap();
+
+    // 我的课堂 lists the course bought; opening it started at its first lesson.
+    assert_eq!(seen["my_courses"].as_array().unwrap().len(), 1, "{seen}");
+    assert_eq!(seen["my_courses"][0]["course_name"], "Typescript入门到实战");
+    assert_eq!(seen["opened"]["lesson_name"], "课程介绍", "{seen}");
+    // The paid lesson's media came through its signed link, and the progress was kept.
+    assert_eq!(seen["lesson"], 3);
+    assert_eq!(seen["media_status"], 200, "{seen}");
+    assert!(seen["media_text"].as_str().unwrap().contains("<"), "{seen}");
+    assert_eq!(seen["saved"], 10, "{seen}");
+    let outline = text_of(&client, "#outline").await;
+    assert!(outline.contains("基础类型"), "{outline}");
+
+    // Before leaving for the cashier the journey's page drew the home page and the search
+    // from the API, and kept what it drew.
+    let drawn: Value = client
+        .execute(
+            "return JSON.parse(localStorage.getItem('journey'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drawn["registered"], true, "{drawn}");
+    assert_eq!(drawn["header"][0], "免费课", "{drawn}");
+    assert!(!drawn["footer"].as_array().unwrap().is_empty(), "{drawn}");
+    assert!(drawn["banners"].as_u64().unwrap() >= 1, "{drawn}");
+    assert_eq!(drawn["hot_words"][0], "入门", "{drawn}");
+    let found: Vec<&str> = drawn["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .collect();
+    assert!(found.contains(&"Typescript入门到实战"), "{found:?}");
+
+    // A second buyer who did not buy: no link in the outline, the owner's link re-signed for
+    // them is refused, and no progress is kept.
+    let (other, _) = app.register_user().await;
+    let page = app.get("/courses/1/", &other).await;
+    let lesson = page.json["chapter_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|chapter| chapter["lesson_list"].as_array().unwrap().clone())
+        .find(|lesson| lesson["id"] == 3)
+        .unwrap();
+    assert_eq!(lesson["lesson_link"], "", "{lesson}");
+    let owners_link = seen["lesson_link"].as_str().unwrap();
+    let other_id = app.get("/users/me/", &other).await.json["id"]
+        .as_i64()
+        .unwrap();
+    let borrowed = with_user(owners_link, other_id);
+    let refused = reqwest::get(&borrowed).await.unwrap();
+    assert_eq!(
+        refused.status(),
+        reqwest::StatusCode::FORBIDDEN,
+        "{borrowed}"
+    );
+    let progress = app
+        .json(
+            reqwest::Method::POST,
+            "/users/progress/",
+            &other,
+            json!({"time": 5, "lesson": 3}),
+        )
+        .await;
+    assert!(progress.status.is_client_error(), "{}", progress.text);
+
+    client.close().await.unwrap();
+    handle.stop(false).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    luffy_e2e::assert_invariants(&app.database.url).await;
+}
+
+/// Eight digits for a fresh mobile number.
+fn rand_suffix() -> u32 {
+    uuid::Uuid::new_v4().as_u128() as u32 % 100_000_000
+}
+
+/// The same link with another `user=`.
+fn with_user(link: &str, user: i64) -> String {
+    let (base, query) = link.split_once('?').unwrap();
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            if pair.starts_with("user=") {
+                format!("user={user}")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

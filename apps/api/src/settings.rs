@@ -176,6 +176,32 @@ pub struct Settings {
     pub sms_daily_per_mobile: u32,
     /// Registration codes one address may ask for per day (`LUFFY_SMS_DAILY_PER_ADDRESS`).
     pub sms_daily_per_address: u32,
+    /// Tencent Cloud API key id, for SMS and the captcha check (`LUFFY_TENCENT_SECRET_ID`).
+    pub tencent_secret_id: String,
+    /// Tencent Cloud API secret key (`LUFFY_TENCENT_SECRET_KEY`).
+    #[serde(skip_serializing)]
+    pub tencent_secret_key: SecretString,
+    /// Replaces `https://{service}.tencentcloudapi.com` (a proxy; empty = Tencent's own)
+    /// (`LUFFY_TENCENT_ENDPOINT`).
+    pub tencent_endpoint: String,
+    /// Timeout of every Tencent Cloud call, seconds (`LUFFY_TENCENT_TIMEOUT_SECS`).
+    pub tencent_timeout_secs: u64,
+    /// Tencent Cloud SMS app id; empty = the development outbox at `/sandbox/sms/`
+    /// (`LUFFY_SMS_TENCENT_APP_ID`).
+    pub sms_tencent_app_id: String,
+    /// The approved SMS signature (`LUFFY_SMS_TENCENT_SIGN_NAME`).
+    pub sms_tencent_sign_name: String,
+    /// The registration template, parameters {1} code and {2} minutes
+    /// (`LUFFY_SMS_TENCENT_TEMPLATE_ID`).
+    pub sms_tencent_template_id: String,
+    /// The SMS region (`LUFFY_SMS_TENCENT_REGION`).
+    pub sms_tencent_region: String,
+    /// Tencent captcha app id checked at login and registration; 0 = no check
+    /// (`LUFFY_CAPTCHA_TENCENT_APP_ID`).
+    pub captcha_tencent_app_id: u64,
+    /// The captcha app's secret key (`LUFFY_CAPTCHA_TENCENT_APP_SECRET_KEY`).
+    #[serde(skip_serializing)]
+    pub captcha_tencent_app_secret_key: SecretString,
     /// The secret lesson media links are signed with; empty = derived from the JWT secret
     /// (`LUFFY_MEDIA_URL_SECRET`; a CDN's URL authentication needs the same secret).
     #[serde(skip_serializing)]
@@ -192,7 +218,7 @@ pub const DEVELOPMENT_CORS_ORIGINS: [&str; 3] = [
 /// Settings whose values are text. figment would read an all-digit value such as a real
 /// Alipay app id as a number (and drop leading zeros), so these are taken from the
 /// environment verbatim.
-pub const STRING_SETTINGS: [&str; 25] = [
+pub const STRING_SETTINGS: [&str; 33] = [
     "DATABASE_URL",
     "DATABASE_MIGRATION_URL",
     "DATABASE_REPLICA_URL",
@@ -218,6 +244,14 @@ pub const STRING_SETTINGS: [&str; 25] = [
     "TIMEZONE",
     "CORS_ORIGINS",
     "MEDIA_DIR",
+    "TENCENT_SECRET_ID",
+    "TENCENT_SECRET_KEY",
+    "TENCENT_ENDPOINT",
+    "SMS_TENCENT_APP_ID",
+    "SMS_TENCENT_SIGN_NAME",
+    "SMS_TENCENT_TEMPLATE_ID",
+    "SMS_TENCENT_REGION",
+    "CAPTCHA_TENCENT_APP_SECRET_KEY",
 ];
 
 impl Default for Settings {
@@ -283,6 +317,16 @@ impl Default for Settings {
             study_seek_limit_secs: 300,
             media_url_ttl_secs: 600,
             media_url_secret: SecretString::from(""),
+            tencent_secret_id: String::new(),
+            tencent_secret_key: SecretString::from(""),
+            tencent_endpoint: String::new(),
+            tencent_timeout_secs: 5,
+            sms_tencent_app_id: String::new(),
+            sms_tencent_sign_name: String::new(),
+            sms_tencent_template_id: String::new(),
+            sms_tencent_region: "ap-guangzhou".into(),
+            captcha_tencent_app_id: 0,
+            captcha_tencent_app_secret_key: SecretString::from(""),
             sms_daily_per_mobile: 10,
             sms_daily_per_address: 20,
         }
@@ -291,7 +335,7 @@ impl Default for Settings {
 
 /// What each setting means, by field name, for `luffy --help` (every field must be here; a
 /// test checks it).
-const SETTING_MEANINGS: [(&str, &str); 62] = [
+const SETTING_MEANINGS: [(&str, &str); 72] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
     ("database_pool_size", "PostgreSQL connections per process"),
@@ -353,6 +397,16 @@ const SETTING_MEANINGS: [(&str, &str); 62] = [
     ("media_url_secret", "secret of lesson media links (empty = derived from the JWT secret)"),
     ("sms_daily_per_mobile", "registration codes one mobile may be sent per day"),
     ("sms_daily_per_address", "registration codes one address may ask for per day"),
+    ("tencent_secret_id", "Tencent Cloud API key id (SMS and captcha)"),
+    ("tencent_secret_key", "Tencent Cloud API secret key"),
+    ("tencent_endpoint", "replaces https://{service}.tencentcloudapi.com (empty = Tencent's own)"),
+    ("tencent_timeout_secs", "timeout of every Tencent Cloud call, seconds"),
+    ("sms_tencent_app_id", "Tencent Cloud SMS app id (empty = the development outbox at /sandbox/sms/)"),
+    ("sms_tencent_sign_name", "the approved SMS signature"),
+    ("sms_tencent_template_id", "the registration template: {1} the code, {2} its minutes"),
+    ("sms_tencent_region", "Tencent Cloud SMS region"),
+    ("captcha_tencent_app_id", "Tencent captcha app id checked at login and registration (0 = no check)"),
+    ("captcha_tencent_app_secret_key", "the captcha app's secret key"),
     ("refund_operator_window_days", "operators may refund within this many days of payment (the gateway's window)"),
 ];
 
@@ -465,7 +519,33 @@ impl Settings {
         if let Some(bad) = origins.iter().find(|origin| not_an_origin(origin)) {
             bail!("LUFFY_CORS_ORIGINS: {bad:?} is not an origin like http://localhost:3000");
         }
+        if self.sms_by_tencent()
+            && (self.sms_tencent_sign_name.trim().is_empty()
+                || self.sms_tencent_template_id.trim().is_empty())
+        {
+            bail!("Tencent Cloud SMS needs LUFFY_SMS_TENCENT_SIGN_NAME and LUFFY_SMS_TENCENT_TEMPLATE_ID");
+        }
+        if self.captcha_tencent_app_id != 0
+            && self
+                .captcha_tencent_app_secret_key
+                .expose_secret()
+                .is_empty()
+        {
+            bail!("the Tencent captcha check needs LUFFY_CAPTCHA_TENCENT_APP_SECRET_KEY");
+        }
+        if (self.sms_by_tencent() || self.captcha_tencent_app_id != 0)
+            && (self.tencent_secret_id.trim().is_empty()
+                || self.tencent_secret_key.expose_secret().is_empty())
+        {
+            bail!("Tencent Cloud SMS and captcha need LUFFY_TENCENT_SECRET_ID and LUFFY_TENCENT_SECRET_KEY");
+        }
+        if self.tencent_timeout_secs == 0 {
+            bail!("LUFFY_TENCENT_TIMEOUT_SECS must be at least 1");
+        }
         if self.environment == Environment::Production {
+            if !self.sms_by_tencent() {
+                bail!("production needs a real SMS provider (LUFFY_SMS_TENCENT_APP_ID and the rest): the development outbox would show every code to anyone");
+            }
             if origins.iter().any(|o| o == "*") {
                 bail!("production refuses LUFFY_CORS_ORIGINS=*: list the store's own origins");
             }
@@ -486,6 +566,11 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Registration codes go out through Tencent Cloud SMS (else the development outbox).
+    pub fn sms_by_tencent(&self) -> bool {
+        !self.sms_tencent_app_id.trim().is_empty()
     }
 
     /// Where `luffy migrate` connects: the migration URL, else the database URL.
@@ -593,6 +678,46 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// Production settings need a real SMS provider.
+    fn with_tencent_sms() -> Settings {
+        Settings {
+            tencent_secret_id: "AKIDexample".into(),
+            tencent_secret_key: SecretString::from("secret"),
+            sms_tencent_app_id: "1400000000".into(),
+            sms_tencent_sign_name: "路飞学城".into(),
+            sms_tencent_template_id: "100000".into(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn tencent_sms_and_captcha_need_their_keys() {
+        with_tencent_sms().validate().unwrap();
+        let no_key = Settings {
+            tencent_secret_key: SecretString::from(""),
+            ..with_tencent_sms()
+        };
+        assert!(no_key.validate().is_err());
+        let no_template = Settings {
+            sms_tencent_template_id: String::new(),
+            ..with_tencent_sms()
+        };
+        assert!(no_template.validate().is_err());
+        let captcha_without_secret = Settings {
+            captcha_tencent_app_id: 2_071_744_404,
+            ..with_tencent_sms()
+        };
+        assert!(captcha_without_secret.validate().is_err());
+        let production_with_outbox = Settings {
+            environment: Environment::Production,
+            alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
+            wechat_mchid: String::new(),
+            jwt_secret: SecretString::from("x".repeat(40)),
+            ..Settings::default()
+        };
+        assert!(production_with_outbox.validate().is_err());
+    }
+
     #[test]
     fn defaults_are_valid() {
         Settings::default().validate().unwrap();
@@ -604,7 +729,7 @@ mod tests {
             environment: Environment::Production,
             alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
             jwt_secret: SecretString::from("x".repeat(40)),
-            ..Settings::default()
+            ..with_tencent_sms()
         };
         assert!(settings.validate().is_err(), "WeChat on, sandbox");
         let settings = Settings {
@@ -636,7 +761,7 @@ mod tests {
             environment: Environment::Production,
             alipay_gateway: "https://openapi.alipay.com/gateway.do".into(),
             wechat_mchid: String::new(),
-            ..Settings::default()
+            ..with_tencent_sms()
         };
         assert!(settings.validate().is_err());
         let settings = Settings {
@@ -693,6 +818,17 @@ mod tests {
             "TIMEZONE" => settings.timezone.clone(),
             "CORS_ORIGINS" => settings.cors_origins.clone(),
             "MEDIA_DIR" => settings.media_dir.display().to_string(),
+            "TENCENT_SECRET_ID" => settings.tencent_secret_id.clone(),
+            "TENCENT_SECRET_KEY" => settings.tencent_secret_key.expose_secret().to_owned(),
+            "TENCENT_ENDPOINT" => settings.tencent_endpoint.clone(),
+            "SMS_TENCENT_APP_ID" => settings.sms_tencent_app_id.clone(),
+            "SMS_TENCENT_SIGN_NAME" => settings.sms_tencent_sign_name.clone(),
+            "SMS_TENCENT_TEMPLATE_ID" => settings.sms_tencent_template_id.clone(),
+            "SMS_TENCENT_REGION" => settings.sms_tencent_region.clone(),
+            "CAPTCHA_TENCENT_APP_SECRET_KEY" => settings
+                .captcha_tencent_app_secret_key
+                .expose_secret()
+                .to_owned(),
             other => panic!("no reader for {other}"),
         }
     }
@@ -750,6 +886,8 @@ mod tests {
                 "wechat_api_v3_key",
                 "alipay_aes_key",
                 "media_url_secret",
+                "tencent_secret_key",
+                "captcha_tencent_app_secret_key",
             ])
             .collect();
         fields.sort_unstable();
@@ -775,7 +913,7 @@ mod tests {
             wechat_mchid: String::new(),
             jwt_secret: SecretString::from("x".repeat(40)),
             cors_origins: "https://www.example.com, *".into(),
-            ..Settings::default()
+            ..with_tencent_sms()
         };
         assert!(settings.validate().is_err());
         let settings = Settings {

@@ -104,8 +104,11 @@ pub struct AppState {
     pub home: luffy_web::services::Home,
     /// Registration codes by text message.
     pub sms: luffy_web::services::Sms,
-    /// The development SMS outbox (`/sandbox/sms/`).
-    pub sms_outbox: luffy_store::RedisSmsOutbox,
+    /// Where codes go: the development outbox (`/sandbox/sms/`, answered only then) or a
+    /// provider.
+    pub sms_channel: luffy_web::providers::SmsChannel,
+    /// The slider captcha's check at login and registration.
+    pub captcha: luffy_web::providers::Captcha,
     /// Buyers' login attempts per account and per address (shared by every instance).
     pub login_attempts: luffy_store::RedisLoginAttempts,
     /// Its store, for scheduling the daily job.
@@ -166,6 +169,56 @@ fn alipay_certificates(
 
 /// The Alipay client, and the in-process sandbox when no gateway is configured, in the mode
 /// the settings choose: public key or certificates, with or without AES.
+/// Tencent Cloud SMS and captcha when configured; else the development outbox and no check.
+fn build_sms_and_captcha(
+    settings: &Settings,
+    redis: &RedisPool,
+) -> anyhow::Result<(
+    luffy_web::providers::SmsChannel,
+    luffy_web::providers::Captcha,
+)> {
+    use luffy_web::providers::{Captcha, SmsChannel};
+    let api = || {
+        luffy_tencent_cloud::TencentCloudApi::new(
+            luffy_tencent_cloud::Credentials {
+                secret_id: settings.tencent_secret_id.trim().to_owned(),
+                secret_key: settings.tencent_secret_key.clone(),
+            },
+            Some(settings.tencent_endpoint.clone()),
+            Duration::from_secs(settings.tencent_timeout_secs),
+        )
+        .context("the Tencent Cloud client")
+    };
+    let sms = if settings.sms_by_tencent() {
+        SmsChannel::Tencent(luffy_tencent_cloud::TencentSms::new(
+            api()?,
+            luffy_tencent_cloud::SmsConfig {
+                sdk_app_id: settings.sms_tencent_app_id.trim().to_owned(),
+                sign_name: settings.sms_tencent_sign_name.clone(),
+                template_id: settings.sms_tencent_template_id.trim().to_owned(),
+                region: settings.sms_tencent_region.clone(),
+            },
+        ))
+    } else {
+        SmsChannel::Outbox(luffy_store::RedisSmsOutbox::new(
+            redis.clone(),
+            &settings.redis_prefix,
+        ))
+    };
+    let captcha = if settings.captcha_tencent_app_id == 0 {
+        Captcha::Off
+    } else {
+        Captcha::Tencent(luffy_tencent_cloud::TencentCaptcha::new(
+            api()?,
+            luffy_tencent_cloud::CaptchaConfig {
+                app_id: settings.captcha_tencent_app_id,
+                app_secret_key: settings.captcha_tencent_app_secret_key.clone(),
+            },
+        ))
+    };
+    Ok((sms, captcha))
+}
+
 fn build_alipay(settings: &Settings) -> anyhow::Result<(AlipayClient, Option<Sandbox>)> {
     let certificates = alipay_certificates(settings)?;
     let aes_key = match settings.alipay_aes_key.expose_secret() {
@@ -409,6 +462,7 @@ impl AppState {
                 now.with_timezone(&timezone).date_naive()
             }),
         );
+        let (sms_channel, captcha) = build_sms_and_captcha(&settings, &redis)?;
         let (alipay, sandbox) = build_alipay(&settings)?;
         let (wechat, wechat_sandbox) = build_wechat(&settings)?;
         let mut gateways = Gateways::new().with(Arc::new(AlipayGateway(alipay.clone())));
@@ -487,14 +541,15 @@ impl AppState {
             home: luffy_catalog::HomeService::new(luffy_store::PgHome::new(pg.clone())),
             sms: luffy_account::SmsService::new(
                 luffy_store::RedisSmsCodes::new(redis.clone(), settings.redis_prefix.clone()),
-                luffy_store::RedisSmsOutbox::new(redis.clone(), &settings.redis_prefix),
+                sms_channel.clone(),
                 &settings.sms_code_key(),
             )
             .with_limits(luffy_account::SmsLimits {
                 per_mobile: settings.sms_daily_per_mobile.into(),
                 per_address: settings.sms_daily_per_address.into(),
             }),
-            sms_outbox: luffy_store::RedisSmsOutbox::new(redis.clone(), &settings.redis_prefix),
+            sms_channel,
+            captcha,
             login_attempts: luffy_store::RedisLoginAttempts::for_scope(
                 redis.clone(),
                 &settings.redis_prefix,

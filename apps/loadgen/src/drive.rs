@@ -349,3 +349,65 @@ pub async fn order_list(
     )
     .await
 }
+
+/// (e) GET /courses/search for a few words, Chinese among them (each search also counts its
+/// word as a hot word in Redis).
+pub async fn course_search(args: &Args, duration: Duration) -> anyhow::Result<RunStats> {
+    const WORDS: [&str; 5] = ["入门", "Python", "算法", "实战", "爬虫"];
+    let client = client()?;
+    let base = args.base.clone();
+    timed(
+        "course search",
+        args.concurrency,
+        duration,
+        usize::MAX,
+        move |i| {
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                client
+                    .get(format!("{base}/courses/search"))
+                    .query(&[
+                        ("text", WORDS[i % WORDS.len()]),
+                        ("page", "1"),
+                        ("size", "10"),
+                    ])
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        },
+    )
+    .await
+}
+
+/// (f) GET /users/course/ (我的课堂) for random users, who own two courses each.
+pub async fn my_courses(
+    args: &Args,
+    bench: &Bench,
+    duration: Duration,
+) -> anyhow::Result<RunStats> {
+    let client = client()?;
+    let base = args.base.clone();
+    let tokens: Arc<Vec<String>> = Arc::new(bench.users.iter().map(|u| u.token.clone()).collect());
+    timed(
+        "my courses",
+        args.concurrency,
+        duration,
+        usize::MAX,
+        move |_| {
+            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+            async move {
+                let user = rand::thread_rng().gen_range(0..tokens.len());
+                client
+                    .get(format!("{base}/users/course/?type=-1&page=1&size=10"))
+                    .header("Authorization", format!("jwt {}", tokens[user]))
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        },
+    )
+    .await
+}

@@ -117,6 +117,10 @@ async fn main() -> anyhow::Result<()> {
     let notify = drive::notifies(&args, &orders.created, duration).await?;
     eprintln!("[bench] (d) order list");
     let list = drive::order_list(&args, &bench, duration).await?;
+    eprintln!("[bench] (e) course search");
+    let search = drive::course_search(&args, duration).await?;
+    eprintln!("[bench] (f) my courses");
+    let my_courses = drive::my_courses(&args, &bench, duration).await?;
 
     eprintln!("[bench] pgbench limit");
     let pg_limit = limits::pgbench(&args, &bench).await?;
@@ -135,6 +139,8 @@ async fn main() -> anyhow::Result<()> {
         cart,
         notify,
         list,
+        search,
+        my_courses,
         pg_limit,
         redis_limit,
         timeouts: vec![one, two],

@@ -20,6 +20,10 @@ pub struct Results {
     pub notify: RunStats,
     /// (d)
     pub list: RunStats,
+    /// (e)
+    pub search: RunStats,
+    /// (f)
+    pub my_courses: RunStats,
     /// pgbench checkout script.
     pub pg_limit: Limit,
     /// redis-benchmark HSET.
@@ -115,6 +119,8 @@ pub fn summary(r: &Results) -> String {
         (&r.cart, Some(&r.redis_limit)),
         (&r.notify, None),
         (&r.list, None),
+        (&r.search, None),
+        (&r.my_courses, None),
     ] {
         let _ = writeln!(
             out,
@@ -181,6 +187,8 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
     row(&mut out, &r.cart, Some(&r.redis_limit));
     row(&mut out, &r.notify, None);
     row(&mut out, &r.list, None);
+    row(&mut out, &r.search, None);
+    row(&mut out, &r.my_courses, None);
     let _ = writeln!(out, "\nLimits, same client count:\n");
     let _ = writeln!(out, "- order creation: `{}` (`apps/loadgen/pgbench/checkout.sql`: lock the user, insert order and 3 lines, reserve a coupon, insert the job, commit) = **{:.0} tps**", r.pg_limit.command, r.pg_limit.per_second);
     let _ = writeln!(

@@ -10,6 +10,7 @@ pub mod error;
 pub mod limits;
 pub mod order_export;
 pub mod password;
+pub mod providers;
 pub mod reconciliation_view;
 pub mod services;
 

@@ -49,8 +49,9 @@ pub type Rebuy = RebuyService<PgOrderStore, RedisCarts, PgCatalog, PgCatalog, Sy
 
 /// The payment service wired to its production adapter.
 pub type Payments = PaymentService<PgOrderStore, SystemClock>;
-/// Registration codes by text message, as wired here (the development outbox for now).
-pub type Sms = luffy_account::SmsService<luffy_store::RedisSmsCodes, luffy_store::RedisSmsOutbox>;
+/// Registration codes by text message, as wired here (Tencent Cloud SMS or the development
+/// outbox, by settings).
+pub type Sms = luffy_account::SmsService<luffy_store::RedisSmsCodes, crate::providers::SmsChannel>;
 /// The home page's navigation and banners, as wired here.
 pub type Home = luffy_catalog::HomeService<luffy_store::PgHome>;
 /// Course search and hot words, as wired here.

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod captcha;
 pub mod ports;
 pub mod service;
 pub mod sms;
@@ -16,6 +17,7 @@ pub use account::{
     UserError,
 };
 pub use audit::{AuditEntry, AuditQuery, AuditService, AuditStore};
+pub use captcha::{check_captcha, CaptchaAnswer, CaptchaError, CaptchaVerifier};
 pub use ports::{AccountCache, UserStore};
 pub use service::AccountService;
 pub use sms::{

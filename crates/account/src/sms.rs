@@ -103,7 +103,7 @@ pub trait SmsCodes: Send + Sync {
         code_hash: &str,
     ) -> impl Future<Output = Result<CodeCheck, StorageError>> + Send;
 
-    /// Voids the mobile's code (its message could not be sent).
+    /// Voids the mobile's code and its minute's wait (its message could not be sent).
     fn revoke(&self, mobile: &Mobile) -> impl Future<Output = Result<(), StorageError>> + Send;
 }
 

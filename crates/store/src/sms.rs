@@ -156,8 +156,11 @@ impl SmsCodes for RedisSmsCodes {
 
     async fn revoke(&self, mobile: &Mobile) -> Result<(), StorageError> {
         let mut conn = self.pool.connection().await?;
+        // The code and the minute's wait go (the buyer may ask again at once); the day's
+        // count stays, so a failing provider cannot be hammered past the cap.
         redis::cmd("DEL")
             .arg(self.key(mobile, "code"))
+            .arg(self.key(mobile, "cooldown"))
             .query_async::<()>(&mut conn)
             .await
             .map_err(|e| redis_error(e, "voiding a code"))

@@ -1,4 +1,5 @@
-//! `POST /users/login/`: {username (or mobile), password} -> {token, cart_total}.
+//! `POST /users/login/`: {username (or mobile), password, ticket?, randstr?} -> {token,
+//! cart_total}.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -21,6 +22,12 @@ pub struct LoginForm {
     mobile: Option<String>,
     /// Password.
     password: String,
+    /// The slider captcha's ticket (checked when a captcha provider is configured).
+    #[serde(default)]
+    ticket: Option<String>,
+    /// The slider captcha's random string.
+    #[serde(default)]
+    randstr: Option<String>,
 }
 
 use crate::auth::login_limits::{LOGIN_ATTEMPTS_PER_ACCOUNT, LOGIN_ATTEMPTS_PER_ADDRESS};
@@ -62,6 +69,14 @@ pub async fn login(
             .insert_header(("Retry-After", wait.to_string()))
             .json(serde_json::json!({"errmsg": format!("登录尝试过于频繁,请{wait}秒后再试!")})));
     }
+    crate::auth::captcha::require_captcha(
+        &state,
+        form.ticket.as_deref(),
+        form.randstr.as_deref(),
+        &address,
+        "验证码校验失败!",
+    )
+    .await?;
     let user = state.users.find_by_login(&login).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let valid = verify_password(form.password, stored).await?;

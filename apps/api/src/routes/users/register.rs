@@ -5,7 +5,7 @@
 use luffy_account::NewUser;
 use std::sync::LazyLock;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use regex::Regex;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -33,13 +33,11 @@ pub struct RegisterForm {
     /// The code `GET /users/sms/{mobile}` sent.
     #[serde(default)]
     sms_code: Option<String>,
-    /// The slider captcha's ticket (accepted; verified when a captcha provider is configured).
+    /// The slider captcha's ticket (checked when a captcha provider is configured).
     #[serde(default)]
-    #[allow(dead_code)]
     ticket: Option<String>,
     /// The slider captcha's random string.
     #[serde(default)]
-    #[allow(dead_code)]
     randstr: Option<String>,
 }
 
@@ -85,15 +83,32 @@ fn refused(message: String) -> HttpResponse {
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     form: Json<RegisterForm>,
 ) -> Result<HttpResponse, ApiError> {
-    match register_checked(&state, form.into_inner()).await {
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    match register_checked(&state, form.into_inner(), &address).await {
         Err(ApiError::BadRequest(message)) => Ok(refused(message)),
         other => other,
     }
 }
 
-async fn register_checked(state: &AppState, form: RegisterForm) -> Result<HttpResponse, ApiError> {
+async fn register_checked(
+    state: &AppState,
+    form: RegisterForm,
+    address: &str,
+) -> Result<HttpResponse, ApiError> {
+    crate::auth::captcha::require_captcha(
+        state,
+        form.ticket.as_deref(),
+        form.randstr.as_deref(),
+        address,
+        "滑动验证码校验失败!",
+    )
+    .await?;
     let valid = form.validate()?;
     if state.users.find_by_login(&valid.mobile).await?.is_some() {
         return Err(ApiError::bad_request("手机号已经被注册!"));

@@ -95,10 +95,18 @@ impl From<luffy_store::OutboxMessage> for OutboxMessageView {
     }
 }
 
+/// The development outbox, when codes go there; with a real provider (or in production) its
+/// routes answer 404, so no code is ever shown to anyone but its mobile's owner.
+fn outbox_of(state: &AppState) -> Result<&luffy_store::RedisSmsOutbox, ApiError> {
+    state
+        .sms_channel
+        .outbox()
+        .ok_or_else(|| ApiError::NotFound("短信沙箱未启用!".into()))
+}
+
 /// `GET /sandbox/sms/`: the development outbox, newest first.
 pub async fn outbox(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let messages: Vec<OutboxMessageView> = state
-        .sms_outbox
+    let messages: Vec<OutboxMessageView> = outbox_of(&state)?
         .messages()
         .await?
         .into_iter()
@@ -113,8 +121,7 @@ pub async fn outbox_for(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mobile = path.into_inner();
-    state
-        .sms_outbox
+    outbox_of(&state)?
         .messages()
         .await?
         .into_iter()
