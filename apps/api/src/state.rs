@@ -496,7 +496,7 @@ impl AppState {
             ),
             reconciliation_store,
             study: luffy_study::StudyService::new(
-                luffy_store::PgStudy::new(pg.clone()),
+                luffy_store::PgStudy::new(pg.clone()).with_replica(replica.clone()),
                 SystemClock,
                 luffy_study::MediaSigner::new(
                     &settings.media_url_key(),

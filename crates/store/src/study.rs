@@ -16,6 +16,7 @@ use luffy_study::progress::ProgressPosition;
 
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
+use crate::replica::ReplicaReads;
 use crate::rows::BigIntValue;
 use crate::transaction::OpenTransaction;
 
@@ -23,12 +24,24 @@ use crate::transaction::OpenTransaction;
 #[derive(Clone)]
 pub struct PgStudy {
     pool: PgPool,
+    replica: Option<ReplicaReads>,
 }
 
 impl PgStudy {
     /// The store over a pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            replica: None,
+        }
+    }
+
+    /// Serves course pages' outlines from the replica while it is healthy, as the catalog's
+    /// browsing is; ownership, progress and whether a lesson may be studied stay on the
+    /// primary.
+    pub fn with_replica(mut self, replica: Option<ReplicaReads>) -> Self {
+        self.replica = replica;
+        self
     }
 }
 
@@ -279,6 +292,17 @@ impl StudyStore for PgStudy {
         let mut found = outlines(&mut conn, &[course.get()])
             .await
             .map_err(|e| diesel_error(e, "reading a course outline"))?;
+        Ok(found.remove(&course.get()))
+    }
+
+    async fn page_outline(&self, course: CourseId) -> Result<Option<Outline>, StorageError> {
+        let mut conn = match &self.replica {
+            Some(replica) => replica.connection(&self.pool).await?,
+            None => connection(&self.pool).await?,
+        };
+        let mut found = outlines(&mut conn, &[course.get()])
+            .await
+            .map_err(|e| diesel_error(e, "reading a course page's outline"))?;
         Ok(found.remove(&course.get()))
     }
 

@@ -72,6 +72,16 @@ pub trait StudyStore: Send + Sync {
         course: CourseId,
     ) -> impl Future<Output = Result<Option<Outline>, StorageError>> + Send;
 
+    /// The outline a course page shows. An adapter may serve it from a read replica, so it
+    /// may lag the primary a moment; whether a lesson may be studied is decided with
+    /// [`StudyStore::outline`].
+    fn page_outline(
+        &self,
+        course: CourseId,
+    ) -> impl Future<Output = Result<Option<Outline>, StorageError>> + Send {
+        self.outline(course)
+    }
+
     /// The course a lesson belongs to.
     fn lesson_course(
         &self,

@@ -169,7 +169,7 @@ impl<S: StudyStore, K: Clock> StudyService<S, K> {
         user: Option<UserId>,
         course: CourseId,
     ) -> Result<Option<(Outline, Vec<LessonAccess>)>, StudyError> {
-        let Some(outline) = self.store.outline(course).await? else {
+        let Some(outline) = self.store.page_outline(course).await? else {
             return Ok(None);
         };
         let viewer = match user {
