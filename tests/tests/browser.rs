@@ -100,36 +100,13 @@ async fn a_browser_on_another_origin_buys_a_course() {
     })
     .await;
     let api = app.base.clone();
-    let pages = web::Data::new((
-        INDEX.replace("__API__", &api),
-        RESULT.replace("__API__", &api),
-    ));
-    let client_server = HttpServer::new(move || {
-        App::new()
-            .app_data(pages.clone())
-            .route(
-                "/",
-                web::get().to(|pages: web::Data<(String, String)>| async move {
-                    HttpResponse::Ok()
-                        .content_type("text/html; charset=utf-8")
-                        .body(pages.0.clone())
-                }),
-            )
-            .route(
-                "/result.html",
-                web::get().to(|pages: web::Data<(String, String)>| async move {
-                    HttpResponse::Ok()
-                        .content_type("text/html; charset=utf-8")
-                        .body(pages.1.clone())
-                }),
-            )
-    })
-    .workers(1)
-    .listen(client_listener)
-    .unwrap()
-    .run();
-    let client_handle = client_server.handle();
-    tokio::spawn(client_server);
+    let client_handle = serve_pages(
+        client_listener,
+        vec![
+            ("/", INDEX.replace("__API__", &api)),
+            ("/result.html", RESULT.replace("__API__", &api)),
+        ],
+    );
 
     let driver = tokio::task::block_in_place(Driver::start);
     let profile = std::env::temp_dir().join(format!("luffy-chromium-{}", uuid::Uuid::new_v4()));

@@ -325,28 +325,33 @@ pub async fn order_list(
     bench: &Bench,
     duration: Duration,
 ) -> anyhow::Result<RunStats> {
+    random_users_get("orders list", "/orders/list/", args, bench, duration).await
+}
+
+/// GETs `path` as random bench users for `duration`.
+async fn random_users_get(
+    name: &'static str,
+    path: &'static str,
+    args: &Args,
+    bench: &Bench,
+    duration: Duration,
+) -> anyhow::Result<RunStats> {
     let client = client()?;
-    let base = args.base.clone();
+    let url = format!("{}{path}", args.base);
     let tokens: Arc<Vec<String>> = Arc::new(bench.users.iter().map(|u| u.token.clone()).collect());
-    timed(
-        "orders list",
-        args.concurrency,
-        duration,
-        usize::MAX,
-        move |_| {
-            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
-            async move {
-                let user = rand::thread_rng().gen_range(0..tokens.len());
-                client
-                    .get(format!("{base}/orders/list/"))
-                    .header("Authorization", format!("jwt {}", tokens[user]))
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
-        },
-    )
+    timed(name, args.concurrency, duration, usize::MAX, move |_| {
+        let (client, url, tokens) = (client.clone(), url.clone(), tokens.clone());
+        async move {
+            let user = rand::thread_rng().gen_range(0..tokens.len());
+            client
+                .get(url)
+                .header("Authorization", format!("jwt {}", tokens[user]))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
+    })
     .await
 }
 
@@ -387,27 +392,12 @@ pub async fn my_courses(
     bench: &Bench,
     duration: Duration,
 ) -> anyhow::Result<RunStats> {
-    let client = client()?;
-    let base = args.base.clone();
-    let tokens: Arc<Vec<String>> = Arc::new(bench.users.iter().map(|u| u.token.clone()).collect());
-    timed(
+    random_users_get(
         "my courses",
-        args.concurrency,
+        "/users/course/?type=-1&page=1&size=10",
+        args,
+        bench,
         duration,
-        usize::MAX,
-        move |_| {
-            let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
-            async move {
-                let user = rand::thread_rng().gen_range(0..tokens.len());
-                client
-                    .get(format!("{base}/users/course/?type=-1&page=1&size=10"))
-                    .header("Authorization", format!("jwt {}", tokens[user]))
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
-        },
     )
     .await
 }
