@@ -130,7 +130,7 @@ impl ApiClient {
 
     /// Registers a fresh user with a random mobile and returns (token, mobile).
     pub async fn register_user(&self) -> (String, String) {
-        let mobile = format!("139{:08}", rand_digits());
+        let mobile = fresh_mobile();
         let code = self.sms_code(&mobile).await;
         let response = self
             .send(
@@ -239,12 +239,14 @@ pub fn csrf_field(page: &str) -> String {
     page[start..start + page[start..].find('"').unwrap()].to_owned()
 }
 
-fn rand_digits() -> u32 {
+/// A random mainland mobile number (`139` and eight random digits) for a new buyer.
+pub fn fresh_mobile() -> String {
     let bytes = uuid::Uuid::new_v4();
-    u32::from_le_bytes([
+    let digits = u32::from_le_bytes([
         bytes.as_bytes()[0],
         bytes.as_bytes()[1],
         bytes.as_bytes()[2],
         bytes.as_bytes()[3],
-    ]) % 100_000_000
+    ]) % 100_000_000;
+    format!("139{digits:08}")
 }

@@ -246,7 +246,7 @@ async fn a_new_buyer_registers_searches_buys_and_studies_and_another_is_refused_
     let driver = tokio::task::block_in_place(Driver::start);
     let profile = std::env::temp_dir().join(format!("luffy-chromium-{}", uuid::Uuid::new_v4()));
     let client = browser(&driver, &profile).await;
-    let mobile = format!("139{:08}", rand_suffix());
+    let mobile = luffy_e2e::api_client::fresh_mobile();
 
     client
         .goto(&format!("{client_origin}/journey.html?mobile={mobile}"))
@@ -345,11 +345,6 @@ async fn a_new_buyer_registers_searches_buys_and_studies_and_another_is_refused_
     handle.stop(false).await;
     let _ = std::fs::remove_dir_all(&profile);
     luffy_e2e::assert_invariants(&app.database.url).await;
-}
-
-/// Eight digits for a fresh mobile number.
-fn rand_suffix() -> u32 {
-    uuid::Uuid::new_v4().as_u128() as u32 % 100_000_000
 }
 
 /// The same link with another `user=`.

@@ -1,7 +1,7 @@
 //! The text-message and captcha providers chosen by settings: Tencent Cloud when configured,
 //! else the development outbox (`/sandbox/sms/`) and no captcha check.
 
-use luffy_account::{CaptchaAnswer, CaptchaVerifier, Mobile, SmsSender};
+use luffy_account::{CaptchaAnswer, Mobile, SmsSender};
 use luffy_common::StorageError;
 use luffy_store::RedisSmsOutbox;
 use luffy_tencent_cloud::{TencentCaptcha, TencentSms};
@@ -67,15 +67,6 @@ impl Captcha {
         match self {
             Self::Off => Ok(()),
             Self::Tencent(tencent) => luffy_account::check_captcha(tencent, answer).await,
-        }
-    }
-}
-
-impl CaptchaVerifier for Captcha {
-    async fn verify(&self, answer: &CaptchaAnswer<'_>) -> Result<bool, StorageError> {
-        match self {
-            Self::Off => Ok(true),
-            Self::Tencent(tencent) => tencent.verify(answer).await,
         }
     }
 }

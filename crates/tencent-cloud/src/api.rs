@@ -147,11 +147,11 @@ impl TencentCloudApi {
             .await
             .map_err(|e| transport(e.to_string()))?;
         let status = response.status();
-        let answer: Value = response
+        let mut answer: Value = response
             .json()
             .await
             .map_err(|e| transport(format!("HTTP {status}: {e}")))?;
-        let Some(inner) = answer.get("Response") else {
+        let Some(inner) = answer.get_mut("Response").map(Value::take) else {
             return Err(transport(format!("HTTP {status}: no Response object")));
         };
         if let Some(error) = inner.get("Error") {
@@ -165,6 +165,6 @@ impl TencentCloudApi {
                 request_id: text(inner.get("RequestId")),
             });
         }
-        Ok(inner.clone())
+        Ok(inner)
     }
 }
