@@ -26,6 +26,10 @@ impl ApiClient {
             base: base.to_owned(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // Shorter than the server's 5 s keep-alive: a connection left idle while a
+                // test works (a slow schema check) is dropped here, never reused after the
+                // server closed it.
+                .pool_idle_timeout(std::time::Duration::from_secs(3))
                 .build()
                 .unwrap(),
             sandbox_base: sandbox_base.to_owned(),
