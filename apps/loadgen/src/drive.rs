@@ -13,7 +13,7 @@ use luffy_payment_alipay::sign::{sign, signing_string, Purpose};
 use rand::Rng;
 use serde_json::json;
 
-use crate::setup::Bench;
+use crate::setup::{Bench, BenchUser};
 use crate::Args;
 
 /// One run's figures.
@@ -156,20 +156,22 @@ pub struct CreatedOrders {
     pub created: Vec<(String, String)>,
 }
 
-/// (a) POST /orders/ with 3 courses and a coupon; each user orders once.
+/// (a) POST /orders/ with 3 courses and a coupon from `clients` clients; each of `users`
+/// orders once.
 pub async fn create_orders(
     args: &Args,
-    bench: &Bench,
+    users: &[BenchUser],
+    clients: usize,
     duration: Duration,
 ) -> anyhow::Result<CreatedOrders> {
     let client = client()?;
     let base = args.base.clone();
-    let users = Arc::new(bench.users.clone());
+    let users = Arc::new(users.to_vec());
     let created = Arc::new(Mutex::new(Vec::new()));
     let sink = created.clone();
     let run = timed(
         "order creation (3 courses + coupon)",
-        args.concurrency,
+        clients,
         duration,
         users.len(),
         move |i| {

@@ -14,6 +14,8 @@ use crate::Args;
 pub struct Limit {
     /// Operations per second.
     pub per_second: f64,
+    /// Mean latency in milliseconds, when the tool reports it.
+    pub mean_ms: Option<f64>,
     /// The command, for the report.
     pub command: String,
 }
@@ -22,7 +24,7 @@ pub struct Limit {
 /// The tables are vacuumed and analyzed first, so that pgbench starts from the same clean
 /// state as the API run did (which began right after the setup's ANALYZE), not in the middle
 /// of the autovacuum that the API run's writes trigger.
-pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
+pub async fn pgbench(args: &Args, bench: &Bench, clients: usize) -> anyhow::Result<Limit> {
     let mut conn = AsyncPgConnection::establish(&args.database_url)
         .await
         .context("connecting to the bench database")?;
@@ -40,7 +42,7 @@ pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
         "-D".into(),
         format!("last={}", bench.last_id),
         "-c".into(),
-        args.concurrency.to_string(),
+        clients.to_string(),
         "-j".into(),
         "2".into(),
         "-T".into(),
@@ -65,8 +67,18 @@ pub async fn pgbench(args: &Args, bench: &Bench) -> anyhow::Result<Limit> {
         .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
         .and_then(|n| n.parse::<f64>().ok())
         .with_context(|| format!("no tps in pgbench output: {text}"))?;
+    let mean_ms = text
+        .lines()
+        .find(|l| l.starts_with("latency average = "))
+        .and_then(|l| {
+            l.trim_start_matches("latency average = ")
+                .split_whitespace()
+                .next()
+        })
+        .and_then(|n| n.parse::<f64>().ok());
     Ok(Limit {
         per_second: tps,
+        mean_ms,
         command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")),
     })
 }
@@ -103,6 +115,7 @@ pub fn redis_hset(args: &Args) -> anyhow::Result<Limit> {
         .with_context(|| format!("no HSET rate in redis-benchmark output: {text}"))?;
     Ok(Limit {
         per_second: rate,
+        mean_ms: None,
         command: format!("redis-benchmark {}", argv.join(" ")),
     })
 }

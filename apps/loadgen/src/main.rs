@@ -4,10 +4,12 @@
 //! pgbench and redis-benchmark, times order-timeout processing with one and two workers,
 //! reads the server's peak RSS, and writes docs/benchmarks.md with a latency plot.
 
+mod census;
 mod drive;
 mod limits;
 mod plot;
 mod report;
+mod rounds;
 mod setup;
 mod timeouts;
 
@@ -38,8 +40,9 @@ struct Args {
     /// The server's pid, for peak RSS.
     #[arg(long)]
     server_pid: u32,
-    /// Users prepared for the order-creation run (each orders once).
-    #[arg(long, default_value_t = 20000)]
+    /// Users prepared for the order-creation rounds (each orders once; the rounds share them
+    /// out equally, so a round ends early on a machine fast enough to use its share up).
+    #[arg(long, default_value_t = 60000)]
     users: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
@@ -63,6 +66,16 @@ struct Args {
     /// no report (`BENCH_ARGS=--orders-only just bench`).
     #[arg(long)]
     orders_only: bool,
+    /// Interleaved rounds of order creation and pgbench for the headline ratio.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// The client counts of the headline ratio.
+    #[arg(long, value_delimiter = ',', default_value = "16,32")]
+    ratio_clients: Vec<usize>,
+    /// A migrated, seeded database on a PostgreSQL with pg_stat_statements preloaded: when
+    /// given, the statements and round trips of one checkout are counted there.
+    #[arg(long)]
+    census_database_url: Option<String>,
 }
 
 /// Waits up to 60 s for the server's /healthz.
@@ -93,28 +106,67 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("[bench] filling carts over the API");
     drive::fill_carts(&args, &bench).await?;
 
-    eprintln!("[bench] (a) order creation");
-    let orders = drive::create_orders(&args, &bench, duration).await?;
+    let census = match &args.census_database_url {
+        Some(url) => {
+            eprintln!("[bench] census: statements and round trips of one checkout");
+            let census = census::run(&args, url).await.context("the census")?;
+            eprintln!(
+                "[bench] census: {:.1} statements in {:.1} round trips per checkout",
+                census.statements, census.round_trips
+            );
+            Some(census)
+        }
+        None => None,
+    };
+
+    let slices = (args.rounds * args.ratio_clients.len()).max(1);
+    let per_round = (bench.users.len() / slices).max(1);
+    let mut chunks = bench.users.chunks(per_round);
+    let mut headlines: Vec<rounds::Headline> = args
+        .ratio_clients
+        .iter()
+        .map(|&clients| rounds::Headline {
+            clients,
+            rounds: Vec::new(),
+        })
+        .collect();
+    let mut created = Vec::new();
+    for round in 1..=args.rounds {
+        for headline in &mut headlines {
+            let users = chunks.next().unwrap_or_default();
+            eprintln!(
+                "[bench] (a) round {round}: order creation, {} clients",
+                headline.clients
+            );
+            let orders = drive::create_orders(&args, users, headline.clients, duration).await?;
+            eprintln!(
+                "[bench] (a) round {round}: pgbench, {} clients",
+                headline.clients
+            );
+            let pg_limit = limits::pgbench(&args, &bench, headline.clients).await?;
+            created.extend(orders.created);
+            headline.rounds.push((orders.run, pg_limit));
+        }
+    }
     let rss_kib = report::peak_rss_kib(args.server_pid);
+    for headline in &headlines {
+        eprintln!("[bench] {}", headline.line());
+    }
     if args.orders_only {
-        let pg_limit = limits::pgbench(&args, &bench).await?;
-        eprintln!(
-            "[bench] orders {:.0}/s p50 {:.1} p90 {:.1} p99 {:.1} ms, errors {}; pgbench {:.0} tps; ratio {:.2}x; peak RSS {} KiB",
-            orders.run.throughput(),
-            orders.run.ms(50.0),
-            orders.run.ms(90.0),
-            orders.run.ms(99.0),
-            orders.run.errors,
-            pg_limit.per_second,
-            orders.run.throughput() / pg_limit.per_second,
-            rss_kib.unwrap_or(0),
-        );
+        eprintln!("[bench] peak RSS {} KiB", rss_kib.unwrap_or(0));
         return Ok(());
     }
+    let (orders, pg_limit) = headlines
+        .iter()
+        .find(|h| h.clients == args.concurrency)
+        .or(headlines.last())
+        .and_then(|h| h.median_round())
+        .cloned()
+        .context("no order-creation round ran")?;
     eprintln!("[bench] (b) cart add");
     let cart = drive::cart_add(&args, &bench, duration).await?;
     eprintln!("[bench] (c) signed notifies");
-    let notify = drive::notifies(&args, &orders.created, duration).await?;
+    let notify = drive::notifies(&args, &created, duration).await?;
     eprintln!("[bench] (d) order list");
     let list = drive::order_list(&args, &bench, duration).await?;
     eprintln!("[bench] (e) course search");
@@ -122,8 +174,6 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("[bench] (f) my courses");
     let my_courses = drive::my_courses(&args, &bench, duration).await?;
 
-    eprintln!("[bench] pgbench limit");
-    let pg_limit = limits::pgbench(&args, &bench).await?;
     eprintln!("[bench] redis-benchmark limit");
     let redis_limit = limits::redis_hset(&args)?;
 
@@ -135,7 +185,9 @@ async fn main() -> anyhow::Result<()> {
     let two = timeouts::run(&args, &bench, 2).await?;
 
     let results = report::Results {
-        orders: orders.run,
+        orders,
+        headlines,
+        census,
         cart,
         notify,
         list,

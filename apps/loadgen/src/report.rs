@@ -6,14 +6,20 @@ use std::process::Command;
 
 use anyhow::Context;
 
+use crate::census::Census;
 use crate::drive::RunStats;
 use crate::limits::Limit;
+use crate::rounds::Headline;
 use crate::timeouts::TimeoutRun;
 
 /// Every figure of a bench run.
 pub struct Results {
-    /// (a)
+    /// (a) the median round at the report's client count.
     pub orders: RunStats,
+    /// (a) every interleaved round, per client count.
+    pub headlines: Vec<Headline>,
+    /// (a) what one checkout costs the database, when counted.
+    pub census: Option<Census>,
     /// (b)
     pub cart: RunStats,
     /// (c)
@@ -114,6 +120,16 @@ fn row(out: &mut String, run: &RunStats, limit: Option<&Limit>) {
 /// A short summary for the terminal.
 pub fn summary(r: &Results) -> String {
     let mut out = String::new();
+    for headline in &r.headlines {
+        let _ = writeln!(out, "{}", headline.line());
+    }
+    if let Some(census) = &r.census {
+        let _ = writeln!(
+            out,
+            "one checkout: {:.1} statements in {:.1} round trips",
+            census.statements, census.round_trips
+        );
+    }
     for (run, limit) in [
         (&r.orders, Some(&r.pg_limit)),
         (&r.cart, Some(&r.redis_limit)),
@@ -155,6 +171,58 @@ pub fn summary(r: &Results) -> String {
     out
 }
 
+/// The headline ratio per client count, each round, and the census.
+fn headline_section(out: &mut String, r: &Results) {
+    let _ = writeln!(
+        out,
+        "## Order creation against pgbench\n\nOrder creation over the API and pgbench's checkout script, interleaved (API, pgbench, API, pgbench, ...), {} s each, medians of the rounds:\n",
+        r.duration
+    );
+    let _ = writeln!(
+        out,
+        "| clients | orders/s (median) | pgbench tps (median) | ratio | p99 ms (median) | pgbench mean ms | p99 / pgbench mean | rounds (orders/s : tps) |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for h in &r.headlines {
+        let rounds: Vec<String> = h
+            .rounds
+            .iter()
+            .map(|(o, p)| format!("{:.0} : {:.0}", o.throughput(), p.per_second))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | **{:.2}x** | {:.1} | {:.2} | {:.2}x | {} |",
+            h.clients,
+            h.orders_per_second(),
+            h.pgbench_per_second(),
+            h.ratio(),
+            h.p99_ms(),
+            h.pgbench_mean_ms(),
+            h.p99_ms() / h.pgbench_mean_ms(),
+            rounds.join(", ")
+        );
+    }
+    match &r.census {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "\nOne checkout (3 courses, a coupon, an Idempotency-Key), counted over {} checkouts run one at a time through an in-process luffy: **{:.1} statements** (PostgreSQL's `pg_stat_statements`) in **{:.1} round trips** (client turns counted by a relay between luffy and PostgreSQL). pgbench's script is 10 statements in 10 round trips. Statements per checkout:\n",
+                c.checkouts, c.statements, c.round_trips
+            );
+            let _ = writeln!(out, "| per checkout | statement |");
+            let _ = writeln!(out, "|---|---|");
+            for (calls, query) in &c.breakdown {
+                let short: String = query.chars().take(140).collect();
+                let _ = writeln!(out, "| {calls:.2} | `{}` |", short.replace('|', "\\|"));
+            }
+        }
+        None => {
+            let _ = writeln!(out, "\n(No census: run through `just bench`, which starts a PostgreSQL with pg_stat_statements for it.)");
+        }
+    }
+    let _ = writeln!(out);
+}
+
 /// Writes the report.
 pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
     let mut out = String::new();
@@ -177,6 +245,12 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
          a pending timeout job, and three grants of the 30元 coupon; then `ANALYZE`. Each user's \
          cart holds courses 1, 2 and 7, which the order-creation run buys with one grant. \
          pgbench runs after a `VACUUM (ANALYZE)` of the written tables.\n"
+    );
+    headline_section(&mut out, r);
+    let _ = writeln!(
+        out,
+        "All operations ({} clients; order creation is its median round):\n",
+        r.concurrency
     );
     let _ = writeln!(
         out,

@@ -42,7 +42,16 @@ struct UserGrant {
 /// Creates `args.users` users (same password hash as the demo user), each with three grants
 /// of the 30元 coupon (one for the API run, spares for pgbench), and mints their tokens.
 pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
-    let mut conn = AsyncPgConnection::establish(&args.database_url)
+    prepare_users(&args.database_url, &args.jwt_secret, args.users).await
+}
+
+/// [`prepare`] for any database, secret and count (the census uses its own database).
+pub async fn prepare_users(
+    database_url: &str,
+    jwt_secret: &str,
+    count: usize,
+) -> anyhow::Result<Bench> {
+    let mut conn = AsyncPgConnection::establish(database_url)
         .await
         .context("connecting to the bench database")?;
     let (paid, unpaid) = (OrderStatus::Paid.code(), OrderStatus::Unpaid.code());
@@ -83,7 +92,7 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
          SELECT 'order_timeout', json_build_object('order_id', o.id)::text, o.expires_at, o.id
          FROM orders o WHERE o.order_number LIKE 'open%';
          ANALYZE;",
-        n = args.users
+        n = count
     ))
     .await
     .context("inserting bench users")?;
@@ -94,7 +103,7 @@ pub async fn prepare(args: &Args) -> anyhow::Result<Bench> {
     .load(&mut conn)
     .await
     .context("reading bench users")?;
-    let keys = TokenKeys::new(&SecretString::from(args.jwt_secret.clone()), 24 * 3600);
+    let keys = TokenKeys::new(&SecretString::from(jwt_secret.to_owned()), 24 * 3600);
     let users = rows
         .iter()
         .map(|row| {

@@ -217,7 +217,7 @@ pub struct StoredOrder {
     pub fingerprint: Option<String>,
 }
 
-/// A decided order, written by [`OrderTx::write_order`] in one pipelined round trip.
+/// A decided order, written and committed by [`OrderTx::commit_order`] in one round trip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderPlan {
     /// Id (drawn from the sequence with the reads).
@@ -494,17 +494,13 @@ where
     /// the cart. A replayed idempotency key answers the original order and touches nothing.
     pub async fn create(&self, request: CheckoutRequest) -> Result<CheckoutOutcome, CheckoutError> {
         self.offers(request.pay_type)?;
-        if let Some(order) = self.replay(&request).await? {
-            return Ok(CheckoutOutcome {
-                order,
-                cart_cleared: true,
-            });
-        }
         let user = request.user;
+        // A replayed key is answered inside the order transaction (its locked read finds the
+        // key's order), so a checkout needs no round trip of its own for it.
         let course_ids = match self.selected(user).await {
             Ok(ids) => ids,
-            // A concurrent request with the same key may have ordered and emptied the cart
-            // between our first replay check and this read: answer its order.
+            // The request with this key may already have ordered and emptied the cart: answer
+            // its order.
             Err(CheckoutError::Pricing(PricingError::EmptySelection))
                 if request.idempotency.is_some() =>
             {
@@ -530,9 +526,9 @@ where
         })
     }
 
-    /// Orders the given courses in ONE transaction, in three round trips after BEGIN: the
-    /// locked read ([`OrderTx::load_checkout`]), the write of what [`decide_order`] decided
-    /// ([`OrderTx::write_order`]), and COMMIT. A refusal rolls everything back.
+    /// Orders the given courses in ONE transaction of two steps: the locked read
+    /// ([`OrderTx::load_checkout`]), then the write of what [`decide_order`] decided with the
+    /// commit ([`OrderTx::commit_order`]). A refusal rolls everything back.
     pub async fn order_courses(
         &self,
         request: &CheckoutRequest,
@@ -560,12 +556,7 @@ where
                 return Err(refused);
             }
         };
-        if let Err(refused) = tx.write_order(&plan).await {
-            // A rollback that fails leaves the connection discarded: the refusal stands.
-            let _ = tx.rollback().await;
-            return Err(refused);
-        }
-        tx.commit().await?;
+        tx.commit_order(&plan).await?;
         Ok(CreatedOrder {
             id: plan.order_id,
             order_number: plan.order_number,

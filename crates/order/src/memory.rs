@@ -115,7 +115,7 @@ pub struct MemoryState {
     /// What checkout reads (prices, coupon, points, a replayed order); `None` makes checkout
     /// fail as a broken store would.
     pub snapshot: Option<CheckoutSnapshot>,
-    /// A refusal the next `write_order` answers, to play a lost race.
+    /// A refusal the next `commit_order` answers, to play a lost race.
     pub write_refusal: Option<PricingError>,
     /// Orders with lines, for refunds and reads (the status always comes from `orders`).
     pub full_orders: BTreeMap<i64, Order>,
@@ -551,12 +551,13 @@ impl OrderTx for MemoryOrderTx {
             .ok_or_else(|| StorageError::Unexpected(anyhow::anyhow!("no snapshot")))
     }
 
-    async fn write_order(&mut self, plan: &OrderPlan) -> Result<(), CheckoutError> {
+    async fn commit_order(mut self, plan: &OrderPlan) -> Result<(), CheckoutError> {
         if let Some(refusal) = self.work.write_refusal.take() {
+            self.rollback().await?;
             return Err(refusal.into());
         }
         self.work.written.push(plan.clone());
-        Ok(())
+        Ok(self.commit().await?)
     }
 
     async fn commit(self) -> Result<(), StorageError> {

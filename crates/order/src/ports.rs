@@ -296,11 +296,12 @@ pub trait OrderTx: Send {
         query: &CheckoutQuery,
     ) -> impl Future<Output = Result<CheckoutSnapshot, StorageError>> + Send;
 
-    /// Writes a decided order: the order, its lines, the coupon reservation or the points with
-    /// their ledger row, the timeout job, and the fulfilment of a free order. A guarded write
-    /// that loses a race refuses with the matching [`CheckoutError`].
-    fn write_order(
-        &mut self,
+    /// Writes a decided order and commits, together (a store may send both in one round
+    /// trip): the order, its lines, the coupon reservation or the points with their ledger
+    /// row, the timeout job, and the fulfilment of a free order. A guarded write that loses a
+    /// race refuses with the matching [`CheckoutError`], and then nothing is committed.
+    fn commit_order(
+        self,
         plan: &OrderPlan,
     ) -> impl Future<Output = Result<(), CheckoutError>> + Send;
 

@@ -289,7 +289,7 @@ impl OrderStore for PgOrderStore {
     type Tx = PgOrderTx;
 
     async fn begin(&self) -> Result<PgOrderTx, StorageError> {
-        PgOrderTx::begin(connection(&self.pool).await?).await
+        PgOrderTx::begin(connection(&self.pool).await?)
     }
 
     async fn list(

@@ -1,10 +1,12 @@
 //! The transaction that changes orders: [`PgOrderTx`] implements the domain's `OrderTx` port.
 //! Each method is one round trip: its statements are pipelined (diesel-async sends each in its
-//! first poll, and `try_join!` polls in order, so they run on the server in the order written).
+//! first poll, or queues it behind the statement being prepared, and `try_join!` polls in
+//! order, so they run on the server in the order written). BEGIN goes out with the first
+//! method's statements, and a checkout's COMMIT with its write: creating an order is two round
+//! trips.
 //!
-//! A `PgOrderTx` dropped without `commit` or `rollback` keeps its connection in an open
-//! transaction; the pool sees that at recycle and discards the connection, and PostgreSQL
-//! rolls back. So a cancelled request can never leave half an order behind.
+//! A `PgOrderTx` dropped without `commit` or `rollback` rolls back at once (see
+//! `transaction.rs`). So a cancelled request can never leave half an order behind.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -37,7 +39,7 @@ use crate::refunds::{insert_refund, move_refund};
 use super::{hydrate, OrderRow};
 use crate::schema::{coupon_logs, order_details, orders, payments, users};
 use crate::statement::cached_sql;
-use crate::transaction::OpenTransaction;
+use crate::transaction::{begin_if, OpenTransaction};
 
 /// One open transaction on a pooled connection.
 pub struct PgOrderTx {
@@ -45,10 +47,10 @@ pub struct PgOrderTx {
 }
 
 impl PgOrderTx {
-    /// Sends BEGIN on the connection.
-    pub(crate) async fn begin(conn: PgConn) -> Result<Self, StorageError> {
+    /// A transaction whose BEGIN goes out with its first statements (no round trip of its own).
+    pub(crate) fn begin(conn: PgConn) -> Result<Self, StorageError> {
         Ok(Self {
-            conn: OpenTransaction::begin(conn).await?,
+            conn: OpenTransaction::deferred(conn)?,
         })
     }
 }
@@ -150,73 +152,181 @@ cached_sql! {
 }
 
 cached_sql! {
-    /// Never sell a course twice: the first of the courses the user owns, and an unpaid order
-    /// already holding one of them, in one statement.
-    struct FindConflicts = "SELECT
+    /// Everything a checkout reads after locking the buyer, in one statement: the first of the
+    /// courses the user owns and an unpaid order already holding one of them (never sell a
+    /// course twice), the new order's id and number sequence (drawn now so that the write and
+    /// COMMIT go in one round trip; a refused checkout leaves a gap, as sequences do), and the
+    /// order an idempotency key already produced, with its courses and request fingerprint.
+    struct CheckoutFacts = "SELECT
         (SELECT c.name FROM user_courses uc JOIN courses c ON c.id = uc.course_id
          WHERE uc.user_id = :user AND uc.course_id = ANY(:courses) ORDER BY c.id LIMIT 1) AS owned,
         (SELECT o.order_number FROM order_details d JOIN orders o ON o.id = d.order_id
          WHERE o.user_id = :user AND o.order_status = :unpaid AND d.course_id = ANY(:courses)
-         LIMIT 1) AS pending";
+         LIMIT 1) AS pending,
+        nextval('orders_id_seq') AS next_id, nextval('order_number_seq') AS next_number,
+        r.id AS replay_id, r.order_number AS replay_number, r.order_status AS replay_status,
+        r.real_price AS replay_price, r.expires_at AS replay_expires_at,
+        r.request_hash AS replay_fingerprint,
+        (SELECT array_agg(d.course_id ORDER BY d.id) FROM order_details d WHERE d.order_id = r.id)
+            AS replay_courses
+        FROM (SELECT) AS one
+        LEFT JOIN orders r ON r.user_id = :user AND r.idempotency_key = :key";
     user: BigInt => i64,
     courses: Array<BigInt> => Vec<i64>,
     unpaid: SmallInt => i16,
+    key: Nullable<Text> => Option<String>,
 }
 
 cached_sql! {
-    /// The new order's id and number sequence, drawn with the reads so that every write can
-    /// go in one pipelined round trip (a refused checkout leaves a gap, as sequences do).
-    struct NextOrderIds = "SELECT nextval('orders_id_seq') AS id, nextval('order_number_seq') AS number";
-}
-
-cached_sql! {
-    /// All lines of an order in one statement, whatever their count.
-    struct InsertLines = "INSERT INTO order_details
-        (order_id, course_id, name, price, real_price, discount_name, coupon_discount)
-        SELECT :order_id, * FROM unnest(:course_ids::bigint[], :names::text[],
-            :prices::numeric[], :real_prices::numeric[], :discount_names::text[],
-            :coupon_discounts::numeric[])";
+    /// A decided order in one statement: the order, all its lines, the coupon reservation, the
+    /// points spent with their ledger row and the timeout job. The reservation and the points
+    /// are guarded updates (a race loses with 0 rows), and `luffy_require` turns a lost race
+    /// into an error, so the COMMIT pipelined after this statement rolls back instead.
+    struct WriteOrder = "WITH new_order AS (
+            INSERT INTO orders (id, user_id, order_number, order_status, pay_type, total_price,
+                real_price, credit, pay_time, expires_at, idempotency_key, request_hash,
+                coupon_log_id)
+            VALUES (:order_id, :user, :number, :status, :pay_type, :total_price, :real_price,
+                :credit, :paid_at, :expires_at, :key, :fingerprint, :grant)
+        ), lines AS (
+            INSERT INTO order_details
+                (order_id, course_id, name, price, real_price, discount_name, coupon_discount)
+            SELECT :order_id, * FROM unnest(:course_ids::bigint[], :names::text[],
+                :prices::numeric[], :real_prices::numeric[], :discount_names::text[],
+                :coupon_discounts::numeric[])
+        ), reserved AS (
+            UPDATE coupon_logs SET order_id = :order_id
+            WHERE id = :grant AND user_id = :user AND order_id IS NULL AND use_status = :unused
+            RETURNING id
+        ), spent AS (
+            UPDATE users SET credit = credit - :points
+            WHERE :points > 0 AND id = :user AND credit >= :points
+            RETURNING id
+        ), ledger AS (
+            INSERT INTO credit_ledger (user_id, operation, number, order_id, remark)
+            SELECT :user, :ledger_operation, -:points, :order_id, :ledger_remark
+            WHERE :points > 0
+        ), timeout_job AS (
+            INSERT INTO jobs (kind, payload, run_at, max_attempts, order_id)
+            SELECT :job_kind, :job_payload, :job_run_at, :job_max_attempts, :order_id
+            WHERE :job_kind IS NOT NULL
+        )
+        SELECT luffy_require(:grant IS NULL OR EXISTS (SELECT FROM reserved), 'coupon')
+            AND luffy_require(:points = 0 OR EXISTS (SELECT FROM spent), 'points') AS written";
     order_id: BigInt => i64,
+    user: BigInt => i64,
+    number: Text => String,
+    status: SmallInt => i16,
+    pay_type: SmallInt => i16,
+    total_price: Numeric => Decimal,
+    real_price: Numeric => Decimal,
+    credit: Integer => i32,
+    paid_at: Nullable<Timestamptz> => Option<DateTime<Utc>>,
+    expires_at: Timestamptz => DateTime<Utc>,
+    key: Nullable<Text> => Option<String>,
+    fingerprint: Nullable<Text> => Option<String>,
+    grant: Nullable<BigInt> => Option<i64>,
     course_ids: Array<BigInt> => Vec<i64>,
     names: Array<Text> => Vec<String>,
     prices: Array<Numeric> => Vec<Decimal>,
     real_prices: Array<Numeric> => Vec<Decimal>,
     discount_names: Array<Text> => Vec<String>,
     coupon_discounts: Array<Numeric> => Vec<Decimal>,
-}
-
-cached_sql! {
-    /// Reserves a grant for the order; guarded so that a race loses cleanly (0 rows).
-    struct ReserveGrant = "UPDATE coupon_logs SET order_id = :order_id
-        WHERE id = :grant AND user_id = :user AND order_id IS NULL AND use_status = :unused";
-    order_id: BigInt => i64,
-    grant: BigInt => i64,
-    user: BigInt => i64,
     unused: SmallInt => i16,
-}
-
-cached_sql! {
-    /// Spends points; guarded so that the balance never goes negative (0 rows).
-    struct SpendPoints = "UPDATE users SET credit = credit - :points
-        WHERE id = :user AND credit >= :points";
     points: Integer => i32,
-    user: BigInt => i64,
+    ledger_operation: Nullable<SmallInt> => Option<i16>,
+    ledger_remark: Nullable<Text> => Option<String>,
+    job_kind: Nullable<Text> => Option<String>,
+    job_payload: Nullable<Text> => Option<String>,
+    job_run_at: Nullable<Timestamptz> => Option<DateTime<Utc>>,
+    job_max_attempts: Nullable<Integer> => Option<i32>,
 }
 
+/// What [`CheckoutFacts`] reads.
 #[derive(QueryableByName)]
-struct Conflicts {
+struct Facts {
     #[diesel(sql_type = Nullable<Text>)]
     owned: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pending: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    next_id: i64,
+    #[diesel(sql_type = BigInt)]
+    next_number: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    replay_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    replay_number: Option<String>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    replay_status: Option<i16>,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    replay_price: Option<Decimal>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    replay_expires_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    replay_fingerprint: Option<String>,
+    #[diesel(sql_type = Nullable<Array<BigInt>>)]
+    replay_courses: Option<Vec<i64>>,
 }
 
+impl Facts {
+    /// The order the idempotency key already produced, if any.
+    fn replay(&self) -> Option<StoredOrder> {
+        let (Some(id), Some(number), Some(price), Some(expires_at)) = (
+            self.replay_id,
+            self.replay_number.clone(),
+            self.replay_price,
+            self.replay_expires_at,
+        ) else {
+            return None;
+        };
+        Some(StoredOrder {
+            order: CreatedOrder {
+                id,
+                order_number: number,
+                status: self
+                    .replay_status
+                    .and_then(OrderStatus::from_code)
+                    .unwrap_or(OrderStatus::Unpaid),
+                real_price: price,
+                expires_at,
+                course_ids: self
+                    .replay_courses
+                    .iter()
+                    .flatten()
+                    .map(|id| CourseId(*id))
+                    .collect(),
+                replayed: true,
+            },
+            fingerprint: self.replay_fingerprint.clone(),
+        })
+    }
+}
+
+/// What [`WriteOrder`] answers (true, or an error).
 #[derive(QueryableByName)]
-struct OrderIds {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    number: i64,
+struct Written {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    #[allow(dead_code)]
+    written: bool,
+}
+
+/// A write refused by `luffy_require` (a guarded update that lost a race) or by the grant's
+/// unique order index, as the checkout refusal it stands for.
+fn write_refusal(error: DieselError) -> CheckoutError {
+    if let DieselError::DatabaseError(kind, info) = &error {
+        let message = info.message();
+        if message.contains("luffy refused: coupon")
+            || (*kind == DatabaseErrorKind::UniqueViolation
+                && info.constraint_name() == Some("coupon_logs_order_idx"))
+        {
+            return PricingError::CouponUnavailable.into();
+        }
+        if message.contains("luffy refused: points") {
+            return PricingError::PointsOverBalance.into();
+        }
+    }
+    CheckoutError::Storage(diesel_error(error, "creating an order"))
 }
 
 /// id, user, number, status, pay_type, real_price, credit, created_time, expires_at.
@@ -511,27 +621,33 @@ impl OrderTx for PgOrderTx {
             orders::created_time,
             orders::expires_at,
         );
-        let conn = &mut *self.conn;
-        let row: Option<LockedRow> = match key {
-            OrderKey::Id(id) => {
-                orders::table
-                    .filter(orders::id.eq(id))
-                    .select(select)
-                    .for_update()
-                    .first(conn)
-                    .await
+        let begin = self.conn.begin_pending();
+        let conn: &AsyncPgConnection = &self.conn;
+        let lock = async {
+            let mut conn = conn;
+            match key {
+                OrderKey::Id(id) => {
+                    orders::table
+                        .filter(orders::id.eq(id))
+                        .select(select)
+                        .for_update()
+                        .first(&mut conn)
+                        .await
+                }
+                OrderKey::Number(number) => {
+                    orders::table
+                        .filter(orders::order_number.eq(number))
+                        .select(select)
+                        .for_update()
+                        .first(&mut conn)
+                        .await
+                }
             }
-            OrderKey::Number(number) => {
-                orders::table
-                    .filter(orders::order_number.eq(number))
-                    .select(select)
-                    .for_update()
-                    .first(conn)
-                    .await
-            }
-        }
-        .optional()
-        .map_err(|e| diesel_error(e, "locking an order"))?;
+            .optional()
+        };
+        // BEGIN and the lock in one round trip.
+        let ((), row): ((), Option<LockedRow>) = futures::try_join!(begin_if(conn, begin), lock)
+            .map_err(|e| diesel_error(e, "locking an order"))?;
         // Someone else's order looks missing.
         row.filter(|r| owner.is_none_or(|o| o.get() == r.1))
             .map(to_locked)
@@ -539,6 +655,7 @@ impl OrderTx for PgOrderTx {
     }
 
     async fn apply(&mut self, plan: &TransitionPlan) -> Result<(), StorageError> {
+        self.conn.ensure_begun().await?;
         let conn: &AsyncPgConnection = &self.conn;
         let status = async {
             let Some(change) = plan.change else {
@@ -568,6 +685,7 @@ impl OrderTx for PgOrderTx {
     }
 
     async fn read_order(&mut self, order_id: i64) -> Result<Option<Order>, StorageError> {
+        self.conn.ensure_begun().await?;
         let conn: &AsyncPgConnection = &self.conn;
         let rows = orders::table
             .filter(orders::id.eq(order_id))
@@ -579,14 +697,17 @@ impl OrderTx for PgOrderTx {
     }
 
     async fn insert_refund(&mut self, refund: &NewRefund) -> Result<Option<i64>, StorageError> {
+        self.conn.ensure_begun().await?;
         insert_refund(&self.conn, refund).await
     }
 
     async fn move_refund(&mut self, change: &RefundChange) -> Result<bool, StorageError> {
+        self.conn.ensure_begun().await?;
         move_refund(&self.conn, change).await
     }
 
     async fn hide(&mut self, order_id: i64, at: DateTime<Utc>) -> Result<(), StorageError> {
+        self.conn.ensure_begun().await?;
         HideOrder { at, id: order_id }
             .execute(&mut *self.conn)
             .await
@@ -599,6 +720,7 @@ impl OrderTx for PgOrderTx {
         order_id: i64,
         event: &PaymentEvent,
     ) -> Result<Option<i64>, StorageError> {
+        self.conn.ensure_begun().await?;
         diesel::insert_into(payments::table)
             .values((
                 payments::order_id.eq(order_id),
@@ -618,6 +740,7 @@ impl OrderTx for PgOrderTx {
     }
 
     async fn spend_balance(&mut self, entry: &BalanceEntry) -> Result<bool, StorageError> {
+        self.conn.ensure_begun().await?;
         let conn: &AsyncPgConnection = &self.conn;
         let cost = -entry.amount;
         let spend = diesel::update(
@@ -638,162 +761,111 @@ impl OrderTx for PgOrderTx {
         &mut self,
         query: &CheckoutQuery,
     ) -> Result<CheckoutSnapshot, StorageError> {
+        let begin = self.conn.begin_pending();
         let conn: &AsyncPgConnection = &self.conn;
-        let user = query.user.get();
         let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
-        // The user-row lock is the first statement of the pipeline, so everything after it
-        // sees whatever a concurrent checkout of the same user committed before releasing it.
-        let (pricing, replayed, conflicts, next) = futures::try_join!(
-            load_quote(conn, query, true),
+        let facts = async {
+            CheckoutFacts {
+                user: query.user.get(),
+                courses: ids.clone(),
+                unpaid: OrderStatus::Unpaid.code(),
+                key: query.idempotency_key.clone(),
+            }
+            .get_result::<Facts>(&mut &*conn)
+            .await
+            .map_err(|e| diesel_error(e, "reading a checkout's orders"))
+        };
+        // BEGIN, then the user-row lock first of the reads, so that everything after it sees
+        // whatever a concurrent checkout of the same user committed before releasing it: one
+        // round trip.
+        let ((), pricing, facts) = futures::try_join!(
             async {
-                match &query.idempotency_key {
-                    Some(key) => replay(conn, query.user, key)
-                        .await
-                        .map_err(|e| diesel_error(e, "replaying a checkout")),
-                    None => Ok(None),
-                }
-            },
-            async {
-                FindConflicts {
-                    user,
-                    courses: ids.clone(),
-                    unpaid: OrderStatus::Unpaid.code(),
-                }
-                .get_result::<Conflicts>(&mut &*conn)
-                .await
-                .map_err(|e| diesel_error(e, "finding conflicting orders"))
-            },
-            async {
-                NextOrderIds {}
-                    .get_result::<OrderIds>(&mut &*conn)
+                begin_if(conn, begin)
                     .await
-                    .map_err(|e| diesel_error(e, "drawing order ids"))
+                    .map_err(|e| diesel_error(e, "beginning a checkout"))
             },
+            load_quote(conn, query, true),
+            facts,
         )?;
         Ok(CheckoutSnapshot {
             pricing,
-            replay: replayed,
-            owned: conflicts.owned,
-            pending: conflicts.pending,
-            next_order_id: next.id,
-            next_number: next.number,
+            replay: facts.replay(),
+            owned: facts.owned,
+            pending: facts.pending,
+            next_order_id: facts.next_id,
+            next_number: facts.next_number,
         })
     }
 
-    async fn write_order(&mut self, plan: &OrderPlan) -> Result<(), CheckoutError> {
+    async fn commit_order(self, plan: &OrderPlan) -> Result<(), CheckoutError> {
         let conn: &AsyncPgConnection = &self.conn;
         let order_id = plan.order_id;
         let user = plan.user.get();
         let quote = &plan.quote;
+        let lines = &quote.lines;
         let (key, fingerprint) = match &plan.idempotency {
             Some(k) => (Some(k.key.clone()), Some(k.fingerprint.clone())),
             None => (None, None),
         };
-        let db = |e| CheckoutError::Storage(diesel_error(e, "creating an order"));
-        let insert_order = async {
-            diesel::insert_into(orders::table)
-                .values((
-                    orders::id.eq(order_id),
-                    orders::user_id.eq(user),
-                    orders::order_number.eq(&plan.order_number),
-                    orders::order_status.eq(plan.creation.status.code()),
-                    orders::pay_type.eq(plan.pay_type.code()),
-                    orders::total_price.eq(quote.total_price),
-                    orders::real_price.eq(quote.real_price),
-                    orders::credit.eq(quote.credit),
-                    orders::pay_time.eq(plan.creation.paid_at),
-                    orders::expires_at.eq(plan.expires_at),
-                    orders::idempotency_key.eq(key),
-                    orders::request_hash.eq(fingerprint),
-                    orders::coupon_log_id.eq(plan.coupon_grant),
-                ))
-                .execute(&mut &*conn)
+        let job = plan.creation.timeout_job.as_ref();
+        let points = plan.points_spent.as_ref();
+        let write = WriteOrder {
+            order_id,
+            user,
+            number: plan.order_number.clone(),
+            status: plan.creation.status.code(),
+            pay_type: plan.pay_type.code(),
+            total_price: quote.total_price,
+            real_price: quote.real_price,
+            credit: quote.credit,
+            paid_at: plan.creation.paid_at,
+            expires_at: plan.expires_at,
+            key,
+            fingerprint,
+            grant: plan.coupon_grant,
+            course_ids: lines.iter().map(|l| l.course_id.get()).collect(),
+            names: lines.iter().map(|l| l.name.clone()).collect(),
+            prices: lines.iter().map(|l| l.price).collect(),
+            real_prices: lines.iter().map(|l| l.real_price).collect(),
+            discount_names: lines.iter().map(|l| l.discount_name.clone()).collect(),
+            coupon_discounts: lines
+                .iter()
+                .map(|l| round_cents(l.coupon_discount))
+                .collect(),
+            unused: UseStatus::Unused.code(),
+            points: points.map_or(0, |entry| -entry.number),
+            ledger_operation: points.map(|entry| entry.operation.code()),
+            ledger_remark: points.map(|entry| entry.remark.clone()),
+            job_kind: job.map(|j| j.kind.clone()),
+            job_payload: job.map(|j| j.payload.to_string()),
+            job_run_at: job.map(|j| j.run_at),
+            job_max_attempts: job.map(|j| j.max_attempts),
+        };
+        let write = async {
+            write
+                .get_result::<Written>(&mut &*conn)
                 .await
-                .map_err(db)
-        };
-        let lines = &quote.lines;
-        let insert_lines = async {
-            InsertLines {
-                order_id,
-                course_ids: lines.iter().map(|l| l.course_id.get()).collect(),
-                names: lines.iter().map(|l| l.name.clone()).collect(),
-                prices: lines.iter().map(|l| l.price).collect(),
-                real_prices: lines.iter().map(|l| l.real_price).collect(),
-                discount_names: lines.iter().map(|l| l.discount_name.clone()).collect(),
-                coupon_discounts: lines
-                    .iter()
-                    .map(|l| round_cents(l.coupon_discount))
-                    .collect(),
-            }
-            .execute(&mut &*conn)
-            .await
-            .map_err(db)
-        };
-        let reserve = async {
-            let Some(grant) = plan.coupon_grant else {
-                return Ok(());
-            };
-            match (ReserveGrant {
-                order_id,
-                grant,
-                user,
-                unused: UseStatus::Unused.code(),
-            })
-            .execute(&mut &*conn)
-            .await
-            {
-                Ok(1) => Ok(()),
-                Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    Err(PricingError::CouponUnavailable.into())
-                }
-                Err(other) => Err(db(other)),
-            }
-        };
-        let spend = async {
-            let Some(entry) = &plan.points_spent else {
-                return Ok(());
-            };
-            let spent = SpendPoints {
-                points: -entry.number,
-                user,
-            }
-            .execute(&mut &*conn)
-            .await
-            .map_err(db)?;
-            if spent != 1 {
-                return Err(PricingError::PointsOverBalance.into());
-            }
-            Ok(())
-        };
-        let ledger = async {
-            match &plan.points_spent {
-                Some(entry) => append_ledger(conn, entry).await.map_err(db),
-                None => Ok(()),
-            }
-        };
-        let job = async {
-            match &plan.creation.timeout_job {
-                Some(job) => insert_job(conn, job).await.map(|_| ()).map_err(db),
-                None => Ok(()),
-            }
+                .map_err(write_refusal)
         };
         let fulfil = async {
             match &plan.creation.fulfil {
                 Some(f) => fulfil_order(conn, order_id, f.user.get(), f.paid_at)
                     .await
-                    .map_err(db),
+                    .map_err(|e| CheckoutError::Storage(diesel_error(e, "creating an order"))),
                 None => Ok(()),
             }
         };
-        futures::try_join!(
-            insert_order,
-            insert_lines,
-            reserve,
-            spend,
-            ledger,
-            job,
-            fulfil
-        )?;
+        // The write and COMMIT in one round trip. Every future runs to its answer (no early
+        // exit), so the connection is idle again when this returns; a failed statement aborts
+        // the transaction and the server answers the COMMIT with a rollback.
+        let (written, fulfilled, committed) =
+            futures::join!(write, fulfil, self.conn.commit_statement());
+        let outcome = written
+            .and(fulfilled)
+            .and(committed.map_err(|e| CheckoutError::Storage(diesel_error(e, "committing"))));
+        let finished = self.conn.finish_pipelined_commit(outcome.is_ok()).await;
+        outcome?;
+        finished?;
         Ok(())
     }
 
