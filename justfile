@@ -195,12 +195,23 @@ bench: services
     "$bin/luffy" keys
     "$bin/luffy" migrate
     "$bin/luffy" seed
-    "$bin/luffy" serve > "{{target_dir}}/bench-server.log" 2>&1 &
+    # The census of one checkout's statements runs on a private PostgreSQL that preloads
+    # pg_stat_statements (deploy/local/census-postgres.sh), migrated and seeded like this one.
+    census="{{target_dir}}/census-pg"
+    deploy/local/census-postgres.sh stop "$census"
+    deploy/local/census-postgres.sh start "$census" 5499
+    census_url=postgres://postgres@127.0.0.1:5499/luffy_census
+    psql postgres://postgres@127.0.0.1:5499/postgres -qc 'DROP DATABASE IF EXISTS luffy_census WITH (FORCE)'
+    LUFFY_DATABASE_URL=$census_url "$bin/luffy" migrate
+    LUFFY_DATABASE_URL=$census_url "$bin/luffy" seed
+    # LUFFY_BENCH_SERVER: another build's luffy binary, to measure a before/after.
+    "${LUFFY_BENCH_SERVER:-$bin/luffy}" serve > "{{target_dir}}/bench-server.log" 2>&1 &
     pid=$!
     # SIGINT stops at once (SIGTERM would drain first and hold the port for the next run).
-    trap 'kill -INT $pid 2>/dev/null && wait $pid 2>/dev/null; redis-cli --scan --pattern "${LUFFY_REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
+    trap 'kill -INT $pid 2>/dev/null && wait $pid 2>/dev/null; deploy/local/census-postgres.sh stop "$census"; redis-cli --scan --pattern "${LUFFY_REDIS_PREFIX}*" | xargs -r redis-cli del >/dev/null' EXIT
     "$bin/luffy-loadgen" --base http://127.0.0.1:8099 --database-url "$LUFFY_DATABASE_URL" \
-        --jwt-secret "$LUFFY_JWT_SECRET" --keys-dir keys --server-pid $pid ${BENCH_ARGS:-}
+        --jwt-secret "$LUFFY_JWT_SECRET" --keys-dir keys --server-pid $pid \
+        --census-database-url "$census_url" ${BENCH_ARGS:-}
 
 # Formatting check, clippy with warnings as errors, and packaging of the library crates (what
 # `cargo publish` would upload, built from the package alone).

@@ -1,4 +1,4 @@
--- Demo catalog (SPEC 5). Fixed ids make re-running a no-op; the promotion window is moved
+-- Demo catalog. Fixed ids make re-running a no-op; the promotion window is moved
 -- forward on every run so the demo always has a running promotion.
 INSERT INTO course_directions (id, name) VALUES
     (1, '前端开发'),
@@ -52,7 +52,7 @@ SELECT setval(pg_get_serial_sequence('discounts', 'id'), (SELECT max(id) FROM di
 SELECT setval(pg_get_serial_sequence('activities', 'id'), (SELECT max(id) FROM activities));
 SELECT setval(pg_get_serial_sequence('course_activity_prices', 'id'), (SELECT max(id) FROM course_activity_prices));
 
--- Course pages (issue 10): teachers, levels, students, descriptions, chapters and lessons.
+-- Course pages: teachers, levels, students, descriptions, chapters and lessons.
 INSERT INTO teachers (id, name, avatar, title, role, brief) VALUES
     (1, '路飞老师', '/uploads/teacher/avatar/1.png', '前端架构师', 0,
         '<p>十年前端开发经验，主导过多个大型 Vue 与 Typescript 项目。</p>'),

@@ -1,4 +1,4 @@
--- The tutorial's five coupons (SPEC 5), windows moved to now .. now + 90 days, each granted
+-- The tutorial's five coupons, windows moved to now .. now + 90 days, each granted
 -- once to the demo user `luffy`. Fixed ids and NOT EXISTS keep re-runs a no-op (apart from
 -- keeping the windows open).
 INSERT INTO coupons (id, name, discount, coupon_type, total, has_total, start_time, end_time, get_type, condition, per_limit, sale) VALUES
