@@ -31,8 +31,32 @@ pub struct Census {
     pub statements: f64,
     /// Round trips per checkout (client turns on the wire).
     pub round_trips: f64,
+    /// The share of checkouts whose lock and write were one transaction (1.0: all of them).
+    pub transactions: f64,
+    /// Statements per checkout that pg_stat_statements saw (it misses BEGIN and COMMIT sent as
+    /// prepared statements; `statements` adds them per transaction).
+    pub tracked: f64,
     /// Each statement's calls per checkout, most called first: (calls, query).
     pub breakdown: Vec<(f64, String)>,
+}
+
+#[derive(QueryableByName)]
+struct Transactions {
+    #[diesel(sql_type = BigInt)]
+    transactions: i64,
+}
+
+/// Checkouts whose user-row lock and order write were one transaction: the locking
+/// transaction left its id in the user row's `xmax`, the writing one in the order's `xmin`.
+async fn one_transaction_checkouts(conn: &mut AsyncPgConnection) -> anyhow::Result<i64> {
+    let row: Transactions = diesel::sql_query(
+        "SELECT count(*) AS transactions FROM orders o JOIN users u ON u.id = o.user_id
+         WHERE o.idempotency_key LIKE 'census-%' AND u.xmax::text = o.xmin::text",
+    )
+    .get_result(conn)
+    .await
+    .context("reading the census orders")?;
+    Ok(row.transactions)
 }
 
 #[derive(QueryableByName)]
@@ -200,6 +224,7 @@ pub async fn run(args: &Args, database_url: &str) -> anyhow::Result<Census> {
         );
     }
     let round_trips = AtomicU64::load(&turns.total, Ordering::SeqCst) - turns_before;
+    let one_transaction = one_transaction_checkouts(&mut stats).await?;
     let rows: Vec<StatementCalls> = diesel::sql_query(
         "SELECT s.calls, s.query FROM pg_stat_statements s
          JOIN pg_database d ON d.oid = s.dbid
@@ -213,10 +238,23 @@ pub async fn run(args: &Args, database_url: &str) -> anyhow::Result<Census> {
     relay_task.abort();
 
     let n = CHECKOUTS as f64;
-    let statements: i64 = rows.iter().map(|r| r.calls).sum();
+    let control = |query: &str| {
+        matches!(
+            query.trim().to_ascii_uppercase().as_str(),
+            "BEGIN" | "COMMIT" | "ROLLBACK"
+        )
+    };
+    let tracked: i64 = rows
+        .iter()
+        .filter(|r| !control(&r.query))
+        .map(|r| r.calls)
+        .sum();
+    let transactions = one_transaction as f64 / n;
     Ok(Census {
         checkouts: CHECKOUTS,
-        statements: statements as f64 / n,
+        statements: tracked as f64 / n + 2.0 * transactions,
+        tracked: tracked as f64 / n,
+        transactions,
         round_trips: round_trips as f64 / n,
         breakdown: rows
             .into_iter()

@@ -6,7 +6,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
-use crate::setup::Bench;
+use crate::setup::BenchUser;
 use crate::Args;
 
 /// A limit measured by an external tool.
@@ -20,11 +20,23 @@ pub struct Limit {
     pub command: String,
 }
 
-/// `pgbench -M prepared` with the checkout script, same client count and duration.
+/// `pgbench -M prepared` with the checkout script as the users `users` (ids of a range no API
+/// round uses: pgbench's unpaid orders would make those users' API checkouts conflict), at
+/// `clients`, for the same duration.
 /// The tables are vacuumed and analyzed first, so that pgbench starts from the same clean
 /// state as the API run did (which began right after the setup's ANALYZE), not in the middle
 /// of the autovacuum that the API run's writes trigger.
-pub async fn pgbench(args: &Args, bench: &Bench, clients: usize) -> anyhow::Result<Limit> {
+pub async fn pgbench(args: &Args, users: &[BenchUser], clients: usize) -> anyhow::Result<Limit> {
+    let first = users
+        .iter()
+        .map(|u| u.id)
+        .min()
+        .context("no users for pgbench")?;
+    let last = users
+        .iter()
+        .map(|u| u.id)
+        .max()
+        .context("no users for pgbench")?;
     let mut conn = AsyncPgConnection::establish(&args.database_url)
         .await
         .context("connecting to the bench database")?;
@@ -38,9 +50,9 @@ pub async fn pgbench(args: &Args, bench: &Bench, clients: usize) -> anyhow::Resu
         "-f".into(),
         args.pgbench_script.display().to_string(),
         "-D".into(),
-        format!("first={}", bench.first_id),
+        format!("first={first}"),
         "-D".into(),
-        format!("last={}", bench.last_id),
+        format!("last={last}"),
         "-c".into(),
         clients.to_string(),
         "-j".into(),

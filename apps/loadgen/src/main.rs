@@ -111,17 +111,23 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("[bench] census: statements and round trips of one checkout");
             let census = census::run(&args, url).await.context("the census")?;
             eprintln!(
-                "[bench] census: {:.1} statements in {:.1} round trips per checkout",
-                census.statements, census.round_trips
+                "[bench] census: {:.1} statements ({:.1} seen by pg_stat_statements, and BEGIN and COMMIT; {:.0}% of checkouts one transaction) in {:.1} round trips per checkout",
+                census.statements, census.tracked, census.transactions * 100.0, census.round_trips
             );
+            for (calls, query) in &census.breakdown {
+                let short: String = query.chars().take(100).collect();
+                eprintln!("[bench]   {calls:.2} x {short}");
+            }
             Some(census)
         }
         None => None,
     };
 
-    let slices = (args.rounds * args.ratio_clients.len()).max(1);
+    // One share of the users per API round, and one more for every pgbench round.
+    let slices = (args.rounds * args.ratio_clients.len()).max(1) + 1;
     let per_round = (bench.users.len() / slices).max(1);
-    let mut chunks = bench.users.chunks(per_round);
+    let pgbench_users = &bench.users[bench.users.len().saturating_sub(per_round)..];
+    let mut chunks = bench.users[..bench.users.len().saturating_sub(per_round)].chunks(per_round);
     let mut headlines: Vec<rounds::Headline> = args
         .ratio_clients
         .iter()
@@ -143,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
                 "[bench] (a) round {round}: pgbench, {} clients",
                 headline.clients
             );
-            let pg_limit = limits::pgbench(&args, &bench, headline.clients).await?;
+            let pg_limit = limits::pgbench(&args, pgbench_users, headline.clients).await?;
             created.extend(orders.created);
             headline.rounds.push((orders.run, pg_limit));
         }

@@ -206,8 +206,8 @@ fn headline_section(out: &mut String, r: &Results) {
         Some(c) => {
             let _ = writeln!(
                 out,
-                "\nOne checkout (3 courses, a coupon, an Idempotency-Key), counted over {} checkouts run one at a time through an in-process luffy: **{:.1} statements** (PostgreSQL's `pg_stat_statements`) in **{:.1} round trips** (client turns counted by a relay between luffy and PostgreSQL). pgbench's script is 10 statements in 10 round trips. Statements per checkout:\n",
-                c.checkouts, c.statements, c.round_trips
+                "\nOne checkout (3 courses, a coupon, an Idempotency-Key), counted over {} checkouts run one at a time through an in-process luffy: **{:.1} statements** in **{:.1} round trips**: {:.1} statements counted by PostgreSQL's `pg_stat_statements`, plus one BEGIN and one COMMIT per checkout (`pg_stat_statements` does not see transaction control sent as prepared statements; that each checkout was one transaction is checked on the rows: the user row's locker `xmax` is the order's `xmin` for {:.0}% of them); round trips are client turns counted by a relay between luffy and PostgreSQL. pgbench's script is 10 statements in 10 round trips. Statements per checkout:\n",
+                c.checkouts, c.statements, c.round_trips, c.tracked, c.transactions * 100.0
             );
             let _ = writeln!(out, "| per checkout | statement |");
             let _ = writeln!(out, "|---|---|");

@@ -66,7 +66,14 @@ impl Headline {
         let each: Vec<String> = self
             .rounds
             .iter()
-            .map(|(o, p)| format!("{:.0}/{:.0}", o.throughput(), p.per_second))
+            .map(|(o, p)| {
+                format!(
+                    "{:.0}/{:.0} ({} errors)",
+                    o.throughput(),
+                    p.per_second,
+                    o.errors
+                )
+            })
             .collect();
         format!(
             "{} clients: orders {:.0}/s vs pgbench {:.0} tps = {:.2}x; p99 {:.1} ms = {:.2}x pgbench's mean {:.1} ms (rounds orders/pgbench: {})",

@@ -15,6 +15,8 @@ use crate::Args;
 /// One prepared user.
 #[derive(Debug, Clone)]
 pub struct BenchUser {
+    /// Its id.
+    pub id: i64,
     /// Token for `Authorization: jwt`.
     pub token: String,
     /// A coupon grant (30元通用优惠券) for the order.
@@ -108,6 +110,7 @@ pub async fn prepare_users(
         .iter()
         .map(|row| {
             Ok(BenchUser {
+                id: row.user_id,
                 token: keys.issue(UserId(row.user_id), &format!("bench{}", row.user_id), false)?,
                 grant: row.grant_id,
             })
