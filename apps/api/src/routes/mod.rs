@@ -16,7 +16,25 @@ pub mod users;
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+    // The hot paths first: actix matches resources in registration order, and every dynamic
+    // resource tried before a match runs its regex (about 5% of luffy's CPU in an order run
+    // when `/orders` came after the course and study routes). None of these four shadows a
+    // later path.
+    cfg.service(web::resource("/orders").route(web::post().to(orders::create::create_order)))
+        .service(
+            web::resource("/cart")
+                .route(web::post().to(cart::add::add_to_cart))
+                .route(web::get().to(cart::list::list_cart))
+                .route(web::patch().to(cart::toggle::toggle_item))
+                .route(web::put().to(cart::select_all::select_all))
+                .route(web::delete().to(cart::remove::remove_item)),
+        )
+        .service(
+            web::resource("/payments/alipay/notify")
+                .route(web::post().to(payments::notify::alipay_notify)),
+        )
+        .service(web::resource("/orders/list").route(web::get().to(orders::list::list_orders)))
+        .service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::resource("/metrics").route(web::get().to(health::metrics)))
         .service(web::resource("/users/register").route(web::post().to(users::register::register)))
@@ -71,14 +89,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/courses/{id}").route(web::get().to(courses::detail::course_detail)),
         )
-        .service(
-            web::resource("/cart")
-                .route(web::post().to(cart::add::add_to_cart))
-                .route(web::get().to(cart::list::list_cart))
-                .route(web::patch().to(cart::toggle::toggle_item))
-                .route(web::put().to(cart::select_all::select_all))
-                .route(web::delete().to(cart::remove::remove_item)),
-        )
         .service(web::resource("/cart/order").route(web::get().to(cart::checkout::checkout_items)))
         // The client's later name for the same page.
         .service(web::resource("/cart/select").route(web::get().to(cart::checkout::checkout_items)))
@@ -91,7 +101,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/coupon/claim").route(web::post().to(coupons::claim::claim_coupon)))
         // Fixed paths before `/orders/{id}`, which would otherwise swallow them.
-        .service(web::resource("/orders").route(web::post().to(orders::create::create_order)))
         .service(web::resource("/orders/quote").route(web::post().to(orders::quote::quote_order)))
         .service(
             web::resource("/orders/pay/choices").route(web::get().to(orders::choices::pay_choices)),
@@ -99,7 +108,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/orders/pay/status").route(web::get().to(orders::choices::pay_choices)),
         )
-        .service(web::resource("/orders/list").route(web::get().to(orders::list::list_orders)))
         .service(
             web::resource("/orders/{id}")
                 .route(web::get().to(orders::detail::order_detail))
@@ -120,10 +128,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/orders/{id}/refunds/{refund_id}")
                 .route(web::delete().to(orders::refund::cancel_refund)),
-        )
-        .service(
-            web::resource("/payments/alipay/notify")
-                .route(web::post().to(payments::notify::alipay_notify)),
         )
         .service(
             web::resource("/payments/alipay/result")
