@@ -127,14 +127,6 @@ async fn relay(listener: TcpListener, upstream: String, turns: Arc<Turns>) {
     }
 }
 
-/// Replaces the database name at the end of a PostgreSQL URL.
-fn with_database(url: &str, database: &str) -> String {
-    match url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{database}"),
-        None => url.to_owned(),
-    }
-}
-
 /// Host and port of a PostgreSQL URL (`postgres://user@host:port/db`).
 fn host_port(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -161,10 +153,7 @@ pub async fn run(args: &Args, database_url: &str) -> anyhow::Result<Census> {
     let turns = Arc::new(Turns::default());
     let relay_task = tokio::spawn(relay(listener, host_port(database_url), turns.clone()));
     let database = database_url.rsplit('/').next().unwrap_or("postgres");
-    let through_relay = with_database(
-        &format!("postgres://postgres@127.0.0.1:{relay_port}/x"),
-        database,
-    );
+    let through_relay = format!("postgres://postgres@127.0.0.1:{relay_port}/{database}");
 
     // Under the bench's own prefix, which `just bench` deletes when it ends.
     let prefix = format!(

@@ -271,35 +271,19 @@ struct Facts {
 
 impl Facts {
     /// The order the idempotency key already produced, if any.
-    fn replay(&self) -> Option<StoredOrder> {
-        let (Some(id), Some(number), Some(price), Some(expires_at)) = (
-            self.replay_id,
-            self.replay_number.clone(),
-            self.replay_price,
-            self.replay_expires_at,
-        ) else {
-            return None;
-        };
-        Some(StoredOrder {
-            order: CreatedOrder {
-                id,
-                order_number: number,
-                status: self
-                    .replay_status
-                    .and_then(OrderStatus::from_code)
-                    .unwrap_or(OrderStatus::Unpaid),
-                real_price: price,
-                expires_at,
-                course_ids: self
-                    .replay_courses
-                    .iter()
-                    .flatten()
-                    .map(|id| CourseId(*id))
-                    .collect(),
-                replayed: true,
-            },
-            fingerprint: self.replay_fingerprint.clone(),
-        })
+    fn replay(&mut self) -> Option<StoredOrder> {
+        let row = (
+            self.replay_id?,
+            self.replay_number.take()?,
+            self.replay_status?,
+            self.replay_price?,
+            self.replay_expires_at?,
+            self.replay_fingerprint.take(),
+        );
+        Some(stored_order(
+            row,
+            self.replay_courses.take().unwrap_or_default(),
+        ))
     }
 }
 
@@ -455,10 +439,19 @@ pub(crate) async fn replay(
         .select(order_details::course_id)
         .load(&mut conn)
         .await?;
-    Ok(Some(StoredOrder {
+    Ok(Some(stored_order(
+        (id, number, status, real_price, expires_at, fingerprint),
+        course_ids,
+    )))
+}
+
+/// A replayed order as checkout answers it, from its row and its courses.
+fn stored_order(row: IdempotentOrderRow, course_ids: Vec<i64>) -> StoredOrder {
+    let (id, order_number, status, real_price, expires_at, fingerprint) = row;
+    StoredOrder {
         order: CreatedOrder {
             id,
-            order_number: number,
+            order_number,
             status: OrderStatus::from_code(status).unwrap_or(OrderStatus::Unpaid),
             real_price,
             expires_at,
@@ -466,7 +459,7 @@ pub(crate) async fn replay(
             replayed: true,
         },
         fingerprint,
-    }))
+    }
 }
 
 /// Executes a plan's effects after its status change, in the same pipeline.
@@ -763,22 +756,22 @@ impl OrderTx for PgOrderTx {
     ) -> Result<CheckoutSnapshot, StorageError> {
         let begin = self.conn.begin_pending();
         let conn: &AsyncPgConnection = &self.conn;
-        let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
+        let read_facts = CheckoutFacts {
+            user: query.user.get(),
+            courses: query.course_ids.iter().map(|c| c.get()).collect(),
+            unpaid: OrderStatus::Unpaid.code(),
+            key: query.idempotency_key.clone(),
+        };
         let facts = async {
-            CheckoutFacts {
-                user: query.user.get(),
-                courses: ids.clone(),
-                unpaid: OrderStatus::Unpaid.code(),
-                key: query.idempotency_key.clone(),
-            }
-            .get_result::<Facts>(&mut &*conn)
-            .await
-            .map_err(|e| diesel_error(e, "reading a checkout's orders"))
+            read_facts
+                .get_result::<Facts>(&mut &*conn)
+                .await
+                .map_err(|e| diesel_error(e, "reading a checkout's orders"))
         };
         // BEGIN, then the user-row lock first of the reads, so that everything after it sees
         // whatever a concurrent checkout of the same user committed before releasing it: one
         // round trip.
-        let ((), pricing, facts) = futures::try_join!(
+        let ((), pricing, mut facts) = futures::try_join!(
             async {
                 begin_if(conn, begin)
                     .await
