@@ -17,6 +17,7 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+pub mod trim_slashes;
 
 pub use luffy_web::{dto, error, limits};
 

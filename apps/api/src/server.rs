@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpListener};
 use actix_web::dev::ServerHandle;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use anyhow::Context;
 use tokio::task::JoinHandle;
@@ -272,7 +272,7 @@ fn serve(
                 let _ = cfg;
             })
             .default_service(web::to(not_found))
-            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(crate::trim_slashes::TrimSlashes)
             .wrap(from_fn(edge::reject_control_characters))
             .wrap(from_fn(edge::staff_first))
             .wrap(from_fn(edge::errmsg_for_bare_errors))

@@ -6,6 +6,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
+use crate::cpu::{CpuSnapshot, CpuUse};
 use crate::setup::BenchUser;
 use crate::Args;
 
@@ -26,7 +27,12 @@ pub struct Limit {
 /// The tables are vacuumed and analyzed first, so that pgbench starts from the same clean
 /// state as the API run did (which began right after the setup's ANALYZE), not in the middle
 /// of the autovacuum that the API run's writes trigger.
-pub async fn pgbench(args: &Args, users: &[BenchUser], clients: usize) -> anyhow::Result<Limit> {
+/// Also answers the machine's CPU per transaction over pgbench's run.
+pub async fn pgbench(
+    args: &Args,
+    users: &[BenchUser],
+    clients: usize,
+) -> anyhow::Result<(Limit, CpuUse)> {
     let first = users
         .iter()
         .map(|u| u.id)
@@ -61,10 +67,12 @@ pub async fn pgbench(args: &Args, users: &[BenchUser], clients: usize) -> anyhow
         args.duration.to_string(),
         args.database_url.clone(),
     ];
+    let start = CpuSnapshot::now(args.server_pid);
     let output = Command::new("pgbench")
         .args(&argv)
         .output()
         .context("running pgbench (install postgresql-contrib or postgresql-client)")?;
+    let end = CpuSnapshot::now(args.server_pid);
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     if !output.status.success() {
         bail!(
@@ -88,11 +96,24 @@ pub async fn pgbench(args: &Args, users: &[BenchUser], clients: usize) -> anyhow
                 .next()
         })
         .and_then(|n| n.parse::<f64>().ok());
-    Ok(Limit {
-        per_second: tps,
-        mean_ms,
-        command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")),
-    })
+    let transactions = text
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("number of transactions actually processed: ")
+        })
+        .and_then(|n| n.split('/').next())
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .unwrap_or(tps * args.duration as f64);
+    let cpu = end.since(&start, transactions);
+    Ok((
+        Limit {
+            per_second: tps,
+            mean_ms,
+            command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")),
+        },
+        cpu,
+    ))
 }
 
 /// `redis-benchmark -t hset` with the same client count.

@@ -5,6 +5,7 @@
 //! reads the server's peak RSS, and writes docs/benchmarks.md with a latency plot.
 
 mod census;
+mod cpu;
 mod drive;
 mod limits;
 mod plot;
@@ -134,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|&clients| rounds::Headline {
             clients,
             rounds: Vec::new(),
+            cpu: Vec::new(),
         })
         .collect();
     let mut created = Vec::new();
@@ -144,12 +146,17 @@ async fn main() -> anyhow::Result<()> {
                 "[bench] (a) round {round}: order creation, {} clients",
                 headline.clients
             );
+            let start = cpu::CpuSnapshot::now(args.server_pid);
             let orders = drive::create_orders(&args, users, headline.clients, duration).await?;
+            let orders_cpu =
+                cpu::CpuSnapshot::now(args.server_pid).since(&start, orders.run.ops as f64);
             eprintln!(
                 "[bench] (a) round {round}: pgbench, {} clients",
                 headline.clients
             );
-            let pg_limit = limits::pgbench(&args, pgbench_users, headline.clients).await?;
+            let (pg_limit, pgbench_cpu) =
+                limits::pgbench(&args, pgbench_users, headline.clients).await?;
+            headline.cpu.push((orders_cpu, pgbench_cpu));
             created.extend(orders.created);
             headline.rounds.push((orders.run, pg_limit));
         }
@@ -157,6 +164,9 @@ async fn main() -> anyhow::Result<()> {
     let rss_kib = report::peak_rss_kib(args.server_pid);
     for headline in &headlines {
         eprintln!("[bench] {}", headline.line());
+        for line in headline.cpu_lines() {
+            eprintln!("[bench]   {line}");
+        }
     }
     if args.orders_only {
         eprintln!("[bench] peak RSS {} KiB", rss_kib.unwrap_or(0));

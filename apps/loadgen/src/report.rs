@@ -122,6 +122,11 @@ pub fn summary(r: &Results) -> String {
     let mut out = String::new();
     for headline in &r.headlines {
         let _ = writeln!(out, "{}", headline.line());
+        let (order_ms, pgbench_ms) = headline.cpu_ms();
+        let _ = writeln!(
+            out,
+            "  CPU of the whole machine: {order_ms:.2} ms per order, {pgbench_ms:.2} ms per pgbench transaction"
+        );
     }
     if let Some(census) = &r.census {
         let _ = writeln!(
@@ -201,6 +206,27 @@ fn headline_section(out: &mut String, r: &Results) {
             h.p99_ms() / h.pgbench_mean_ms(),
             rounds.join(", ")
         );
+    }
+    let _ = writeln!(
+        out,
+        "\nCPU of the whole machine (all processes, both cores, from `/proc/stat`) per order and per pgbench transaction, and the order's share by process, round by round. Throughput on two shared cores swings between runs; CPU per operation barely does, so it is the figure to compare changes by.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| clients | round | CPU per order | CPU per pgbench transaction |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|");
+    for h in &r.headlines {
+        for (i, (orders, pgbench)) in h.cpu.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.2} ms |",
+                h.clients,
+                i + 1,
+                orders.line(),
+                pgbench.machine_ms
+            );
+        }
     }
     match &r.census {
         Some(c) => {

@@ -2,6 +2,7 @@
 //! round at each client count, so that a machine's drift (autovacuum, a noisy neighbour)
 //! falls on both; medians of the rounds.
 
+use crate::cpu::CpuUse;
 use crate::drive::RunStats;
 use crate::limits::Limit;
 
@@ -12,6 +13,8 @@ pub struct Headline {
     pub clients: usize,
     /// (order creation over the API, pgbench), in the order they ran.
     pub rounds: Vec<(RunStats, Limit)>,
+    /// CPU per order and per pgbench transaction, round by round.
+    pub cpu: Vec<(CpuUse, CpuUse)>,
 }
 
 /// The median of some figures (the mean of the middle two for an even count).
@@ -59,6 +62,31 @@ impl Headline {
         let mut sorted: Vec<&(RunStats, Limit)> = self.rounds.iter().collect();
         sorted.sort_by(|a, b| a.0.throughput().total_cmp(&b.0.throughput()));
         sorted.get(sorted.len() / 2).copied()
+    }
+
+    /// Median machine CPU per order and per pgbench transaction, in ms.
+    pub fn cpu_ms(&self) -> (f64, f64) {
+        (
+            median(self.cpu.iter().map(|(o, _)| o.machine_ms).collect()),
+            median(self.cpu.iter().map(|(_, p)| p.machine_ms).collect()),
+        )
+    }
+
+    /// One line per round of where the CPU went, for the terminal.
+    pub fn cpu_lines(&self) -> Vec<String> {
+        self.cpu
+            .iter()
+            .enumerate()
+            .map(|(i, (orders, pgbench))| {
+                format!(
+                    "{} clients, round {}: CPU per order {}; per pgbench transaction {:.2} ms",
+                    self.clients,
+                    i + 1,
+                    orders.line(),
+                    pgbench.machine_ms
+                )
+            })
+            .collect()
     }
 
     /// One line for the terminal.

@@ -96,8 +96,11 @@ macro_rules! cached_sql {
                 &'b self,
                 mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
             ) -> diesel::QueryResult<()> {
-                for piece in $crate::statement::pieces(Self::SQL) {
-                    match piece {
+                // Split once per statement: diesel walks a statement on every execution.
+                static PIECES: std::sync::OnceLock<Vec<$crate::statement::Piece<'static>>> =
+                    std::sync::OnceLock::new();
+                for piece in PIECES.get_or_init(|| $crate::statement::pieces(Self::SQL)) {
+                    match *piece {
                         $crate::statement::Piece::Sql(sql) => out.push_sql(sql),
                         $(
                             $crate::statement::Piece::Bind(stringify!($field)) => {

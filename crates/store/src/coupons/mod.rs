@@ -291,45 +291,45 @@ cached_sql! {
     grant: BigInt => i64,
 }
 
-/// A row of [`LockGrantWithCoupon`].
+/// A row of [`LockGrantWithCoupon`] (the checkout's facts read the same columns).
 #[derive(QueryableByName)]
-struct GrantWithCouponRow {
+pub(crate) struct GrantWithCouponRow {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    pub(crate) id: i64,
     #[diesel(sql_type = BigInt)]
-    user_id: i64,
+    pub(crate) user_id: i64,
     #[diesel(sql_type = BigInt)]
-    coupon_id: i64,
+    pub(crate) coupon_id: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    order_id: Option<i64>,
+    pub(crate) order_id: Option<i64>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
-    use_time: Option<DateTime<Utc>>,
+    pub(crate) use_time: Option<DateTime<Utc>>,
     #[diesel(sql_type = SmallInt)]
-    use_status: i16,
+    pub(crate) use_status: i16,
     #[diesel(sql_type = Text)]
-    name: String,
+    pub(crate) name: String,
     #[diesel(sql_type = SmallInt)]
-    discount: i16,
+    pub(crate) discount: i16,
     #[diesel(sql_type = SmallInt)]
-    coupon_type: i16,
+    pub(crate) coupon_type: i16,
     #[diesel(sql_type = Integer)]
-    total: i32,
+    pub(crate) total: i32,
     #[diesel(sql_type = Integer)]
-    has_total: i32,
+    pub(crate) has_total: i32,
     #[diesel(sql_type = Timestamptz)]
-    start_time: DateTime<Utc>,
+    pub(crate) start_time: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
-    end_time: DateTime<Utc>,
+    pub(crate) end_time: DateTime<Utc>,
     #[diesel(sql_type = SmallInt)]
-    get_type: i16,
+    pub(crate) get_type: i16,
     #[diesel(sql_type = Integer)]
-    condition: i32,
+    pub(crate) condition: i32,
     #[diesel(sql_type = Integer)]
-    per_limit: i32,
+    pub(crate) per_limit: i32,
     #[diesel(sql_type = Text)]
-    sale: String,
+    pub(crate) sale: String,
     #[diesel(sql_type = diesel::sql_types::Bool)]
-    is_enabled: bool,
+    pub(crate) is_enabled: bool,
 }
 
 /// Loads one grant with its coupon, locking the grant, in one statement; scope links, if the
@@ -346,6 +346,15 @@ pub(crate) async fn lock_user_coupon(
     let Some(row) = row else {
         return Ok(None);
     };
+    grant_from_row(conn, row).await.map(Some)
+}
+
+/// A grant with its coupon from its row; the coupon's scope links, if it has any, take a
+/// statement of their own.
+pub(crate) async fn grant_from_row(
+    conn: &AsyncPgConnection,
+    row: GrantWithCouponRow,
+) -> Result<UserCoupon, StorageError> {
     let grant = CouponLogRow {
         id: row.id,
         user_id: row.user_id,
@@ -370,7 +379,9 @@ pub(crate) async fn lock_user_coupon(
         is_enabled: row.is_enabled,
     };
     let coupons = to_coupons(conn, vec![coupon]).await?;
-    Ok(with_coupons(vec![grant], &coupons)?.pop())
+    with_coupons(vec![grant], &coupons)?
+        .pop()
+        .ok_or_else(|| StorageError::Unexpected(anyhow!("a grant lost its coupon")))
 }
 
 /// A user's grants in `status` that no order holds, newest first, with their coupons.

@@ -29,7 +29,9 @@ use luffy_order::{
 use rust_decimal::Decimal;
 
 use crate::catalog::courses_by_ids;
-use crate::coupons::{lock_user_coupon, to_user_coupons, CouponLogRow};
+use crate::coupons::{
+    grant_from_row, lock_user_coupon, to_user_coupons, CouponLogRow, GrantWithCouponRow,
+};
 use crate::errors::diesel_error;
 use crate::jobs::insert_job;
 use crate::ledger::{append_balance_ledger, append_ledger};
@@ -152,12 +154,20 @@ cached_sql! {
 }
 
 cached_sql! {
-    /// Everything a checkout reads after locking the buyer, in one statement: the first of the
+    /// Everything a checkout reads after locking the buyer but the courses, in one statement:
+    /// the requested grant with its coupon (the grant locked, as `LockGrantWithCoupon`), the
+    /// first of the
     /// courses the user owns and an unpaid order already holding one of them (never sell a
     /// course twice), the new order's id and number sequence (drawn now so that the write and
     /// COMMIT go in one round trip; a refused checkout leaves a gap, as sequences do), and the
     /// order an idempotency key already produced, with its courses and request fingerprint.
-    struct CheckoutFacts = "SELECT
+    struct CheckoutFacts = "WITH g AS (
+            SELECT l.id, l.user_id, l.coupon_id, l.order_id, l.use_time, l.use_status, c.name,
+                c.discount, c.coupon_type, c.total, c.has_total, c.start_time, c.end_time,
+                c.get_type, c.condition, c.per_limit, c.sale, c.is_enabled
+            FROM coupon_logs l JOIN coupons c ON c.id = l.coupon_id
+            WHERE l.id = :grant FOR UPDATE OF l)
+        SELECT
         (SELECT c.name FROM user_courses uc JOIN courses c ON c.id = uc.course_id
          WHERE uc.user_id = :user AND uc.course_id = ANY(:courses) ORDER BY c.id LIMIT 1) AS owned,
         (SELECT o.order_number FROM order_details d JOIN orders o ON o.id = d.order_id
@@ -168,13 +178,23 @@ cached_sql! {
         r.real_price AS replay_price, r.expires_at AS replay_expires_at,
         r.request_hash AS replay_fingerprint,
         (SELECT array_agg(d.course_id ORDER BY d.id) FROM order_details d WHERE d.order_id = r.id)
-            AS replay_courses
+            AS replay_courses,
+        g.id AS grant_id, g.user_id AS grant_user_id, g.coupon_id AS grant_coupon_id,
+        g.order_id AS grant_order_id, g.use_time AS grant_use_time,
+        g.use_status AS grant_use_status, g.name AS grant_name, g.discount AS grant_discount,
+        g.coupon_type AS grant_coupon_type, g.total AS grant_total,
+        g.has_total AS grant_has_total, g.start_time AS grant_start_time,
+        g.end_time AS grant_end_time, g.get_type AS grant_get_type,
+        g.condition AS grant_condition, g.per_limit AS grant_per_limit, g.sale AS grant_sale,
+        g.is_enabled AS grant_is_enabled
         FROM (SELECT) AS one
-        LEFT JOIN orders r ON r.user_id = :user AND r.idempotency_key = :key";
+        LEFT JOIN orders r ON r.user_id = :user AND r.idempotency_key = :key
+        LEFT JOIN g ON true";
     user: BigInt => i64,
     courses: Array<BigInt> => Vec<i64>,
     unpaid: SmallInt => i16,
     key: Nullable<Text> => Option<String>,
+    grant: Nullable<BigInt> => Option<i64>,
 }
 
 cached_sql! {
@@ -267,9 +287,69 @@ struct Facts {
     replay_fingerprint: Option<String>,
     #[diesel(sql_type = Nullable<Array<BigInt>>)]
     replay_courses: Option<Vec<i64>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    grant_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    grant_user_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    grant_coupon_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    grant_order_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    grant_use_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    grant_use_status: Option<i16>,
+    #[diesel(sql_type = Nullable<Text>)]
+    grant_name: Option<String>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    grant_discount: Option<i16>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    grant_coupon_type: Option<i16>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    grant_total: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    grant_has_total: Option<i32>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    grant_start_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    grant_end_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    grant_get_type: Option<i16>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    grant_condition: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    grant_per_limit: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    grant_sale: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Bool>)]
+    grant_is_enabled: Option<bool>,
 }
 
 impl Facts {
+    /// The requested grant's row (None: none requested, or no such grant).
+    fn grant(&mut self) -> Option<GrantWithCouponRow> {
+        Some(GrantWithCouponRow {
+            id: self.grant_id?,
+            user_id: self.grant_user_id?,
+            coupon_id: self.grant_coupon_id?,
+            use_status: self.grant_use_status?,
+            name: self.grant_name.take()?,
+            discount: self.grant_discount?,
+            coupon_type: self.grant_coupon_type?,
+            total: self.grant_total?,
+            has_total: self.grant_has_total?,
+            start_time: self.grant_start_time?,
+            end_time: self.grant_end_time?,
+            get_type: self.grant_get_type?,
+            condition: self.grant_condition?,
+            per_limit: self.grant_per_limit?,
+            sale: self.grant_sale.take()?,
+            is_enabled: self.grant_is_enabled?,
+            order_id: self.grant_order_id,
+            use_time: self.grant_use_time,
+        })
+    }
+
     /// The order the idempotency key already produced, if any.
     fn replay(&mut self) -> Option<StoredOrder> {
         let row = (
@@ -761,6 +841,7 @@ impl OrderTx for PgOrderTx {
             courses: query.course_ids.iter().map(|c| c.get()).collect(),
             unpaid: OrderStatus::Unpaid.code(),
             key: query.idempotency_key.clone(),
+            grant: query.coupon_id,
         };
         let facts = async {
             read_facts
@@ -768,20 +849,35 @@ impl OrderTx for PgOrderTx {
                 .await
                 .map_err(|e| diesel_error(e, "reading a checkout's orders"))
         };
+        let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
         // BEGIN, then the user-row lock first of the reads, so that everything after it sees
         // whatever a concurrent checkout of the same user committed before releasing it: one
         // round trip.
-        let ((), pricing, mut facts) = futures::try_join!(
+        let ((), points, courses, mut facts) = futures::try_join!(
             async {
                 begin_if(conn, begin)
                     .await
                     .map_err(|e| diesel_error(e, "beginning a checkout"))
             },
-            load_quote(conn, query, true),
+            async {
+                points(conn, query.user.get(), true)
+                    .await
+                    .map_err(|e| diesel_error(e, "reading the buyer"))
+            },
+            courses_by_ids(conn, &ids, query.now),
             facts,
         )?;
+        // A scoped coupon's links take one more statement; a general coupon none.
+        let grant = match facts.grant() {
+            Some(row) => Some(grant_from_row(conn, row).await?),
+            None => None,
+        };
         Ok(CheckoutSnapshot {
-            pricing,
+            pricing: QuoteSnapshot {
+                points,
+                courses,
+                grant,
+            },
             replay: facts.replay(),
             owned: facts.owned,
             pending: facts.pending,
