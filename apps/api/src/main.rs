@@ -6,11 +6,6 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use luffy_api::commands::{keys, migrate, seed};
 use luffy_api::{settings::Settings, telemetry, AppState};
 
-/// mimalloc instead of glibc's malloc: allocation and free were about a tenth of the order
-/// path's CPU in the server (docs/performance-log.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "luffy",
