@@ -489,3 +489,56 @@ async fn idempotency_key_replays_and_conflicts() {
     assert_eq!(app.send(long).await.status, StatusCode::BAD_REQUEST);
     app.assert_ledger_matches().await;
 }
+
+/// A cart whose only course no longer exists: the checkout's combined read finds no course
+/// row and reads its facts on their own. A key that already ordered still replays; otherwise
+/// the checkout is refused with the course's number and keeps nothing (no order, the coupon
+/// grant free).
+#[tokio::test]
+async fn a_course_gone_from_the_catalog_is_refused_and_reserves_nothing() {
+    let app = spawn_app().await;
+    let token = app.login_demo().await;
+    let send = |body: Value, key: &'static str| {
+        let request = app
+            .authed(Method::POST, "/orders/", &token)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        app.send(request)
+    };
+    app.fill_cart(&token, &[1]).await;
+    let made = send(json!({"pay_type": 0, "credit": 0}), "gone-1").await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+
+    app.sql(
+        "CREATE TABLE gone_course AS SELECT * FROM courses WHERE id = 3;
+         UPDATE gone_course SET id = 900, name = '已下架的课程';
+         INSERT INTO courses SELECT * FROM gone_course;",
+    )
+    .await;
+    app.fill_cart(&token, &[900]).await;
+    app.sql("DELETE FROM courses WHERE id = 900").await;
+    let orders = app.scalar("SELECT count(*) AS value FROM orders").await;
+
+    let replayed = send(json!({"pay_type": 0, "credit": 0}), "gone-1").await;
+    assert_eq!(replayed.status, StatusCode::CREATED, "{}", replayed.text);
+    assert_eq!(replayed.json, made.json);
+
+    let refused = send(
+        json!({"pay_type": 0, "user_coupon_id": 1, "credit": 0}),
+        "gone-2",
+    )
+    .await;
+    assert!(refused.status.is_client_error(), "{}", refused.text);
+    assert!(
+        refused.json["errmsg"].as_str().unwrap().contains("#900"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(app.scalar("SELECT count(*) AS value FROM orders").await, orders);
+    assert_eq!(
+        app.scalar("SELECT count(*) AS value FROM coupon_logs WHERE id = 1 AND order_id IS NULL")
+            .await,
+        1
+    );
+    app.assert_ledger_matches().await;
+}

@@ -102,10 +102,11 @@ fn with_promotions(
         .collect()
 }
 
-cached_sql! {
-    /// Courses with their direction, category and running promotions, in one statement (the
-    /// checkout path reads them on every order).
-    struct CoursesWithPromotions = "SELECT c.id, c.name, c.course_cover, c.course_type,
+/// The SQL of [`CoursesWithPromotions`], as a literal, so that the checkout's facts can embed
+/// the same read (`concat!`).
+macro_rules! courses_with_promotions_sql {
+    () => {
+        "SELECT c.id, c.name, c.course_cover, c.course_type,
             c.price, c.credit, c.is_show, c.is_deleted,
             d.id AS direction_id, d.name AS direction_name,
             g.id AS category_id, g.name AS category_name, g.direction_id AS category_direction_id,
@@ -120,14 +121,22 @@ cached_sql! {
                    JOIN discount_types t ON t.id = k.discount_type_id)
           ON p.course_id = c.id AND a.end_time > :now
         WHERE c.id = ANY(:ids)
-        ORDER BY c.id, p.id";
+        ORDER BY c.id, p.id"
+    };
+}
+pub(crate) use courses_with_promotions_sql;
+
+cached_sql! {
+    /// Courses with their direction, category and running promotions, in one statement (the
+    /// checkout path reads them on every order).
+    struct CoursesWithPromotions = courses_with_promotions_sql!();
     now: Timestamptz => DateTime<Utc>,
     ids: Array<BigInt> => Vec<i64>,
 }
 
 /// A row of [`CoursesWithPromotions`]: one per course and running promotion.
 #[derive(QueryableByName)]
-struct CoursePromotionRow {
+pub(crate) struct CoursePromotionRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
@@ -243,9 +252,14 @@ pub(crate) async fn courses_by_ids(
     .load(&mut conn)
     .await
     .map_err(|e| diesel_error(e, "finding courses"))?;
+    courses_from_rows(&rows)
+}
+
+/// Courses from [`CoursesWithPromotions`]' rows (ordered by course), with their promotions.
+pub(crate) fn courses_from_rows(rows: &[CoursePromotionRow]) -> Result<Vec<Course>, StorageError> {
     let mut courses: Vec<CourseJoin> = Vec::new();
     let mut promotions: HashMap<i64, Vec<PromotionLink>> = HashMap::new();
-    for row in &rows {
+    for row in rows {
         if courses.last().map(|(c, _, _)| c.id) != Some(row.id) {
             courses.push(row.course());
         }

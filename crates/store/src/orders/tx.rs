@@ -28,7 +28,9 @@ use luffy_order::{
 };
 use rust_decimal::Decimal;
 
-use crate::catalog::courses_by_ids;
+use crate::catalog::{
+    courses_by_ids, courses_from_rows, courses_with_promotions_sql, CoursePromotionRow,
+};
 use crate::coupons::{
     grant_from_row, lock_user_coupon, to_user_coupons, CouponLogRow, GrantWithCouponRow,
 };
@@ -153,15 +155,10 @@ cached_sql! {
     refund_pending: Text => &'static str,
 }
 
-cached_sql! {
-    /// Everything a checkout reads after locking the buyer but the courses, in one statement:
-    /// the requested grant with its coupon (the grant locked, as `LockGrantWithCoupon`), the
-    /// first of the
-    /// courses the user owns and an unpaid order already holding one of them (never sell a
-    /// course twice), the new order's id and number sequence (drawn now so that the write and
-    /// COMMIT go in one round trip; a refused checkout leaves a gap, as sequences do), and the
-    /// order an idempotency key already produced, with its courses and request fingerprint.
-    struct CheckoutFacts = "WITH g AS (
+/// The SQL of [`CheckoutFacts`], as a literal for `concat!` ([`CheckoutFactsWithCourses`]).
+macro_rules! checkout_facts_sql {
+    () => {
+        "WITH g AS (
             SELECT l.id, l.user_id, l.coupon_id, l.order_id, l.use_time, l.use_status, c.name,
                 c.discount, c.coupon_type, c.total, c.has_total, c.start_time, c.end_time,
                 c.get_type, c.condition, c.per_limit, c.sale, c.is_enabled
@@ -189,12 +186,45 @@ cached_sql! {
         g.is_enabled AS grant_is_enabled
         FROM (SELECT) AS one
         LEFT JOIN orders r ON r.user_id = :user AND r.idempotency_key = :key
-        LEFT JOIN g ON true";
+        LEFT JOIN g ON true"
+    };
+}
+
+cached_sql! {
+    /// Everything a checkout reads after locking the buyer but the courses, in one statement:
+    /// the requested grant with its coupon (the grant locked, as `LockGrantWithCoupon`), the
+    /// first of the
+    /// courses the user owns and an unpaid order already holding one of them (never sell a
+    /// course twice), the new order's id and number sequence (drawn now so that the write and
+    /// COMMIT go in one round trip; a refused checkout leaves a gap, as sequences do), and the
+    /// order an idempotency key already produced, with its courses and request fingerprint.
+    struct CheckoutFacts = checkout_facts_sql!();
     user: BigInt => i64,
     courses: Array<BigInt> => Vec<i64>,
     unpaid: SmallInt => i16,
     key: Nullable<Text> => Option<String>,
     grant: Nullable<BigInt> => Option<i64>,
+}
+
+cached_sql! {
+    /// [`CheckoutFacts`] and the courses with their promotions (`CoursesWithPromotions`) in
+    /// one statement: a row per course and running promotion, each carrying the facts
+    /// (evaluated once: the sequences make the CTE volatile, so it is not inlined). No row when
+    /// none of the courses exists; the facts then take a statement of their own.
+    struct CheckoutFactsWithCourses = concat!(
+        "WITH f AS (",
+        checkout_facts_sql!(),
+        ") SELECT f.*, c.* FROM f CROSS JOIN (",
+        courses_with_promotions_sql!(),
+        ") AS c ORDER BY c.id, c.promotion_id"
+    );
+    user: BigInt => i64,
+    courses: Array<BigInt> => Vec<i64>,
+    unpaid: SmallInt => i16,
+    key: Nullable<Text> => Option<String>,
+    grant: Nullable<BigInt> => Option<i64>,
+    now: Timestamptz => DateTime<Utc>,
+    ids: Array<BigInt> => Vec<i64>,
 }
 
 cached_sql! {
@@ -365,6 +395,15 @@ impl Facts {
             self.replay_courses.take().unwrap_or_default(),
         ))
     }
+}
+
+/// A row of [`CheckoutFactsWithCourses`].
+#[derive(QueryableByName)]
+struct FactsWithCourse {
+    #[diesel(embed)]
+    facts: Facts,
+    #[diesel(embed)]
+    course: CoursePromotionRow,
 }
 
 /// What [`WriteOrder`] answers (true, or an error).
@@ -836,24 +875,25 @@ impl OrderTx for PgOrderTx {
     ) -> Result<CheckoutSnapshot, StorageError> {
         let begin = self.conn.begin_pending();
         let conn: &AsyncPgConnection = &self.conn;
-        let read_facts = CheckoutFacts {
+        let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
+        let read = CheckoutFactsWithCourses {
             user: query.user.get(),
-            courses: query.course_ids.iter().map(|c| c.get()).collect(),
+            courses: ids.clone(),
             unpaid: OrderStatus::Unpaid.code(),
             key: query.idempotency_key.clone(),
             grant: query.coupon_id,
+            now: query.now,
+            ids,
         };
-        let facts = async {
-            read_facts
-                .get_result::<Facts>(&mut &*conn)
+        let rows = async {
+            read.load::<FactsWithCourse>(&mut &*conn)
                 .await
-                .map_err(|e| diesel_error(e, "reading a checkout's orders"))
+                .map_err(|e| diesel_error(e, "reading a checkout"))
         };
-        let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
         // BEGIN, then the user-row lock first of the reads, so that everything after it sees
         // whatever a concurrent checkout of the same user committed before releasing it: one
         // round trip.
-        let ((), points, courses, mut facts) = futures::try_join!(
+        let ((), points, rows) = futures::try_join!(
             async {
                 begin_if(conn, begin)
                     .await
@@ -864,9 +904,30 @@ impl OrderTx for PgOrderTx {
                     .await
                     .map_err(|e| diesel_error(e, "reading the buyer"))
             },
-            courses_by_ids(conn, &ids, query.now),
-            facts,
+            rows,
         )?;
+        let mut rows = rows.into_iter();
+        let (mut facts, courses) = match rows.next() {
+            Some(first) => {
+                let mut course_rows = vec![first.course];
+                course_rows.extend(rows.map(|row| row.course));
+                (first.facts, courses_from_rows(&course_rows)?)
+            }
+            // None of the courses exists (the domain refuses): the facts alone.
+            None => {
+                let facts = CheckoutFacts {
+                    user: query.user.get(),
+                    courses: query.course_ids.iter().map(|c| c.get()).collect(),
+                    unpaid: OrderStatus::Unpaid.code(),
+                    key: query.idempotency_key.clone(),
+                    grant: query.coupon_id,
+                }
+                .get_result::<Facts>(&mut &*conn)
+                .await
+                .map_err(|e| diesel_error(e, "reading a checkout's orders"))?;
+                (facts, Vec::new())
+            }
+        };
         // A scoped coupon's links take one more statement; a general coupon none.
         let grant = match facts.grant() {
             Some(row) => Some(grant_from_row(conn, row).await?),
