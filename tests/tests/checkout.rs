@@ -534,7 +534,10 @@ async fn a_course_gone_from_the_catalog_is_refused_and_reserves_nothing() {
         "{}",
         refused.text
     );
-    assert_eq!(app.scalar("SELECT count(*) AS value FROM orders").await, orders);
+    assert_eq!(
+        app.scalar("SELECT count(*) AS value FROM orders").await,
+        orders
+    );
     assert_eq!(
         app.scalar("SELECT count(*) AS value FROM coupon_logs WHERE id = 1 AND order_id IS NULL")
             .await,
