@@ -10,6 +10,19 @@ async fn post_order(app: &TestApp, token: &str, body: Value) -> luffy_e2e::TestR
     app.json(Method::POST, "/orders/", token, body).await
 }
 
+async fn post_order_with_key(
+    app: &TestApp,
+    token: &str,
+    body: Value,
+    key: &str,
+) -> luffy_e2e::TestResponse {
+    let request = app
+        .authed(Method::POST, "/orders/", token)
+        .header("Idempotency-Key", key)
+        .json(&body);
+    app.send(request).await
+}
+
 fn coupon_ids(response: &luffy_e2e::TestResponse) -> Vec<i64> {
     let list = if response.json.is_array() {
         &response.json
@@ -458,13 +471,7 @@ async fn idempotency_key_replays_and_conflicts() {
     let app = spawn_app().await;
     let token = app.login_demo().await;
     app.fill_cart(&token, &[1, 7]).await;
-    let send = |body: Value, key: &'static str| {
-        let request = app
-            .authed(Method::POST, "/orders/", &token)
-            .header("Idempotency-Key", key)
-            .json(&body);
-        app.send(request)
-    };
+    let send = |body: Value, key: &'static str| post_order_with_key(&app, &token, body, key);
     let first = send(json!({"pay_type": 0, "credit": 100}), "order-1").await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     let replay = send(json!({"pay_type": 0, "credit": 100}), "order-1").await;
@@ -498,13 +505,7 @@ async fn idempotency_key_replays_and_conflicts() {
 async fn a_course_gone_from_the_catalog_is_refused_and_reserves_nothing() {
     let app = spawn_app().await;
     let token = app.login_demo().await;
-    let send = |body: Value, key: &'static str| {
-        let request = app
-            .authed(Method::POST, "/orders/", &token)
-            .header("Idempotency-Key", key)
-            .json(&body);
-        app.send(request)
-    };
+    let send = |body: Value, key: &'static str| post_order_with_key(&app, &token, body, key);
     app.fill_cart(&token, &[1]).await;
     let made = send(json!({"pay_type": 0, "credit": 0}), "gone-1").await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);

@@ -362,7 +362,7 @@ impl OrderStore for PgOrderStore {
 
     async fn load_quote(&self, query: &CheckoutQuery) -> Result<QuoteSnapshot, StorageError> {
         let conn = connection(&self.pool).await?;
-        tx::load_quote(&conn, query, false).await
+        tx::load_quote(&conn, query).await
     }
 
     async fn load_coupon_options(

@@ -31,9 +31,7 @@ use rust_decimal::Decimal;
 use crate::catalog::{
     courses_by_ids, courses_from_rows, courses_with_promotions_sql, CoursePromotionRow,
 };
-use crate::coupons::{
-    grant_from_row, lock_user_coupon, to_user_coupons, CouponLogRow, GrantWithCouponRow,
-};
+use crate::coupons::{grant_from_row, to_user_coupons, CouponLogRow, GrantWithCouponRow};
 use crate::errors::diesel_error;
 use crate::jobs::insert_job;
 use crate::ledger::{append_balance_ledger, append_ledger};
@@ -166,9 +164,9 @@ macro_rules! checkout_facts_sql {
             WHERE l.id = :grant FOR UPDATE OF l)
         SELECT
         (SELECT c.name FROM user_courses uc JOIN courses c ON c.id = uc.course_id
-         WHERE uc.user_id = :user AND uc.course_id = ANY(:courses) ORDER BY c.id LIMIT 1) AS owned,
+         WHERE uc.user_id = :user AND uc.course_id = ANY(:ids) ORDER BY c.id LIMIT 1) AS owned,
         (SELECT o.order_number FROM order_details d JOIN orders o ON o.id = d.order_id
-         WHERE o.user_id = :user AND o.order_status = :unpaid AND d.course_id = ANY(:courses)
+         WHERE o.user_id = :user AND o.order_status = :unpaid AND d.course_id = ANY(:ids)
          LIMIT 1) AS pending,
         nextval('orders_id_seq') AS next_id, nextval('order_number_seq') AS next_number,
         r.id AS replay_id, r.order_number AS replay_number, r.order_status AS replay_status,
@@ -200,7 +198,7 @@ cached_sql! {
     /// order an idempotency key already produced, with its courses and request fingerprint.
     struct CheckoutFacts = checkout_facts_sql!();
     user: BigInt => i64,
-    courses: Array<BigInt> => Vec<i64>,
+    ids: Array<BigInt> => Vec<i64>,
     unpaid: SmallInt => i16,
     key: Nullable<Text> => Option<String>,
     grant: Nullable<BigInt> => Option<i64>,
@@ -219,12 +217,11 @@ cached_sql! {
         ") AS c ORDER BY c.id, c.promotion_id"
     );
     user: BigInt => i64,
-    courses: Array<BigInt> => Vec<i64>,
+    ids: Array<BigInt> => Vec<i64>,
     unpaid: SmallInt => i16,
     key: Nullable<Text> => Option<String>,
     grant: Nullable<BigInt> => Option<i64>,
     now: Timestamptz => DateTime<Utc>,
-    ids: Array<BigInt> => Vec<i64>,
 }
 
 cached_sql! {
@@ -482,18 +479,15 @@ pub(crate) async fn points(
     }
 }
 
-/// The requested grant, locked when `lock`, whoever owns it (the service checks the owner).
+/// The requested grant, whoever owns it (the service checks the owner), not locked: a
+/// checkout locks it in its facts.
 pub(crate) async fn grant(
     conn: &AsyncPgConnection,
     grant_id: Option<i64>,
-    lock: bool,
 ) -> Result<Option<luffy_coupon::UserCoupon>, StorageError> {
     let Some(grant_id) = grant_id else {
         return Ok(None);
     };
-    if lock {
-        return lock_user_coupon(conn, grant_id).await;
-    }
     let mut c = conn;
     let rows = coupon_logs::table
         .find(grant_id)
@@ -508,17 +502,16 @@ pub(crate) async fn grant(
 pub(crate) async fn load_quote(
     conn: &AsyncPgConnection,
     query: &CheckoutQuery,
-    lock: bool,
 ) -> Result<QuoteSnapshot, StorageError> {
     let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
     let (points, courses, grant) = futures::try_join!(
         async {
-            points(conn, query.user.get(), lock)
+            points(conn, query.user.get(), false)
                 .await
                 .map_err(|e| diesel_error(e, "reading the buyer"))
         },
         courses_by_ids(conn, &ids, query.now),
-        grant(conn, query.coupon_id, lock),
+        grant(conn, query.coupon_id),
     )?;
     Ok(QuoteSnapshot {
         points,
@@ -875,15 +868,20 @@ impl OrderTx for PgOrderTx {
     ) -> Result<CheckoutSnapshot, StorageError> {
         let begin = self.conn.begin_pending();
         let conn: &AsyncPgConnection = &self.conn;
-        let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
+        let ids = || {
+            query
+                .course_ids
+                .iter()
+                .map(|c| c.get())
+                .collect::<Vec<i64>>()
+        };
         let read = CheckoutFactsWithCourses {
             user: query.user.get(),
-            courses: ids.clone(),
+            ids: ids(),
             unpaid: OrderStatus::Unpaid.code(),
             key: query.idempotency_key.clone(),
             grant: query.coupon_id,
             now: query.now,
-            ids,
         };
         let rows = async {
             read.load::<FactsWithCourse>(&mut &*conn)
@@ -917,7 +915,7 @@ impl OrderTx for PgOrderTx {
             None => {
                 let facts = CheckoutFacts {
                     user: query.user.get(),
-                    courses: query.course_ids.iter().map(|c| c.get()).collect(),
+                    ids: ids(),
                     unpaid: OrderStatus::Unpaid.code(),
                     key: query.idempotency_key.clone(),
                     grant: query.coupon_id,
