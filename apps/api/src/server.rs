@@ -225,6 +225,9 @@ fn serve(
     let media_dir = state.settings.media_dir.clone();
     let console_state = console_state(&state);
     let mut server = HttpServer::new(move || {
+        // Runs once on each worker thread: its requests get connections opened and driven
+        // on this thread (`luffy_store::thread_pools`).
+        luffy_store::pin_connections_to_this_thread();
         App::new()
             .app_data(data.clone())
             .app_data(web::Data::new(data.metrics.clone()))

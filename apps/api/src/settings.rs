@@ -589,6 +589,16 @@ impl Settings {
             .map_err(|_| anyhow::anyhow!("unknown timezone {:?}", self.timezone))
     }
 
+    /// How many HTTP worker threads serve requests: the setting, or one per core (as
+    /// actix-web counts them) for 0. Each gets its own share of the connection pools.
+    pub fn serving_threads(&self) -> usize {
+        if self.http_workers > 0 {
+            self.http_workers
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    }
+
     /// The allowed browser origins: the configured list, or the development default.
     pub fn cors_origin_list(&self) -> Vec<String> {
         let configured: Vec<String> = self

@@ -404,6 +404,7 @@ impl AppState {
                 create_timeout: Duration::from_secs(settings.database_timeout_secs),
                 recycle_timeout: Duration::from_secs(settings.database_timeout_secs),
                 statement_timeout: Duration::from_millis(settings.database_statement_timeout_ms),
+                serving_threads: settings.serving_threads(),
                 read_only: false,
             },
         )?;
@@ -420,6 +421,7 @@ impl AppState {
                     statement_timeout: Duration::from_millis(
                         settings.database_statement_timeout_ms,
                     ),
+                    serving_threads: settings.serving_threads(),
                     read_only: true,
                 },
             )?;
@@ -436,6 +438,7 @@ impl AppState {
             &RedisPoolSettings {
                 max_size: settings.redis_pool_size,
                 timeout: Duration::from_secs(settings.redis_timeout_secs),
+                serving_threads: settings.serving_threads(),
             },
         )?;
         let catalog = PgCatalog::new(pg.clone());

@@ -12,9 +12,14 @@ use luffy_common::StorageError;
 
 use crate::errors::pg_pool_error;
 use crate::round_trip_deadline::DeadlineStream;
+use crate::thread_pools::{pinned_size, ThreadPools};
 
-/// A pool of async PostgreSQL connections; cheap to clone.
-pub type PgPool = Pool<AsyncPgConnection>;
+/// A pool of async PostgreSQL connections, one per serving thread (see
+/// [`crate::thread_pools`]); cheap to clone.
+#[derive(Clone)]
+pub struct PgPool {
+    pools: ThreadPools<Pool<AsyncPgConnection>>,
+}
 
 /// A connection checked out of [`PgPool`].
 pub type PgConn = Object<AsyncPgConnection>;
@@ -36,6 +41,10 @@ pub struct PgPoolSettings {
     /// client-side deadline of this plus [`ROUND_TRIP_MARGIN`], so a frozen server or pooler
     /// answers 503 in bounded time. Zero means neither.
     pub statement_timeout: Duration,
+    /// How many threads serve requests with connections of their own (the HTTP workers, see
+    /// [`crate::thread_pools`]): each gets `max_size / serving_threads` of them (rounded up),
+    /// and the other threads share a pool of `max_size`.
+    pub serving_threads: usize,
     /// Every transaction read-only (`default_transaction_read_only`, sent as a startup option):
     /// for a replica's pool, so a write sent there by mistake fails instead of being attempted.
     pub read_only: bool,
@@ -49,6 +58,7 @@ impl Default for PgPoolSettings {
             create_timeout: Duration::from_secs(5),
             recycle_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
+            serving_threads: 1,
             read_only: false,
         }
     }
@@ -60,6 +70,24 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
     // No test query on every checkout (it was one extra round trip per request): a connection
     // whose socket closed or whose transaction broke is still dropped at recycle, and one that
     // died unnoticed fails its request with 503 and is then discarded.
+    let shared = build_one_pool(database_url, settings, settings.max_size)?;
+    let url = database_url.to_owned();
+    let pinned = settings.clone();
+    let size = pinned_size(settings.max_size, settings.serving_threads);
+    // The same URL and settings built the shared pool just now, so this cannot fail; should
+    // it, the thread falls back to the shared pool rather than panic.
+    let fallback = shared.clone();
+    let pools = ThreadPools::new(shared, move || {
+        build_one_pool(&url, &pinned, size).unwrap_or_else(|_| fallback.clone())
+    });
+    Ok(PgPool { pools })
+}
+
+fn build_one_pool(
+    database_url: &str,
+    settings: &PgPoolSettings,
+    max_size: usize,
+) -> anyhow::Result<Pool<AsyncPgConnection>> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let deadline = round_trip_deadline(settings.statement_timeout);
@@ -69,7 +97,7 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
-        .max_size(settings.max_size)
+        .max_size(max_size)
         .wait_timeout(Some(settings.wait_timeout))
         .create_timeout(Some(settings.create_timeout))
         .recycle_timeout(Some(settings.recycle_timeout))
@@ -184,13 +212,13 @@ where
 
 /// Checks out a connection, reporting failure as `StorageError::Unavailable`.
 pub async fn connection(pool: &PgPool) -> Result<PgConn, StorageError> {
-    pool.get().await.map_err(pg_pool_error)
+    pool.pools.current().get().await.map_err(pg_pool_error)
 }
 
 /// Readiness probe: a connection can be checked out and answers `SELECT 1`.
 pub async fn ping(pool: &PgPool) -> bool {
     use diesel_async::RunQueryDsl;
-    let Ok(mut conn) = pool.get().await else {
+    let Ok(mut conn) = connection(pool).await else {
         return false;
     };
     diesel::sql_query("SELECT 1")

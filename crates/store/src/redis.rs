@@ -15,12 +15,22 @@ use deadpool_redis::{PoolConfig, Runtime, Timeouts};
 use luffy_common::StorageError;
 
 use crate::errors::redis_pool_error;
+use crate::redis_recycle::{SingleConnection, SingleServer};
+use crate::thread_pools::{pinned_size, ThreadPools};
 
-/// A pool of Redis connections to one server or to a cluster; cheap to clone.
+/// A pool of Redis connections to one server or to a cluster, one per serving thread (see
+/// [`crate::thread_pools`]); cheap to clone.
 #[derive(Clone)]
-pub enum RedisPool {
+pub struct RedisPool {
+    pools: ThreadPools<OnePool>,
+    cluster: bool,
+}
+
+/// One deadpool pool of either kind.
+#[derive(Clone)]
+enum OnePool {
     /// One server (`LUFFY_REDIS_URL`).
-    Single(deadpool_redis::Pool),
+    Single(deadpool::managed::Pool<SingleServer>),
     /// A Redis Cluster (`LUFFY_REDIS_CLUSTER_NODES`).
     Cluster(deadpool_redis::cluster::Pool),
 }
@@ -28,7 +38,7 @@ pub enum RedisPool {
 /// A connection checked out of a [`RedisPool`]; runs any command (`redis::AsyncCommands`).
 pub enum RedisConn {
     /// To the one server.
-    Single(deadpool_redis::Connection),
+    Single(SingleConnection),
     /// To the cluster (routes each command by its key's slot).
     Cluster(deadpool_redis::cluster::Connection),
 }
@@ -64,16 +74,16 @@ impl ConnectionLike for RedisConn {
 impl RedisPool {
     /// Checks out a connection; failure is `StorageError::Unavailable`.
     pub async fn connection(&self) -> Result<RedisConn, StorageError> {
-        match self {
-            Self::Single(pool) => pool.get().await.map(RedisConn::Single),
-            Self::Cluster(pool) => pool.get().await.map(RedisConn::Cluster),
+        match self.pools.current() {
+            OnePool::Single(pool) => pool.get().await.map(RedisConn::Single),
+            OnePool::Cluster(pool) => pool.get().await.map(RedisConn::Cluster),
         }
         .map_err(redis_pool_error)
     }
 
     /// Whether this is a cluster.
     pub fn is_cluster(&self) -> bool {
-        matches!(self, Self::Cluster(_))
+        self.cluster
     }
 }
 
@@ -84,6 +94,10 @@ pub struct RedisPoolSettings {
     pub max_size: usize,
     /// Wait, create and recycle timeout.
     pub timeout: Duration,
+    /// How many threads serve requests with connections of their own (see
+    /// [`crate::thread_pools`]): each gets `max_size / serving_threads` of them (rounded up),
+    /// and the other threads share a pool of `max_size`.
+    pub serving_threads: usize,
 }
 
 impl Default for RedisPoolSettings {
@@ -91,6 +105,7 @@ impl Default for RedisPoolSettings {
         Self {
             max_size: 16,
             timeout: Duration::from_secs(2),
+            serving_threads: 1,
         }
     }
 }
@@ -127,7 +142,26 @@ pub fn build_redis_pool(
     topology: &RedisTopology,
     settings: &RedisPoolSettings,
 ) -> anyhow::Result<RedisPool> {
-    let mut pool = PoolConfig::new(settings.max_size);
+    let shared = build_one_pool(topology, settings, settings.max_size)?;
+    let cluster = matches!(shared, OnePool::Cluster(_));
+    let topology = topology.clone();
+    let pinned = settings.clone();
+    let size = pinned_size(settings.max_size, settings.serving_threads);
+    // The same topology and settings built the shared pool just now, so this cannot fail;
+    // should it, the thread falls back to the shared pool rather than panic.
+    let fallback = shared.clone();
+    let pools = ThreadPools::new(shared, move || {
+        build_one_pool(&topology, &pinned, size).unwrap_or_else(|_| fallback.clone())
+    });
+    Ok(RedisPool { pools, cluster })
+}
+
+fn build_one_pool(
+    topology: &RedisTopology,
+    settings: &RedisPoolSettings,
+    max_size: usize,
+) -> anyhow::Result<OnePool> {
+    let mut pool = PoolConfig::new(max_size);
     pool.timeouts = Timeouts {
         wait: Some(settings.timeout),
         create: Some(settings.timeout),
@@ -135,11 +169,12 @@ pub fn build_redis_pool(
     };
     match topology {
         RedisTopology::Single(url) => {
-            let mut config = deadpool_redis::Config::from_url(url);
-            config.pool = Some(pool);
-            config
-                .create_pool(Some(Runtime::Tokio1))
-                .map(RedisPool::Single)
+            let manager = SingleServer::new(url).context("reading the Redis URL")?;
+            deadpool::managed::Pool::builder(manager)
+                .config(pool)
+                .runtime(Runtime::Tokio1)
+                .build()
+                .map(OnePool::Single)
                 .context("building the Redis pool")
         }
         RedisTopology::Cluster(nodes) => {
@@ -147,7 +182,7 @@ pub fn build_redis_pool(
             config.pool = Some(pool);
             config
                 .create_pool(Some(Runtime::Tokio1))
-                .map(RedisPool::Cluster)
+                .map(OnePool::Cluster)
                 .context("building the Redis Cluster pool")
         }
     }

@@ -44,8 +44,7 @@ pub struct SeedReport {
 
 /// Loads the demo catalog and creates the demo users, all in one transaction.
 pub async fn seed_demo(pool: &PgPool, demo_users: &[DemoUser]) -> anyhow::Result<SeedReport> {
-    let mut conn = pool
-        .get()
+    let mut conn = crate::postgres::connection(pool)
         .await
         .context("connecting to PostgreSQL to seed")?;
     let users = demo_users.to_vec();
