@@ -318,3 +318,94 @@ async fn a_frozen_or_stopped_redis_gives_503_within_the_deadline() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     assert_invariants(&app.database.url).await;
 }
+
+/// Redis connections are not pinged at every checkout (a round trip per request saved), yet a
+/// connection killed under the pool is replaced: at once when a command on it failed, by the
+/// checkout's PING when it sat idle for more than a second.
+#[tokio::test]
+async fn redis_connections_in_steady_use_skip_the_ping_and_broken_ones_are_replaced() {
+    use deadpool_redis::redis;
+    use luffy_store::redis::build_redis_pool;
+    use luffy_store::{RedisPoolSettings, RedisTopology};
+
+    let redis_server = PrivateRedis::start();
+    let pool = build_redis_pool(
+        &RedisTopology::Single(redis_server.url()),
+        &RedisPoolSettings {
+            max_size: 1,
+            ..RedisPoolSettings::default()
+        },
+    )
+    .expect("building the pool");
+    let mut observer = redis::Client::open(redis_server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("observer connection");
+    async fn client_id(pool: &luffy_store::RedisPool) -> i64 {
+        let mut conn = pool.connection().await.expect("a connection");
+        let id: i64 = redis::cmd("CLIENT")
+            .arg("ID")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let () = redis::cmd("SET")
+            .arg("k")
+            .arg(id)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        id
+    }
+    async fn last_command(observer: &mut redis::aio::MultiplexedConnection, id: i64) -> String {
+        let line: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .arg("ID")
+            .arg(id)
+            .query_async(observer)
+            .await
+            .unwrap();
+        line.split_whitespace()
+            .find_map(|field| field.strip_prefix("cmd="))
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    // Taken again at once: the same connection, and nothing was sent on it at checkout.
+    let first = client_id(&pool).await;
+    let conn = pool.connection().await.expect("a connection");
+    assert_eq!(last_command(&mut observer, first).await, "set");
+    drop(conn);
+    assert_eq!(client_id(&pool).await, first, "the connection is reused");
+
+    // Killed while in use: the command fails, and the next checkout opens a fresh connection.
+    let mut conn = pool.connection().await.expect("a connection");
+    let () = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(first)
+        .query_async(&mut observer)
+        .await
+        .unwrap();
+    let failed: redis::RedisResult<Option<String>> =
+        redis::cmd("GET").arg("k").query_async(&mut conn).await;
+    assert!(failed.is_err(), "a killed connection cannot answer");
+    drop(conn);
+    let second = client_id(&pool).await;
+    assert_ne!(second, first, "the failed connection was dropped");
+
+    // Killed while idle in the pool for over a second: the checkout's PING finds out.
+    let () = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(second)
+        .query_async(&mut observer)
+        .await
+        .unwrap();
+    tokio::time::sleep(luffy_store::redis_recycle::TRUSTED_FOR + Duration::from_millis(200)).await;
+    let third = client_id(&pool).await;
+    assert_ne!(
+        third, second,
+        "the dead idle connection was replaced at checkout"
+    );
+}

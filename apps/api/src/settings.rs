@@ -338,7 +338,7 @@ impl Default for Settings {
 const SETTING_MEANINGS: [(&str, &str); 72] = [
     ("environment", "development | production (production refuses development secrets and the sandbox)"),
     ("database_url", "PostgreSQL URL"),
-    ("database_pool_size", "PostgreSQL connections per process"),
+    ("database_pool_size", "PostgreSQL connections per process, spread over the HTTP workers (as many again for the job worker and probes)"),
     ("database_timeout_secs", "seconds to wait for a PostgreSQL connection before a 503"),
     ("database_statement_timeout_ms", "limit of one SQL statement, ms (0 = none): the database's own setting, written by `luffy migrate`, and a client-side deadline of this + 1 s on every round trip"),
     ("database_migration_url", "where `luffy migrate` connects, directly rather than through a pooler (empty = LUFFY_DATABASE_URL)"),
@@ -348,7 +348,7 @@ const SETTING_MEANINGS: [(&str, &str); 72] = [
     ("redis_url", "Redis URL"),
     ("redis_cluster_nodes", "Redis Cluster nodes, comma-separated redis:// URLs (replaces LUFFY_REDIS_URL when set)"),
     ("redis_prefix", "prefix of every Redis key (tenants, tests)"),
-    ("redis_pool_size", "Redis connections per process"),
+    ("redis_pool_size", "Redis connections per process, spread over the HTTP workers (as many again for other work)"),
     ("redis_timeout_secs", "seconds a Redis connect or command may take before a 503"),
     ("listen", "address to serve on (port 0 = any free port)"),
     ("http_workers", "HTTP worker threads (0 = one per core)"),
