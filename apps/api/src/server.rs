@@ -275,7 +275,6 @@ fn serve(
                 let _ = cfg;
             })
             .default_service(web::to(not_found))
-            .wrap(crate::trim_slashes::TrimSlashes)
             .wrap(from_fn(edge::reject_control_characters))
             .wrap(from_fn(edge::staff_first))
             .wrap(from_fn(edge::errmsg_for_bare_errors))
@@ -285,6 +284,11 @@ fn serve(
             .wrap(edge::cors(&origins))
             .wrap(from_fn(edge::request_deadline))
             .wrap(from_fn(edge::close_connections_while_draining))
+            // Outermost, so every middleware sees the path routing will see: the request
+            // span's and the metrics' route lookups (`match_pattern`, which walks the routes
+            // and runs each dynamic one's regex until one matches) find `/orders` first
+            // instead of trying every route for `/orders/` and matching none.
+            .wrap(crate::trim_slashes::TrimSlashes)
     })
     // Signals are ours (`luffy serve` drains on SIGTERM first); actix would stop accepting at
     // once.
