@@ -629,6 +629,16 @@ async fn a_gateway_that_keeps_failing_leaves_the_refund_failed_for_an_operator()
         .contains("ACQ.SYSTEM_ERROR"));
     // The gateway recovers; the operator retries the dead job and the money goes back.
     app.set_sandbox_mode(json!({})).await;
+    // The last attempt marks the refund failed, then the worker records the job dead in its
+    // own transaction a moment later.
+    wait_until("the refund job to be dead", || async {
+        app.scalar(
+            "SELECT count(*)::bigint AS value FROM jobs WHERE kind = 'trade_refund' AND status = 'dead'",
+        )
+        .await
+            == 1
+    })
+    .await;
     let job = app
         .scalar("SELECT id AS value FROM jobs WHERE kind = 'trade_refund' AND status = 'dead'")
         .await;
