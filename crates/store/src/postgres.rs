@@ -12,7 +12,7 @@ use luffy_common::StorageError;
 
 use crate::errors::pg_pool_error;
 use crate::round_trip_deadline::DeadlineStream;
-use crate::thread_pools::{pinned_size, ThreadPools};
+use crate::thread_pools::ThreadPools;
 
 /// A pool of async PostgreSQL connections, one per serving thread (see
 /// [`crate::thread_pools`]); cheap to clone.
@@ -70,16 +70,11 @@ pub fn build_pg_pool(database_url: &str, settings: &PgPoolSettings) -> anyhow::R
     // No test query on every checkout (it was one extra round trip per request): a connection
     // whose socket closed or whose transaction broke is still dropped at recycle, and one that
     // died unnoticed fails its request with 503 and is then discarded.
-    let shared = build_one_pool(database_url, settings, settings.max_size)?;
     let url = database_url.to_owned();
-    let pinned = settings.clone();
-    let size = pinned_size(settings.max_size, settings.serving_threads);
-    // The same URL and settings built the shared pool just now, so this cannot fail; should
-    // it, the thread falls back to the shared pool rather than panic.
-    let fallback = shared.clone();
-    let pools = ThreadPools::new(shared, move || {
-        build_one_pool(&url, &pinned, size).unwrap_or_else(|_| fallback.clone())
-    });
+    let settings = settings.clone();
+    let pools = ThreadPools::build(settings.max_size, settings.serving_threads, move |size| {
+        build_one_pool(&url, &settings, size)
+    })?;
     Ok(PgPool { pools })
 }
 

@@ -16,7 +16,7 @@ use luffy_common::StorageError;
 
 use crate::errors::redis_pool_error;
 use crate::redis_recycle::{SingleConnection, SingleServer};
-use crate::thread_pools::{pinned_size, ThreadPools};
+use crate::thread_pools::ThreadPools;
 
 /// A pool of Redis connections to one server or to a cluster, one per serving thread (see
 /// [`crate::thread_pools`]); cheap to clone.
@@ -142,17 +142,12 @@ pub fn build_redis_pool(
     topology: &RedisTopology,
     settings: &RedisPoolSettings,
 ) -> anyhow::Result<RedisPool> {
-    let shared = build_one_pool(topology, settings, settings.max_size)?;
-    let cluster = matches!(shared, OnePool::Cluster(_));
+    let cluster = matches!(topology, RedisTopology::Cluster(_));
     let topology = topology.clone();
-    let pinned = settings.clone();
-    let size = pinned_size(settings.max_size, settings.serving_threads);
-    // The same topology and settings built the shared pool just now, so this cannot fail;
-    // should it, the thread falls back to the shared pool rather than panic.
-    let fallback = shared.clone();
-    let pools = ThreadPools::new(shared, move || {
-        build_one_pool(&topology, &pinned, size).unwrap_or_else(|_| fallback.clone())
-    });
+    let settings = settings.clone();
+    let pools = ThreadPools::build(settings.max_size, settings.serving_threads, move |size| {
+        build_one_pool(&topology, &settings, size)
+    })?;
     Ok(RedisPool { pools, cluster })
 }
 

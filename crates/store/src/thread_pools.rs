@@ -47,9 +47,28 @@ impl<P> Clone for ThreadPools<P> {
     }
 }
 
+impl<P: Clone + Send + Sync + 'static> ThreadPools<P> {
+    /// Builds the shared pool with `max_size` connections at once, and each pinned thread's
+    /// pool on first use, with `max_size` spread over `serving_threads`. `build` makes a pool of
+    /// the size it is given; it already succeeded once for the shared pool, so should it fail
+    /// for a pinned thread, that thread uses the shared pool rather than panic.
+    pub(crate) fn build(
+        max_size: usize,
+        serving_threads: usize,
+        build: impl Fn(usize) -> anyhow::Result<P> + Send + Sync + 'static,
+    ) -> anyhow::Result<Self> {
+        let shared = build(max_size)?;
+        let fallback = shared.clone();
+        let size = pinned_size(max_size, serving_threads);
+        Ok(Self::new(shared, move || {
+            build(size).unwrap_or_else(|_| fallback.clone())
+        }))
+    }
+}
+
 impl<P: Clone> ThreadPools<P> {
     /// `shared` serves unpinned threads; `build_pinned` makes each pinned thread's pool.
-    pub(crate) fn new(shared: P, build_pinned: impl Fn() -> P + Send + Sync + 'static) -> Self {
+    fn new(shared: P, build_pinned: impl Fn() -> P + Send + Sync + 'static) -> Self {
         Self {
             inner: Arc::new(Inner {
                 shared,
@@ -81,7 +100,7 @@ impl<P: Clone> ThreadPools<P> {
 
 /// The size of each pinned thread's pool: the configured total spread over the serving
 /// threads (at least one connection each).
-pub(crate) fn pinned_size(max_size: usize, serving_threads: usize) -> usize {
+fn pinned_size(max_size: usize, serving_threads: usize) -> usize {
     max_size.div_ceil(serving_threads.max(1)).max(1)
 }
 
