@@ -190,6 +190,10 @@ bench: services
     export LUFFY_JWT_SECRET="bench-only-secret-$RANDOM-$RANDOM"
     export LUFFY_LISTEN=127.0.0.1:8099 LUFFY_PUBLIC_URL=http://127.0.0.1:8099 LUFFY_WORKER=false LUFFY_KEYS_DIR=keys
     export RUST_LOG=warn
+    # Pools sized to this PostgreSQL (two cores): 6 connections, 3 per HTTP worker, kept busy,
+    # cost PostgreSQL less per order than 16 contending ones (docs/operations.md, "Pool size").
+    export LUFFY_DATABASE_POOL_SIZE="${LUFFY_DATABASE_POOL_SIZE:-6}"
+    export LUFFY_REDIS_POOL_SIZE="${LUFFY_REDIS_POOL_SIZE:-16}"
     psql postgres://postgres@127.0.0.1:5432/postgres -qc 'DROP DATABASE IF EXISTS luffy_bench WITH (FORCE)'
     bin="{{target_dir}}/release"
     "$bin/luffy" keys

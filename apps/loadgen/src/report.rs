@@ -54,6 +54,16 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
+/// The server's pool sizes as the bench recipe set them (the server reads the same variables).
+fn server_pools() -> String {
+    let setting = |name: &str| std::env::var(name).unwrap_or_else(|_| "default".into());
+    format!(
+        "`LUFFY_DATABASE_POOL_SIZE={}`, `LUFFY_REDIS_POOL_SIZE={}`, spread over its HTTP workers",
+        setting("LUFFY_DATABASE_POOL_SIZE"),
+        setting("LUFFY_REDIS_POOL_SIZE")
+    )
+}
+
 fn machine() -> String {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -255,12 +265,13 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
     let _ = writeln!(out, "# Benchmarks\n");
     let _ = writeln!(
         out,
-        "Written by `just bench` ({}), commit `{}`, on {}. A release build of `luffy serve` (embedded worker off) over loopback, \
+        "Written by `just bench` ({}), commit `{}`, on {}. A release build of `luffy serve` (embedded worker off; {}) over loopback, \
          driven by `apps/loadgen` with {} concurrent clients for {} s per run (a run ends earlier if its prepared users or signed notifies run out: see the ok column); PostgreSQL and Redis on the same machine. \
          Speed is measured here, never asserted in tests.\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         commit(),
         machine(),
+        server_pools(),
         r.concurrency,
         r.duration
     );
