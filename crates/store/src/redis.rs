@@ -23,7 +23,6 @@ use crate::thread_pools::ThreadPools;
 #[derive(Clone)]
 pub struct RedisPool {
     pools: ThreadPools<OnePool>,
-    cluster: bool,
 }
 
 /// One deadpool pool of either kind.
@@ -83,7 +82,7 @@ impl RedisPool {
 
     /// Whether this is a cluster.
     pub fn is_cluster(&self) -> bool {
-        self.cluster
+        matches!(self.pools.shared(), OnePool::Cluster(_))
     }
 }
 
@@ -142,13 +141,12 @@ pub fn build_redis_pool(
     topology: &RedisTopology,
     settings: &RedisPoolSettings,
 ) -> anyhow::Result<RedisPool> {
-    let cluster = matches!(topology, RedisTopology::Cluster(_));
     let topology = topology.clone();
     let settings = settings.clone();
     let pools = ThreadPools::build(settings.max_size, settings.serving_threads, move |size| {
         build_one_pool(&topology, &settings, size)
     })?;
-    Ok(RedisPool { pools, cluster })
+    Ok(RedisPool { pools })
 }
 
 fn build_one_pool(

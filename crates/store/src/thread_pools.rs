@@ -78,6 +78,12 @@ impl<P: Clone> ThreadPools<P> {
         }
     }
 
+    /// The pool of the threads that are not pinned; every pool is built the same way, so it
+    /// answers what kind of pool this is without taking the lock.
+    pub(crate) fn shared(&self) -> &P {
+        &self.inner.shared
+    }
+
     /// The pool for the calling thread.
     pub(crate) fn current(&self) -> P {
         if !this_thread_is_pinned() {
