@@ -1,6 +1,7 @@
 //! The physical limits: pgbench running the same database work as order creation, and
 //! redis-benchmark's raw HSET rate.
 
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context};
@@ -21,15 +22,19 @@ pub struct Limit {
     pub command: String,
 }
 
-/// `pgbench -M prepared` with the checkout script as the users `users` (ids of a range no API
-/// round uses: pgbench's unpaid orders would make those users' API checkouts conflict), at
-/// `clients`, for the same duration.
+/// `pgbench -M prepared` with `script` (the checkout script, or the floor of order writes) as
+/// the users `users` (ids of a range no API round uses: pgbench's unpaid orders would make
+/// those users' API checkouts conflict), at `clients`, for the same duration.
+/// pgbench connects without TLS (`PGSSLMODE=disable`), as luffy's pool does: libpq's default
+/// `prefer` encrypts whenever the server offers TLS (Debian's PostgreSQL does), which would
+/// charge the script for encryption that luffy never does.
 /// The tables are vacuumed and analyzed first, so that pgbench starts from the same clean
 /// state as the API run did (which began right after the setup's ANALYZE), not in the middle
 /// of the autovacuum that the API run's writes trigger.
 /// Also answers the machine's CPU per transaction over pgbench's run.
 pub async fn pgbench(
     args: &Args,
+    script: &Path,
     users: &[BenchUser],
     clients: usize,
 ) -> anyhow::Result<(Limit, CpuUse)> {
@@ -54,7 +59,7 @@ pub async fn pgbench(
         "-M".into(),
         "prepared".into(),
         "-f".into(),
-        args.pgbench_script.display().to_string(),
+        script.display().to_string(),
         "-D".into(),
         format!("first={first}"),
         "-D".into(),
@@ -69,6 +74,7 @@ pub async fn pgbench(
     ];
     let start = CpuSnapshot::now(args.server_pid);
     let output = Command::new("pgbench")
+        .env("PGSSLMODE", "disable")
         .args(&argv)
         .output()
         .context("running pgbench (install postgresql-contrib or postgresql-client)")?;
@@ -110,7 +116,7 @@ pub async fn pgbench(
         Limit {
             per_second: tps,
             mean_ms,
-            command: format!("pgbench {}", argv[..argv.len() - 1].join(" ")),
+            command: format!("PGSSLMODE=disable pgbench {}", argv[..argv.len() - 1].join(" ")),
         },
         cpu,
     ))

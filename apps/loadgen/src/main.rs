@@ -57,6 +57,10 @@ struct Args {
     /// The pgbench script.
     #[arg(long, default_value = "apps/loadgen/pgbench/checkout.sql")]
     pgbench_script: PathBuf,
+    /// The floor: the writes every order needs and nothing else, run by pgbench once per
+    /// client count after the rounds.
+    #[arg(long, default_value = "apps/loadgen/pgbench/order_writes.sql")]
+    pgbench_floor_script: PathBuf,
     /// Report path.
     #[arg(long, default_value = "docs/benchmarks.md")]
     out: PathBuf,
@@ -136,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
             clients,
             rounds: Vec::new(),
             cpu: Vec::new(),
+            floor: None,
         })
         .collect();
     let mut created = Vec::new();
@@ -155,16 +160,36 @@ async fn main() -> anyhow::Result<()> {
                 headline.clients
             );
             let (pg_limit, pgbench_cpu) =
-                limits::pgbench(&args, pgbench_users, headline.clients).await?;
+                limits::pgbench(&args, &args.pgbench_script, pgbench_users, headline.clients)
+                    .await?;
             headline.cpu.push((orders_cpu, pgbench_cpu));
             created.extend(orders.created);
             headline.rounds.push((orders.run, pg_limit));
         }
     }
     let rss_kib = report::peak_rss_kib(args.server_pid);
+    // After every round, so that the floor's orders change nothing the rounds read.
+    for headline in &mut headlines {
+        eprintln!(
+            "[bench] (a) the floor: pgbench with the order writes alone, {} clients",
+            headline.clients
+        );
+        headline.floor = Some(
+            limits::pgbench(
+                &args,
+                &args.pgbench_floor_script,
+                pgbench_users,
+                headline.clients,
+            )
+            .await?,
+        );
+    }
     for headline in &headlines {
         eprintln!("[bench] {}", headline.line());
         for line in headline.cpu_lines() {
+            eprintln!("[bench]   {line}");
+        }
+        if let Some(line) = headline.floor_line() {
             eprintln!("[bench]   {line}");
         }
     }

@@ -137,6 +137,9 @@ pub fn summary(r: &Results) -> String {
             out,
             "  CPU of the whole machine: {order_ms:.2} ms per order, {pgbench_ms:.2} ms per pgbench transaction"
         );
+        if let Some(line) = headline.floor_line() {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     if let Some(census) = &r.census {
         let _ = writeln!(
@@ -190,7 +193,7 @@ pub fn summary(r: &Results) -> String {
 fn headline_section(out: &mut String, r: &Results) {
     let _ = writeln!(
         out,
-        "## Order creation against pgbench\n\nOrder creation over the API and pgbench's checkout script, interleaved (API, pgbench, API, pgbench, ...), {} s each, medians of the rounds:\n",
+        "## Order creation against pgbench\n\nOrder creation over the API and pgbench's checkout script, interleaved (API, pgbench, API, pgbench, ...), {} s each, medians of the rounds. Both talk to PostgreSQL over plain TCP: luffy's pool never uses TLS, and pgbench runs with `PGSSLMODE=disable` (libpq's default would encrypt, as this PostgreSQL offers TLS).\n",
         r.duration
     );
     let _ = writeln!(
@@ -237,6 +240,25 @@ fn headline_section(out: &mut String, r: &Results) {
                 pgbench.machine_ms
             );
         }
+    }
+    let floors: Vec<String> = r
+        .headlines
+        .iter()
+        .filter_map(|h| {
+            let (limit, cpu) = h.floor.as_ref()?;
+            Some(format!(
+                "{} clients: {:.0} tps, **{:.2} ms** of CPU per transaction",
+                h.clients, limit.per_second, cpu.machine_ms
+            ))
+        })
+        .collect();
+    if !floors.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+The floor: pgbench running only the writes every order needs (`apps/loadgen/pgbench/order_writes.sql`: the order, its 3 lines, the coupon reservation and the timeout job as one statement between BEGIN and COMMIT; no reads, no locks), once per client count after the rounds: {}. An order over the API does the same writes and, on top of them, reads (prices, the owned and pending checks, the grant, the idempotency key, under the buyer's row lock) and carries HTTP, JSON, the token and the cart in Redis.",
+            floors.join("; ")
+        );
     }
     match &r.census {
         Some(c) => {

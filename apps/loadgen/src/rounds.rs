@@ -15,6 +15,9 @@ pub struct Headline {
     pub rounds: Vec<(RunStats, Limit)>,
     /// CPU per order and per pgbench transaction, round by round.
     pub cpu: Vec<(CpuUse, CpuUse)>,
+    /// pgbench running only the writes every order needs (`order_writes.sql`), once, with its
+    /// CPU per transaction: how low an order's cost could go at all.
+    pub floor: Option<(Limit, CpuUse)>,
 }
 
 /// The median of some figures (the mean of the middle two for an even count).
@@ -87,6 +90,15 @@ impl Headline {
                 )
             })
             .collect()
+    }
+
+    /// The floor's line for the terminal, when it ran.
+    pub fn floor_line(&self) -> Option<String> {
+        let (limit, cpu) = self.floor.as_ref()?;
+        Some(format!(
+            "{} clients, the order writes alone (pgbench): {:.0} tps, CPU per transaction {:.2} ms",
+            self.clients, limit.per_second, cpu.machine_ms
+        ))
     }
 
     /// One line for the terminal.
