@@ -546,3 +546,36 @@ async fn a_course_gone_from_the_catalog_is_refused_and_reserves_nothing() {
     );
     app.assert_ledger_matches().await;
 }
+
+/// Checkouts reuse the courses they priced while the catalog's version stays the same; a change
+/// to a price or a promotion between two checkouts must reach the second one at once.
+#[tokio::test]
+async fn a_catalog_change_between_checkouts_prices_the_next_one() {
+    let app = spawn_app().await;
+    let buy_course_3 = || async {
+        let (token, _) = app.register_user().await;
+        app.fill_cart(&token, &[3]).await;
+        let made = post_order(&app, &token, json!({"pay_type": 0, "credit": 0})).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        made.json["real_price"].as_f64().unwrap()
+    };
+    // 699 under the running 8折 promotion, twice at the same catalog version.
+    assert_eq!(buy_course_3().await, 559.2);
+    assert_eq!(buy_course_3().await, 559.2);
+
+    app.sql("UPDATE courses SET price = 500.00 WHERE id = 3")
+        .await;
+    assert_eq!(buy_course_3().await, 400.0, "the new list price");
+
+    app.sql(
+        "UPDATE activities SET start_time = now() - interval '2 days',
+             end_time = now() - interval '1 second'",
+    )
+    .await;
+    assert_eq!(buy_course_3().await, 500.0, "the promotion has ended");
+
+    app.sql("UPDATE activities SET end_time = now() + interval '1 day'")
+        .await;
+    assert_eq!(buy_course_3().await, 400.0, "the promotion runs again");
+    app.assert_ledger_matches().await;
+}

@@ -116,7 +116,10 @@ pub async fn pgbench(
         Limit {
             per_second: tps,
             mean_ms,
-            command: format!("PGSSLMODE=disable pgbench {}", argv[..argv.len() - 1].join(" ")),
+            command: format!(
+                "PGSSLMODE=disable pgbench {}",
+                argv[..argv.len() - 1].join(" ")
+            ),
         },
         cpu,
     ))

@@ -102,11 +102,13 @@ fn with_promotions(
         .collect()
 }
 
-/// The SQL of [`CoursesWithPromotions`], as a literal, so that the checkout's facts can embed
-/// the same read (`concat!`).
+/// The SQL of [`CoursesWithPromotions`], as a literal, so that the checkout's course read can
+/// embed the same join (`concat!`). `$promotions` narrows the promotion links joined:
+/// `"AND a.end_time > :now"` for the links a reader at `:now` sees, `""` for all of them.
 macro_rules! courses_with_promotions_sql {
-    () => {
-        "SELECT c.id, c.name, c.course_cover, c.course_type,
+    ($promotions:literal) => {
+        concat!(
+            "SELECT c.id, c.name, c.course_cover, c.course_type,
             c.price, c.credit, c.is_show, c.is_deleted,
             d.id AS direction_id, d.name AS direction_name,
             g.id AS category_id, g.name AS category_name, g.direction_id AS category_direction_id,
@@ -119,9 +121,12 @@ macro_rules! courses_with_promotions_sql {
                    JOIN activities a ON a.id = p.activity_id
                    JOIN discounts k ON k.id = p.discount_id
                    JOIN discount_types t ON t.id = k.discount_type_id)
-          ON p.course_id = c.id AND a.end_time > :now
+          ON p.course_id = c.id ",
+            $promotions,
+            "
         WHERE c.id = ANY(:ids)
         ORDER BY c.id, p.id"
+        )
     };
 }
 pub(crate) use courses_with_promotions_sql;
@@ -129,7 +134,7 @@ pub(crate) use courses_with_promotions_sql;
 cached_sql! {
     /// Courses with their direction, category and running promotions, in one statement (the
     /// checkout path reads them on every order).
-    struct CoursesWithPromotions = courses_with_promotions_sql!();
+    struct CoursesWithPromotions = courses_with_promotions_sql!("AND a.end_time > :now");
     now: Timestamptz => DateTime<Utc>,
     ids: Array<BigInt> => Vec<i64>,
 }

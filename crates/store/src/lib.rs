@@ -9,6 +9,7 @@ pub mod browse;
 pub mod cart;
 pub mod catalog;
 mod catalog_admin;
+pub mod checkout_catalog;
 pub mod console_sessions;
 pub mod coupons;
 pub mod database;

@@ -2,6 +2,7 @@
 //! orders in [`tx`]. It loads and writes what the domain services decide; it holds no rule.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 mod tx;
 
@@ -29,6 +30,7 @@ use rust_decimal::Decimal;
 use diesel::sql_types::{BigInt, SmallInt, Text, Timestamptz};
 
 use crate::catalog::courses_by_ids;
+use crate::checkout_catalog::CheckoutCatalog;
 use crate::coupons::unreserved_grants;
 use crate::errors::diesel_error;
 use crate::postgres::{connection, PgPool};
@@ -276,12 +278,17 @@ struct IdRow {
 #[derive(Clone)]
 pub struct PgOrderStore {
     pool: PgPool,
+    /// Courses this store priced, reused while the catalog's version stays the same.
+    catalog: Arc<CheckoutCatalog>,
 }
 
 impl PgOrderStore {
     /// Wraps a pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            catalog: Arc::new(CheckoutCatalog::new()),
+        }
     }
 }
 
@@ -289,7 +296,7 @@ impl OrderStore for PgOrderStore {
     type Tx = PgOrderTx;
 
     async fn begin(&self) -> Result<PgOrderTx, StorageError> {
-        PgOrderTx::begin(connection(&self.pool).await?)
+        PgOrderTx::begin(connection(&self.pool).await?, self.catalog.clone())
     }
 
     async fn list(

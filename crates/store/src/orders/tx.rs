@@ -27,10 +27,12 @@ use luffy_order::{
     PayType, PaymentEvent, PricingError, RefundChange, TransitionPlan,
 };
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 use crate::catalog::{
     courses_by_ids, courses_from_rows, courses_with_promotions_sql, CoursePromotionRow,
 };
+use crate::checkout_catalog::{running_at, CheckoutCatalog};
 use crate::coupons::{grant_from_row, to_user_coupons, CouponLogRow, GrantWithCouponRow};
 use crate::errors::diesel_error;
 use crate::jobs::insert_job;
@@ -46,15 +48,44 @@ use crate::transaction::{begin_if, OpenTransaction};
 /// One open transaction on a pooled connection.
 pub struct PgOrderTx {
     conn: OpenTransaction,
+    /// The store's courses at the catalog version it last priced at.
+    catalog: Arc<CheckoutCatalog>,
 }
 
 impl PgOrderTx {
     /// A transaction whose BEGIN goes out with its first statements (no round trip of its own).
-    pub(crate) fn begin(conn: PgConn) -> Result<Self, StorageError> {
+    pub(crate) fn begin(conn: PgConn, catalog: Arc<CheckoutCatalog>) -> Result<Self, StorageError> {
         Ok(Self {
             conn: OpenTransaction::deferred(conn)?,
+            catalog,
         })
     }
+}
+
+/// The courses `ids` with every promotion and the catalog version they were read at, kept in
+/// `catalog`; answered with the promotions running at `now` (those not ended), in id order as
+/// the catalog's read gives them. A course that does not exist is simply absent (the domain
+/// refuses the checkout).
+async fn catalog_courses(
+    mut conn: &AsyncPgConnection,
+    catalog: &CheckoutCatalog,
+    ids: Vec<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<luffy_catalog::Course>, StorageError> {
+    let rows: Vec<VersionedCourse> = CatalogCourses { ids }
+        .load(&mut conn)
+        .await
+        .map_err(|e| diesel_error(e, "reading a checkout's courses"))?;
+    let Some(version) = <[VersionedCourse]>::first(&rows).map(|row| row.catalog_version) else {
+        return Ok(Vec::new());
+    };
+    let course_rows: Vec<CoursePromotionRow> = rows.into_iter().map(|row| row.course).collect();
+    let courses = courses_from_rows(&course_rows)?;
+    catalog.keep(version, &courses);
+    Ok(courses
+        .iter()
+        .map(|course| running_at(course, now))
+        .collect())
 }
 
 cached_sql! {
@@ -153,10 +184,16 @@ cached_sql! {
     refund_pending: Text => &'static str,
 }
 
-/// The SQL of [`CheckoutFacts`], as a literal for `concat!` ([`CheckoutFactsWithCourses`]).
-macro_rules! checkout_facts_sql {
-    () => {
-        "WITH g AS (
+cached_sql! {
+    /// Everything a checkout reads after locking the buyer, in one statement: the requested
+    /// grant with its coupon (the grant locked, as `LockGrantWithCoupon`), the first of the
+    /// courses the user owns and an unpaid order already holding one of them (never sell a
+    /// course twice), the new order's id and number sequence (drawn now so that the write and
+    /// COMMIT go in one round trip; a refused checkout leaves a gap, as sequences do), the
+    /// catalog's version (the courses come from the store's `CheckoutCatalog` when it holds
+    /// them at that version), and the order an idempotency key already produced, with its
+    /// courses and request fingerprint.
+    struct CheckoutFacts = "WITH g AS (
             SELECT l.id, l.user_id, l.coupon_id, l.order_id, l.use_time, l.use_status, c.name,
                 c.discount, c.coupon_type, c.total, c.has_total, c.start_time, c.end_time,
                 c.get_type, c.condition, c.per_limit, c.sale, c.is_enabled
@@ -169,6 +206,7 @@ macro_rules! checkout_facts_sql {
          WHERE o.user_id = :user AND o.order_status = :unpaid AND d.course_id = ANY(:ids)
          LIMIT 1) AS pending,
         nextval('orders_id_seq') AS next_id, nextval('order_number_seq') AS next_number,
+        (SELECT v.version FROM catalog_version v) AS catalog_version,
         r.id AS replay_id, r.order_number AS replay_number, r.order_status AS replay_status,
         r.real_price AS replay_price, r.expires_at AS replay_expires_at,
         r.request_hash AS replay_fingerprint,
@@ -184,19 +222,7 @@ macro_rules! checkout_facts_sql {
         g.is_enabled AS grant_is_enabled
         FROM (SELECT) AS one
         LEFT JOIN orders r ON r.user_id = :user AND r.idempotency_key = :key
-        LEFT JOIN g ON true"
-    };
-}
-
-cached_sql! {
-    /// Everything a checkout reads after locking the buyer but the courses, in one statement:
-    /// the requested grant with its coupon (the grant locked, as `LockGrantWithCoupon`), the
-    /// first of the
-    /// courses the user owns and an unpaid order already holding one of them (never sell a
-    /// course twice), the new order's id and number sequence (drawn now so that the write and
-    /// COMMIT go in one round trip; a refused checkout leaves a gap, as sequences do), and the
-    /// order an idempotency key already produced, with its courses and request fingerprint.
-    struct CheckoutFacts = checkout_facts_sql!();
+        LEFT JOIN g ON true";
     user: BigInt => i64,
     ids: Array<BigInt> => Vec<i64>,
     unpaid: SmallInt => i16,
@@ -205,23 +231,15 @@ cached_sql! {
 }
 
 cached_sql! {
-    /// [`CheckoutFacts`] and the courses with their promotions (`CoursesWithPromotions`) in
-    /// one statement: a row per course and running promotion, each carrying the facts
-    /// (evaluated once: the sequences make the CTE volatile, so it is not inlined). No row when
-    /// none of the courses exists; the facts then take a statement of their own.
-    struct CheckoutFactsWithCourses = concat!(
-        "WITH f AS (",
-        checkout_facts_sql!(),
-        ") SELECT f.*, c.* FROM f CROSS JOIN (",
-        courses_with_promotions_sql!(),
+    /// The courses a checkout asked for with every promotion they have (ended ones too: the
+    /// `CheckoutCatalog` keeps them for later checkouts and drops those ended at each one's
+    /// time), and the catalog's version in the same snapshot, which they are kept under.
+    struct CatalogCourses = concat!(
+        "SELECT v.version AS catalog_version, c.* FROM catalog_version v CROSS JOIN (",
+        courses_with_promotions_sql!(""),
         ") AS c ORDER BY c.id, c.promotion_id"
     );
-    user: BigInt => i64,
     ids: Array<BigInt> => Vec<i64>,
-    unpaid: SmallInt => i16,
-    key: Nullable<Text> => Option<String>,
-    grant: Nullable<BigInt> => Option<i64>,
-    now: Timestamptz => DateTime<Utc>,
 }
 
 cached_sql! {
@@ -300,6 +318,8 @@ struct Facts {
     next_id: i64,
     #[diesel(sql_type = BigInt)]
     next_number: i64,
+    #[diesel(sql_type = BigInt)]
+    catalog_version: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
     replay_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -394,11 +414,11 @@ impl Facts {
     }
 }
 
-/// A row of [`CheckoutFactsWithCourses`].
+/// A row of [`CatalogCourses`].
 #[derive(QueryableByName)]
-struct FactsWithCourse {
-    #[diesel(embed)]
-    facts: Facts,
+struct VersionedCourse {
+    #[diesel(sql_type = BigInt)]
+    catalog_version: i64,
     #[diesel(embed)]
     course: CoursePromotionRow,
 }
@@ -868,30 +888,18 @@ impl OrderTx for PgOrderTx {
     ) -> Result<CheckoutSnapshot, StorageError> {
         let begin = self.conn.begin_pending();
         let conn: &AsyncPgConnection = &self.conn;
-        let ids = || {
-            query
-                .course_ids
-                .iter()
-                .map(|c| c.get())
-                .collect::<Vec<i64>>()
-        };
-        let read = CheckoutFactsWithCourses {
+        let ids: Vec<i64> = query.course_ids.iter().map(|c| c.get()).collect();
+        let read = CheckoutFacts {
             user: query.user.get(),
-            ids: ids(),
+            ids: ids.clone(),
             unpaid: OrderStatus::Unpaid.code(),
             key: query.idempotency_key.clone(),
             grant: query.coupon_id,
-            now: query.now,
-        };
-        let rows = async {
-            read.load::<FactsWithCourse>(&mut &*conn)
-                .await
-                .map_err(|e| diesel_error(e, "reading a checkout"))
         };
         // BEGIN, then the user-row lock first of the reads, so that everything after it sees
         // whatever a concurrent checkout of the same user committed before releasing it: one
         // round trip.
-        let ((), points, rows) = futures::try_join!(
+        let ((), points, mut facts) = futures::try_join!(
             async {
                 begin_if(conn, begin)
                     .await
@@ -902,29 +910,16 @@ impl OrderTx for PgOrderTx {
                     .await
                     .map_err(|e| diesel_error(e, "reading the buyer"))
             },
-            rows,
+            async {
+                read.get_result::<Facts>(&mut &*conn)
+                    .await
+                    .map_err(|e| diesel_error(e, "reading a checkout"))
+            },
         )?;
-        let mut rows = rows.into_iter();
-        let (mut facts, courses) = match rows.next() {
-            Some(first) => {
-                let mut course_rows = vec![first.course];
-                course_rows.extend(rows.map(|row| row.course));
-                (first.facts, courses_from_rows(&course_rows)?)
-            }
-            // None of the courses exists (the domain refuses): the facts alone.
-            None => {
-                let facts = CheckoutFacts {
-                    user: query.user.get(),
-                    ids: ids(),
-                    unpaid: OrderStatus::Unpaid.code(),
-                    key: query.idempotency_key.clone(),
-                    grant: query.coupon_id,
-                }
-                .get_result::<Facts>(&mut &*conn)
-                .await
-                .map_err(|e| diesel_error(e, "reading a checkout's orders"))?;
-                (facts, Vec::new())
-            }
+        // The courses as priced at this catalog version, or one more statement.
+        let courses = match self.catalog.courses(facts.catalog_version, &ids, query.now) {
+            Some(courses) => courses,
+            None => catalog_courses(conn, &self.catalog, ids, query.now).await?,
         };
         // A scoped coupon's links take one more statement; a general coupon none.
         let grant = match facts.grant() {
