@@ -357,6 +357,6 @@ pub fn write(path: &Path, plot: &Path, r: &Results) -> anyhow::Result<()> {
             .unwrap_or_default()
     );
     let _ = writeln!(out, "Profiling notes and before/after figures of each optimisation: `docs/performance-log.md`.\n");
-    let _ = writeln!(out, "Reference: the tutorial's Django version reached 0.16-0.19x of the same pgbench script on this kind of machine (170-200 orders/s, p99 about 200 ms at 32 clients).");
+    let _ = writeln!(out, "Reference: the tutorial's Django version reached 170-200 orders/s on this kind of machine, p99 about 200 ms at 32 clients (0.16-0.19x of the same pgbench script when pgbench still connected over TLS, before 2026-12-05; less against the plain-TCP pgbench above).");
     std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }
