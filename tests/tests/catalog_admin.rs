@@ -521,3 +521,57 @@ async fn every_documented_admin_route_is_staff_only() {
         "a refused request wrote nothing"
     );
 }
+
+/// Every catalog write bumps `catalog_version` (the checkout's copy of the catalog is checked
+/// against it). The bump runs before each statement, so two writers that change the same rows
+/// in opposite orders queue on the version row instead of deadlocking, and each bump counts.
+#[tokio::test]
+async fn catalog_writers_in_opposite_orders_queue_on_the_version_instead_of_deadlocking() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    use std::time::{Duration, Instant};
+
+    let app = spawn_app().await;
+    let version = || app.scalar("SELECT version AS value FROM catalog_version");
+    let before = version().await;
+    let connect = || AsyncPgConnection::establish(&app.database.url);
+    let (mut first, mut second) = (connect().await.unwrap(), connect().await.unwrap());
+    first
+        .batch_execute("BEGIN; UPDATE courses SET name = name || '·' WHERE id = 3")
+        .await
+        .unwrap();
+    second.batch_execute("BEGIN").await.unwrap();
+    let second_writer = tokio::spawn(async move {
+        second
+            .batch_execute("UPDATE activities SET name = name || '·' WHERE id = 1; UPDATE courses SET name = name || '·' WHERE id = 3; COMMIT")
+            .await
+    });
+    // The second writer is waiting for a lock before the first goes on.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app
+        .scalar(
+            "SELECT count(*)::bigint AS value FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the second writer never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first
+        .batch_execute("UPDATE activities SET name = name || '·' WHERE id = 1; COMMIT")
+        .await
+        .expect("the first writer must not be chosen as a deadlock victim");
+    second_writer
+        .await
+        .unwrap()
+        .expect("the second writer must not be chosen as a deadlock victim");
+    assert_eq!(version().await, before + 4, "one bump per statement");
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*)::bigint AS value FROM courses WHERE id = 3 AND name LIKE '%··'"
+        )
+        .await,
+        1
+    );
+}
