@@ -22,17 +22,17 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER courses_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON courses FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
-CREATE TRIGGER course_directions_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON course_directions FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
-CREATE TRIGGER course_categories_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON course_categories FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
-CREATE TRIGGER course_activity_prices_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON course_activity_prices FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
-CREATE TRIGGER activities_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON activities FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
-CREATE TRIGGER discounts_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON discounts FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
-CREATE TRIGGER discount_types_bump_catalog_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
-    ON discount_types FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version();
+-- One trigger per table the checkout's course read joins (`courses_with_promotions_sql!`).
+DO $$
+DECLARE
+    catalog_table text;
+BEGIN
+    FOREACH catalog_table IN ARRAY ARRAY['courses', 'course_directions', 'course_categories',
+        'course_activity_prices', 'activities', 'discounts', 'discount_types']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+            FOR EACH STATEMENT EXECUTE FUNCTION luffy_bump_catalog_version()',
+            catalog_table || '_bump_catalog_version', catalog_table);
+    END LOOP;
+END
+$$;

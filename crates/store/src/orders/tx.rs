@@ -76,7 +76,7 @@ async fn catalog_courses(
         .load(&mut conn)
         .await
         .map_err(|e| diesel_error(e, "reading a checkout's courses"))?;
-    let Some(version) = <[VersionedCourse]>::first(&rows).map(|row| row.catalog_version) else {
+    let Some(version) = rows.as_slice().first().map(|row| row.catalog_version) else {
         return Ok(Vec::new());
     };
     let course_rows: Vec<CoursePromotionRow> = rows.into_iter().map(|row| row.course).collect();
